@@ -1,0 +1,72 @@
+// Builds the two bundles: the Oracle Function (function/dist/func.js) and the action (dist/index.js).
+// Usage: node scripts/build.mjs [function|action ...]   (no argument builds both)
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. */
+export async function buildFunction(outdir = join(root, "function", "dist")) {
+  const shim = (name) => join(root, "function", "src", "shims", name);
+  const outfile = join(outdir, "func.js");
+  const result = await build({
+    entryPoints: [join(root, "function", "src", "func.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    minify: true,
+    legalComments: "eof",
+    metafile: true,
+    logLevel: "warning",
+    alias: {
+      "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
+      "node-fetch": shim("no-fetch-polyfill.cjs"),
+      "es6-promise": shim("es6-promise.cjs"),
+    },
+  });
+  // The repository root is "type": "module"; mark the bundle's folder as CommonJS.
+  await writeFile(join(outdir, "package.json"), '{ "type": "commonjs" }\n');
+  return { outfile, metafile: result.metafile };
+}
+
+/** The action bundle, committed as dist/index.js. */
+export async function buildAction(outdir = join(root, "dist")) {
+  const entry = join(root, "src", "index.ts");
+  if (!existsSync(entry)) return null;
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, "index.js");
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify: false,
+    legalComments: "eof",
+    metafile: true,
+    logLevel: "warning",
+    // Bundled CommonJS dependencies (@actions/core v3 among them) still call require() for Node
+    // built-ins; an ESM bundle has no require unless one is created.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return { outfile, metafile: result.metafile };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const targets = process.argv.slice(2);
+  const all = targets.length === 0;
+  if (all || targets.includes("function")) {
+    const { outfile } = await buildFunction();
+    console.log(`built ${outfile.slice(root.length + 1)}`);
+  }
+  if (all || targets.includes("action")) {
+    const built = await buildAction();
+    if (built) console.log(`built ${built.outfile.slice(root.length + 1)}`);
+  }
+}
