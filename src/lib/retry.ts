@@ -1,0 +1,115 @@
+// One retry helper for every remote call: capped exponential backoff with full jitter
+// (sleep = random(0, min(cap, base * 2^attempt))), Retry-After honoured, bounded by attempts and a deadline.
+// Sleep, clock and randomness are injectable so tests run instantly and repeat.
+
+export interface RetryDecision {
+  retry: boolean;
+  /** Server-requested wait (Retry-After), in ms. Used instead of the jittered delay when larger. */
+  retryAfterMs?: number;
+  /** Short reason for the log line of the retry. */
+  reason?: string;
+}
+
+export interface RetryOptions {
+  /** Total attempts, the first included. */
+  maxAttempts: number;
+  baseMs: number;
+  maxDelayMs: number;
+  /** Absolute time (ms since epoch) after which no further attempt starts. */
+  deadline?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+/** Thrown when the next wait would cross the deadline; carries the last error and the wait asked for. */
+export class RetryDeadlineError extends Error {
+  override name = "RetryDeadlineError";
+  constructor(
+    readonly lastError: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super("the retry deadline was reached");
+  }
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Full-jitter delay for a 0-based retry number. */
+export function backoffDelay(
+  retry: number,
+  baseMs: number,
+  maxDelayMs: number,
+  random: () => number,
+): number {
+  const ceiling = Math.min(maxDelayMs, baseMs * 2 ** Math.min(retry, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/** Retry-After as delta-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * Run `attempt` until it succeeds, `classify` says the error is final, attempts run out, or the next wait
+ * would cross the deadline (then RetryDeadlineError). The attempt number passed in is 1-based.
+ */
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  classify: (err: unknown) => RetryDecision,
+  options: RetryOptions,
+): Promise<T> {
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      const decision = classify(err);
+      if (!decision.retry || n >= options.maxAttempts) throw err;
+      const jittered = backoffDelay(n - 1, options.baseMs, options.maxDelayMs, random);
+      const delayMs = Math.max(jittered, decision.retryAfterMs ?? 0);
+      if (options.deadline !== undefined && now() + delayMs >= options.deadline) {
+        throw new RetryDeadlineError(err, decision.retryAfterMs);
+      }
+      options.onRetry?.({ attempt: n, delayMs, reason: decision.reason ?? "retryable error" });
+      await sleep(delayMs);
+    }
+  }
+}
+
+/** HTTP statuses worth another attempt: throttling and server-side failures (not 501). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501);
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+/** True for connection-level failures (resets, refused, timeouts), looking through `cause` chains. */
+export function isNetworkError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
