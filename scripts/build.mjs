@@ -27,6 +27,7 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
       "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
       "node-fetch": shim("no-fetch-polyfill.cjs"),
       "es6-promise": shim("es6-promise.cjs"),
+      jsonwebtoken: shim("jwt-decode.cjs"),
     },
   });
   // The repository root is "type": "module"; mark the bundle's folder as CommonJS.

@@ -1,0 +1,409 @@
+// usage.ts against the real oci-common / oci-usageapi code: a real resource-principal provider built
+// from temporary files, real request signing, and a stubbed global fetch standing in for the network.
+import { createHash, generateKeyPairSync, verify } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ResourcePrincipalAuthenticationDetailsProvider } from "oci-common";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { defaultConfig, type FunctionConfig } from "../../function/src/config.js";
+import { UpstreamError, type UpstreamFailure } from "../../function/src/handler.js";
+import {
+  classifyFailure,
+  createSdkUsage,
+  filterSdkRetrierWarnings,
+  toSdkDetails,
+} from "../../function/src/usage.js";
+import type { UsageQuery } from "../../function/src/validate.js";
+
+const TENANCY = "ocid1.tenancy.oc1..aaaaaaaarptenancy";
+const dir = mkdtempSync(join(tmpdir(), "fn-usage-test-"));
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const pemPath = join(dir, "private.pem");
+const rpstPath = join(dir, "rpst");
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const RPST = `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url({
+  res_tenant: TENANCY,
+  res_compartment: "ocid1.compartment.oc1..aaaa",
+  exp: Math.floor(Date.now() / 1000) + 3600,
+})}.c2lnbmF0dXJl`;
+writeFileSync(pemPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+writeFileSync(rpstPath, RPST);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const query: UsageQuery & { tenantId: string } = {
+  tenantId: TENANCY,
+  timeUsageStarted: new Date("2025-05-01T00:00:00Z"),
+  timeUsageEnded: new Date("2025-06-01T00:00:00Z"),
+  granularity: "DAILY",
+  queryType: "COST",
+  groupBy: ["service"],
+  filter: {
+    operator: "AND",
+    dimensions: [{ key: "region", value: "us-ashburn-1" }],
+    filters: [{ tags: [{ key: "k" }] }],
+  },
+};
+
+interface Captured {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal | undefined;
+}
+
+type Reply = (captured: Captured) => Response | Promise<Response>;
+
+function stubFetch(...replies: Reply[]): Captured[] {
+  const calls: Captured[] = [];
+  vi.stubGlobal("fetch", async (request: Request, init?: RequestInit) => {
+    const captured: Captured = {
+      url: request.url,
+      method: request.method,
+      headers: Object.fromEntries(request.headers),
+      body: await request.text(),
+      signal: init?.signal ?? undefined,
+    };
+    calls.push(captured);
+    const reply = replies.shift();
+    if (!reply) throw new Error("no reply scripted");
+    return reply(captured);
+  });
+  return calls;
+}
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  () =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
+
+function config(overrides: Partial<FunctionConfig> = {}): FunctionConfig {
+  return { ...defaultConfig(), usageApiEndpoint: "http://127.0.0.1:9", ...overrides };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UpstreamError);
+  return (err as UpstreamError).failure;
+}
+
+beforeEach(() => {
+  vi.stubEnv("OCI_RESOURCE_PRINCIPAL_VERSION", "2.2");
+  vi.stubEnv("OCI_RESOURCE_PRINCIPAL_RPST", rpstPath);
+  vi.stubEnv("OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", pemPath);
+  vi.stubEnv("OCI_RESOURCE_PRINCIPAL_REGION", "us-ashburn-1");
+  vi.stubEnv("OCI_SDK_DEFAULT_RETRY_ENABLED", "true");
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("fetchPage against the real SDK", () => {
+  it("sends one correctly signed RequestSummarizedUsages and returns the page as received", async () => {
+    const items = [
+      {
+        service: "COMPUTE",
+        computedAmount: -1.5,
+        timeUsageStarted: "2025-05-01T00:00:00.000Z",
+        currency: null,
+      },
+    ];
+    const calls = stubFetch(
+      json(200, { groupBy: ["service"], items }, { "opc-next-page": "NEXT+/=", "opc-request-id": "REQ-1" }),
+    );
+    const { usage } = createSdkUsage(config());
+    const page = await usage.fetchPage(query, "tok/1+a=b&c%", { limit: 500, timeoutMs: 5000 });
+
+    expect(page).toEqual({ items, groupBy: ["service"], nextPage: "NEXT+/=", opcRequestId: "REQ-1" });
+    expect(calls).toHaveLength(1);
+    const call = calls[0]!;
+    expect(call.method).toBe("POST");
+    expect(call.url).toBe("http://127.0.0.1:9/20200107/usage?page=tok%2F1%2Ba%3Db%26c%25&limit=500");
+    expect(new URL(call.url).searchParams.get("page")).toBe("tok/1+a=b&c%");
+    expect(call.signal).toBeInstanceOf(AbortSignal);
+    // No SDK retry machinery in play, even with OCI_SDK_DEFAULT_RETRY_ENABLED=true.
+    expect(call.headers["opc-client-retries"]).toBeUndefined();
+
+    const sent = JSON.parse(call.body) as Record<string, unknown>;
+    expect(sent).toEqual({
+      tenantId: TENANCY,
+      timeUsageStarted: "2025-05-01T00:00:00.000Z",
+      timeUsageEnded: "2025-06-01T00:00:00.000Z",
+      granularity: "DAILY",
+      queryType: "COST",
+      groupBy: ["service"],
+      filter: {
+        operator: "AND",
+        dimensions: [{ key: "region", value: "us-ashburn-1" }],
+        filters: [{ tags: [{ key: "k" }] }],
+      },
+    });
+
+    // The signature verifies with the resource principal's public key, keyId ST$<rpst>.
+    const authorization = call.headers.authorization ?? "";
+    const field = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(authorization)?.[1];
+    expect(field("keyId")).toBe(`ST$${RPST}`);
+    expect(field("algorithm")).toBe("rsa-sha256");
+    // oci-common lists Content-Type/Content-Length capitalised here; names compare case-insensitively.
+    const signed = field("headers")?.toLowerCase().split(" ") ?? [];
+    expect(signed).toEqual([
+      "x-date",
+      "(request-target)",
+      "host",
+      "content-type",
+      "content-length",
+      "x-content-sha256",
+    ]);
+    expect(call.headers["x-content-sha256"]).toBe(createHash("sha256").update(call.body).digest("base64"));
+    const target = new URL(call.url);
+    const signingString = signed
+      .map((name) =>
+        name === "(request-target)"
+          ? `(request-target): post ${target.pathname}${target.search}`
+          : `${name}: ${call.headers[name]}`,
+      )
+      .join("\n");
+    const signature = Buffer.from(field("signature") ?? "", "base64");
+    expect(verify("sha256", Buffer.from(signingString), publicKey, signature)).toBe(true);
+  });
+
+  it.each([
+    [503, "ServiceUnavailable", { "retry-after": "7", "opc-request-id": "R503" }, "7"],
+    [
+      429,
+      "TooManyRequests",
+      { "retry-after": "Wed, 21 Oct 2025 07:28:00 GMT", "opc-request-id": "R429" },
+      "Wed, 21 Oct 2025 07:28:00 GMT",
+    ],
+    [400, "InvalidParameter", { "opc-request-id": "R400" }, undefined],
+    [404, "NotAuthorizedOrNotFound", { "opc-request-id": "R404" }, undefined],
+  ])(
+    "reports HTTP %i %s with its headers, after exactly one request",
+    async (status, code, headers, retryAfter) => {
+      const calls = stubFetch(json(status, { code, message: `upstream says ${code}` }, headers));
+      const { usage } = createSdkUsage(config());
+      const failure = await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
+      expect(failure).toMatchObject({
+        kind: "http",
+        status,
+        serviceCode: code,
+        upstreamMessage: `upstream says ${code}`,
+        opcRequestId: headers["opc-request-id"],
+        retryAfter,
+      });
+      expect(calls).toHaveLength(1);
+    },
+  );
+
+  it("reports a connection failure as a network failure", async () => {
+    vi.stubGlobal("fetch", async () => {
+      throw new TypeError("fetch failed");
+    });
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
+      kind: "network",
+    });
+  });
+
+  it("reports a truncated 200 body as a network failure", async () => {
+    stubFetch(
+      () =>
+        new Response('{"items":[{"serv', { status: 200, headers: { "content-type": "application/json" } }),
+    );
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
+      kind: "network",
+      status: 200,
+    });
+  });
+
+  it("aborts an attempt at its timeout and reports it as a timeout", async () => {
+    vi.stubGlobal(
+      "fetch",
+      (_request: Request, init?: RequestInit) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+        }),
+    );
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 1 }))).toMatchObject({
+      kind: "timeout",
+    });
+  });
+
+  it("keeps calling through after many failures (no circuit breaker)", async () => {
+    const failures = Array.from(
+      { length: 15 },
+      (): Reply => () => {
+        throw new TypeError("fetch failed");
+      },
+    );
+    const calls = stubFetch(...failures, json(200, { items: [] }));
+    const { usage } = createSdkUsage(config());
+    for (let i = 0; i < 15; i++) {
+      await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
+    }
+    await expect(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })).resolves.toMatchObject({
+      items: [],
+    });
+    expect(calls).toHaveLength(16);
+  });
+});
+
+describe("endpoint selection", () => {
+  it.each([
+    [{ usageApiEndpoint: "http://127.0.0.1:4567" }, "http://127.0.0.1:4567/20200107/usage"],
+    [
+      { usageApiEndpoint: undefined, usageApiRegion: "us-phoenix-1" },
+      "https://usageapi.us-phoenix-1.oci.oraclecloud.com/20200107/usage",
+    ],
+    [
+      { usageApiEndpoint: undefined, usageApiRegion: "fra" },
+      "https://usageapi.eu-frankfurt-1.oci.oraclecloud.com/20200107/usage",
+    ],
+    [{ usageApiEndpoint: undefined }, "https://usageapi.us-ashburn-1.oci.oraclecloud.com/20200107/usage"],
+  ])("%o -> %s", async (overrides, expected) => {
+    const calls = stubFetch(json(200, { items: [] }));
+    const { usage } = createSdkUsage(config(overrides));
+    await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(calls[0]?.url.split("?")[0]).toBe(expected);
+  });
+});
+
+describe("the resource principal", () => {
+  it("reads the tenancy from the res_tenant claim and caches it", async () => {
+    const sdk = createSdkUsage(config());
+    expect(await sdk.tenancy()).toBe(TENANCY);
+    vi.stubEnv("OCI_RESOURCE_PRINCIPAL_RPST", join(dir, "gone"));
+    expect(await sdk.tenancy()).toBe(TENANCY);
+  });
+
+  it("builds the provider once and reuses it", async () => {
+    stubFetch(json(200, { items: [] }), json(200, { items: [] }));
+    let builds = 0;
+    const sdk = createSdkUsage(config(), {
+      buildProvider: () => {
+        builds += 1;
+        return ResourcePrincipalAuthenticationDetailsProvider.builder();
+      },
+    });
+    await sdk.tenancy();
+    await sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    await sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(builds).toBe(1);
+  });
+
+  it("retries a failed provider build on the next call", async () => {
+    stubFetch(json(200, { items: [] }));
+    let builds = 0;
+    const sdk = createSdkUsage(config(), {
+      buildProvider: () => {
+        builds += 1;
+        if (builds === 1) throw new Error("RPST not there yet");
+        return ResourcePrincipalAuthenticationDetailsProvider.builder();
+      },
+    });
+    await expect(sdk.tenancy()).rejects.toThrow("RPST not there yet");
+    await expect(
+      sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }),
+    ).resolves.toMatchObject({
+      items: [],
+    });
+  });
+
+  it.each([
+    ["OCI_RESOURCE_PRINCIPAL_VERSION", undefined],
+    ["OCI_RESOURCE_PRINCIPAL_VERSION", "1.1"],
+    ["OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM", join(dir, "missing.pem")],
+    ["OCI_RESOURCE_PRINCIPAL_RPST", undefined],
+  ])("reports %s=%s as an auth failure, without any request", async (key, value) => {
+    vi.stubEnv(key, value);
+    const calls = stubFetch();
+    const sdk = createSdkUsage(config());
+    await expect(sdk.tenancy()).rejects.toThrow();
+    expect(
+      await failureOf(sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })),
+    ).toMatchObject({
+      kind: "auth",
+    });
+    expect(calls).toHaveLength(0);
+  });
+
+  it("reports a request that cannot be signed as an auth failure, without sending it", async () => {
+    const calls = stubFetch(json(200, { items: [] }));
+    const provider = ResourcePrincipalAuthenticationDetailsProvider.builder();
+    const sdk = createSdkUsage(config(), { buildProvider: () => provider });
+    await sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    // The key becomes unreadable once the signer exists: signing itself fails.
+    (provider as unknown as { getPrivateKey: () => string }).getPrivateKey = () => {
+      throw new Error("key unreadable");
+    };
+    const failure = await failureOf(sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
+    expect(failure.kind).toBe("auth");
+    expect(failure.detail).toContain("signing failed");
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe("pure helpers", () => {
+  it("toSdkDetails keeps Dates as Date objects and drops absent fields", () => {
+    const details = toSdkDetails({
+      tenantId: TENANCY,
+      timeUsageStarted: new Date("2025-01-01T00:00:00Z"),
+      timeUsageEnded: new Date("2025-02-01T00:00:00Z"),
+      granularity: "MONTHLY",
+      forecast: { timeForecastEnded: new Date("2025-03-01T00:00:00Z") },
+    });
+    expect(details.timeUsageStarted).toBeInstanceOf(Date);
+    expect(details.forecast?.timeForecastEnded).toBeInstanceOf(Date);
+    expect(Object.keys(details).sort()).toEqual([
+      "forecast",
+      "granularity",
+      "tenantId",
+      "timeUsageEnded",
+      "timeUsageStarted",
+    ]);
+  });
+
+  it.each<[string, unknown, Parameters<typeof classifyFailure>[1], boolean, Partial<UpstreamFailure>]>([
+    [
+      "an OciError",
+      { statusCode: 502, serviceCode: "BadGateway", message: "m", opcRequestId: "X" },
+      { retryAfter: "3" },
+      false,
+      { kind: "http", status: 502, serviceCode: "BadGateway", opcRequestId: "X", retryAfter: "3" },
+    ],
+    ["an aborted attempt", { code: 20, message: "aborted" }, {}, true, { kind: "timeout" }],
+    [
+      "a signing failure",
+      { code: undefined, message: "x" },
+      { signFailed: true, signError: new Error("bad key") },
+      false,
+      { kind: "auth" },
+    ],
+    ["a reset connection", { code: "ECONNRESET", message: "socket hang up" }, {}, false, { kind: "network" }],
+  ])("classifyFailure: %s", (_name, err, record, aborted, expected) => {
+    expect(classifyFailure(err, record, aborted).failure).toMatchObject(expected);
+  });
+
+  it("filterSdkRetrierWarnings drops only the SDK retrier's lines", () => {
+    const seen: unknown[][] = [];
+    const target = { warn: (...args: unknown[]) => void seen.push(args) };
+    filterSdkRetrierWarnings(target);
+    filterSdkRetrierWarnings(target);
+    target.warn("Request cannot be retried. Not Retrying. Exception occurred : Error: boom");
+    target.warn("All retry attempts have exhausted. Total Attempts : 1.");
+    target.warn("Request failed with Exception : x\nRetrying request");
+    target.warn("something else", 1);
+    expect(seen).toEqual([["something else", 1]]);
+  });
+});
