@@ -13,7 +13,7 @@ function decode(token, options) {
     const header = part(pieces[0]);
     const payload = part(pieces[1]);
     if (payload === null || typeof payload !== "object") return null;
-    return options && options.complete ? { header, payload, signature: pieces[2] } : payload;
+    return options?.complete ? { header, payload, signature: pieces[2] } : payload;
   } catch {
     return null;
   }
