@@ -54,7 +54,9 @@ export async function buildAction(outdir = join(root, "dist")) {
     logLevel: "warning",
     // Bundled CommonJS dependencies (@actions/core v3 among them) still call require() for Node
     // built-ins; an ESM bundle has no require unless one is created.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
   return { outfile, metafile: result.metafile };
 }

@@ -23,11 +23,20 @@ export function defaultErrorCode(status: number): { code: string; message: strin
     case 400:
       return { code: "InvalidParameter", message: "Invalid parameter" };
     case 401:
-      return { code: "NotAuthenticated", message: "The required information to complete authentication was not provided or was incorrect." };
+      return {
+        code: "NotAuthenticated",
+        message: "The required information to complete authentication was not provided or was incorrect.",
+      };
     case 404:
-      return { code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found." };
+      return {
+        code: "NotAuthorizedOrNotFound",
+        message: "Authorization failed or requested resource not found.",
+      };
     case 409:
-      return { code: "IncorrectState", message: "The resource is in a state that does not allow the operation." };
+      return {
+        code: "IncorrectState",
+        message: "The resource is in a state that does not allow the operation.",
+      };
     case 429:
       return { code: "TooManyRequests", message: "Too many requests for the user" };
     case 500:
@@ -80,7 +89,8 @@ export class FaultInjector {
 
   /** Give each request `fault` with the probability `probability` (seeded, repeatable). */
   rate(fault: Fault, probability: number, seed = 1): this {
-    if (!(probability >= 0 && probability <= 1)) throw new Error(`fault rate must be in [0, 1], got ${probability}`);
+    if (!(probability >= 0 && probability <= 1))
+      throw new Error(`fault rate must be in [0, 1], got ${probability}`);
     this.rules.push({ fault, probability });
     this.random = prng(seed);
     return this;
@@ -124,7 +134,16 @@ export class FaultInjector {
   }
 }
 
-export const SERVICES = ["identity", "jwks", "usage", "gateway", "functions", "apigateway", "registry", "fn"] as const;
+export const SERVICES = [
+  "identity",
+  "jwks",
+  "usage",
+  "gateway",
+  "functions",
+  "apigateway",
+  "registry",
+  "fn",
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 export type Faults = Record<ServiceName, FaultInjector> & { clearAll(): void };
 

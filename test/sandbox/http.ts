@@ -22,7 +22,8 @@ export async function listen(handler: Handler, port = 0): Promise<Listening> {
       .then(() => handler(req, res))
       .catch((err: unknown) => {
         if (process.env.SANDBOX_DEBUG) console.error("sandbox handler error", err);
-        if (!res.headersSent) sendJson(res, 500, { code: "InternalServerError", message: "Internal Server Error" });
+        if (!res.headersSent)
+          sendJson(res, 500, { code: "InternalServerError", message: "Internal Server Error" });
         else res.destroy();
       });
   });
@@ -87,7 +88,13 @@ export function sendJson(
   headers: Record<string, string | number> = {},
   fault?: Fault,
 ): void {
-  sendBody(res, status, Buffer.from(JSON.stringify(body)), { "content-type": "application/json", ...headers }, fault);
+  sendBody(
+    res,
+    status,
+    Buffer.from(JSON.stringify(body)),
+    { "content-type": "application/json", ...headers },
+    fault,
+  );
 }
 
 /** Write a complete answer; a `slowBody` fault spreads the body over timed chunks. */
