@@ -1,0 +1,773 @@
+// Pure aggregation of the sandbox data set for a RequestSummarizedUsagesDetails, as the Usage API answers it.
+//
+// Semantics (the choices the public sources leave open are marked "unconfirmed"):
+// - Buckets are [timeUsageStarted, timeUsageEnded), end exclusive, per hour, UTC day or calendar month; a
+//   MONTHLY bucket cut by the window covers only the window's part of the month and carries those bounds
+//   (unconfirmed). isAggregateByTime gives one bucket for the whole window.
+// - queryType: COST (default) and USAGE take every line, credits included; USAGE_ONLY drops credits; CREDIT
+//   and ALLCREDIT keep only credits; EXPIREDCREDIT keeps nothing (the data set has no expired credits).
+//   Every item carries both computedAmount and computedQuantity.
+// - groupByTag (one tag at most) groups by that tag's value; rows without the tag form a group with tags [].
+//   groupBy tagNamespace/tagKey/tagValue without groupByTag expands each resource's tags: a resource with
+//   three tags is counted once per tag, as Cost Analysis does, so such sums exceed the untagged total.
+// - filter: {operator AND (default) | OR | NOT, dimensions, tags, filters}; NOT means none of its conditions
+//   holds. Dimension keys are the groupBy names and compare exactly with the values items show (compartment
+//   fields after the compartmentDepth roll-up) (unconfirmed).
+// - compartmentDepth d keeps d levels below the tenancy: acme/prod/app/web at depth 1 is reported as acme/prod;
+//   resources in the root stay at the root (unconfirmed).
+// - Only grouped-by fields are filled; resourceName is always null; unit is filled when grouped by unit or a
+//   SKU field, unitPrice when grouped by a SKU field (unconfirmed); currency is "USD", or null when grouping
+//   and currencyWithGroupBy is false (oci-python-sdk #380 reports null).
+// Sums are exact: integers of micro-units, in doubles while they stay below 2^53, else in BigInt.
+
+import { type BaseRow, type Dataset, formatMicros, formatScaled, type Granularity } from "./dataset.js";
+
+export const GROUP_BY_KEYS = [
+  "tagNamespace",
+  "tagKey",
+  "tagValue",
+  "service",
+  "skuName",
+  "skuPartNumber",
+  "unit",
+  "compartmentName",
+  "compartmentPath",
+  "compartmentId",
+  "platform",
+  "region",
+  "logicalAd",
+  "resourceId",
+  "tenantId",
+  "tenantName",
+] as const;
+export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
+
+export const QUERY_TYPES = ["USAGE", "COST", "CREDIT", "EXPIREDCREDIT", "ALLCREDIT", "USAGE_ONLY"] as const;
+export type QueryType = (typeof QUERY_TYPES)[number];
+
+export interface TagJson {
+  namespace?: string | null;
+  key?: string | null;
+  value?: string | null;
+}
+
+export interface DimensionJson {
+  key: string;
+  value: string;
+}
+
+export interface FilterJson {
+  operator?: "AND" | "OR" | "NOT" | null;
+  dimensions?: DimensionJson[] | null;
+  tags?: TagJson[] | null;
+  filters?: FilterJson[] | null;
+}
+
+/** The request body in camelCase, as parsed from JSON (times as RFC 3339 strings, Dates or epoch ms). */
+export interface SummarizeDetails {
+  tenantId?: string | null;
+  timeUsageStarted: string | Date | number;
+  timeUsageEnded: string | Date | number;
+  granularity: Granularity;
+  isAggregateByTime?: boolean | null;
+  queryType?: QueryType | null;
+  groupBy?: string[] | null;
+  groupByTag?: TagJson[] | null;
+  compartmentDepth?: number | null;
+  filter?: FilterJson | null;
+}
+
+/** A UsageSummary as the wire carries it. */
+export interface UsageSummaryJson {
+  tenantId: string | null;
+  tenantName: string | null;
+  compartmentId: string | null;
+  compartmentPath: string | null;
+  compartmentName: string | null;
+  service: string | null;
+  resourceName: string | null;
+  resourceId: string | null;
+  region: string | null;
+  ad: string | null;
+  weight: number | null;
+  shape: string | null;
+  skuPartNumber: string | null;
+  skuName: string | null;
+  unit: string | null;
+  discount: number | null;
+  listRate: number | null;
+  platform: string | null;
+  timeUsageStarted: string;
+  timeUsageEnded: string;
+  computedAmount: number;
+  computedQuantity: number;
+  attributedCost: string;
+  attributedUsage: string;
+  overagesFlag: string | null;
+  unitPrice: number | null;
+  currency: string | null;
+  subscriptionId: string | null;
+  overage: string | null;
+  isForecast: boolean;
+  tags: { namespace: string | null; key: string | null; value: string | null }[] | null;
+}
+
+export interface SummarizeOptions {
+  /** Report currency "USD" on grouped items too (default true); false reports null, as #380 observed. */
+  currencyWithGroupBy?: boolean;
+}
+
+/** The aggregated answer, kept compact: items are built on demand, page by page. */
+export interface CompactSummary {
+  groupBy: string[];
+  length: number;
+  items(offset?: number, count?: number): UsageSummaryJson[];
+}
+
+/** A query the aggregation cannot run; the emulator maps it to 400 InvalidParameter. */
+export class InvalidQueryError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = "InvalidQueryError";
+  }
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const EXACT_LIMIT = 2 ** 53;
+const DENSE_LIMIT = 1 << 22;
+const MAX_FILTER_DEPTH = 8;
+const MAX_FILTER_CONDITIONS = 1000;
+
+/** Epoch ms of a request time; RFC 3339 strings, Dates and epoch ms are accepted. */
+export function timeOf(value: string | Date | number, field: string): number {
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
+  if (!Number.isFinite(ms)) throw new InvalidQueryError(`${field} is not a valid date-time`, field);
+  return ms;
+}
+
+interface Dim {
+  name: string;
+  card: number;
+  code(row: Readonly<BaseRow>, tag: number): number;
+  apply(item: UsageSummaryJson, code: number): void;
+}
+
+interface Buckets {
+  count: number;
+  of(row: Readonly<BaseRow>): number;
+  start(b: number): number;
+  end(b: number): number;
+}
+
+function makeBuckets(start: number, end: number, granularity: Granularity, byTime: boolean): Buckets {
+  if (byTime) return { count: 1, of: () => 0, start: () => start, end: () => end };
+  if (granularity !== "MONTHLY") {
+    const step = granularity === "HOURLY" ? HOUR : DAY;
+    return {
+      count: (end - start) / step,
+      of: (row) => (row.start - start) / step,
+      start: (b) => start + b * step,
+      end: (b) => start + (b + 1) * step,
+    };
+  }
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const first = new Date(start);
+  for (let i = 0; ; i++) {
+    const monthStart = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1);
+    if (monthStart >= end) break;
+    starts.push(Math.max(start, monthStart));
+    ends.push(Math.min(end, Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i + 1, 1)));
+  }
+  const index = new Map(starts.map((s, i) => [s, i]));
+  return {
+    count: starts.length,
+    of: (row) => index.get(row.start) ?? -1,
+    start: (b) => starts[b]!,
+    end: (b) => ends[b]!,
+  };
+}
+
+/** Distinct strings with their first index, for dimensions whose values repeat (names, units, tag parts). */
+function vocabulary(values: readonly string[]): { list: string[]; index: Map<string, number>; of: number[] } {
+  const list: string[] = [];
+  const index = new Map<string, number>();
+  const of = values.map((v) => {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = list.length;
+      list.push(v);
+      index.set(v, i);
+    }
+    return i;
+  });
+  return { list, index, of };
+}
+
+class Model {
+  readonly compartmentOf: number[];
+  readonly compartmentNames: ReturnType<typeof vocabulary>;
+  readonly tagNamespaces: ReturnType<typeof vocabulary>;
+  readonly tagKeys: ReturnType<typeof vocabulary>;
+  readonly tagValues: ReturnType<typeof vocabulary>;
+
+  constructor(
+    readonly ds: Dataset,
+    depth: number | null,
+  ) {
+    this.compartmentOf = ds.compartments.map((c) => {
+      let i = c.index;
+      if (depth !== null) while (ds.compartments[i]!.depth > depth) i = ds.compartments[i]!.parent;
+      return i;
+    });
+    this.compartmentNames = vocabulary(ds.compartments.map((c) => c.name));
+    this.tagNamespaces = vocabulary(ds.tags.map((t) => t.namespace));
+    this.tagKeys = vocabulary(ds.tags.map((t) => t.key));
+    this.tagValues = vocabulary(ds.tags.map((t) => t.value));
+  }
+}
+
+/** One grouping dimension: code 0 is null, code i + 1 is table entry i. */
+function dimension(model: Model, name: GroupByKey): Dim {
+  const ds = model.ds;
+  const cOf = model.compartmentOf;
+  switch (name) {
+    case "service":
+      return {
+        name,
+        card: ds.services.length + 1,
+        code: (row) => row.service + 1,
+        apply: (item, c) => {
+          item.service = ds.services[c - 1] ?? null;
+        },
+      };
+    case "skuName":
+    case "skuPartNumber":
+      return {
+        name,
+        card: ds.skus.length + 1,
+        code: (row) => row.sku + 1,
+        apply: (item, c) => {
+          const sku = ds.skus[c - 1];
+          if (!sku) return;
+          if (name === "skuName") item.skuName = sku.name;
+          else item.skuPartNumber = sku.partNumber;
+          item.unit = sku.unit;
+          item.unitPrice = sku.unitPriceNanos === null ? null : Number(formatScaled(sku.unitPriceNanos, 9));
+        },
+      };
+    case "unit":
+      return {
+        name,
+        card: ds.units.length + 1,
+        code: (row) => ds.skuUnit[row.sku]! + 1,
+        apply: (item, c) => {
+          item.unit = ds.units[c - 1] ?? null;
+        },
+      };
+    case "compartmentId":
+    case "compartmentPath":
+      return {
+        name,
+        card: ds.compartments.length + 1,
+        code: (row) => cOf[row.compartment]! + 1,
+        apply: (item, c) => {
+          const comp = ds.compartments[c - 1];
+          if (!comp) return;
+          if (name === "compartmentId") item.compartmentId = comp.id;
+          else item.compartmentPath = comp.path;
+        },
+      };
+    case "compartmentName": {
+      const names = model.compartmentNames;
+      return {
+        name,
+        card: names.list.length + 1,
+        code: (row) => names.of[cOf[row.compartment]!]! + 1,
+        apply: (item, c) => {
+          item.compartmentName = names.list[c - 1] ?? null;
+        },
+      };
+    }
+    case "platform":
+      return {
+        name,
+        card: ds.platforms.length + 1,
+        code: (row) => row.platform + 1,
+        apply: (item, c) => {
+          item.platform = ds.platforms[c - 1] ?? null;
+        },
+      };
+    case "region":
+      return {
+        name,
+        card: ds.regions.length + 1,
+        code: (row) => row.region + 1,
+        apply: (item, c) => {
+          item.region = ds.regions[c - 1]?.name ?? null;
+        },
+      };
+    case "logicalAd":
+      return {
+        name,
+        card: ds.availabilityDomains.length + 1,
+        code: (row) => row.ad + 1,
+        apply: (item, c) => {
+          item.ad = ds.availabilityDomains[c - 1]?.name ?? null;
+        },
+      };
+    case "resourceId":
+      return {
+        name,
+        card: ds.resourceCount + 1,
+        code: (row) => row.resource + 1,
+        apply: (item, c) => {
+          item.resourceId = c > 0 ? ds.resourceId(c - 1) : null;
+        },
+      };
+    case "tenantId":
+      return {
+        name,
+        card: 2,
+        code: () => 1,
+        apply: (item) => {
+          item.tenantId = ds.tenancyId;
+        },
+      };
+    case "tenantName":
+      return {
+        name,
+        card: 2,
+        code: () => 1,
+        apply: (item) => {
+          item.tenantName = ds.tenancyName;
+        },
+      };
+    case "tagNamespace":
+    case "tagKey":
+    case "tagValue": {
+      const vocab =
+        name === "tagNamespace" ? model.tagNamespaces : name === "tagKey" ? model.tagKeys : model.tagValues;
+      const field = name === "tagNamespace" ? "namespace" : name === "tagKey" ? "key" : "value";
+      return {
+        name,
+        card: vocab.list.length + 1,
+        code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
+        apply: (item, c) => {
+          if (c === 0) return;
+          const tags = item.tags ?? [];
+          const entry = tags[0] ?? { namespace: null, key: null, value: null };
+          entry[field] = vocab.list[c - 1]!;
+          tags[0] = entry;
+          item.tags = tags;
+        },
+      };
+    }
+  }
+}
+
+/** The value of a dimension on a row, for filters; tag dimensions are handled by the caller. */
+function filterPredicate(model: Model, key: string, value: string): (row: Readonly<BaseRow>) => boolean {
+  const ds = model.ds;
+  const cOf = model.compartmentOf;
+  const indexIn = (list: readonly string[]) => list.indexOf(value);
+  switch (key as GroupByKey) {
+    case "service": {
+      const i = indexIn(ds.services);
+      return (row) => row.service === i;
+    }
+    case "skuName": {
+      const i = ds.skus.findIndex((s) => s.name === value);
+      return (row) => row.sku === i;
+    }
+    case "skuPartNumber": {
+      const i = ds.skus.findIndex((s) => s.partNumber === value);
+      return (row) => row.sku === i;
+    }
+    case "unit": {
+      const i = indexIn(ds.units);
+      return (row) => ds.skuUnit[row.sku] === i;
+    }
+    case "compartmentId": {
+      const i = ds.compartments.findIndex((c) => c.id === value);
+      return (row) => cOf[row.compartment] === i;
+    }
+    case "compartmentPath": {
+      const i = ds.compartments.findIndex((c) => c.path === value);
+      return (row) => cOf[row.compartment] === i;
+    }
+    case "compartmentName":
+      return (row) => ds.compartments[cOf[row.compartment]!]!.name === value;
+    case "platform": {
+      const i = indexIn(ds.platforms);
+      return (row) => row.platform === i;
+    }
+    case "region": {
+      const i = ds.regions.findIndex((r) => r.name === value);
+      return (row) => row.region === i;
+    }
+    case "logicalAd": {
+      const i = ds.availabilityDomains.findIndex((a) => a.name === value);
+      return (row) => row.ad === i;
+    }
+    case "resourceId": {
+      const i = ds.resourceIndexOf(value);
+      return (row) => i >= 0 && row.resource === i;
+    }
+    case "tenantId":
+      return () => value === ds.tenancyId;
+    case "tenantName":
+      return () => value === ds.tenancyName;
+    case "tagNamespace":
+      return tagPredicate(model, { namespace: value });
+    case "tagKey":
+      return tagPredicate(model, { key: value });
+    case "tagValue":
+      return tagPredicate(model, { value });
+    default:
+      throw new InvalidQueryError(`filter dimension key '${key}' is not supported`, "filter");
+  }
+}
+
+function tagPredicate(model: Model, tag: TagJson): (row: Readonly<BaseRow>) => boolean {
+  const wanted = new Set(
+    model.ds.tags
+      .filter(
+        (t) =>
+          (tag.namespace == null || t.namespace === tag.namespace) &&
+          (tag.key == null || t.key === tag.key) &&
+          (tag.value == null || t.value === tag.value),
+      )
+      .map((t) => t.index),
+  );
+  return (row) => row.tags.some((t) => wanted.has(t));
+}
+
+function compileFilter(
+  model: Model,
+  filter: FilterJson,
+  depth: number,
+  budget: { left: number },
+): (row: Readonly<BaseRow>) => boolean {
+  if (depth > MAX_FILTER_DEPTH)
+    throw new InvalidQueryError(`filter nesting is deeper than ${MAX_FILTER_DEPTH}`, "filter");
+  const conditions: ((row: Readonly<BaseRow>) => boolean)[] = [];
+  for (const d of filter.dimensions ?? []) conditions.push(filterPredicate(model, d.key, d.value));
+  for (const t of filter.tags ?? []) conditions.push(tagPredicate(model, t));
+  for (const f of filter.filters ?? []) conditions.push(compileFilter(model, f, depth + 1, budget));
+  budget.left -= conditions.length;
+  if (budget.left < 0)
+    throw new InvalidQueryError(`filter has more than ${MAX_FILTER_CONDITIONS} conditions`, "filter");
+  const operator = filter.operator ?? "AND";
+  switch (operator) {
+    case "AND":
+      return (row) => conditions.every((c) => c(row));
+    case "OR":
+      return conditions.length === 0 ? () => true : (row) => conditions.some((c) => c(row));
+    case "NOT":
+      return (row) => !conditions.some((c) => c(row));
+    default:
+      throw new InvalidQueryError(`filter operator '${String(operator)}' is not supported`, "filter");
+  }
+}
+
+/**
+ * Growable exact accumulators of integers below 2^53 in magnitude. A slot stays a double while its running sum
+ * does (a double sum of such integers is exact below 2^53, and one that reaches 2^53 shows it); a slot that
+ * grows beyond moves to BigInt and is marked NaN.
+ */
+class Sums {
+  values = new Float64Array(1024);
+  big: Map<number, bigint> | null = null;
+
+  grow(size: number): void {
+    if (size <= this.values.length) return;
+    const next = new Float64Array(Math.max(size, this.values.length * 2));
+    next.set(this.values);
+    this.values = next;
+  }
+
+  add(slot: number, value: number): void {
+    const next = this.values[slot]! + value;
+    if (next < EXACT_LIMIT && next > -EXACT_LIMIT) this.values[slot] = next;
+    else this.promote(slot, value);
+  }
+
+  private promote(slot: number, value: number): void {
+    this.big ??= new Map();
+    const current = this.big.get(slot) ?? BigInt(this.values[slot]!);
+    this.big.set(slot, current + BigInt(value));
+    this.values[slot] = Number.NaN;
+  }
+
+  get(slot: number): number | bigint {
+    const v = this.values[slot]!;
+    return Number.isNaN(v) ? this.big!.get(slot)! : v;
+  }
+}
+
+function toNumber(micros: number | bigint): number {
+  return typeof micros === "number" ? micros / 1e6 : Number(formatMicros(micros));
+}
+
+/** Aggregate the data set for one request; items are built lazily so large answers stay compact. */
+export function summarizeCompact(
+  dataset: Dataset,
+  details: SummarizeDetails,
+  opts: SummarizeOptions = {},
+): CompactSummary {
+  const granularity = details.granularity;
+  if (granularity !== "HOURLY" && granularity !== "DAILY" && granularity !== "MONTHLY") {
+    throw new InvalidQueryError(`granularity '${String(granularity)}' is not supported`, "granularity");
+  }
+  const start = timeOf(details.timeUsageStarted, "timeUsageStarted");
+  const end = timeOf(details.timeUsageEnded, "timeUsageEnded");
+  const align = granularity === "HOURLY" ? HOUR : DAY;
+  if (start % align !== 0 || end % align !== 0) {
+    throw new InvalidQueryError(
+      `times must be whole ${granularity === "HOURLY" ? "hours" : "UTC days"}`,
+      "timeUsageStarted",
+    );
+  }
+  if (start >= end)
+    throw new InvalidQueryError("timeUsageStarted must be before timeUsageEnded", "timeUsageEnded");
+  const groupBy = [...(details.groupBy ?? [])];
+  for (const key of groupBy) {
+    if (!(GROUP_BY_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidQueryError(`groupBy value '${key}' is not supported`, "groupBy");
+    }
+  }
+  if (new Set(groupBy).size !== groupBy.length)
+    throw new InvalidQueryError("groupBy values must be distinct", "groupBy");
+  const groupByTag = details.groupByTag ?? [];
+  if (groupByTag.length > 1) throw new InvalidQueryError("groupByTag only supports one tag", "groupByTag");
+  const selected = groupByTag[0];
+  if (selected && (!selected.namespace || !selected.key)) {
+    throw new InvalidQueryError("groupByTag needs a namespace and a key", "groupByTag");
+  }
+  const depth = details.compartmentDepth ?? null;
+  if (depth !== null && !(Number.isInteger(depth) && depth >= 1)) {
+    throw new InvalidQueryError("compartmentDepth must be a positive integer", "compartmentDepth");
+  }
+  const queryType = details.queryType ?? "COST";
+  if (!(QUERY_TYPES as readonly string[]).includes(queryType)) {
+    throw new InvalidQueryError(`queryType '${queryType}' is not supported`, "queryType");
+  }
+
+  const model = new Model(dataset, depth);
+  const filter = details.filter
+    ? compileFilter(model, details.filter, 1, { left: MAX_FILTER_CONDITIONS })
+    : null;
+  const buckets = makeBuckets(start, end, granularity, details.isAggregateByTime === true);
+  const dims = groupBy.map((name) => dimension(model, name as GroupByKey));
+
+  // Tags: a selected tag (groupByTag) is one more dimension; tag fields without it expand each row's tags.
+  const tagDims = groupBy.some((k) => k === "tagNamespace" || k === "tagKey" || k === "tagValue");
+  let selectTag: ((row: Readonly<BaseRow>) => number) | null = null;
+  if (selected) {
+    const candidates = new Set(
+      dataset.tags
+        .filter((t) => t.namespace === selected.namespace && t.key === selected.key)
+        .map((t) => t.index),
+    );
+    selectTag = (row) => {
+      for (const t of row.tags) if (candidates.has(t)) return t;
+      return -1;
+    };
+    const values = model.tagValues;
+    const namespace = selected.namespace!;
+    const key = selected.key!;
+    dims.push({
+      name: "#groupByTag",
+      card: values.list.length + 1,
+      code: (_row, tag) => (tag < 0 ? 0 : values.of[tag]! + 1),
+      apply: (item, c) => {
+        item.tags = c === 0 ? [] : [{ namespace, key, value: values.list[c - 1]! }];
+      },
+    });
+  }
+  const expandTags = tagDims && !selectTag;
+
+  let capacity = buckets.count;
+  for (const d of dims) capacity *= d.card;
+  const numeric = capacity <= Number.MAX_SAFE_INTEGER;
+  // Lookup tables live only while aggregating; the answer keeps keys and sums in flat arrays.
+  let dense = numeric && capacity <= DENSE_LIMIT ? new Int32Array(capacity).fill(-1) : null;
+  let sparse = numeric && !dense ? new Map<number, number>() : null;
+  let byString = numeric ? null : new Map<string, number>();
+  let numericKeys: number[] = [];
+  const stringKeys: string[] = [];
+  const amounts = new Sums();
+  const quantities = new Sums();
+  let size = 0;
+  const newSlot = (): number => {
+    amounts.grow(size + 1);
+    quantities.grow(size + 1);
+    return size++;
+  };
+  const codes = new Array<number>(dims.length).fill(0);
+
+  const accumulate = (row: Readonly<BaseRow>, bucket: number, tag: number): void => {
+    let slot: number | undefined;
+    if (numeric) {
+      let key = bucket;
+      for (let i = 0; i < dims.length; i++) key = key * dims[i]!.card + dims[i]!.code(row, tag);
+      if (dense) {
+        slot = dense[key]!;
+        if (slot < 0) {
+          slot = newSlot();
+          dense[key] = slot;
+          numericKeys.push(key);
+        }
+      } else {
+        slot = sparse!.get(key);
+        if (slot === undefined) {
+          slot = newSlot();
+          sparse!.set(key, slot);
+          numericKeys.push(key);
+        }
+      }
+    } else {
+      for (let i = 0; i < dims.length; i++) codes[i] = dims[i]!.code(row, tag);
+      const key = `${bucket},${codes.join(",")}`;
+      slot = byString!.get(key);
+      if (slot === undefined) {
+        slot = newSlot();
+        byString!.set(key, slot);
+        stringKeys.push(key);
+      }
+    }
+    amounts.add(slot, row.amount);
+    quantities.add(slot, row.quantity);
+  };
+
+  const usage = queryType === "COST" || queryType === "USAGE" || queryType === "USAGE_ONLY";
+  const credits =
+    queryType === "COST" || queryType === "USAGE" || queryType === "CREDIT" || queryType === "ALLCREDIT";
+  if (usage || credits) {
+    dataset.forEachRow({ start, end, granularity, usage, credits }, (row) => {
+      if (filter && !filter(row)) return;
+      const bucket = buckets.of(row);
+      if (bucket < 0) return;
+      if (selectTag) accumulate(row, bucket, selectTag(row));
+      else if (expandTags) {
+        if (row.tags.length === 0) accumulate(row, bucket, -1);
+        else for (const t of row.tags) accumulate(row, bucket, t);
+      } else accumulate(row, bucket, -1);
+    });
+  }
+
+  // Order: by bucket (the most significant digit of a key), then by the dimension codes in groupBy order.
+  const length = size;
+  const order = new Int32Array(length);
+  const keys = Float64Array.from(numericKeys);
+  numericKeys = [];
+  const keyCodes = (slot: number): number[] => {
+    if (!numeric) return stringKeys[slot]!.split(",").map(Number);
+    let key = keys[slot]!;
+    const out = new Array<number>(dims.length + 1);
+    for (let i = dims.length - 1; i >= 0; i--) {
+      const card = dims[i]!.card;
+      const c = key % card;
+      out[i + 1] = c;
+      key = (key - c) / card;
+    }
+    out[0] = key;
+    return out;
+  };
+  if (dense) {
+    let n = 0;
+    for (let k = 0; k < dense.length; k++) if (dense[k]! >= 0) order[n++] = dense[k]!;
+  } else if (sparse) {
+    const sorted = Float64Array.from(keys).sort();
+    for (let i = 0; i < length; i++) order[i] = sparse.get(sorted[i]!)!;
+  } else {
+    const slots = Array.from({ length }, (_, i) => i);
+    const decoded = slots.map(keyCodes);
+    slots.sort((a, b) => {
+      const x = decoded[a]!;
+      const y = decoded[b]!;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return 0;
+    });
+    order.set(slots);
+  }
+  dense = null;
+  sparse = null;
+  byString = null;
+
+  const grouped = groupBy.length > 0 || selected !== undefined;
+  const currency = grouped && opts.currencyWithGroupBy === false ? null : dataset.currency;
+  const isoStart: string[] = [];
+  const isoEnd: string[] = [];
+  const build = (slot: number): UsageSummaryJson => {
+    const c = keyCodes(slot);
+    const b = c[0]!;
+    isoStart[b] ??= new Date(buckets.start(b)).toISOString();
+    isoEnd[b] ??= new Date(buckets.end(b)).toISOString();
+    const amount = amounts.get(slot);
+    const quantity = quantities.get(slot);
+    const item: UsageSummaryJson = {
+      tenantId: null,
+      tenantName: null,
+      compartmentId: null,
+      compartmentPath: null,
+      compartmentName: null,
+      service: null,
+      resourceName: null,
+      resourceId: null,
+      region: null,
+      ad: null,
+      weight: null,
+      shape: null,
+      skuPartNumber: null,
+      skuName: null,
+      unit: null,
+      discount: null,
+      listRate: null,
+      platform: null,
+      timeUsageStarted: isoStart[b]!,
+      timeUsageEnded: isoEnd[b]!,
+      computedAmount: toNumber(amount),
+      computedQuantity: toNumber(quantity),
+      attributedCost: formatMicros(amount),
+      attributedUsage: formatMicros(quantity),
+      overagesFlag: null,
+      unitPrice: null,
+      currency,
+      subscriptionId: null,
+      overage: null,
+      isForecast: false,
+      tags: null,
+    };
+    if (expandTags) item.tags = [];
+    for (let i = 0; i < dims.length; i++) dims[i]!.apply(item, c[i + 1]!);
+    return item;
+  };
+
+  return {
+    groupBy,
+    length,
+    items(offset = 0, count = length) {
+      const from = Math.max(0, Math.min(offset, length));
+      const to = Math.max(from, Math.min(from + count, length));
+      const out: UsageSummaryJson[] = [];
+      for (let i = from; i < to; i++) out.push(build(order[i]!));
+      return out;
+    },
+  };
+}
+
+/** Aggregate the data set for one request, every item built. */
+export function summarize(
+  dataset: Dataset,
+  details: SummarizeDetails,
+  opts: SummarizeOptions = {},
+): { groupBy: string[]; items: UsageSummaryJson[] } {
+  const summary = summarizeCompact(dataset, details, opts);
+  return { groupBy: summary.groupBy, items: summary.items() };
+}
