@@ -66,10 +66,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const all = targets.length === 0;
   if (all || targets.includes("function")) {
     const { outfile } = await buildFunction();
-    console.log(`built ${outfile.slice(root.length + 1)}`);
+    console.error(`built ${outfile.slice(root.length + 1)}`);
   }
   if (all || targets.includes("action")) {
     const built = await buildAction();
-    if (built) console.log(`built ${built.outfile.slice(root.length + 1)}`);
+    if (built) console.error(`built ${built.outfile.slice(root.length + 1)}`);
   }
 }
