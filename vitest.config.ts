@@ -1,22 +1,29 @@
 import { defineConfig } from "vitest/config";
 
+// Options every project shares (project configs do not inherit the root's `test` block).
+const shared = {
+  environment: "node",
+  restoreMocks: true,
+  unstubEnvs: true,
+  // Load Node's fetch before anything imports undici (see src/lib/fetch-first.ts).
+  setupFiles: ["test/setup/fetch-first.ts"],
+} as const;
+
 export default defineConfig({
   test: {
-    restoreMocks: true,
-    unstubEnvs: true,
     projects: [
       {
         test: {
+          ...shared,
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          environment: "node",
         },
       },
       {
         test: {
+          ...shared,
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          environment: "node",
           globalSetup: ["test/integration/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

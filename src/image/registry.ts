@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { type Readable, Transform } from "node:stream";
 import { type Dispatcher, request } from "undici";
+import { defaultAgent } from "../lib/http.js";
 import {
   isNetworkError,
   isRetryableStatus,
@@ -191,7 +192,7 @@ export class RegistryClient {
         const res = await request(url, {
           method: "GET",
           headers: { "user-agent": this.userAgent, ...headers },
-          dispatcher: this.options.dispatcher,
+          dispatcher: this.options.dispatcher ?? defaultAgent(),
           headersTimeout: this.options.headersTimeoutMs ?? 60_000,
           bodyTimeout: this.options.bodyTimeoutMs ?? 60_000,
         });
@@ -314,7 +315,7 @@ export class RegistryClient {
         method: init.method,
         headers,
         body,
-        dispatcher: this.options.dispatcher,
+        dispatcher: this.options.dispatcher ?? defaultAgent(),
         headersTimeout: this.options.headersTimeoutMs ?? 120_000,
         bodyTimeout: this.options.bodyTimeoutMs ?? 120_000,
       });

@@ -85,6 +85,7 @@ export class FnAgent {
   private starting: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private teardown: Promise<void> = Promise.resolve();
 
   constructor(options: FnAgentOptions) {
     this.options = options;
@@ -92,6 +93,11 @@ export class FnAgent {
 
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The container's process id while it runs (tests freeze it to play a hung function). */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
   }
 
   /** Start the container now (a warm start for the first call). Idempotent. */
@@ -113,6 +119,7 @@ export class FnAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.killContainer();
+    await this.teardown;
   }
 
   private async invokeNow(call: FnCall): Promise<FnResult> {
@@ -134,6 +141,7 @@ export class FnAgent {
 
   private async spawnContainer(): Promise<void> {
     await this.killContainer();
+    await this.teardown;
     const { options } = this;
     // The FDK's socket path must stay under 108 bytes: keep the directory short.
     this.dir = await mkdtemp(join(tmpdir(), "fn-"));
@@ -302,20 +310,26 @@ export class FnAgent {
     });
   }
 
-  private async killContainer(): Promise<void> {
-    const child = this.child;
+  /**
+   * Kill the container and remove its directory. The fields are cleared at once so a new container can
+   * start while the old one is still being torn down; spawnContainer waits for the teardown to finish.
+   */
+  private killContainer(): Promise<void> {
+    const { child, dir, agent } = this;
     this.child = undefined;
-    this.agent?.destroy();
+    this.dir = undefined;
+    this.socketPath = undefined;
     this.agent = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGKILL");
-      await exited;
-    }
-    if (this.dir) {
-      await rm(this.dir, { recursive: true, force: true });
-      this.dir = undefined;
-      this.socketPath = undefined;
-    }
+    const work = (async () => {
+      agent?.destroy();
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      if (dir) await rm(dir, { recursive: true, force: true });
+    })();
+    this.teardown = Promise.all([this.teardown, work]).then(() => undefined);
+    return work;
   }
 }

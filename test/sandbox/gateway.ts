@@ -163,6 +163,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const deployments = new Map<string, CompiledDeployment>();
   const jwksCache = new Map<string, JwksEntry>();
   const stats: GatewayStats = { backendCalls: 0, byStatus: {}, authFailures: {} };
+  // Own agents: undici's default would become the process-wide dispatcher of Node's fetch (see src/lib/http.ts).
+  const agent = new Agent();
   let insecureAgent: Agent | undefined;
 
   // ---- remote JWKS: fetched with a timeout, cached, refetched on an unknown kid at most once per cooldown ----
@@ -173,7 +175,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       redirect: "manual",
       headers: { accept: "application/json" },
       signal: AbortSignal.timeout(timeoutMs),
-      ...(set.isSslVerifyDisabled && insecureAgent ? { dispatcher: insecureAgent } : {}),
+      dispatcher: set.isSslVerifyDisabled && insecureAgent ? insecureAgent : agent,
     });
     if (res.status !== 200 || !res.body) {
       await res.body?.cancel();
@@ -432,6 +434,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     async close() {
       await listening.close();
+      await agent.close();
       await insecureAgent?.close();
     },
   };
