@@ -2,12 +2,12 @@ import { defineConfig } from "vitest/config";
 
 // Options every project shares (project configs do not inherit the root's `test` block).
 const shared = {
-  environment: "node",
+  environment: "node" as const,
   restoreMocks: true,
   unstubEnvs: true,
   // Load Node's fetch before anything imports undici (see src/lib/fetch-first.ts).
   setupFiles: ["test/setup/fetch-first.ts"],
-} as const;
+};
 
 export default defineConfig({
   test: {
