@@ -1,0 +1,4 @@
+import "./lib/fetch-first.js";
+import { run } from "./main.js";
+
+await run();

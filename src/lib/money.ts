@@ -1,0 +1,184 @@
+// Exact decimal arithmetic for money. Amounts arrive as JSON numbers (already doubles) or strings; a
+// double is read through its shortest round-trip text (String(n)), which is the decimal the sender
+// wrote, so 0.1 stays 0.1 and ten of them sum to exactly 1. Values are BigInt coefficients with a
+// decimal scale: value = coef / 10^scale. Never sum floats.
+
+export interface Decimal {
+  readonly coef: bigint;
+  /** Digits after the decimal point (>= 0). Normalised: no trailing zero digit when scale > 0. */
+  readonly scale: number;
+}
+
+export const ZERO: Decimal = Object.freeze({ coef: 0n, scale: 0 });
+
+/** Exponents beyond this are refused: no real amount needs them and they would build huge BigInts. */
+const MAX_EXPONENT = 400;
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const POW10: bigint[] = [];
+
+function pow10(n: number): bigint {
+  if (n < 64) {
+    let cached = POW10[n];
+    if (cached === undefined) {
+      cached = 10n ** BigInt(n);
+      POW10[n] = cached;
+    }
+    return cached;
+  }
+  return 10n ** BigInt(n);
+}
+
+function normalize(coef: bigint, scale: number): Decimal {
+  if (coef === 0n) return ZERO;
+  while (scale > 0 && coef % 10n === 0n) {
+    coef /= 10n;
+    scale--;
+  }
+  return { coef, scale };
+}
+
+/** True when `value` is a number or string that parseDecimal accepts. */
+export function isDecimalText(value: unknown): boolean {
+  try {
+    parseDecimal(value as number | string);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parse a JSON number or a decimal string ("12.50", "-3", "1e-7", "1.5E+3") exactly.
+ * Throws RangeError on NaN, Infinity, empty or malformed text.
+ */
+export function parseDecimal(value: number | string): Decimal {
+  let text: string;
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+    text = String(value);
+  } else if (typeof value === "string") {
+    text = value.trim();
+  } else {
+    throw new TypeError(`not a number or decimal string: ${typeof value}`);
+  }
+  const m = DECIMAL_TEXT.exec(text);
+  const intPart = m?.[2] ?? "";
+  const fracPart = m?.[3] ?? "";
+  if (!m || (intPart === "" && fracPart === "")) {
+    throw new RangeError(`not a decimal number: '${text.length > 40 ? `${text.slice(0, 40)}…` : text}'`);
+  }
+  const exponent = m[4] === undefined ? 0 : Number(m[4]);
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > MAX_EXPONENT) {
+    throw new RangeError(`exponent out of range: '${text}'`);
+  }
+  let coef = BigInt(`${intPart}${fracPart}` || "0");
+  if (m[1] === "-") coef = -coef;
+  let scale = fracPart.length - exponent;
+  if (scale < 0) {
+    coef *= pow10(-scale);
+    scale = 0;
+  }
+  return normalize(coef, scale);
+}
+
+function align(a: Decimal, b: Decimal): [bigint, bigint, number] {
+  if (a.scale === b.scale) return [a.coef, b.coef, a.scale];
+  if (a.scale > b.scale) return [a.coef, b.coef * pow10(a.scale - b.scale), a.scale];
+  return [a.coef * pow10(b.scale - a.scale), b.coef, b.scale];
+}
+
+export function add(a: Decimal, b: Decimal): Decimal {
+  if (b.coef === 0n) return a;
+  if (a.coef === 0n) return b;
+  const [x, y, scale] = align(a, b);
+  return normalize(x + y, scale);
+}
+
+export function negate(a: Decimal): Decimal {
+  return a.coef === 0n ? ZERO : { coef: -a.coef, scale: a.scale };
+}
+
+export function subtract(a: Decimal, b: Decimal): Decimal {
+  return add(a, negate(b));
+}
+
+export function multiply(a: Decimal, b: Decimal): Decimal {
+  return normalize(a.coef * b.coef, a.scale + b.scale);
+}
+
+export function abs(a: Decimal): Decimal {
+  return a.coef < 0n ? negate(a) : a;
+}
+
+/** -1, 0 or 1. */
+export function compare(a: Decimal, b: Decimal): -1 | 0 | 1 {
+  const [x, y] = align(a, b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+export function isNegative(a: Decimal): boolean {
+  return a.coef < 0n;
+}
+
+export function isZero(a: Decimal): boolean {
+  return a.coef === 0n;
+}
+
+function digitsWithPoint(absCoef: bigint, scale: number): string {
+  const digits = absCoef.toString();
+  if (scale === 0) return digits;
+  const padded = digits.padStart(scale + 1, "0");
+  return `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+}
+
+/** The exact value as plain decimal text: no exponent, no trailing zeros ("-0.0000001", "12.5", "0"). */
+export function formatExact(a: Decimal): string {
+  const sign = a.coef < 0n ? "-" : "";
+  return sign + digitsWithPoint(a.coef < 0n ? -a.coef : a.coef, a.scale);
+}
+
+/** Divide an absolute coefficient by 10^drop, rounding half away from zero ("half-up" on magnitudes). */
+function roundAbs(absCoef: bigint, drop: number): bigint {
+  const factor = pow10(drop);
+  const quotient = absCoef / factor;
+  const remainder = absCoef % factor;
+  return remainder * 2n >= factor ? quotient + 1n : quotient;
+}
+
+/**
+ * Fixed-point text with exactly `decimals` digits after the point, rounded half away from zero
+ * (2.345 -> "2.35", -2.345 -> "-2.35"); a value that rounds to zero prints without a sign.
+ */
+export function formatFixed(a: Decimal, decimals: number): string {
+  if (!Number.isInteger(decimals) || decimals < 0) throw new RangeError(`bad decimals: ${decimals}`);
+  const negative = a.coef < 0n;
+  let absCoef = negative ? -a.coef : a.coef;
+  if (a.scale > decimals) absCoef = roundAbs(absCoef, a.scale - decimals);
+  else absCoef *= pow10(decimals - a.scale);
+  const text = digitsWithPoint(absCoef, decimals);
+  return negative && absCoef !== 0n ? `-${text}` : text;
+}
+
+/** a / b rounded half away from zero to `decimals` places; undefined when b is zero. */
+export function divide(a: Decimal, b: Decimal, decimals: number): Decimal | undefined {
+  if (b.coef === 0n) return undefined;
+  const numerator = a.coef * pow10(b.scale + decimals + 1);
+  const denominator = b.coef * pow10(a.scale);
+  // One extra digit, then round it away: exact half-up without fractions.
+  let q = numerator / denominator;
+  const negative = q < 0n;
+  if (negative) q = -q;
+  q = roundAbs(q, 1);
+  return normalize(negative ? -q : q, decimals);
+}
+
+/** For charts and logs only: never for sums. */
+export function toNumber(a: Decimal): number {
+  return Number(formatExact(a));
+}
+
+export function sum(values: Iterable<Decimal>): Decimal {
+  let total = ZERO;
+  for (const v of values) total = add(total, v);
+  return total;
+}

@@ -1,0 +1,36 @@
+// The action's entry logic: read the command, dispatch, and turn any failure into one line.
+import * as core from "@actions/core";
+import { InputError, oneLine } from "./lib/errors.js";
+import { createActionDeps, runReport } from "./report/index.js";
+import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
+
+export const COMMANDS = ["report", "deploy"] as const;
+
+/** Never throws: every failure ends in one core.setFailed line. */
+export async function run(): Promise<void> {
+  try {
+    const command = core.getInput(COMMAND_INPUT).trim().toLowerCase();
+    switch (command) {
+      case "report": {
+        const inputs = readReportInputs((name) => core.getInput(name), {
+          now: new Date(),
+          setSecret: (value) => core.setSecret(value),
+        });
+        await runReport(inputs, createActionDeps());
+        return;
+      }
+      case "deploy":
+        // Replaced when the deploy command lands (src/deploy/index.ts).
+        throw new Error("command 'deploy' is not built in this version");
+      case "":
+        throw new InputError(COMMAND_INPUT, "is required; use report or deploy");
+      default:
+        throw new InputError(
+          COMMAND_INPUT,
+          `'${oneLine(command).slice(0, 40)}' is not a command; use report or deploy`,
+        );
+    }
+  } catch (err) {
+    core.setFailed(oneLine(err));
+  }
+}

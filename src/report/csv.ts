@@ -1,0 +1,97 @@
+// RFC 4180 CSV (csv-stringify, CRLF record ends, header row) streamed into an atomic file in batches. Formula
+// escaping applies to text columns only: numbers, negative credits included, stay numbers.
+import { stringify } from "csv-stringify/sync";
+import { AtomicFileWriter, type AtomicWriteResult } from "../lib/atomic.js";
+import { formatExact, parseDecimal } from "../lib/money.js";
+import type { CellValue, Column } from "./columns.js";
+
+// OWASP CSV injection: = + - @ TAB CR, plus LF and NUL (not covered by csv-stringify's escape_formulas)
+// and the full-width forms ＝ ＋ － ＠ that some spreadsheets also read as formula starts.
+const FORMULA_START = /^[=+\-@\t\r\n\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** Prefix `'` when a text value would start a spreadsheet formula. */
+export function neutralizeFormula(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** A number as plain decimal text (no exponent), so "1e-7" becomes "0.0000001". */
+export function plainNumber(value: number): string {
+  const text = String(value);
+  return /e/i.test(text) ? formatExact(parseDecimal(value)) : text;
+}
+
+/** One CSV cell as text, applying the column's rule. */
+export function cellText(kind: Column["kind"], value: CellValue | undefined): string {
+  if (value === null || value === undefined) return "";
+  if (kind === "number") {
+    if (typeof value === "number") return Number.isFinite(value) ? plainNumber(value) : "";
+    // A numeric string (attributedCost is one) is normalised; anything else is treated as text.
+    try {
+      return formatExact(parseDecimal(value));
+    } catch {
+      return neutralizeFormula(value);
+    }
+  }
+  return neutralizeFormula(typeof value === "string" ? value : String(value));
+}
+
+const STRINGIFY_OPTIONS = { record_delimiter: "windows", eof: true } as const;
+/** Rows are stringified in batches: csv-stringify's per-record stream overhead dominates otherwise. */
+const BATCH_ROWS = 512;
+
+export class CsvWriter {
+  private batch: string[][] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly file: AtomicFileWriter,
+    private readonly kinds: ReadonlyArray<Column["kind"]>,
+  ) {}
+
+  /** Open the temp file; the header row goes first. */
+  static async open(path: string, columns: readonly Pick<Column, "name" | "kind">[]): Promise<CsvWriter> {
+    const file = await AtomicFileWriter.open(path);
+    const writer = new CsvWriter(
+      file,
+      columns.map((c) => c.kind),
+    );
+    writer.batch.push(columns.map((c) => neutralizeFormula(c.name)));
+    return writer;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const text = stringify(this.batch, STRINGIFY_OPTIONS);
+    this.batch = [];
+    await this.file.write(text);
+  }
+
+  /** Write one row; values are in column order. */
+  async write(values: readonly CellValue[]): Promise<void> {
+    if (this.closed) throw new Error("CSV writer already closed");
+    const record = new Array<string>(this.kinds.length);
+    for (let i = 0; i < this.kinds.length; i++) record[i] = cellText(this.kinds[i]!, values[i]);
+    this.batch.push(record);
+    if (this.batch.length >= BATCH_ROWS) await this.flush();
+  }
+
+  /** Finish the CSV and move it into place atomically. */
+  async close(): Promise<AtomicWriteResult> {
+    if (this.closed) throw new Error("CSV writer already closed");
+    this.closed = true;
+    try {
+      await this.flush();
+      return await this.file.commit();
+    } catch (err) {
+      await this.file.abort();
+      throw err;
+    }
+  }
+
+  /** Drop everything written so far; the target path is left as it was. */
+  async abort(): Promise<void> {
+    this.closed = true;
+    this.batch = [];
+    await this.file.abort();
+  }
+}

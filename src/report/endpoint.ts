@@ -1,0 +1,297 @@
+// Client of the secured usage endpoint: POST {endpoint}/request-summarized-usages, one month at a time,
+// following nextPage. Pages are handed to a callback as they arrive and never accumulated. Transient
+// failures (429 with Retry-After, 5xx, connection resets) are retried within the run's time budget; a
+// 401 refreshes the token once; other 4xx answers are final and reported in one sanitised line.
+import type { Dispatcher } from "undici";
+import { request } from "undici";
+import { UserFacingError } from "../lib/errors.js";
+import { isRetryableStatus, parseRetryAfter, RetryDeadlineError, withRetry } from "../lib/retry.js";
+import type { UsageItem } from "./columns.js";
+import {
+  type Clock,
+  classifyForRetry,
+  createAgent,
+  DEFAULT_TIMEOUTS,
+  FatalReportError,
+  RetryableHttpError,
+  type RetryPolicy,
+  readBody,
+  sanitizeServerText,
+  type Timeouts,
+  type TokenSource,
+} from "./token.js";
+
+export const USAGE_ROUTE = "/request-summarized-usages";
+/** A page is one bounded answer; anything larger is refused rather than buffered. */
+const MAX_PAGE_BYTES = 64 << 20;
+/** A guard against an endpoint that never stops paging. */
+export const MAX_PAGES_PER_MONTH = 10_000;
+
+/** The body sent for one month: RequestSummarizedUsagesDetails (camelCase). */
+export interface UsageRequest {
+  tenantId?: string;
+  granularity: string;
+  queryType: string;
+  timeUsageStarted: string;
+  timeUsageEnded: string;
+  groupBy?: string[];
+  groupByTag?: Array<{ namespace: string; key: string }>;
+  compartmentDepth?: number;
+}
+
+export interface UsagePage {
+  groupBy: string[] | undefined;
+  items: UsageItem[];
+  /** 1-based page number within the month. */
+  page: number;
+}
+
+export interface FetchResult {
+  pages: number;
+  items: number;
+}
+
+export interface EndpointClientOptions {
+  /** The gateway deployment URL with its path prefix, e.g. https://…/usage */
+  endpoint: string;
+  token: TokenSource;
+  clock: Clock;
+  /** Absolute time (ms) after which no attempt starts. */
+  deadline?: number | undefined;
+  retry?: RetryPolicy;
+  timeouts?: Timeouts;
+  dispatcher?: Dispatcher | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+/** A final answer for this month (400/403/404/413/…, a malformed body). Other months may still work. */
+export class EndpointError extends UserFacingError {
+  override name = "EndpointError";
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The gateway's 401 after one token refresh: the token is not for this deployment. */
+class UnauthorizedError extends Error {}
+
+const STATUS_HINTS: Record<number, string> = {
+  400: "the endpoint refused the query: check inputs 'group-by', 'group-by-tag', 'compartment-depth', 'granularity' and 'months'",
+  403: "the endpoint refused access: check input 'tenant-id' and that the function may read usage in this tenancy",
+  404: "no such route: input 'endpoint' must be the gateway deployment URL including its path prefix (e.g. https://…/usage)",
+  405: "method not allowed: input 'endpoint' must be the gateway deployment URL including its path prefix",
+  413: "the request is too large for the endpoint",
+};
+
+export function usageUrl(endpoint: string, page?: string): string {
+  const url = new URL(`${endpoint.replace(/\/+$/, "")}${USAGE_ROUTE}`);
+  if (page !== undefined) url.searchParams.set("page", page);
+  return url.href;
+}
+
+function parsePage(text: string): {
+  groupBy: string[] | undefined;
+  items: UsageItem[];
+  nextPage: string | undefined;
+} {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new EndpointError("the endpoint answered HTTP 200 with a body that is not JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new EndpointError(
+      "the endpoint answered HTTP 200 with JSON that is not an object with an 'items' array",
+    );
+  }
+  const body = parsed as { items?: unknown; nextPage?: unknown; groupBy?: unknown };
+  if (!Array.isArray(body.items)) {
+    throw new EndpointError("the endpoint answered HTTP 200 without an 'items' array");
+  }
+  for (const item of body.items) {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new EndpointError("the endpoint answered HTTP 200 with an 'items' entry that is not an object");
+    }
+  }
+  if (
+    body.nextPage !== undefined &&
+    body.nextPage !== null &&
+    (typeof body.nextPage !== "string" || body.nextPage === "")
+  ) {
+    throw new EndpointError(
+      "the endpoint answered HTTP 200 with a 'nextPage' that is not a non-empty string",
+    );
+  }
+  const groupBy = Array.isArray(body.groupBy)
+    ? body.groupBy.filter((g): g is string => typeof g === "string")
+    : undefined;
+  return {
+    groupBy,
+    items: body.items as UsageItem[],
+    nextPage: (body.nextPage as string | null | undefined) ?? undefined,
+  };
+}
+
+export class EndpointClient {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  /** Tokens sent so far: cut out of any server text we repeat (a gateway may echo the header). */
+  private readonly sent = new Set<string>();
+
+  constructor(private readonly options: EndpointClientOptions) {
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createAgent(options.timeouts ?? DEFAULT_TIMEOUTS);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** Fetch every page of one month's query, awaiting `onPage` for each before asking for the next. */
+  async fetchMonth(
+    body: UsageRequest,
+    onPage: (page: UsagePage) => Promise<void> | void,
+  ): Promise<FetchResult> {
+    const payload = JSON.stringify(body);
+    let pageToken: string | undefined;
+    let pages = 0;
+    let items = 0;
+    const seen = new Set<string>();
+    do {
+      pages++;
+      if (pages > MAX_PAGES_PER_MONTH) {
+        throw new EndpointError(`the endpoint returned more than ${MAX_PAGES_PER_MONTH} pages for one month`);
+      }
+      const result = await this.fetchPage(payload, pageToken, pages);
+      items += result.items.length;
+      await onPage({ groupBy: result.groupBy, items: result.items, page: pages });
+      pageToken = result.nextPage;
+      if (pageToken !== undefined) {
+        if (seen.has(pageToken))
+          throw new EndpointError("the endpoint returned the same nextPage token twice");
+        seen.add(pageToken);
+      }
+    } while (pageToken !== undefined);
+    return { pages, items };
+  }
+
+  private async fetchPage(payload: string, pageToken: string | undefined, page: number) {
+    const { clock } = this.options;
+    const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1000, maxDelayMs: 30_000 };
+    try {
+      return await withRetry(() => this.attempt(payload, pageToken), classifyForRetry, {
+        ...policy,
+        deadline: this.options.deadline,
+        now: clock.now,
+        sleep: clock.sleep,
+        random: clock.random,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          this.options.log?.(
+            `page ${page}: attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
+          ),
+      });
+    } catch (err) {
+      if (err instanceof RetryDeadlineError) {
+        throw new FatalReportError(
+          `the time budget ran out while fetching page ${page} (last error: ${this.describe(err.lastError)}); raise input 'time-budget' or retry later`,
+        );
+      }
+      if (err instanceof UserFacingError) throw err;
+      if (err instanceof UnauthorizedError) {
+        throw new FatalReportError(
+          "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts",
+        );
+      }
+      throw new EndpointError(`page ${page} failed after retries: ${this.describe(err)}`);
+    }
+  }
+
+  private describe(err: unknown): string {
+    if (err instanceof Error) {
+      const code = (err as { code?: unknown }).code;
+      return sanitizeServerText(
+        typeof code === "string" && !err.message.includes(code) ? `${code}: ${err.message}` : err.message,
+        [...this.sent],
+      );
+    }
+    return sanitizeServerText(err, [...this.sent]);
+  }
+
+  private async attempt(payload: string, pageToken: string | undefined) {
+    let response = await this.post(payload, pageToken, await this.options.token.getToken());
+    if (response.status === 401) {
+      // A token the gateway no longer accepts (expired, rotated key): refresh it once.
+      this.options.token.invalidate();
+      this.options.log?.("the endpoint answered HTTP 401; getting a new token and trying once more");
+      response = await this.post(payload, pageToken, await this.options.token.getToken());
+      if (response.status === 401) throw new UnauthorizedError();
+    }
+    const { status, text, retryAfter } = response;
+    if (status === 200) return parsePage(text);
+    if (isRetryableStatus(status)) {
+      throw new RetryableHttpError(
+        `HTTP ${status}${this.serverError(text)}`,
+        status,
+        parseRetryAfter(retryAfter, this.options.clock.now()),
+      );
+    }
+    const hint = STATUS_HINTS[status] ?? "the endpoint refused the request";
+    throw new EndpointError(`endpoint answered HTTP ${status}${this.serverError(text)}: ${hint}`, status);
+  }
+
+  /** " Code: message" from a JSON {code, message} body, sanitised; "" otherwise. Never the raw body. */
+  private serverError(text: string): string {
+    try {
+      const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+      const code =
+        typeof body.code === "string" || typeof body.code === "number"
+          ? sanitizeServerText(String(body.code), [], 60).replace(/[^A-Za-z0-9_.-]/g, "")
+          : "";
+      const message =
+        typeof body.message === "string" ? sanitizeServerText(body.message, [...this.sent], 200) : "";
+      const parts = [code, message].filter((p) => p !== "");
+      return parts.length === 0 ? "" : ` ${parts.join(": ")}`;
+    } catch {
+      return "";
+    }
+  }
+
+  private async post(
+    payload: string,
+    pageToken: string | undefined,
+    token: string,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    const { clock, deadline } = this.options;
+    const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - clock.now();
+    if (remaining <= 0) {
+      throw new FatalReportError(
+        "the time budget ran out before the next request; raise input 'time-budget'",
+      );
+    }
+    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
+    this.sent.add(token);
+    const response = await request(usageUrl(this.options.endpoint, pageToken), {
+      method: "POST",
+      dispatcher: this.dispatcher,
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json",
+      },
+      body: payload,
+      headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
+      bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
+    });
+    const text = await readBody(response.body, MAX_PAGE_BYTES);
+    const retryAfter = response.headers["retry-after"];
+    return {
+      status: response.statusCode,
+      text,
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    };
+  }
+}

@@ -1,0 +1,299 @@
+// The job summary as Markdown. Pure: figures in, text out. All text from the data is escaped, the
+// chart's numbers are always also in a table, and the result stays under the 1 MiB step limit.
+import {
+  abs,
+  add,
+  compare,
+  type Decimal,
+  divide,
+  formatFixed,
+  multiply,
+  parseDecimal,
+  subtract,
+  ZERO,
+} from "../lib/money.js";
+import { previousMonth } from "./months.js";
+import { type MonthFigures, rankEntries } from "./totals.js";
+
+/** GitHub aborts a step summary over 1024 KiB; stay well under it. */
+export const SUMMARY_MAX_BYTES = 1_000_000;
+const CELL_MAX_CHARS = 120;
+const DEFAULT_TOP = 10;
+const CHART_SERIES = 5;
+
+export interface SummaryMonth extends MonthFigures {
+  partial: boolean;
+}
+
+export interface SummaryInput {
+  /** Months written, oldest first. */
+  months: SummaryMonth[];
+  /** Figures of the month before the first one, used only for its change column. */
+  baseline?: MonthFigures | undefined;
+  failed: Array<{ month: string; reason: string }>;
+  budget?: { amount: Decimal; action: "warn" | "fail" } | undefined;
+  granularity: string;
+  queryType: string;
+  files: string[];
+  chart?: boolean;
+  topN?: number;
+  maxBytes?: number;
+}
+
+/** Escape text for a Markdown table cell or line: HTML specials, Markdown specials, newlines. */
+export function escapeMarkdown(value: string, maxChars = CELL_MAX_CHARS): string {
+  let text = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+  if (text.length > maxChars) text = `${text.slice(0, maxChars - 1)}…`;
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\|[\]`*_~]/g, (c) => `\\${c}`);
+}
+
+/** Text allowed inside a quoted Mermaid label: letters, digits and a few safe marks. */
+export function mermaidLabel(value: string, maxChars = 30): string {
+  const text = value
+    .replace(/[^\p{L}\p{N} ._/()-]+/gu, " ")
+    .replace(/-{2,}/g, "-")
+    .replace(/\s+/g, " ")
+    .trim();
+  return (text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text) || "-";
+}
+
+export function money(value: Decimal): string {
+  return formatFixed(value, 2);
+}
+
+/** Change from `previous` to `current`: absolute and percent (1 decimal); percent empty when previous is 0. */
+export function change(current: Decimal, previous: Decimal): { amount: string; percent: string } {
+  const diff = subtract(current, previous);
+  const ratio = divide(multiply(diff, parseDecimal(100)), abs(previous), 1);
+  const sign = compare(diff, ZERO) > 0 ? "+" : "";
+  return {
+    amount: `${sign}${money(diff)}`,
+    percent: ratio === undefined ? "n/a" : `${compare(ratio, ZERO) > 0 ? "+" : ""}${formatFixed(ratio, 1)}%`,
+  };
+}
+
+interface Matrix {
+  /** Row names, ranked by total over all months. */
+  names: string[];
+  /** values[row][monthIndex] */
+  values: Decimal[][];
+  totals: Decimal[];
+  /** Rows cut from the table, and their summed values per month. */
+  others?: { count: number; values: Decimal[]; total: Decimal };
+}
+
+function matrix(
+  months: SummaryMonth[],
+  pick: (m: SummaryMonth) => Array<[string, Decimal]>,
+  top: number,
+): Matrix {
+  const overall = new Map<string, Decimal>();
+  const perMonth = months.map((m) => new Map(pick(m)));
+  for (const map of perMonth)
+    for (const [name, amount] of map) overall.set(name, add(overall.get(name) ?? ZERO, amount));
+  const ranked = rankEntries(overall);
+  const kept = ranked.slice(0, top);
+  const rest = ranked.slice(top);
+  const result: Matrix = {
+    names: kept.map(([name]) => name),
+    values: kept.map(([name]) => perMonth.map((map) => map.get(name) ?? ZERO)),
+    totals: kept.map(([, total]) => total),
+  };
+  if (rest.length > 0) {
+    result.others = {
+      count: rest.length,
+      values: perMonth.map((map) => rest.reduce((acc, [name]) => add(acc, map.get(name) ?? ZERO), ZERO)),
+      total: rest.reduce((acc, [, total]) => add(acc, total), ZERO),
+    };
+  }
+  return result;
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
+}
+
+function currencyNote(months: SummaryMonth[]): string {
+  const currencies = [...new Set(months.map((m) => m.currency))];
+  return currencies.map((c) => escapeMarkdown(c)).join(", ");
+}
+
+function matrixSection(title: string, what: string, months: SummaryMonth[], data: Matrix): string[] {
+  if (data.names.length === 0) return [];
+  const header = [what, ...months.map((m) => m.month), "Total"];
+  const rows = data.names.map((name, i) => [
+    escapeMarkdown(name),
+    ...data.values[i]!.map(money),
+    money(data.totals[i]!),
+  ]);
+  if (data.others) {
+    rows.push([
+      `Other (${data.others.count} more)`,
+      ...data.others.values.map(money),
+      money(data.others.total),
+    ]);
+  }
+  return [`### ${title} (${currencyNote(months)})`, "", ...table(header, rows), ""];
+}
+
+function chartSection(months: SummaryMonth[], services: Matrix): string[] {
+  if (months.length === 0 || services.names.length === 0) return [];
+  const currency = mermaidLabel(currencyNote(months).replace(/\\/g, ""));
+  const lines = ["```mermaid", "xychart-beta"];
+  let numbers: Decimal[];
+  if (months.length === 1) {
+    // One month: one bar per service (the same figures as the first rows of the table).
+    const names = services.names.slice(0, CHART_SERIES * 2);
+    numbers = names.map((_, i) => services.values[i]![0]!);
+    lines.push(
+      `  title "Cost by service, ${months[0]!.month} (${currency})"`,
+      `  x-axis [${names.map((n) => `"${mermaidLabel(n)}"`).join(", ")}]`,
+    );
+    lines.push(...yAxis(currency, numbers), `  bar [${numbers.map(money).join(", ")}]`);
+  } else {
+    const series = services.values.slice(0, CHART_SERIES);
+    numbers = series.flat();
+    lines.push(
+      `  title "Cost by service per month (${currency})"`,
+      `  x-axis [${months.map((m) => `"${m.month}"`).join(", ")}]`,
+      ...yAxis(currency, numbers),
+      ...series.map((values) => `  line [${values.map(money).join(", ")}]`),
+    );
+  }
+  lines.push("```", "");
+  const note =
+    months.length === 1
+      ? "_The bars are the first rows of the service table below._"
+      : `_One line per service, in the order of the first ${Math.min(CHART_SERIES, services.names.length)} rows of the service table below (Mermaid xychart has no legend)._`;
+  return [...lines, note, ""];
+}
+
+function yAxis(currency: string, numbers: Decimal[]): string[] {
+  let low = ZERO;
+  let high = ZERO;
+  for (const n of numbers) {
+    if (compare(n, low) < 0) low = n;
+    if (compare(n, high) > 0) high = n;
+  }
+  if (compare(low, high) === 0) high = add(low, parseDecimal(1));
+  return [`  y-axis "${currency}" ${money(low)} --> ${money(high)}`];
+}
+
+function totalsSection(input: SummaryInput): string[] {
+  const known = new Map<string, MonthFigures>();
+  if (input.baseline) known.set(input.baseline.month, input.baseline);
+  for (const m of input.months) known.set(m.month, m);
+  const rows = input.months.map((m) => {
+    const prev = known.get(previousMonth(m.month));
+    const delta = prev && prev.currency === m.currency ? change(m.total, prev.total) : undefined;
+    return [
+      m.partial ? `${m.month} (partial)` : m.month,
+      money(m.total),
+      escapeMarkdown(m.currency),
+      delta?.amount ?? "—",
+      delta?.percent ?? "—",
+      String(m.rows),
+    ];
+  });
+  return [
+    "### Total per month",
+    "",
+    ...table(["Month", "Total", "Currency", "Change vs previous month", "Change %", "Rows"], rows),
+    "",
+  ];
+}
+
+function budgetSection(input: SummaryInput): string[] {
+  const budget = input.budget;
+  if (!budget || input.months.length === 0) return [];
+  const rows = input.months.map((m) => {
+    const used = divide(multiply(m.total, parseDecimal(100)), budget.amount, 1);
+    const over = compare(m.total, budget.amount) > 0;
+    const status = !over
+      ? "✅ within budget"
+      : budget.action === "fail"
+        ? "❌ over budget (fails the run)"
+        : "⚠️ over budget";
+    return [m.month, money(m.total), used === undefined ? "n/a" : `${formatFixed(used, 1)}%`, status];
+  });
+  return [
+    `### Budget: ${money(budget.amount)} per month (${budget.action})`,
+    "",
+    ...table(["Month", "Total", "Budget used", "Status"], rows),
+    "",
+  ];
+}
+
+function render(input: SummaryInput, top: number, chart: boolean, truncated: boolean): string {
+  const lines: string[] = [
+    `## OCI usage report: ${escapeMarkdown(input.queryType)}, ${escapeMarkdown(input.granularity)}`,
+    "",
+  ];
+  if (input.failed.length > 0) {
+    lines.push(
+      `> [!WARNING]`,
+      `> ${input.failed.length} month(s) failed; no file was written for them.`,
+      "",
+      "### Failed months",
+      "",
+      ...input.failed.map((f) => `- ${escapeMarkdown(f.month)}: ${escapeMarkdown(f.reason, 300)}`),
+      "",
+    );
+  }
+  if (input.months.length === 0) {
+    lines.push("No month was reported.", "");
+  } else {
+    const services = matrix(input.months, (m) => m.byService, top);
+    const compartments = matrix(input.months, (m) => m.byCompartment, top);
+    lines.push(...totalsSection(input), ...budgetSection(input));
+    if (chart) lines.push("### Cost by service", "", ...chartSection(input.months, services));
+    lines.push(
+      ...matrixSection("Top services", "Service", input.months, services),
+      ...matrixSection("Top compartments", "Compartment", input.months, compartments),
+    );
+  }
+  if (input.files.length > 0) {
+    lines.push(
+      "<details><summary>Files written</summary>",
+      "",
+      ...input.files.map((f) => `- ${escapeMarkdown(f, 300)}`),
+      "",
+      "</details>",
+      "",
+    );
+  }
+  if (truncated)
+    lines.push(`_Tables cut to ${top} rows to keep the summary under 1 MiB; the files hold every row._`, "");
+  return lines.join("\n");
+}
+
+/** The summary Markdown, cut down (fewer rows, then no chart, then a hard cut) to fit maxBytes. */
+export function buildSummary(input: SummaryInput): string {
+  const maxBytes = input.maxBytes ?? SUMMARY_MAX_BYTES;
+  let top = input.topN ?? DEFAULT_TOP;
+  const chart = input.chart ?? true;
+  let text = render(input, top, chart, false);
+  while (Buffer.byteLength(text) > maxBytes && top > 1) {
+    top = Math.max(1, Math.floor(top / 2));
+    text = render(input, top, chart, true);
+  }
+  if (Buffer.byteLength(text) > maxBytes) text = render(input, top, false, true);
+  if (Buffer.byteLength(text) > maxBytes) {
+    const note = "\n\n_Summary cut to stay under 1 MiB; see the report files._\n";
+    const room = Math.max(0, maxBytes - Buffer.byteLength(note));
+    let cut = Buffer.from(text).subarray(0, room).toString("utf8");
+    // Drop a possibly split last character and the partial last line.
+    cut = cut.replace(/\uFFFD$/, "");
+    const lastLine = cut.lastIndexOf("\n");
+    text = (lastLine > 0 ? cut.slice(0, lastLine) : "") + note;
+  }
+  return text;
+}

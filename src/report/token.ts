@@ -1,0 +1,349 @@
+// OAuth2 client_credentials against an IDCS (OCI IAM identity domain) token endpoint. Every credential
+// and value derived from one is masked the moment it exists; the token is reused until shortly before
+// it expires; configuration errors fail at once; 5xx, 429 and network errors are retried.
+import { Agent, type Dispatcher, request } from "undici";
+import { UserFacingError } from "../lib/errors.js";
+import { maskSecret, secretForms } from "../lib/mask.js";
+import {
+  isNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+  RetryDeadlineError,
+  withRetry,
+} from "../lib/retry.js";
+
+export const IDCS_TOKEN_PATH = "/oauth2/v1/token";
+/** Refresh this long before the token expires. */
+export const EXPIRY_MARGIN_MS = 60_000;
+const MAX_BODY_BYTES = 1 << 20;
+
+export interface Timeouts {
+  connectMs: number;
+  headersMs: number;
+  bodyMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 60_000, bodyMs: 120_000 };
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseMs: number;
+  maxDelayMs: number;
+}
+
+export interface Clock {
+  now: () => number;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+}
+
+/** What the endpoint client needs from a token client. */
+export interface TokenSource {
+  getToken(): Promise<string>;
+  /** Forget the cached token, so the next getToken() asks for a new one. */
+  invalidate(): void;
+}
+
+/** A failure that no retry or later month can fix (bad credentials, scope, time budget). */
+export class FatalReportError extends UserFacingError {
+  override name = "FatalReportError";
+}
+
+/** An HTTP answer worth another attempt (429, 5xx). */
+export class RetryableHttpError extends Error {
+  override name = "RetryableHttpError";
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** An IDCS domain URL (https://idcs-….identity.oraclecloud.com) gets the token path; a URL with a path is kept. */
+export function tokenEndpointFor(url: URL): URL {
+  const resolved = new URL(url.href);
+  if (resolved.pathname === "" || resolved.pathname === "/") resolved.pathname = IDCS_TOKEN_PATH;
+  return resolved;
+}
+
+/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for the Basic credentials' parts. */
+export function formEncode(value: string): string {
+  return new URLSearchParams([["", value]]).toString().slice(1);
+}
+
+/** The Basic credentials' base64 part: base64(formEncode(id) ":" formEncode(secret)). */
+export function basicCredentials(clientId: string, clientSecret: string): string {
+  return Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString("base64");
+}
+
+/** Server text made safe for one log line: control characters removed, length capped, secrets cut out. */
+export function sanitizeServerText(value: unknown, secrets: readonly string[] = [], max = 200): string {
+  let text =
+    typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value);
+  for (const secret of secrets) if (secret.length >= 4) text = text.split(secret).join("***");
+  text = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Read a response body as text, refusing more than `max` bytes. */
+export async function readBody(body: Dispatcher.ResponseData["body"], max = MAX_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > max) {
+      body.destroy();
+      throw new Error(`response body larger than ${max} bytes`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function createAgent(timeouts: Timeouts): Agent {
+  return new Agent({
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+  });
+}
+
+/** Retry 429/5xx answers and connection failures; everything else is final. */
+export function classifyForRetry(err: unknown): { retry: boolean; retryAfterMs?: number; reason?: string } {
+  if (err instanceof RetryableHttpError) {
+    return {
+      retry: true,
+      reason: `HTTP ${err.status}`,
+      ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+    };
+  }
+  if (isNetworkError(err)) {
+    const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+    return { retry: true, reason: `network error ${code ?? ""}`.trim() };
+  }
+  return { retry: false };
+}
+
+export interface TokenClientOptions {
+  /** The full token endpoint (see tokenEndpointFor). */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+  setSecret: (value: string) => void;
+  clock: Clock;
+  /** Absolute time (ms) after which no attempt starts: the run's time budget. */
+  deadline?: number | undefined;
+  retry?: RetryPolicy;
+  timeouts?: Timeouts;
+  dispatcher?: Dispatcher | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+const HINTS: Record<string, string> = {
+  invalid_client:
+    "the token endpoint does not accept the client credentials: check inputs 'client-id' and 'client-secret' (the confidential application's client ID and secret) and that the application is activated",
+  invalid_scope:
+    "the token endpoint does not know the scope: input 'scope' must be the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
+  unauthorized_client:
+    "the client may not get this token: in the confidential application allow the client_credentials grant and add the resource application's scope named in input 'scope'",
+  invalid_grant:
+    "the token endpoint refused the client_credentials grant: allow it in the confidential application",
+  unsupported_grant_type:
+    "the token endpoint does not support client_credentials here: check that input 'token-url' is the identity domain's token endpoint",
+};
+
+export class TokenClient implements TokenSource {
+  private token: string | undefined;
+  private expiresAt = 0;
+  private inflight: Promise<string> | undefined;
+  private readonly basic: string;
+  private readonly secrets: string[];
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  private readonly masked = new Set<string>();
+  private readonly mask = (value: string) => {
+    if (this.masked.has(value)) return;
+    this.masked.add(value);
+    this.options.setSecret(value);
+  };
+
+  constructor(private readonly options: TokenClientOptions) {
+    // Mask before anything else can print them.
+    maskSecret(options.clientSecret, this.mask);
+    maskSecret(formEncode(options.clientSecret), this.mask);
+    this.basic = basicCredentials(options.clientId, options.clientSecret);
+    maskSecret(this.basic, this.mask);
+    maskSecret(`Basic ${this.basic}`, this.mask);
+    this.secrets = [
+      ...secretForms(options.clientSecret),
+      ...secretForms(formEncode(options.clientSecret)),
+      this.basic,
+    ];
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createAgent(options.timeouts ?? DEFAULT_TIMEOUTS);
+  }
+
+  invalidate(): void {
+    this.token = undefined;
+    this.expiresAt = 0;
+  }
+
+  async getToken(): Promise<string> {
+    if (this.token !== undefined && this.options.clock.now() < this.expiresAt) return this.token;
+    this.inflight ??= this.fetchToken().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private redact(text: unknown, max?: number): string {
+    return sanitizeServerText(text, this.token ? [...this.secrets, this.token] : this.secrets, max);
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { clock } = this.options;
+    const policy = this.options.retry ?? { maxAttempts: 4, baseMs: 500, maxDelayMs: 10_000 };
+    const url = this.options.tokenUrl;
+    try {
+      return await withRetry(() => this.attempt(url), classifyForRetry, {
+        ...policy,
+        deadline: this.options.deadline,
+        now: clock.now,
+        sleep: clock.sleep,
+        random: clock.random,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          this.options.log?.(
+            `token request attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
+          ),
+      });
+    } catch (err) {
+      if (err instanceof RetryDeadlineError) {
+        throw new FatalReportError(
+          `the time budget ran out while getting a token (${this.describe(err.lastError)}); raise input 'time-budget' or retry later`,
+        );
+      }
+      if (err instanceof UserFacingError) throw err;
+      throw new FatalReportError(`could not get a token from input 'token-url': ${this.describe(err)}`);
+    }
+  }
+
+  private describe(err: unknown): string {
+    if (err instanceof RetryableHttpError) return err.message;
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    return this.redact(typeof code === "string" ? `${code}: ${message}` : message);
+  }
+
+  private async attempt(url: string): Promise<string> {
+    const { clock } = this.options;
+    const remaining =
+      this.options.deadline === undefined ? Number.POSITIVE_INFINITY : this.options.deadline - clock.now();
+    if (remaining <= 0)
+      throw new FatalReportError(
+        "the time budget ran out before a token could be requested; raise input 'time-budget'",
+      );
+    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
+    const body = new URLSearchParams({
+      grant_type: "client_credentials",
+      scope: this.options.scope,
+    }).toString();
+    const response = await request(url, {
+      method: "POST",
+      dispatcher: this.dispatcher,
+      headers: {
+        authorization: `Basic ${this.basic}`,
+        "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+        accept: "application/json",
+      },
+      body,
+      headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
+      bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
+    });
+    const status = response.statusCode;
+    const text = await readBody(response.body);
+    if (status === 200) return this.accept(text);
+    if (isRetryableStatus(status)) {
+      const retryAfter = response.headers["retry-after"];
+      throw new RetryableHttpError(
+        `token endpoint answered HTTP ${status}`,
+        status,
+        parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, clock.now()),
+      );
+    }
+    throw this.rejection(status, text);
+  }
+
+  private rejection(status: number, text: string): FatalReportError {
+    let code: string | undefined;
+    let description = "";
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+      if (typeof parsed.error === "string") code = parsed.error.replace(/[^A-Za-z0-9_.-]/g, "").slice(0, 60);
+      if (typeof parsed.error_description === "string")
+        description = this.redact(parsed.error_description, 160);
+    } catch {
+      // Not JSON: say so, never echo it.
+    }
+    const hint = code ? HINTS[code] : undefined;
+    const detail = description ? ` "${description}"` : "";
+    if (hint)
+      return new FatalReportError(`token request failed with ${code} (HTTP ${status})${detail}: ${hint}`);
+    if (status === 404 || status === 405) {
+      return new FatalReportError(
+        `token endpoint answered HTTP ${status}: check input 'token-url' (the identity domain URL, or its ${IDCS_TOKEN_PATH} endpoint)`,
+      );
+    }
+    if (status >= 300 && status < 400) {
+      return new FatalReportError(
+        `token endpoint answered a redirect (HTTP ${status}): set input 'token-url' to the final token endpoint URL`,
+      );
+    }
+    return new FatalReportError(
+      `token request failed with HTTP ${status}${code ? ` ${code}` : ""}${detail}: check inputs 'token-url', 'client-id', 'client-secret' and 'scope'`,
+    );
+  }
+
+  private accept(text: string): string {
+    const { clock } = this.options;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new FatalReportError(
+        "the token endpoint answered HTTP 200 with a body that is not JSON: check that input 'token-url' is the identity domain's token endpoint",
+      );
+    }
+    const body = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown; token_type?: unknown };
+    if (typeof body.access_token !== "string" || body.access_token === "") {
+      throw new FatalReportError(
+        "the token endpoint answered HTTP 200 without an access_token: check that input 'token-url' is the identity domain's token endpoint",
+      );
+    }
+    // The token exists now: mask it before anything else happens.
+    maskSecret(body.access_token, this.mask);
+    if (typeof body.token_type === "string" && body.token_type.toLowerCase() !== "bearer") {
+      throw new FatalReportError(
+        `the token endpoint returned a token of type '${this.redact(body.token_type, 20)}', not Bearer`,
+      );
+    }
+    const expiresIn = typeof body.expires_in === "string" ? Number(body.expires_in) : body.expires_in;
+    if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+      throw new FatalReportError(
+        "the token endpoint answered HTTP 200 without a valid expires_in: check that input 'token-url' is the identity domain's token endpoint",
+      );
+    }
+    const lifetimeMs = expiresIn * 1000;
+    this.token = body.access_token;
+    this.expiresAt = clock.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 2);
+    return body.access_token;
+  }
+}

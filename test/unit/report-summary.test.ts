@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { type Decimal, parseDecimal } from "../../src/lib/money.js";
+import {
+  buildSummary,
+  change,
+  escapeMarkdown,
+  mermaidLabel,
+  type SummaryMonth,
+} from "../../src/report/summary.js";
+
+const d = (v: string | number) => parseDecimal(v);
+
+function month(
+  name: string,
+  services: Record<string, number>,
+  extra: Partial<SummaryMonth> = {},
+): SummaryMonth {
+  const byService = Object.entries(services)
+    .map(([n, v]) => [n, d(v)] as [string, Decimal])
+    .sort((a, b) => Number(b[1].coef) / 10 ** b[1].scale - Number(a[1].coef) / 10 ** a[1].scale);
+  const total = Object.values(services).reduce((acc, v) => acc + Math.round(v * 100), 0);
+  return {
+    month: name,
+    rows: Object.keys(services).length,
+    total: { coef: BigInt(total), scale: 2 },
+    currency: "USD",
+    currencies: ["USD"],
+    byService,
+    byCompartment: [["root/prod", { coef: BigInt(total), scale: 2 }]],
+    partial: false,
+    ...extra,
+  };
+}
+
+const BASE = { failed: [], granularity: "MONTHLY", queryType: "COST", files: [] };
+
+/** Rows of the Markdown table under `heading`, as arrays of cell texts. */
+function tableAfter(md: string, heading: string): string[][] {
+  const lines = md.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(heading));
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rows: string[][] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith("|")) rows.push(line.slice(2, -2).split(/(?<!\\) \| /));
+    else if (rows.length > 0) break;
+  }
+  return rows.slice(2);
+}
+
+describe("escapeMarkdown", () => {
+  it.each([
+    ["a|b", "a\\|b"],
+    ["<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"],
+    ["[x](http://evil)", "\\[x\\](http://evil)"],
+    ["`code` *b* _i_ ~s~", "\\`code\\` \\*b\\* \\_i\\_ \\~s\\~"],
+    ["line\nbreak\r\x00end", "line break end"],
+    ["a & b", "a &amp; b"],
+    ["back\\slash", "back\\\\slash"],
+  ])("%j -> %j", (input, output) => {
+    expect(escapeMarkdown(input)).toBe(output);
+  });
+
+  it("caps long text", () => {
+    expect(escapeMarkdown("x".repeat(500))).toHaveLength(120);
+  });
+
+  it("mermaidLabel keeps only safe characters", () => {
+    expect(mermaidLabel('Evil"] --> x; %%{init}')).toBe("Evil - x init");
+  });
+});
+
+describe("change", () => {
+  it.each([
+    ["110", "100", "+10.00", "+10.0%"],
+    ["90", "100", "-10.00", "-10.0%"],
+    ["100", "100", "0.00", "0.0%"],
+    ["5", "0", "+5.00", "n/a"],
+    ["-5", "-10", "+5.00", "+50.0%"],
+  ])("%s vs %s", (current, previous, amount, percent) => {
+    expect(change(d(current), d(previous))).toEqual({ amount, percent });
+  });
+});
+
+describe("buildSummary", () => {
+  const months = [
+    month("2025-12", { Compute: 100, "Block Storage": 20.5, Networking: 3 }),
+    month("2026-01", { Compute: 150.25, "Block Storage": 20.5, "Object Storage": 1 }),
+  ];
+
+  it("shows each month's total with currency and the change vs the previous month", () => {
+    const md = buildSummary({ ...BASE, months, baseline: { ...month("2025-11", { Compute: 50 }) } });
+    expect(tableAfter(md, "### Total per month")).toEqual([
+      ["2025-12", "123.50", "USD", "+73.50", "+147.0%", "3"],
+      ["2026-01", "171.75", "USD", "+48.25", "+39.1%", "3"],
+    ]);
+  });
+
+  it("shows no change for the first month without a baseline, and marks partial months", () => {
+    const md = buildSummary({ ...BASE, months: [month("2026-03", { A: 1 }, { partial: true })] });
+    expect(tableAfter(md, "### Total per month")).toEqual([
+      ["2026-03 (partial)", "1.00", "USD", "—", "—", "1"],
+    ]);
+  });
+
+  it("draws the chart from exactly the figures in the service table", () => {
+    const md = buildSummary({ ...BASE, months });
+    const chart = md.slice(md.indexOf("```mermaid"), md.indexOf("```", md.indexOf("```mermaid") + 3));
+    expect(chart).toContain("xychart-beta");
+    expect(chart).toContain('x-axis ["2025-12", "2026-01"]');
+    const lines = [...chart.matchAll(/^ {2}line \[(.*)\]$/gm)].map((m) => m[1]!.split(", "));
+    const table = tableAfter(md, "### Top services");
+    expect(table.map((r) => r[0])).toEqual(["Compute", "Block Storage", "Networking", "Object Storage"]);
+    expect(lines).toEqual(table.map((r) => r.slice(1, 3)));
+    expect(table[0]).toEqual(["Compute", "100.00", "150.25", "250.25"]);
+  });
+
+  it("uses bars per service for a single month, matching the table", () => {
+    const md = buildSummary({ ...BASE, months: [months[1]!] });
+    const bar = /^ {2}bar \[(.*)\]$/m.exec(md)![1]!.split(", ");
+    const table = tableAfter(md, "### Top services");
+    expect(bar).toEqual(table.map((r) => r[1]));
+    expect(md).toContain('x-axis ["Compute", "Block Storage", "Object Storage"]');
+  });
+
+  it("escapes names from the data everywhere", () => {
+    const evil = "<img src=x onerror=alert(1)>|[link](http://x)\n::error::pwned";
+    const md = buildSummary({
+      ...BASE,
+      months: [month("2026-01", { [evil]: 5, Compute: 1 })],
+      failed: [{ month: "2025-12", reason: "HTTP 400 <b>bad</b>\n| x" }],
+      files: ["reports/2026-01/usage-monthly-cost.csv"],
+    });
+    expect(md).not.toContain("<img");
+    expect(md).not.toContain("<b>");
+    expect(md).not.toMatch(/^::error::/m);
+    expect(md).toContain("&lt;img src=x onerror=alert(1)&gt;\\|\\[link\\](http://x) ::error::pwned");
+    expect(md).toContain("- 2025-12: HTTP 400 &lt;b&gt;bad&lt;/b&gt; \\| x");
+    // The chart label keeps no markup either.
+    expect(md).toMatch(
+      /x-axis \["img src x onerror alert\(1\) …", "Compute"\]|x-axis \["[^"<>|[\]]*", "Compute"\]/,
+    );
+  });
+
+  it("lists failed months and the budget status", () => {
+    const md = buildSummary({
+      ...BASE,
+      months,
+      failed: [{ month: "2026-02", reason: "HTTP 503" }],
+      budget: { amount: d(150), action: "fail" },
+    });
+    expect(md).toContain("1 month(s) failed");
+    expect(md).toContain("- 2026-02: HTTP 503");
+    expect(tableAfter(md, "### Budget")).toEqual([
+      ["2025-12", "123.50", "82.3%", "✅ within budget"],
+      ["2026-01", "171.75", "114.5%", "❌ over budget (fails the run)"],
+    ]);
+  });
+
+  it("stays under the size cap by cutting table rows, then the chart, then text", () => {
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) many[`service-${i}-${"x".repeat(100)}`] = i + 0.5;
+    const input = { ...BASE, months: [month("2025-12", many), month("2026-01", many)], topN: 400 };
+    const full = buildSummary({ ...input, maxBytes: 10_000_000 });
+    expect(Buffer.byteLength(full)).toBeGreaterThan(40_000);
+    const cut = buildSummary({ ...input, maxBytes: 40_000 });
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(40_000);
+    expect(cut).toContain("Tables cut to");
+    expect(tableAfter(cut, "### Top services").at(-1)![0]).toMatch(/^Other \(\d+ more\)$/);
+    const tiny = buildSummary({ ...input, maxBytes: 600 });
+    expect(Buffer.byteLength(tiny)).toBeLessThanOrEqual(600);
+    expect(tiny).toContain("Summary cut to stay under 1 MiB");
+  });
+
+  it("says when nothing was reported", () => {
+    expect(buildSummary({ ...BASE, months: [], failed: [{ month: "2026-01", reason: "x" }] })).toContain(
+      "No month was reported.",
+    );
+  });
+});
