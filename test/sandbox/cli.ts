@@ -14,6 +14,8 @@ const { values } = parseArgs({
     resources: { type: "string" },
     "endpoints-file": { type: "string" },
     quiet: { type: "boolean", default: false },
+    // Start with the application and the gateway only: no function, no deployment (a deploy creates them).
+    empty: { type: "boolean", default: false },
   },
 });
 
@@ -31,6 +33,7 @@ const endpointsFile = resolve(values["endpoints-file"] ?? join(root, ".sandbox",
 const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
   resources: positiveInt("resources", values.resources),
+  provision: !values.empty,
   log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
 });
 

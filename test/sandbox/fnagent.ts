@@ -38,6 +38,8 @@ export interface FnAgentOptions {
   appName: string;
   /** Absolute path of the bundle to run (func.js). */
   entry: string;
+  /** The container's working directory (the image's WorkingDir, unpacked); default the agent's temp dir. */
+  workingDir?: string;
   /** Application and function config, passed to the container as environment variables. */
   config?: Record<string, string>;
   /** Region the function runs in (OCI_RESOURCE_PRINCIPAL_REGION). */
@@ -167,7 +169,7 @@ export class FnAgent {
     };
     const child = spawn(options.nodePath ?? process.execPath, [options.entry], {
       env,
-      cwd: this.dir,
+      cwd: options.workingDir ?? this.dir,
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;

@@ -1,19 +1,27 @@
 // The local OCI sandbox: every emulator on 127.0.0.1, provisioned so the data path works at once.
 // An IDCS domain issues tokens, a gateway deployment at /usage checks them and routes
-// POST /request-summarized-usages to the function (function/dist/func.js under the Fn agent), which
-// calls the Usage API emulator as a resource principal. See docs/sandbox.md for the contract.
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+// POST /request-summarized-usages to the function, which calls the Usage API emulator as a resource
+// principal. The function runs from an image in the sandbox registry (function/dist/func.js on a fake
+// fnproject/node:24 base) under the Fn agent. The Functions, API Gateway and Artifacts control planes
+// show the provisioned function and deployment and let a deploy run create or update them with the real
+// oci-sdk clients. See docs/sandbox.md for the contract.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ApiGatewayService, startApiGateway } from "./apigateway.js";
+import { type ArtifactsService, startArtifacts } from "./artifacts.js";
 import { type ApiKeyUser, OciAuthority } from "./auth.js";
 import { createDataset, type Dataset } from "./dataset.js";
 import { createFaults, type Faults } from "./faults.js";
 import { FnAgent } from "./fnagent.js";
+import { type FunctionsService, type Shape, startFunctions } from "./functions.js";
 import { type DeploymentInput, type Gateway, startGateway } from "./gateway.js";
 import { BILLING_APP, fullScope, type Identity, startIdentity, USAGE_APP } from "./identity.js";
 import type { ApiSpecification, StaticJsonWebKey } from "./jwt-policy.js";
-import { type Registry, startRegistry } from "./registry.js";
+import { type Registry, type SeededImage, startRegistry } from "./registry.js";
 import { startUsageApi } from "./usageapi.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -21,6 +29,16 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const DEFAULT_FUNCTION_ENTRY = join(root, "function", "dist", "func.js");
 export const USAGE_ROUTE = "/request-summarized-usages";
 export const PATH_PREFIX = "/usage";
+/** Names of the provisioned resources, as a deploy run looks them up. */
+export const APPLICATION_NAME = "usageapi";
+export const FUNCTION_NAME = "usage-api";
+export const DEPLOYMENT_NAME = "usage-api";
+export const GATEWAY_NAME = "sandbox-gateway";
+/** Repository and tag of the fake base image (fn CLI's run image for `runtime: node`). */
+export const BASE_REPOSITORY = "fnproject/node";
+export const BASE_TAG = "24";
+/** OCIR user of the sandbox (the docker login name is `<namespace>/<user>`). */
+export const OCIR_USER = "sandbox-deployer";
 
 export interface SandboxOptions {
   /** Data set seed (default 42). */
@@ -41,6 +59,17 @@ export interface SandboxOptions {
   usage?: { pageSize?: number; maxLimit?: number; currencyWithGroupBy?: boolean };
   /** Start the function container before the first call (default true). */
   prewarm?: boolean;
+  /**
+   * Provision the function and the /usage deployment (default true). With false the sandbox starts with
+   * the application and the gateway only, for "create from nothing" runs.
+   */
+  provision?: boolean;
+  /** Shape of the sandbox application (default GENERIC_X86). */
+  applicationShape?: Shape;
+  /** How long functions stay CREATING/UPDATING/DELETING at least (default 250 ms). */
+  functionsLifecycleDelayMs?: number;
+  /** Time between API Gateway work request steps (default 150 ms). */
+  workRequestStepMs?: number;
   /** Receives the sandbox's own lines and the function's log lines. */
   log?: (line: string) => void;
 }
@@ -62,8 +91,31 @@ export interface SandboxEndpoints {
   registryUrl: string;
   tenancyId: string;
   region: string;
-  functionId: string;
-  deploymentId: string;
+  /** The provisioned function and deployment; absent when the sandbox starts empty. */
+  functionId?: string;
+  deploymentId?: string;
+  /** Control planes: set an oci-sdk client's `endpoint` to these (the SDK adds the API version). */
+  functionsUrl: string;
+  apigatewayUrl: string;
+  artifactsUrl: string;
+  /** `127.0.0.1:<port>`: the registry part of image references (an OCIR host's stand-in). */
+  registryHost: string;
+  ocirNamespace: string;
+  /** The docker login name, `<namespace>/<user>`. */
+  ocirUsername: string;
+  ocirAuthToken: string;
+  /** The fake base image in the sandbox registry, `127.0.0.1:<port>/fnproject/node:24`. */
+  baseImage: string;
+  /** The compartment of the application, the gateway and the deployment. */
+  compartmentId: string;
+  applicationId: string;
+  gatewayId: string;
+  /** An API-key user of the tenancy (the `user`, `fingerprint` and `key_file` of an OCI config). */
+  ociUserId: string;
+  ociFingerprint: string;
+  /** PEM private key file, mode 0600, removed when the sandbox stops. */
+  ociPrivateKeyPath: string;
+  ociRegion: string;
 }
 
 export interface Sandbox {
@@ -75,8 +127,15 @@ export interface Sandbox {
   gateway: Gateway;
   registry: Registry;
   usageApi: { url: string; stats: { requests: number; byStatus: Record<number, number> } };
-  fn: FnAgent;
-  deployment: DeploymentInput;
+  /** The provisioned function's current container (it changes when the function gets a new image). */
+  readonly fn: FnAgent;
+  /** The provisioned deployment as first deployed; absent when the sandbox starts empty. */
+  deployment: DeploymentInput | undefined;
+  functions: FunctionsService;
+  apigateway: ApiGatewayService;
+  artifacts: ArtifactsService;
+  /** The fake base image seeded in the registry. */
+  baseImage: SeededImage;
   /** An API-key user of the sandbox tenancy, for direct signed calls (tests, benchmarks). */
   apiKeyUser: ApiKeyUser;
   stop(): Promise<void>;
@@ -125,10 +184,20 @@ export function usageDeploymentSpec(p: {
   };
 }
 
+/** A deterministic Object Storage namespace: 12 lower-case letters and digits, like a real tenancy's. */
+function namespaceOf(seed: string): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const digest = createHash("sha256").update(`namespace/${seed}`).digest();
+  let out = "";
+  for (let i = 0; i < 12; i++) out += alphabet[digest[i]! % alphabet.length];
+  return /^[a-z]/.test(out) ? out : `a${out.slice(1)}`;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   const entry = options.functionEntry ?? DEFAULT_FUNCTION_ENTRY;
-  if (!existsSync(entry)) {
+  const provision = options.provision ?? true;
+  if (provision && !existsSync(entry)) {
     throw new Error(`the function bundle ${entry} does not exist; run 'npm run build:function' first`);
   }
   const faults = createFaults();
@@ -144,8 +213,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const functionId = sandboxOcid("fnfunc", regionKey, `usage-fn/${seedText}`);
   const appId = sandboxOcid("fnapp", regionKey, `usageapi/${seedText}`);
   const deploymentId = sandboxOcid("apideployment", regionKey, `usage/${seedText}`);
+  const gatewayId = sandboxOcid("apigateway", regionKey, `gateway/${seedText}`);
   const functionCompartment =
     dataset.compartments.find((c) => c.path.endsWith("shared-services"))?.id ?? dataset.tenancyId;
+  const compartments = dataset.compartments.map((c) => c.id);
+  const namespace = namespaceOf(seedText);
+  const ocirUsername = `${namespace}/${OCIR_USER}`;
+  // OCIR auth tokens are random 20-character strings; this one lives as long as the sandbox.
+  const ocirAuthToken = randomBytes(15).toString("base64").replace(/[+/]/g, "x");
+  const apiKeyUser = authority.createApiKeyUser(dataset.tenancyId, "sandbox-admin");
 
   const closers: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -154,6 +230,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   };
   try {
+    const keyDir = await mkdtemp(join(tmpdir(), "sandbox-oci-"));
+    closers.push(() => rm(keyDir, { recursive: true, force: true }));
+    const ociPrivateKeyPath = join(keyDir, "oci_api_key.pem");
+    await writeFile(ociPrivateKeyPath, apiKeyUser.privateKeyPem, { mode: 0o600 });
+
     const identity = await startIdentity({ faults: { identity: faults.identity, jwks: faults.jwks } });
     closers.push(() => identity.close());
 
@@ -167,77 +248,157 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     closers.push(() => usageApi.close());
 
-    const registry = await startRegistry({ faults: faults.registry });
-    closers.push(() => registry.close());
-
-    const fn = new FnAgent({
-      functionId,
-      appId,
-      functionName: "usage-api",
-      appName: "usageapi",
-      entry,
-      region,
-      tenancyId: dataset.tenancyId,
-      timeoutSeconds: options.functionTimeoutSeconds ?? 30,
-      memoryMb: 256,
-      faults: faults.fn,
-      config: { USAGE_API_ENDPOINT: usageApi.url, USAGE_API_REGION: region, ...options.functionConfig },
-      mintSession: () => {
-        const ttlSeconds = 1200;
-        const rpst = authority.mintRpst({
-          tenancyId: dataset.tenancyId,
-          compartmentId: functionCompartment,
-          resourceId: functionId,
-          ttlSeconds,
-        });
-        return {
-          token: rpst.token,
-          privateKeyPem: rpst.privateKeyPem,
-          expiresAt: Date.now() + ttlSeconds * 1000,
-        };
+    // OCIR-like: Bearer tokens from /20180419/docker/token for `<namespace>/<user>` + auth token; the
+    // fnproject/ base repository is public (anonymous pull), every other repository is private, and users
+    // push only under the tenancy's namespace.
+    const registry = await startRegistry({
+      faults: faults.registry,
+      auth: {
+        mode: "bearer",
+        users: { [ocirUsername]: ocirAuthToken },
+        anonymousPull: [`${BASE_REPOSITORY.split("/")[0]}/`],
+        pushPrefixes: [`${namespace}/`],
       },
-      onLog: (line) => log(`fn ${line}`),
     });
-    closers.push(() => fn.stop());
+    closers.push(() => registry.close());
+    const baseImage = registry.seedImage({ repository: BASE_REPOSITORY, tag: BASE_TAG });
+
+    const functions = await startFunctions({
+      authority,
+      tenancyId: dataset.tenancyId,
+      regionKey,
+      faults: faults.functions,
+      registry,
+      lifecycleDelayMs: options.functionsLifecycleDelayMs,
+      prewarm: options.prewarm !== false,
+      log: (line) => log(line),
+      createAgent: (fn) =>
+        new FnAgent({
+          functionId: fn.id,
+          appId: fn.applicationId,
+          functionName: fn.displayName,
+          appName: fn.applicationName,
+          entry: fn.entry,
+          workingDir: fn.workingDir,
+          region,
+          tenancyId: dataset.tenancyId,
+          timeoutSeconds: fn.timeoutInSeconds,
+          memoryMb: fn.memoryInMBs,
+          faults: faults.fn,
+          config: fn.config,
+          mintSession: () => {
+            const ttlSeconds = 1200;
+            const rpst = authority.mintRpst({
+              tenancyId: dataset.tenancyId,
+              compartmentId: fn.compartmentId,
+              resourceId: fn.id,
+              ttlSeconds,
+            });
+            return {
+              token: rpst.token,
+              privateKeyPem: rpst.privateKeyPem,
+              expiresAt: Date.now() + ttlSeconds * 1000,
+            };
+          },
+          onLog: (line) => log(`fn ${line}`),
+        }),
+    });
+    closers.push(() => functions.close());
+    // The platform's stand-in for the region's Usage API endpoint: application config, which function
+    // config overrides.
+    functions.addApplication({
+      id: appId,
+      displayName: APPLICATION_NAME,
+      compartmentId: functionCompartment,
+      shape: options.applicationShape ?? "GENERIC_X86",
+      config: { USAGE_API_ENDPOINT: usageApi.url },
+    });
 
     const gateway = await startGateway({
       faults: faults.gateway,
       jwksCooldownMs: options.jwksCooldownMs,
-      invokeFunction: async (id, call) => {
-        if (id !== functionId) throw new Error(`no function ${id}`);
-        return fn.invoke(call);
-      },
+      invokeFunction: (id, call) => functions.invoke(id, call),
     });
     closers.push(() => gateway.close());
 
-    const staticKeys =
-      options.publicKeys === "STATIC_KEYS"
-        ? [identity.publicJwk(identity.activeKid)].map(
-            (jwk): StaticJsonWebKey => ({
-              kid: jwk.kid,
-              format: "JSON_WEB_KEY",
-              kty: "RSA",
-              use: "sig",
-              alg: jwk.alg,
-              n: jwk.n,
-              e: jwk.e,
-            }),
-          )
-        : undefined;
-    const deployment: DeploymentInput = {
-      id: deploymentId,
-      pathPrefix: PATH_PREFIX,
-      specification: usageDeploymentSpec({
-        functionId,
-        issuer: identity.issuer,
-        audience: USAGE_APP.audience,
-        jwksUrl: identity.jwksUrl,
-        staticKeys,
-        maxClockSkewInSeconds: options.maxClockSkewInSeconds ?? 0,
-      }),
-    };
-    gateway.deploy(deployment);
-    if (options.prewarm !== false) await fn.start();
+    const apigateway = await startApiGateway({
+      authority,
+      tenancyId: dataset.tenancyId,
+      regionKey,
+      faults: faults.apigateway,
+      dataPlane: gateway,
+      compartments,
+      gateway: { id: gatewayId, displayName: GATEWAY_NAME, compartmentId: functionCompartment },
+      workRequestStepMs: options.workRequestStepMs,
+      log: (line) => log(line),
+    });
+    closers.push(() => apigateway.close());
+
+    const artifacts = await startArtifacts({
+      authority,
+      tenancyId: dataset.tenancyId,
+      namespace,
+      compartments,
+    });
+    closers.push(() => artifacts.close());
+
+    let deployment: DeploymentInput | undefined;
+    if (provision) {
+      // The function image a previous deploy would have pushed: the bundle in /function on the base.
+      const files = [{ path: "function/func.js", content: readFileSync(entry) }];
+      const packageJson = join(dirname(entry), "package.json");
+      if (existsSync(packageJson))
+        files.push({ path: "function/package.json", content: readFileSync(packageJson) });
+      const repository = `${namespace}/${FUNCTION_NAME}`;
+      registry.seedImage({
+        repository,
+        tag: "provisioned",
+        files,
+        config: { Cmd: undefined, Entrypoint: ["node", "func.js"], WorkingDir: "/function" },
+      });
+      await functions.provisionFunction({
+        id: functionId,
+        displayName: FUNCTION_NAME,
+        applicationId: appId,
+        image: `${registry.host}/${repository}:provisioned`,
+        memoryInMBs: 256,
+        timeoutInSeconds: options.functionTimeoutSeconds ?? 30,
+        config: { USAGE_API_ENDPOINT: usageApi.url, USAGE_API_REGION: region, ...options.functionConfig },
+      });
+
+      const staticKeys =
+        options.publicKeys === "STATIC_KEYS"
+          ? [identity.publicJwk(identity.activeKid)].map(
+              (jwk): StaticJsonWebKey => ({
+                kid: jwk.kid,
+                format: "JSON_WEB_KEY",
+                kty: "RSA",
+                use: "sig",
+                alg: jwk.alg,
+                n: jwk.n,
+                e: jwk.e,
+              }),
+            )
+          : undefined;
+      deployment = {
+        id: deploymentId,
+        pathPrefix: PATH_PREFIX,
+        specification: usageDeploymentSpec({
+          functionId,
+          issuer: identity.issuer,
+          audience: USAGE_APP.audience,
+          jwksUrl: identity.jwksUrl,
+          staticKeys,
+          maxClockSkewInSeconds: options.maxClockSkewInSeconds ?? 0,
+        }),
+      };
+      apigateway.provisionDeployment({
+        ...deployment,
+        displayName: DEPLOYMENT_NAME,
+        gatewayId,
+        compartmentId: functionCompartment,
+      });
+    }
 
     const client = identity.clients[0]!;
     const endpoints: SandboxEndpoints = {
@@ -256,10 +417,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       registryUrl: registry.url,
       tenancyId: dataset.tenancyId,
       region,
-      functionId,
-      deploymentId,
+      ...(provision ? { functionId, deploymentId } : {}),
+      functionsUrl: functions.url,
+      apigatewayUrl: apigateway.url,
+      artifactsUrl: artifacts.url,
+      registryHost: registry.host,
+      ocirNamespace: namespace,
+      ocirUsername,
+      ocirAuthToken,
+      baseImage: `${registry.host}/${BASE_REPOSITORY}:${BASE_TAG}`,
+      compartmentId: functionCompartment,
+      applicationId: appId,
+      gatewayId,
+      ociUserId: apiKeyUser.userId,
+      ociFingerprint: apiKeyUser.fingerprint,
+      ociPrivateKeyPath,
+      ociRegion: region,
     };
-    log(`sandbox ready: gateway ${endpoints.gatewayUrl}, ${dataset.months.length} months of data`);
+    log(
+      `sandbox ready: gateway ${endpoints.gatewayUrl}${provision ? "" : " (empty)"}, ${dataset.months.length} months of data`,
+    );
     return {
       endpoints,
       faults,
@@ -269,9 +446,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       gateway,
       registry,
       usageApi,
-      fn,
+      get fn(): FnAgent {
+        const agent = functions.agent(functionId);
+        if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
+        return agent;
+      },
       deployment,
-      apiKeyUser: authority.createApiKeyUser(dataset.tenancyId, "sandbox-admin"),
+      functions,
+      apigateway,
+      artifacts,
+      baseImage,
+      apiKeyUser,
       stop,
     };
   } catch (err) {

@@ -55,6 +55,8 @@ export type RegistryAuthMode =
       tokenField?: "token" | "access_token" | "both";
       /** Serve the token endpoint on a second port (another host as far as the client can tell). */
       separateTokenServer?: boolean;
+      /** Repository prefixes users may push to (OCIR: `<namespace>/`); default any. */
+      pushPrefixes?: string[];
     };
 
 export interface RegistryOptions {
@@ -310,9 +312,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       const m = /^repository:([^:]+):([a-z*,]+)$/.exec(scope);
       if (!m?.[1] || !m[2]) continue;
       const repo = m[1];
+      const pushable = !auth.pushPrefixes || auth.pushPrefixes.some((prefix) => repo.startsWith(prefix));
       const actions = m[2]
         .split(",")
-        .filter((a) => (user ? a === "pull" || a === "push" || a === "*" : a === "pull" && publicRepo(repo)));
+        .filter((a) =>
+          user ? a === "pull" || ((a === "push" || a === "*") && pushable) : a === "pull" && publicRepo(repo),
+        );
       if (actions.length === 0) continue;
       const set = access.get(repo) ?? new Set<string>();
       for (const a of actions) set.add(a === "*" ? "push" : a);
