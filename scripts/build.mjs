@@ -1,7 +1,7 @@
 // Builds the two bundles: the Oracle Function (function/dist/func.js) and the action (dist/index.js).
 // Usage: node scripts/build.mjs [function|action ...]   (no argument builds both)
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -35,7 +35,11 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
   return { outfile, metafile: result.metafile };
 }
 
-/** The action bundle, committed as dist/index.js. */
+/**
+ * The action bundle, committed as dist/index.js, with what `deploy` ships in the image: the function bundle
+ * (dist/function/func.js, built by buildFunction) and func.yaml's defaults (dist/function/func.yaml). A `uses:`
+ * run has neither node_modules nor esbuild, so both must be in dist/.
+ */
 export async function buildAction(outdir = join(root, "dist")) {
   const entry = join(root, "src", "index.ts");
   if (!existsSync(entry)) return null;
@@ -58,6 +62,9 @@ export async function buildAction(outdir = join(root, "dist")) {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
+  const functionDir = join(outdir, "function");
+  await buildFunction(functionDir);
+  await copyFile(join(root, "function", "func.yaml"), join(functionDir, "func.yaml"));
   return { outfile, metafile: result.metafile };
 }
 

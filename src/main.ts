@@ -1,6 +1,10 @@
 // The action's entry logic: read the command, dispatch, and turn any failure into one line.
 import * as core from "@actions/core";
+import { loadFuncYaml } from "./deploy/assets.js";
+import { createDeployDeps, runDeploy } from "./deploy/index.js";
+import { readDeployInputs } from "./deploy/inputs.js";
 import { InputError, oneLine } from "./lib/errors.js";
+import { maskSecret } from "./lib/mask.js";
 import { createActionDeps, runReport } from "./report/index.js";
 import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
 
@@ -19,9 +23,15 @@ export async function run(): Promise<void> {
         await runReport(inputs, createActionDeps());
         return;
       }
-      case "deploy":
-        // Replaced when the deploy command lands (src/deploy/index.ts).
-        throw new Error("command 'deploy' is not built in this version");
+      case "deploy": {
+        const inputs = readDeployInputs((name) => core.getInput(name), {
+          setSecret: (value) => maskSecret(value),
+          funcYaml: await loadFuncYaml(),
+          env: process.env,
+        });
+        await runDeploy(inputs, createDeployDeps());
+        return;
+      }
       case "":
         throw new InputError(COMMAND_INPUT, "is required; use report or deploy");
       default:

@@ -31,7 +31,6 @@ describe("run()", () => {
       { INPUT_COMMAND: "destroy" },
       "::error::input 'command': 'destroy' is not a command; use report or deploy",
     ],
-    [{ INPUT_COMMAND: "deploy" }, "::error::command 'deploy' is not built in this version"],
   ])("fails with one line for %j", async (env, line) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
     await expect(run()).resolves.toBeUndefined();

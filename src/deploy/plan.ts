@@ -1,0 +1,156 @@
+// The deploy plan as people read it (pure): the image to push, what happens to the function, a diff of the
+// deployment spec, the JWT keys, and the IAM policy this setup needs. Printed on every run (it is the whole
+// output of a dry run) and written to the job summary as Markdown.
+import type { FunctionChange } from "./function.js";
+import { type IamPolicy, renderIamPolicy } from "./iam.js";
+import type { DroppedKey } from "./jwks.js";
+import { renderSpecDiff, type SpecChange } from "./spec.js";
+
+export type Action = "create" | "update" | "none";
+
+export interface DeployPlan {
+  dryRun: boolean;
+  region: string;
+  image: {
+    /** `host/ns/repo:tag@sha256:…` */
+    reference: string;
+    digest: string;
+    base: string;
+    baseDigest: string;
+    platforms: string[];
+    layerDigest: string;
+    layerSize: number;
+  };
+  fn: {
+    name: string;
+    applicationId: string;
+    id: string | undefined;
+    action: Action;
+    changes: FunctionChange[];
+  };
+  deployment: {
+    name: string;
+    gatewayId: string;
+    pathPrefix: string;
+    id: string | undefined;
+    action: Action;
+    changes: SpecChange[];
+    /** The route URL, when the deployment exists. */
+    endpoint: string | undefined;
+  };
+  jwt: {
+    issuer: string;
+    audiences: string[];
+    mode: "static" | "remote";
+    jwksUri: string;
+    kids: string[];
+    dropped: DroppedKey[];
+    requiredScopes: string[];
+  };
+  iam: IamPolicy;
+}
+
+/** A value from outside (names, config values) made safe for one log line: no control characters, bounded. */
+export function safeText(value: string | undefined, limit = 80): string {
+  if (value === undefined) return "(none)";
+  const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
+}
+
+/** Never start a log line with `::` (a workflow command). */
+export function safeLine(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/^(\s*)::/, "$1: :");
+}
+
+const VERB: Record<Action, string> = { create: "create", update: "update", none: "unchanged" };
+
+function functionChangeLine(c: FunctionChange): string {
+  if (c.before === undefined) return `+ ${c.field}: ${safeText(c.after)}`;
+  if (c.after === undefined) return `- ${c.field}: ${safeText(c.before)}`;
+  return `~ ${c.field}: ${safeText(c.before)} → ${safeText(c.after)}`;
+}
+
+export function planHeadline(plan: DeployPlan): string {
+  const parts = [`function ${VERB[plan.fn.action]}`, `deployment ${VERB[plan.deployment.action]}`];
+  return `${plan.dryRun ? "Dry run (nothing is changed)" : "Plan"}: image ${plan.image.digest}; ${parts.join(", ")}`;
+}
+
+/** The plan as log lines. */
+export function renderPlan(plan: DeployPlan): string[] {
+  const lines: string[] = [planHeadline(plan), ""];
+  const { image, fn, deployment, jwt } = plan;
+  lines.push(
+    `Image: ${image.reference}`,
+    `  base ${safeText(image.base, 200)} (${image.baseDigest})`,
+    `  platforms ${image.platforms.join(", ")}; function layer ${image.layerDigest} (${image.layerSize} bytes)`,
+    "",
+    `Function ${safeText(fn.name)} in application ${fn.applicationId}: ${VERB[fn.action]}${fn.id ? ` (${fn.id})` : ""}`,
+  );
+  for (const c of fn.action === "none" ? [] : fn.changes) lines.push(`  ${functionChangeLine(c)}`);
+  lines.push(
+    "",
+    `Deployment ${safeText(deployment.name)} at ${deployment.pathPrefix} on gateway ${deployment.gatewayId}: ${VERB[deployment.action]}${deployment.id ? ` (${deployment.id})` : ""}`,
+  );
+  if (deployment.action !== "none") {
+    for (const line of renderSpecDiff(deployment.changes)) lines.push(`  ${safeText(line, 200)}`);
+  }
+  if (deployment.endpoint) lines.push(`  endpoint ${deployment.endpoint}`);
+  lines.push(
+    "",
+    `JWT: issuer ${safeText(jwt.issuer, 200)}; audiences ${jwt.audiences.map((a) => safeText(a)).join(", ")}`,
+    jwt.mode === "static"
+      ? `  static keys from ${safeText(jwt.jwksUri, 200)}: ${jwt.kids.map((k) => safeText(k)).join(", ")}`
+      : `  remote JWKS ${safeText(jwt.jwksUri, 200)}`,
+  );
+  for (const d of jwt.dropped)
+    lines.push(`  skipped key ${d.kid === undefined ? "(no kid)" : safeText(d.kid)}: ${d.reason}`);
+  if (jwt.requiredScopes.length > 0)
+    lines.push(`  required scope (any of): ${jwt.requiredScopes.join(", ")}`);
+  lines.push("", "IAM policy this setup needs (least privilege):");
+  for (const line of renderIamPolicy(plan.iam)) lines.push(`  ${line}`);
+  return lines.map(safeLine);
+}
+
+function cell(text: string): string {
+  return safeText(text, 120).replace(/\|/g, "\\|").replace(/`/g, "'");
+}
+
+/** The plan as Markdown for the job summary. */
+export function renderPlanMarkdown(plan: DeployPlan): string {
+  const { image, fn, deployment, jwt } = plan;
+  const out: string[] = [
+    `## usage-api deploy${plan.dryRun ? " (dry run: nothing was changed)" : ""}`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| Image | \`${cell(image.reference)}\` |`,
+    `| Platforms | ${cell(image.platforms.join(", "))} |`,
+    `| Function \`${cell(fn.name)}\` | ${VERB[fn.action]}${fn.id ? ` (\`${cell(fn.id)}\`)` : ""} |`,
+    `| Deployment \`${cell(deployment.name)}\` | ${VERB[deployment.action]}${deployment.id ? ` (\`${cell(deployment.id)}\`)` : ""} |`,
+    `| Endpoint | ${deployment.endpoint ? `\`${cell(deployment.endpoint)}\`` : "(after the first deploy)"} |`,
+    `| JWT | issuer \`${cell(jwt.issuer)}\`, ${jwt.mode === "static" ? `static keys ${jwt.kids.map((k) => `\`${cell(k)}\``).join(", ")}` : "remote JWKS"} |`,
+    "",
+  ];
+  if (fn.action !== "none" && fn.changes.length > 0) {
+    out.push(
+      "### Function changes",
+      "",
+      "```",
+      ...fn.changes.map((c) => safeText(functionChangeLine(c), 200)),
+      "```",
+      "",
+    );
+  }
+  if (deployment.action !== "none") {
+    out.push(
+      "### Deployment specification diff",
+      "",
+      "```diff",
+      ...renderSpecDiff(deployment.changes).map((l) => safeText(l, 200)),
+      "```",
+      "",
+    );
+  }
+  out.push("### IAM policy (least privilege)", "", "```", ...renderIamPolicy(plan.iam), "```", "");
+  return out.join("\n");
+}

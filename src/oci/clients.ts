@@ -1,0 +1,117 @@
+// The SDK clients deploy uses, built for one checked API key, and `ociCall`, the one way they are called:
+// the project's retry helper (capped backoff with full jitter, only 429/5xx/network, bounded by a deadline)
+// around a single SDK attempt, and every failure turned into one line. The SDK's own retrier is set to one
+// attempt: it does not honour Retry-After, and it prints each failure with console.warn (as "[object
+// Object]" for network errors), which quietSdkRetrierWarnings keeps out of the log.
+
+import { DeploymentClient, GatewayClient, WorkRequestsClient } from "oci-apigateway";
+import { ArtifactsClient } from "oci-artifacts";
+import * as common from "oci-common";
+import { FunctionsManagementClient } from "oci-functions";
+import { RetryDeadlineError, type RetryOptions, withRetry } from "../lib/retry.js";
+import { authenticationProvider, type OciAuth } from "./auth.js";
+import { type OciCallError, ociCallError } from "./errors.js";
+
+export interface OciClients {
+  functions: FunctionsManagementClient;
+  gateways: GatewayClient;
+  deployments: DeploymentClient;
+  workRequests: WorkRequestsClient;
+  artifacts: ArtifactsClient;
+  close(): void;
+}
+
+/** The SDK retrier's console.warn lines (its retries are off; ours log each attempt in their own words). */
+const SDK_RETRIER_LINES =
+  /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
+let quieted = false;
+
+export function quietSdkRetrierWarnings(): void {
+  if (quieted) return;
+  quieted = true;
+  const original = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && SDK_RETRIER_LINES.test(args[0])) return;
+    original(...args);
+  };
+}
+
+export function createOciClients(auth: OciAuth): OciClients {
+  quietSdkRetrierWarnings();
+  const provider = authenticationProvider(auth);
+  const configuration: common.ClientConfiguration = {
+    retryConfiguration: { terminationStrategy: new common.MaxAttemptsTerminationStrategy(1) },
+  };
+  const place = <T extends { regionId: string; endpoint: string }>(client: T, override?: string): T => {
+    client.regionId = auth.region;
+    if (override) client.endpoint = override;
+    return client;
+  };
+  const params = { authenticationDetailsProvider: provider };
+  const functions = place(new FunctionsManagementClient(params, configuration), auth.endpoints.functions);
+  const gateways = place(new GatewayClient(params, configuration), auth.endpoints.apigateway);
+  const deployments = place(new DeploymentClient(params, configuration), auth.endpoints.apigateway);
+  const workRequests = place(new WorkRequestsClient(params, configuration), auth.endpoints.apigateway);
+  const artifacts = place(new ArtifactsClient(params, configuration), auth.endpoints.artifacts);
+  return {
+    functions,
+    gateways,
+    deployments,
+    workRequests,
+    artifacts,
+    close() {
+      // The clients' circuit breakers hold timers; close them so the process can exit.
+      for (const client of [functions, gateways, deployments, workRequests, artifacts]) {
+        try {
+          client.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}
+
+export interface CallOptions {
+  /** Absolute time (ms) after which no new attempt starts. */
+  deadline?: number;
+  /** Retry throttling, 5xx and network failures (default). False for writes that are not safe to repeat. */
+  retry?: boolean | ((err: OciCallError) => boolean);
+  /** A status-specific "what to check" for the message. */
+  hint?: (status: number) => string | undefined;
+  retryOptions?: Partial<RetryOptions>;
+  log?: (line: string) => void;
+}
+
+const DEFAULT_RETRY: RetryOptions = { maxAttempts: 5, baseMs: 500, maxDelayMs: 8_000 };
+
+/** One SDK call, retried when worth it, failing with one readable line that names `name`. */
+export async function ociCall<T>(name: string, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
+  const retryWanted = options.retry ?? true;
+  try {
+    return await withRetry(
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          throw ociCallError(name, err, options.hint);
+        }
+      },
+      (err) => {
+        const e = err as OciCallError;
+        const retry = e.retryable && (typeof retryWanted === "function" ? retryWanted(e) : retryWanted);
+        return { retry, reason: e.status ? `HTTP ${e.status}` : "network error" };
+      },
+      {
+        ...DEFAULT_RETRY,
+        deadline: options.deadline,
+        onRetry: ({ attempt, delayMs, reason }) =>
+          options.log?.(`${name}: attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms`),
+        ...options.retryOptions,
+      },
+    );
+  } catch (err) {
+    if (err instanceof RetryDeadlineError) throw err.lastError;
+    throw err;
+  }
+}

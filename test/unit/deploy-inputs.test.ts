@@ -1,0 +1,524 @@
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseFuncYaml } from "../../src/deploy/funcyaml.js";
+import { ocirUsername } from "../../src/deploy/index.js";
+import {
+  DEPLOY_DEFAULTS,
+  DEPLOY_INPUTS,
+  DEPLOY_OUTPUTS,
+  type DeployInputs,
+  expandTag,
+  MAX_CONFIG_BYTES,
+  readDeployInputs,
+} from "../../src/deploy/inputs.js";
+import { InputError, UserFacingError } from "../../src/lib/errors.js";
+import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
+
+// ---- action.yml ------------------------------------------------------------------------------------------
+
+interface DeploySection {
+  inputs: Map<string, string | undefined>;
+  outputs: string[];
+}
+
+/** The inputs between the deploy markers (with defaults) and every output name; line-based like action.yml is. */
+function readDeploySection(): DeploySection {
+  const lines = readFileSync(new URL("../../action.yml", import.meta.url), "utf8").split("\n");
+  const inputs = new Map<string, string | undefined>();
+  const outputs: string[] = [];
+  let top = "";
+  let inDeploy = false;
+  let current: string | undefined;
+  for (const line of lines) {
+    const topKey = /^([a-z-]+):/.exec(line);
+    if (topKey) {
+      top = topKey[1]!;
+      continue;
+    }
+    if (/^\s*# --- deploy inputs/.test(line)) inDeploy = true;
+    if (/^\s*# --- end of deploy inputs/.test(line)) inDeploy = false;
+    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
+    if (key) {
+      current = key[1]!;
+      if (top === "inputs" && inDeploy) inputs.set(current, undefined);
+      if (top === "outputs") outputs.push(current);
+      continue;
+    }
+    const def = /^ {4}default:\s*(.*)$/.exec(line);
+    if (def && top === "inputs" && inDeploy && current) {
+      inputs.set(current, def[1]!.trim().replace(/^"(.*)"$/, "$1"));
+    }
+  }
+  return { inputs, outputs };
+}
+
+describe("action.yml's deploy section matches the code", () => {
+  const yml = readDeploySection();
+
+  it("declares exactly the deploy inputs", () => {
+    expect([...yml.inputs.keys()].sort()).toEqual([...Object.values(DEPLOY_INPUTS)].sort());
+  });
+
+  it("declares every default the code applies, with the same value, and no others", () => {
+    for (const name of Object.values(DEPLOY_INPUTS)) {
+      expect({ name, default: yml.inputs.get(name) }).toEqual({ name, default: DEPLOY_DEFAULTS[name] });
+    }
+  });
+
+  it("declares the deploy outputs", () => {
+    for (const name of Object.values(DEPLOY_OUTPUTS)) expect(yml.outputs).toContain(name);
+  });
+});
+
+// ---- fixtures --------------------------------------------------------------------------------------------
+
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const FINGERPRINT = keyFingerprint(privateKey);
+const ENCRYPTED_PEM = privateKey
+  .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "open sesame" })
+  .toString();
+const { privateKey: ecKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const EC_PEM = ecKey.export({ type: "pkcs8", format: "pem" }).toString();
+const { privateKey: otherKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+
+const TENANCY = "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq";
+const USER = "ocid1.user.oc1..aaaaaaaao7ht2nwwyiqbgzp2d5fx7x5lqkjx3xm3y7u6hgbwqtt5g5zb2lpq";
+const APP = "ocid1.fnapp.oc1.iad.aaaaaaaaf2pxxbqmxwzqvyqxbnvgtn4pmvfflwuxnntpfpgg7sboe3c4v5na";
+const GATEWAY = "ocid1.apigateway.oc1.iad.amaaaaaa4fwqxxxjnn2b6bpdm56nwuqtj6jjaymfywqkbzjbi3lqfhtv3dfq";
+const FUNC_YAML = parseFuncYaml(readFileSync(new URL("../../function/func.yaml", import.meta.url), "utf8"));
+
+const GOOD: Record<string, string> = {
+  "oci-tenancy": TENANCY,
+  "oci-user": USER,
+  "oci-fingerprint": FINGERPRINT,
+  "oci-private-key": PEM,
+  "oci-region": "us-ashburn-1",
+  "application-id": APP,
+  "gateway-id": GATEWAY,
+  "registry-username": "axaxnpcrorw5/deployer",
+  "registry-password": "Xy7(tok3n)zz",
+  "identity-domain-url": "https://idcs-0123456789abcdef.identity.oraclecloud.com/",
+  audiences: "https://usage.example.com/",
+};
+
+function read(
+  values: Record<string, string>,
+  options: { env?: Record<string, string>; secrets?: string[] } = {},
+): DeployInputs {
+  const secrets = options.secrets ?? [];
+  return readDeployInputs((name) => values[name] ?? "", {
+    setSecret: (v) => secrets.push(v),
+    funcYaml: FUNC_YAML,
+    env: options.env ?? {},
+  });
+}
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected an error");
+}
+
+// ---- good inputs -----------------------------------------------------------------------------------------
+
+describe("readDeployInputs: good inputs", () => {
+  it("reads a complete set into one typed object, with the documented defaults", () => {
+    const inputs = read(GOOD);
+    expect(inputs.auth).toMatchObject({
+      tenancyId: TENANCY,
+      userId: USER,
+      fingerprint: FINGERPRINT,
+      region: "us-ashburn-1",
+      regionKey: "iad",
+      sources: {
+        tenancy: "input",
+        user: "input",
+        fingerprint: "input",
+        privateKey: "input",
+        region: "input",
+      },
+    });
+    expect(inputs.fn).toMatchObject({
+      applicationId: APP,
+      name: "usage-api",
+      functionId: undefined,
+      memoryInMBs: 256,
+      timeoutInSeconds: 60,
+    });
+    // func.yaml's config, plus USAGE_API_REGION from the region; sorted by key.
+    expect(inputs.fn.config).toMatchObject({ ...FUNC_YAML.config, USAGE_API_REGION: "us-ashburn-1" });
+    expect(Object.keys(inputs.fn.config)).toEqual(Object.keys(inputs.fn.config).sort());
+    expect(inputs.image).toMatchObject({
+      registry: "iad.ocir.io",
+      namespace: undefined,
+      repository: "usage-api",
+      tagTemplate: "fn-{digest}",
+      baseImage: "fnproject/node:24",
+      baseImageSource: "func.yaml",
+      platforms: undefined,
+    });
+    expect(inputs.gateway).toEqual({
+      gatewayId: GATEWAY,
+      compartmentId: undefined,
+      deploymentName: "usage-api",
+      pathPrefix: "/usage",
+      identityDomainUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com",
+      issuer: undefined,
+      audiences: ["https://usage.example.com/"],
+      jwksMode: "static",
+      jwksUrl: undefined,
+      maxClockSkewSeconds: 60,
+      requiredScopes: [],
+      rateLimit: undefined,
+    });
+    expect(inputs.waitTimeoutMs).toBe(20 * 60_000);
+    expect(inputs.dryRun).toBe(false);
+  });
+
+  it("takes each credential from the OCI_CLI_* environment variables when the input is empty", () => {
+    const {
+      "oci-tenancy": _t,
+      "oci-user": _u,
+      "oci-fingerprint": _f,
+      "oci-private-key": _k,
+      "oci-region": _r,
+      ...rest
+    } = GOOD;
+    const inputs = read(
+      { ...rest, "oci-region": "eu-frankfurt-1" },
+      {
+        env: {
+          OCI_CLI_TENANCY: TENANCY,
+          OCI_CLI_USER: USER,
+          OCI_CLI_FINGERPRINT: FINGERPRINT.toUpperCase(),
+          OCI_CLI_KEY_CONTENT: PEM.trim().replace(/\n/g, "\\n"),
+          OCI_CLI_REGION: "us-ashburn-1",
+        },
+      },
+    );
+    expect(inputs.auth.sources).toEqual({
+      tenancy: "env",
+      user: "env",
+      fingerprint: "env",
+      privateKey: "env",
+      region: "input",
+    });
+    expect(inputs.auth.privateKeyPem).toBe(normalizePem(PEM));
+    expect(inputs.auth.fingerprint).toBe(FINGERPRINT);
+    expect(inputs.image.registry).toBe("fra.ocir.io");
+  });
+
+  it("merges function-config over func.yaml, removes keys given empty, and honours usage-api-region", () => {
+    const inputs = read({
+      ...GOOD,
+      "function-config": "# comment\nMAX_ATTEMPTS=3\n\nUPSTREAM_PAGE_LIMIT=\nEXTRA=a=b\n",
+      "usage-api-region": "US-PHOENIX-1",
+      "function-memory": "512",
+      "function-timeout": "120",
+    });
+    expect(inputs.fn.config.MAX_ATTEMPTS).toBe("3");
+    expect(inputs.fn.config.EXTRA).toBe("a=b");
+    expect(inputs.fn.config).not.toHaveProperty("UPSTREAM_PAGE_LIMIT");
+    expect(inputs.fn.config.USAGE_API_REGION).toBe("us-phoenix-1");
+    expect(inputs.fn).toMatchObject({ memoryInMBs: 512, timeoutInSeconds: 120 });
+  });
+
+  it("reads the optional gateway settings", () => {
+    const inputs = read(
+      {
+        ...GOOD,
+        "compartment-id": "ocid1.compartment.oc1..aaaaaaaaxyz",
+        "path-prefix": "/cost/v1",
+        audiences: "https://a.example.com/, https://b.example.com/",
+        "jwks-mode": "REMOTE",
+        "max-clock-skew": "0",
+        "required-scope": "usage.read, usage.all",
+        "rate-limit": "25",
+        "wait-timeout": "5",
+        issuer: "https://identity.oraclecloud.com/",
+        "jwks-url": "https://idcs-0123456789abcdef.identity.oraclecloud.com/admin/v1/SigningCert/jwk",
+        platforms: "linux/arm64 linux/amd64",
+        tag: "v1-{sha}",
+      },
+      { env: { GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567" } },
+    );
+    expect(inputs.gateway).toMatchObject({
+      compartmentId: "ocid1.compartment.oc1..aaaaaaaaxyz",
+      pathPrefix: "/cost/v1",
+      audiences: ["https://a.example.com/", "https://b.example.com/"],
+      jwksMode: "remote",
+      maxClockSkewSeconds: 0,
+      requiredScopes: ["usage.read", "usage.all"],
+      rateLimit: 25,
+    });
+    expect(inputs.waitTimeoutMs).toBe(5 * 60_000);
+    expect(inputs.image.platforms).toEqual([
+      { os: "linux", architecture: "arm64" },
+      { os: "linux", architecture: "amd64" },
+    ]);
+    expect(expandTag(inputs.image.tagTemplate, { sha: inputs.githubSha })).toBe("v1-0123456789ab");
+  });
+
+  it("needs no identity domain when issuer and jwks-url are both given", () => {
+    const { "identity-domain-url": _, ...rest } = GOOD;
+    const inputs = read({
+      ...rest,
+      issuer: "https://identity.oraclecloud.com/",
+      "jwks-url": "http://127.0.0.1:8123/jwks",
+    });
+    expect(inputs.gateway.identityDomainUrl).toBeUndefined();
+    expect(inputs.gateway.jwksUrl).toBe("http://127.0.0.1:8123/jwks");
+  });
+
+  it("lets a dry run go without registry credentials", () => {
+    const { "registry-username": _u, "registry-password": _p, ...rest } = GOOD;
+    const inputs = read({ ...rest, "dry-run": "true" });
+    expect(inputs.dryRun).toBe(true);
+    expect(inputs.image.username).toBeUndefined();
+    expect(inputs.image.password).toBeUndefined();
+  });
+
+  it("accepts an encrypted key with its passphrase", () => {
+    const inputs = read({
+      ...GOOD,
+      "oci-private-key": ENCRYPTED_PEM,
+      "oci-private-key-passphrase": "open sesame",
+    });
+    expect(inputs.auth.passphrase).toBe("open sesame");
+  });
+
+  it("masks the registry password, the passphrase and every line of the key before anything else", () => {
+    const secrets: string[] = [];
+    expect(() =>
+      read(
+        {
+          ...GOOD,
+          "oci-private-key": ENCRYPTED_PEM,
+          "oci-private-key-passphrase": "open sesame",
+          "application-id": "x",
+        },
+        { secrets },
+      ),
+    ).toThrow(InputError);
+    expect(secrets).toContain("Xy7(tok3n)zz");
+    expect(secrets).toContain("open sesame");
+    expect(secrets).toContain(ENCRYPTED_PEM.trim());
+  });
+});
+
+// ---- bad inputs ------------------------------------------------------------------------------------------
+
+const BAD: Array<[string, Record<string, string>, string, RegExp]> = [
+  [
+    "a malformed OCID",
+    { "application-id": "ocid1.fnapp.oc1.iad.AAAA!" },
+    "application-id",
+    /is not an OCID.*ocid1\.fnapp/,
+  ],
+  [
+    "an OCID of the wrong type",
+    { "application-id": GATEWAY },
+    "application-id",
+    /OCID of a apigateway, not of a application/,
+  ],
+  ["a gateway id that is not an OCID", { "gateway-id": "my-gateway" }, "gateway-id", /is not an OCID/],
+  ["a missing gateway id", { "gateway-id": "" }, "gateway-id", /is required.*OCID of the API gateway/],
+  ["a bad function id", { "function-id": "ocid1.fnapp.oc1.iad.aaaa" }, "function-id", /not of a function/],
+  ["a bad compartment", { "compartment-id": "compartment-a" }, "compartment-id", /is not an OCID/],
+  ["a bad tenancy OCID", { "oci-tenancy": "ocid1.user.oc1..aaaa" }, "oci-tenancy", /not of a tenancy/],
+  ["a bad user OCID", { "oci-user": "alice@example.com" }, "oci-user", /is not an OCID/],
+  [
+    "a fingerprint of the wrong shape",
+    { "oci-fingerprint": "aa:bb:cc" },
+    "oci-fingerprint",
+    /16 colon-separated hex pairs/,
+  ],
+  [
+    "a fingerprint of another key",
+    { "oci-fingerprint": keyFingerprint(otherKey) },
+    "oci-fingerprint",
+    /is not the fingerprint of the key.*same API key/,
+  ],
+  [
+    "a private key that is not PEM",
+    { "oci-private-key": "hunter2" },
+    "oci-private-key",
+    /is not a PEM private key/,
+  ],
+  [
+    "a public key",
+    {
+      "oci-private-key": privateKey
+        .export({ type: "pkcs1", format: "pem" })
+        .toString()
+        .replace(/PRIVATE/g, "PUBLIC"),
+    },
+    "oci-private-key",
+    /public key/,
+  ],
+  [
+    "a broken PEM body",
+    { "oci-private-key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" },
+    "oci-private-key",
+    /could not be read/,
+  ],
+  [
+    "an encrypted key without passphrase",
+    { "oci-private-key": ENCRYPTED_PEM },
+    "oci-private-key",
+    /is encrypted; set 'oci-private-key-passphrase'/,
+  ],
+  [
+    "a wrong passphrase",
+    { "oci-private-key": ENCRYPTED_PEM, "oci-private-key-passphrase": "nope" },
+    "oci-private-key-passphrase",
+    /does not decrypt/,
+  ],
+  ["an EC key", { "oci-private-key": EC_PEM }, "oci-private-key", /is a ec key; OCI API keys are RSA keys/],
+  ["a bad region", { "oci-region": "ashburn" }, "oci-region", /is not a region identifier/],
+  [
+    "a non-https endpoint override",
+    { "oci-functions-endpoint": "http://functions.example.com" },
+    "oci-functions-endpoint",
+    /https/,
+  ],
+  [
+    "a malformed base image reference",
+    { "base-image": "Fnproject/Node:24" },
+    "base-image",
+    /base image reference .* is invalid.*use e\.g\. fnproject\/node:24/,
+  ],
+  ["a base image with an empty tag", { "base-image": "fnproject/node:" }, "base-image", /is invalid/],
+  [
+    "a base image URL",
+    { "base-image": "https://docker.io/fnproject/node:24" },
+    "base-image",
+    /drop the URL scheme/,
+  ],
+  [
+    "a bad platform",
+    { platforms: "linux/s390x" },
+    "platforms",
+    /linux\/amd64 and linux\/arm64 only.*application's shape/,
+  ],
+  ["a Windows platform", { platforms: "windows/amd64" }, "platforms", /only linux images/],
+  [
+    "a config line without =",
+    { "function-config": "JUST_A_KEY" },
+    "function-config",
+    /line 1 is not KEY=VALUE/,
+  ],
+  [
+    "a config key with a dash",
+    { "function-config": "MY-KEY=1" },
+    "function-config",
+    /key 'MY-KEY' is not valid/,
+  ],
+  ["a reserved config key", { "function-config": "FN_FORMAT=json" }, "function-config", /reserved/],
+  ["a config key given twice", { "function-config": "A=1\nA=2" }, "function-config", /given twice/],
+  [
+    "a config over 4 KB",
+    { "function-config": `BIG=${"x".repeat(MAX_CONFIG_BYTES)}` },
+    "function-config",
+    /bytes; OCI allows 4096/,
+  ],
+  [
+    "USAGE_API_REGION set twice",
+    { "function-config": "USAGE_API_REGION=us-phoenix-1", "usage-api-region": "us-ashburn-1" },
+    "function-config",
+    /set it in one place/,
+  ],
+  ["an odd memory size", { "function-memory": "300" }, "function-memory", /128, 256, 512, 1024, 2048, 3072/],
+  ["a timeout over 300 s", { "function-timeout": "301" }, "function-timeout", /from 5 to 300/],
+  ["a bad function name", { "function-name": "usage api" }, "function-name", /not a function name/],
+  ["a path prefix without /", { "path-prefix": "usage" }, "path-prefix", /must start with \//],
+  ["a path prefix ending in /", { "path-prefix": "/usage/" }, "path-prefix", /must not end with \//],
+  [
+    "no identity domain",
+    { "identity-domain-url": "" },
+    "identity-domain-url",
+    /required unless both 'issuer' and 'jwks-url'/,
+  ],
+  [
+    "an http identity domain",
+    { "identity-domain-url": "http://idcs.example.com" },
+    "identity-domain-url",
+    /must use https/,
+  ],
+  ["no audiences", { audiences: " , " }, "audiences", /is required/],
+  ["a bad jwks-mode", { "jwks-mode": "dynamic" }, "jwks-mode", /use static .* or remote/],
+  [
+    "a required scope with the audience",
+    { "required-scope": "https://usage.example.com/usage.read" },
+    "required-scope",
+    /includes the audience.*usage\.read/,
+  ],
+  ["a clock skew over the maximum", { "max-clock-skew": "600" }, "max-clock-skew", /from 0 to 120/],
+  ["a zero rate limit", { "rate-limit": "0" }, "rate-limit", /from 1 to 10000/],
+  ["a zero wait timeout", { "wait-timeout": "0" }, "wait-timeout", /from 1 to 120/],
+  ["a non-boolean dry-run", { "dry-run": "yes" }, "dry-run", /use true or false/],
+  ["a tag that cannot be", { tag: "-{digest}" }, "tag", /does not make a valid tag/],
+  ["a {sha} tag without GITHUB_SHA", { tag: "{sha}" }, "tag", /GITHUB_SHA is not set/],
+  ["a registry that is not a host", { registry: "ocir" }, "registry", /is not a registry host/],
+  ["an upper-case namespace", { namespace: "MyTenancy" }, "namespace", /not a tenancy namespace/],
+  ["a repository with upper case", { repository: "Usage-API" }, "repository", /not a valid repository name/],
+  ["no registry user", { "registry-username": "" }, "registry-username", /is required to push/],
+  ["no registry password", { "registry-password": "" }, "registry-password", /auth token from a secret/],
+  [
+    "half the base registry credentials",
+    { "base-registry-username": "bob" },
+    "base-registry-password",
+    /set both or neither/,
+  ],
+];
+
+describe("readDeployInputs: each bad input fails with its name and the fix", () => {
+  it.each(BAD)("%s", (_label, override, input, message) => {
+    const err = errorOf(() => read({ ...GOOD, ...override }));
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe(input);
+    expect(err.message).toMatch(new RegExp(`^input '${input}': `));
+    expect(err.message).toMatch(message);
+    // Never the key material or the registry password.
+    expect(err.message).not.toContain("Xy7(tok3n)zz");
+    expect(err.message).not.toMatch(/MII[A-Za-z0-9+/]{20}/);
+  });
+
+  it("reports every problem at once, in one line", () => {
+    const err = errorOf(() =>
+      read({ ...GOOD, "application-id": "x", "base-image": "UPPER/case", "jwks-mode": "x" }),
+    );
+    expect(err).toBeInstanceOf(UserFacingError);
+    expect(err.message).not.toContain("\n");
+    expect(err.message).toMatch(/input 'application-id': .*; input 'base-image': .*; input 'jwks-mode': /);
+  });
+
+  it("names func.yaml when its run_image is what is malformed", () => {
+    const err = errorOf(() =>
+      readDeployInputs((name) => GOOD[name] ?? "", {
+        setSecret: () => {},
+        funcYaml: { ...FUNC_YAML, runImage: "fnproject/node@sha256:abc" },
+        env: {},
+      }),
+    );
+    expect(err.message).toMatch(/^input 'base-image': .*taken from func\.yaml's run_image/);
+  });
+});
+
+describe("ocirUsername", () => {
+  it.each([
+    ["iad.ocir.io", "ns1", "jdoe", "ns1/jdoe"],
+    ["iad.ocir.io", "ns1", "ns1/jdoe", "ns1/jdoe"],
+    ["iad.ocir.io", "ns1", "oracleidentitycloudservice/jdoe", "ns1/oracleidentitycloudservice/jdoe"],
+    ["ocir.us-ashburn-1.oci.oraclecloud.com", "ns1", "jdoe", "ns1/jdoe"],
+    ["127.0.0.1:5000", "ns1", "jdoe", "jdoe"],
+    ["ghcr.io", "ns1", "jdoe", "jdoe"],
+  ])("on %s with namespace %s: %s -> %s", (registry, namespace, user, expected) => {
+    expect(ocirUsername(registry, namespace, user)).toBe(expected);
+  });
+});
