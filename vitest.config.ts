@@ -30,6 +30,18 @@ export default defineConfig({
           pool: "forks",
         },
       },
+      {
+        // Real registries (Debian docker-registry), skopeo, umoci, unshare: `npm run test:e2e`, as root.
+        test: {
+          ...shared,
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          pool: "forks",
+        },
+      },
     ],
   },
 });

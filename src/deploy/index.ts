@@ -3,7 +3,9 @@
 // deployment as they are, the identity domain's issuer and keys) and the image plan (the base is read, the
 // digest computed). Then the plan is printed; a dry run stops there. Writes follow in dependency order:
 // push the image, upsert the function (by digest), upsert the deployment (its route names the function),
-// wait, and set the outputs. Re-running with nothing changed writes nothing.
+// wait, and set the outputs. Re-running with nothing changed writes nothing. With `image-only: true` only
+// the image part runs (for a function managed elsewhere, e.g. by Terraform): no gateway, function or
+// identity domain is read or written.
 import * as core from "@actions/core";
 import { type BuildImageInput, type BuildResult, buildImage } from "../image/build.js";
 import { type Platform, PlatformError, platformsForShape } from "../image/platforms.js";
@@ -35,9 +37,26 @@ import {
 } from "./gateway.js";
 import { iamPolicy } from "./iam.js";
 import { createJsonGetter, discover, type JsonGetter } from "./identity.js";
-import { DEPLOY_OUTPUTS, type DeployInputs, expandTag, JWKS_CACHE_HOURS } from "./inputs.js";
+import {
+  DEPLOY_OUTPUTS,
+  type DeployInputs,
+  expandTag,
+  type FullDeployInputs,
+  type ImageInputs,
+  type ImageOnlyDeployInputs,
+  JWKS_CACHE_HOURS,
+} from "./inputs.js";
 import { type StaticKeys, staticKeysFromJwks } from "./jwks.js";
-import { type DeployPlan, renderPlan, renderPlanMarkdown, safeLine } from "./plan.js";
+import {
+  type DeployPlan,
+  type ImageOnlyPlan,
+  imageOnlyStatements,
+  renderImageOnlyPlan,
+  renderImageOnlyPlanMarkdown,
+  renderPlan,
+  renderPlanMarkdown,
+  safeLine,
+} from "./plan.js";
 import { buildSpec, USAGE_ROUTE } from "./spec.js";
 
 export interface DeployLogger {
@@ -75,7 +94,8 @@ export interface DeployDeps {
 }
 
 export interface DeployResult {
-  plan: DeployPlan;
+  /** The whole plan, or the image-only one (`image-only: true`). */
+  plan: DeployPlan | ImageOnlyPlan;
   image: string;
   functionId: string | undefined;
   deploymentId: string | undefined;
@@ -99,6 +119,104 @@ function routeUrl(deploymentEndpoint: string | undefined): string | undefined {
   return deploymentEndpoint ? `${deploymentEndpoint.replace(/\/+$/, "")}${USAGE_ROUTE}` : undefined;
 }
 
+/** The tenancy namespace: the input, or Artifacts GetContainerConfiguration. */
+async function lookupNamespace(
+  image: ImageInputs,
+  tenancyId: string,
+  clients: DeployClients,
+  call: CallOptions,
+): Promise<string> {
+  if (image.namespace !== undefined) return image.namespace;
+  const found = await ociCall(
+    "GetContainerConfiguration",
+    () => clients.artifacts.getContainerConfiguration({ compartmentId: tenancyId }),
+    {
+      ...call,
+      hint: (status) =>
+        status === 403 || status === 404
+          ? "set 'namespace' to the tenancy namespace, or allow the user to read objectstorage-namespaces"
+          : undefined,
+    },
+  );
+  return found.containerConfiguration.namespace;
+}
+
+/** The platforms: the `platforms` input, else the application's shape. */
+function platformsOf(
+  image: ImageInputs,
+  application: { displayName?: string; id: string; shape?: string },
+): Platform[] {
+  try {
+    return image.platforms ?? platformsForShape(application.shape ?? "GENERIC_X86");
+  } catch (err) {
+    if (!(err instanceof PlatformError)) throw err;
+    throw new UserFacingError(
+      `application ${application.displayName ?? application.id}: ${err.message}; or set 'platforms'`,
+    );
+  }
+}
+
+/** Everything buildImage needs but the target: the bundle as /function/func.js, base, platforms, credentials. */
+async function imageBuildInput(
+  image: ImageInputs,
+  namespace: string,
+  platforms: Platform[],
+  deps: DeployDeps,
+  info: (line: string) => void,
+): Promise<{ repoRef: string; input: Omit<BuildImageInput, "target"> }> {
+  const repoRef = `${image.registry}/${namespace}/${image.repository}`;
+  const username = image.username ? ocirUsername(image.registry, namespace, image.username) : undefined;
+  if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
+  const bundle = await deps.readFunctionBundle();
+  return {
+    repoRef,
+    input: {
+      files: [{ path: "function/func.js", content: bundle }],
+      base: image.baseImage,
+      platforms,
+      ...(username && image.password ? { credentials: { username, password: image.password } } : {}),
+      ...(image.baseUsername && image.basePassword
+        ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } }
+        : {}),
+      client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
+      log: info,
+    },
+  };
+}
+
+/** Push for real, check the digest is the planned one, and log the counters (tests and people read them). */
+async function pushImage(
+  input: Omit<BuildImageInput, "target">,
+  target: string,
+  planned: BuildResult,
+  baseImage: string,
+  deps: DeployDeps,
+  info: (line: string) => void,
+): Promise<BuildResult> {
+  const pushed = await deps.log.group(`Push ${target}`, () => deps.buildImage({ ...input, target }));
+  if (pushed.digest !== planned.digest) {
+    throw new UserFacingError(
+      `the image digest changed between the plan (${planned.digest}) and the push (${pushed.digest}): the base image ${baseImage} moved while deploy ran; re-run deploy`,
+    );
+  }
+  info(
+    `${pushed.image}: ${pushed.blobsUploaded} blobs uploaded (${pushed.bytesUploaded} bytes), ${pushed.blobsMounted} mounted, ${pushed.blobsCopied} copied, ${pushed.blobsSkipped} already there; ${pushed.manifestsPushed} manifests pushed`,
+  );
+  return pushed;
+}
+
+function planImageView(imageRef: string, planned: BuildResult): DeployPlan["image"] {
+  return {
+    reference: imageRef,
+    digest: planned.digest,
+    base: planned.base.reference,
+    baseDigest: planned.base.digest,
+    platforms: planned.platforms.map((p) => p.platform),
+    layerDigest: planned.layer.digest,
+    layerSize: planned.layer.size,
+  };
+}
+
 export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise<DeployResult> {
   const info = (line: string) => deps.log.info(safeLine(line));
   const { auth } = inputs;
@@ -106,6 +224,110 @@ export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise
   info(
     `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${sources === "env" ? "OCI_CLI_* environment variables" : sources === "input" ? "inputs" : "inputs and OCI_CLI_* environment variables"}); region ${auth.region}`,
   );
+  const clients = deps.createClients(auth);
+  try {
+    return inputs.imageOnly
+      ? await runImageOnly(inputs, deps, clients, info)
+      : await runFullDeploy(inputs, deps, clients, info);
+  } finally {
+    clients.close();
+  }
+}
+
+/**
+ * `image-only: true`: the image is built and pushed, and `image` is set; the function and the gateway are
+ * left alone. Reads only what the image needs: the application (when given, for its shape) and the namespace
+ * (when not given).
+ */
+async function runImageOnly(
+  inputs: ImageOnlyDeployInputs,
+  deps: DeployDeps,
+  clients: DeployClients,
+  info: (line: string) => void,
+): Promise<DeployResult> {
+  const { auth } = inputs;
+  const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
+  const found = await deps.log.group(
+    "Check the application and registry namespace (image only)",
+    async () => {
+      let platforms = inputs.image.platforms;
+      let applicationCompartmentId: string | undefined;
+      if (inputs.applicationId !== undefined) {
+        const application = await readApplication(clients.functions, inputs.applicationId, call);
+        applicationCompartmentId = application.compartmentId ?? auth.tenancyId;
+        platforms = platformsOf(inputs.image, application);
+        info(
+          `application ${application.displayName ?? application.id}: shape ${application.shape ?? "GENERIC_X86"} -> ${platforms.map((p) => `${p.os}/${p.architecture}`).join(", ")}${inputs.image.platforms ? " (from 'platforms')" : ""}`,
+        );
+      } else {
+        info(
+          `platforms ${(platforms ?? []).map((p) => `${p.os}/${p.architecture}`).join(", ")} (from 'platforms')`,
+        );
+      }
+      const namespace = await lookupNamespace(inputs.image, auth.tenancyId, clients, call);
+      info(
+        `registry ${inputs.image.registry}, namespace ${namespace}${inputs.image.namespace ? "" : " (looked up)"}`,
+      );
+      // readDeployInputs guarantees `platforms` or `application-id`.
+      return { platforms: platforms as Platform[], namespace, applicationCompartmentId };
+    },
+  );
+
+  const { repoRef, input } = await imageBuildInput(
+    inputs.image,
+    found.namespace,
+    found.platforms,
+    deps,
+    info,
+  );
+  const planned = await deps.log.group("Plan the function image", () =>
+    deps.buildImage({ ...input, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
+  );
+  const tag = expandTag(inputs.image.tagTemplate, { digest: planned.digest, sha: inputs.githubSha });
+  const imageRef = `${repoRef}:${tag}@${planned.digest}`;
+  const plan: ImageOnlyPlan = {
+    imageOnly: true,
+    dryRun: inputs.dryRun,
+    region: auth.region,
+    image: planImageView(imageRef, planned),
+    iam: imageOnlyStatements({
+      tenancyId: auth.tenancyId,
+      repository: inputs.image.repository,
+      namespaceLookedUp: inputs.image.namespace === undefined,
+      applicationCompartmentId: found.applicationCompartmentId,
+    }),
+  };
+  await deps.log.group(inputs.dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
+    for (const line of renderImageOnlyPlan(plan)) deps.log.info(line);
+  });
+  let image = imageRef;
+  let bytesUploaded = 0;
+  if (!inputs.dryRun) {
+    const pushed = await pushImage(input, `${repoRef}:${tag}`, planned, inputs.image.baseImage, deps, info);
+    image = pushed.image;
+    bytesUploaded = pushed.bytesUploaded;
+  }
+  const result: DeployResult = {
+    plan,
+    image,
+    functionId: undefined,
+    deploymentId: undefined,
+    endpoint: undefined,
+    deploymentEndpoint: undefined,
+    bytesUploaded,
+  };
+  setOutputs(deps, result);
+  await summary(deps, renderImageOnlyPlanMarkdown(plan));
+  return result;
+}
+
+async function runFullDeploy(
+  inputs: FullDeployInputs,
+  deps: DeployDeps,
+  clients: DeployClients,
+  info: (line: string) => void,
+): Promise<DeployResult> {
+  const { auth } = inputs;
   const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
   const waiting = (): Waiting => ({
     deadline: deps.now() + inputs.waitTimeoutMs,
@@ -113,296 +335,246 @@ export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise
     now: deps.now,
     log: info,
   });
-  const clients = deps.createClients(auth);
-  try {
-    // ---- read-only checks --------------------------------------------------------------------------------
-    const found = await deps.log.group(
-      "Check the application, gateway, registry namespace and identity domain",
-      async () => {
-        const application = await readApplication(clients.functions, inputs.fn.applicationId, call);
-        let platforms: Platform[];
-        try {
-          platforms = inputs.image.platforms ?? platformsForShape(application.shape ?? "GENERIC_X86");
-        } catch (err) {
-          if (!(err instanceof PlatformError)) throw err;
-          throw new UserFacingError(
-            `application ${application.displayName ?? application.id}: ${err.message}; or set 'platforms'`,
-          );
-        }
-        info(
-          `application ${application.displayName ?? application.id}: shape ${application.shape ?? "GENERIC_X86"} -> ${platforms.map((p) => `${p.os}/${p.architecture}`).join(", ")}${inputs.image.platforms ? " (from 'platforms')" : ""}`,
-        );
-        const gateway = await readGateway(clients.gateways, inputs.gateway.gatewayId, call);
-        const compartmentId = inputs.gateway.compartmentId ?? gateway.compartmentId;
-        info(`gateway ${gateway.displayName ?? gateway.id} (${gateway.hostname ?? "no hostname"}) is ACTIVE`);
+  // ---- read-only checks --------------------------------------------------------------------------------
+  const found = await deps.log.group(
+    "Check the application, gateway, registry namespace and identity domain",
+    async () => {
+      const application = await readApplication(clients.functions, inputs.fn.applicationId, call);
+      const platforms = platformsOf(inputs.image, application);
+      info(
+        `application ${application.displayName ?? application.id}: shape ${application.shape ?? "GENERIC_X86"} -> ${platforms.map((p) => `${p.os}/${p.architecture}`).join(", ")}${inputs.image.platforms ? " (from 'platforms')" : ""}`,
+      );
+      const gateway = await readGateway(clients.gateways, inputs.gateway.gatewayId, call);
+      const compartmentId = inputs.gateway.compartmentId ?? gateway.compartmentId;
+      info(`gateway ${gateway.displayName ?? gateway.id} (${gateway.hostname ?? "no hostname"}) is ACTIVE`);
 
-        const existingFn = await findFunction(
-          clients.functions,
-          { applicationId: inputs.fn.applicationId, name: inputs.fn.name, functionId: inputs.fn.functionId },
-          call,
-        );
-        info(
-          existingFn
-            ? `function ${existingFn.fn.displayName} exists (${existingFn.fn.id})`
-            : `function ${inputs.fn.name} does not exist yet`,
-        );
-        const existingDeployment = await findDeployment(
-          clients.deployments,
-          { compartmentId, gatewayId: gateway.id, displayName: inputs.gateway.deploymentName },
-          call,
-        );
-        info(
-          existingDeployment
-            ? `deployment ${inputs.gateway.deploymentName} exists (${existingDeployment.deployment.id}, ${existingDeployment.deployment.lifecycleState ?? "ACTIVE"})`
-            : `deployment ${inputs.gateway.deploymentName} does not exist yet`,
-        );
+      const existingFn = await findFunction(
+        clients.functions,
+        { applicationId: inputs.fn.applicationId, name: inputs.fn.name, functionId: inputs.fn.functionId },
+        call,
+      );
+      info(
+        existingFn
+          ? `function ${existingFn.fn.displayName} exists (${existingFn.fn.id})`
+          : `function ${inputs.fn.name} does not exist yet`,
+      );
+      const existingDeployment = await findDeployment(
+        clients.deployments,
+        { compartmentId, gatewayId: gateway.id, displayName: inputs.gateway.deploymentName },
+        call,
+      );
+      info(
+        existingDeployment
+          ? `deployment ${inputs.gateway.deploymentName} exists (${existingDeployment.deployment.id}, ${existingDeployment.deployment.lifecycleState ?? "ACTIVE"})`
+          : `deployment ${inputs.gateway.deploymentName} does not exist yet`,
+      );
 
-        const namespace =
-          inputs.image.namespace ??
-          (
-            await ociCall(
-              "GetContainerConfiguration",
-              () => clients.artifacts.getContainerConfiguration({ compartmentId: auth.tenancyId }),
-              {
-                ...call,
-                hint: (status) =>
-                  status === 403 || status === 404
-                    ? "set 'namespace' to the tenancy namespace, or allow the user to read objectstorage-namespaces"
-                    : undefined,
-              },
-            )
-          ).containerConfiguration.namespace;
-        info(
-          `registry ${inputs.image.registry}, namespace ${namespace}${inputs.image.namespace ? "" : " (looked up)"}`,
-        );
+      const namespace = await lookupNamespace(inputs.image, auth.tenancyId, clients, call);
+      info(
+        `registry ${inputs.image.registry}, namespace ${namespace}${inputs.image.namespace ? "" : " (looked up)"}`,
+      );
 
-        const discovery =
-          inputs.gateway.issuer !== undefined && inputs.gateway.jwksUrl !== undefined
-            ? undefined
-            : await discover(deps.http, inputs.gateway.identityDomainUrl as string);
-        const issuer = inputs.gateway.issuer ?? (discovery?.issuer as string);
-        const jwksUri = inputs.gateway.jwksUrl ?? (discovery?.jwksUri as string);
-        // Fetched in both modes: a JWKS with no key the gateway can use fails here, not on every request later.
-        const keys: StaticKeys = staticKeysFromJwks(await deps.http.getJson(jwksUri, "JWKS"), jwksUri);
-        info(
-          `identity domain: issuer ${issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}${keys.dropped.length > 0 ? `; skipped ${keys.dropped.map((d) => `${d.kid ?? "(no kid)"} (${d.reason})`).join(", ")}` : ""}`,
-        );
-        return {
-          application,
-          platforms,
-          gateway,
-          compartmentId,
-          existingFn,
-          existingDeployment,
-          namespace,
-          issuer,
-          jwksUri,
-          keys,
-        };
-      },
-    );
+      const discovery =
+        inputs.gateway.issuer !== undefined && inputs.gateway.jwksUrl !== undefined
+          ? undefined
+          : await discover(deps.http, inputs.gateway.identityDomainUrl as string);
+      const issuer = inputs.gateway.issuer ?? (discovery?.issuer as string);
+      const jwksUri = inputs.gateway.jwksUrl ?? (discovery?.jwksUri as string);
+      // Fetched in both modes: a JWKS with no key the gateway can use fails here, not on every request later.
+      const keys: StaticKeys = staticKeysFromJwks(await deps.http.getJson(jwksUri, "JWKS"), jwksUri);
+      info(
+        `identity domain: issuer ${issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}${keys.dropped.length > 0 ? `; skipped ${keys.dropped.map((d) => `${d.kid ?? "(no kid)"} (${d.reason})`).join(", ")}` : ""}`,
+      );
+      return {
+        application,
+        platforms,
+        gateway,
+        compartmentId,
+        existingFn,
+        existingDeployment,
+        namespace,
+        issuer,
+        jwksUri,
+        keys,
+      };
+    },
+  );
 
-    // ---- the image, planned (the base is read; nothing is written) ----------------------------------------
-    const repoRef = `${inputs.image.registry}/${found.namespace}/${inputs.image.repository}`;
-    const username = inputs.image.username
-      ? ocirUsername(inputs.image.registry, found.namespace, inputs.image.username)
-      : undefined;
-    if (username && username !== inputs.image.username)
-      info(`registry username: ${username} (namespace prefixed)`);
-    const bundle = await deps.readFunctionBundle();
-    const imageInput: Omit<BuildImageInput, "target"> = {
-      files: [{ path: "function/func.js", content: bundle }],
-      base: inputs.image.baseImage,
-      platforms: found.platforms,
-      ...(username && inputs.image.password
-        ? { credentials: { username, password: inputs.image.password } }
-        : {}),
-      ...(inputs.image.baseUsername && inputs.image.basePassword
-        ? { baseCredentials: { username: inputs.image.baseUsername, password: inputs.image.basePassword } }
-        : {}),
-      client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
-      log: info,
-    };
-    const planned = await deps.log.group("Plan the function image", () =>
-      deps.buildImage({ ...imageInput, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
-    );
-    const tag = expandTag(inputs.image.tagTemplate, { digest: planned.digest, sha: inputs.githubSha });
-    const imageRef = `${repoRef}:${tag}@${planned.digest}`;
+  // ---- the image, planned (the base is read; nothing is written) ----------------------------------------
+  const { repoRef, input: imageInput } = await imageBuildInput(
+    inputs.image,
+    found.namespace,
+    found.platforms,
+    deps,
+    info,
+  );
+  const planned = await deps.log.group("Plan the function image", () =>
+    deps.buildImage({ ...imageInput, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
+  );
+  const tag = expandTag(inputs.image.tagTemplate, { digest: planned.digest, sha: inputs.githubSha });
+  const imageRef = `${repoRef}:${tag}@${planned.digest}`;
 
-    // ---- plans ---------------------------------------------------------------------------------------------
-    const desiredFn: DesiredFunction = {
-      applicationId: inputs.fn.applicationId,
-      displayName: found.existingFn?.fn.displayName ?? inputs.fn.name,
-      image: `${repoRef}:${tag}`,
-      imageDigest: planned.digest,
-      memoryInMBs: inputs.fn.memoryInMBs,
-      timeoutInSeconds: inputs.fn.timeoutInSeconds,
-      config: inputs.fn.config,
-    };
-    const fnPlan = planFunction(found.existingFn, desiredFn);
-    const specFor = (functionId: string) =>
-      buildSpec({
-        functionId,
-        issuers: [found.issuer],
-        audiences: inputs.gateway.audiences,
-        maxClockSkewSeconds: inputs.gateway.maxClockSkewSeconds,
-        publicKeys:
-          inputs.gateway.jwksMode === "static"
-            ? { type: "STATIC_KEYS", keys: found.keys.keys }
-            : { type: "REMOTE_JWKS", uri: found.jwksUri, maxCacheDurationInHours: JWKS_CACHE_HOURS },
-        requiredScopes: inputs.gateway.requiredScopes,
-        rateLimit: inputs.gateway.rateLimit,
-      });
-    const desiredDeployment = (functionId: string): DesiredDeployment => ({
-      gatewayId: found.gateway.id,
-      compartmentId: found.compartmentId,
-      displayName: inputs.gateway.deploymentName,
-      pathPrefix: inputs.gateway.pathPrefix,
-      specification: specFor(functionId),
+  // ---- plans ---------------------------------------------------------------------------------------------
+  const desiredFn: DesiredFunction = {
+    applicationId: inputs.fn.applicationId,
+    displayName: found.existingFn?.fn.displayName ?? inputs.fn.name,
+    image: `${repoRef}:${tag}`,
+    imageDigest: planned.digest,
+    memoryInMBs: inputs.fn.memoryInMBs,
+    timeoutInSeconds: inputs.fn.timeoutInSeconds,
+    config: inputs.fn.config,
+  };
+  const fnPlan = planFunction(found.existingFn, desiredFn);
+  const specFor = (functionId: string) =>
+    buildSpec({
+      functionId,
+      issuers: [found.issuer],
+      audiences: inputs.gateway.audiences,
+      maxClockSkewSeconds: inputs.gateway.maxClockSkewSeconds,
+      publicKeys:
+        inputs.gateway.jwksMode === "static"
+          ? { type: "STATIC_KEYS", keys: found.keys.keys }
+          : { type: "REMOTE_JWKS", uri: found.jwksUri, maxCacheDurationInHours: JWKS_CACHE_HOURS },
+      requiredScopes: inputs.gateway.requiredScopes,
+      rateLimit: inputs.gateway.rateLimit,
     });
-    const deploymentPlan = planDeployment(
-      found.existingDeployment,
-      desiredDeployment(found.existingFn?.fn.id ?? PENDING_FUNCTION_ID),
-    );
-    const existingEndpoint = found.existingDeployment?.deployment.endpoint;
-    const plan: DeployPlan = {
-      dryRun: inputs.dryRun,
-      region: auth.region,
-      image: {
-        reference: imageRef,
-        digest: planned.digest,
-        base: planned.base.reference,
-        baseDigest: planned.base.digest,
-        platforms: planned.platforms.map((p) => p.platform),
-        layerDigest: planned.layer.digest,
-        layerSize: planned.layer.size,
-      },
-      fn: {
-        name: desiredFn.displayName,
-        applicationId: inputs.fn.applicationId,
-        id: found.existingFn?.fn.id,
-        action: fnPlan.action,
-        changes: fnPlan.action === "update" ? fnPlan.changes : [],
-      },
-      deployment: {
-        name: inputs.gateway.deploymentName,
-        gatewayId: found.gateway.id,
-        pathPrefix: inputs.gateway.pathPrefix,
-        id: found.existingDeployment?.deployment.id,
-        action: deploymentPlan.action,
-        changes: deploymentPlan.action === "none" ? [] : deploymentPlan.changes,
-        endpoint: routeUrl(existingEndpoint),
-      },
-      jwt: {
-        issuer: found.issuer,
-        audiences: inputs.gateway.audiences,
-        mode: inputs.gateway.jwksMode,
-        jwksUri: found.jwksUri,
-        kids: found.keys.keys.map((k) => k.kid),
-        dropped: found.keys.dropped,
-        requiredScopes: inputs.gateway.requiredScopes,
-      },
+  const desiredDeployment = (functionId: string): DesiredDeployment => ({
+    gatewayId: found.gateway.id,
+    compartmentId: found.compartmentId,
+    displayName: inputs.gateway.deploymentName,
+    pathPrefix: inputs.gateway.pathPrefix,
+    specification: specFor(functionId),
+  });
+  const deploymentPlan = planDeployment(
+    found.existingDeployment,
+    desiredDeployment(found.existingFn?.fn.id ?? PENDING_FUNCTION_ID),
+  );
+  const existingEndpoint = found.existingDeployment?.deployment.endpoint;
+  const plan: DeployPlan = {
+    dryRun: inputs.dryRun,
+    region: auth.region,
+    image: planImageView(imageRef, planned),
+    fn: {
+      name: desiredFn.displayName,
+      applicationId: inputs.fn.applicationId,
+      id: found.existingFn?.fn.id,
+      action: fnPlan.action,
+      changes: fnPlan.action === "update" ? fnPlan.changes : [],
+    },
+    deployment: {
+      name: inputs.gateway.deploymentName,
+      gatewayId: found.gateway.id,
+      pathPrefix: inputs.gateway.pathPrefix,
+      id: found.existingDeployment?.deployment.id,
+      action: deploymentPlan.action,
+      changes: deploymentPlan.action === "none" ? [] : deploymentPlan.changes,
+      endpoint: routeUrl(existingEndpoint),
+    },
+    jwt: {
+      issuer: found.issuer,
+      audiences: inputs.gateway.audiences,
+      mode: inputs.gateway.jwksMode,
+      jwksUri: found.jwksUri,
+      kids: found.keys.keys.map((k) => k.kid),
+      dropped: found.keys.dropped,
+      requiredScopes: inputs.gateway.requiredScopes,
+    },
+    iam: iamPolicy({
+      tenancyId: auth.tenancyId,
+      functionCompartmentId: found.application.compartmentId ?? auth.tenancyId,
+      deploymentCompartmentId: found.compartmentId,
+      gatewayCompartmentId: found.gateway.compartmentId,
+      repository: inputs.image.repository,
+      functionId: found.existingFn?.fn.id,
+    }),
+  };
+  await deps.log.group(inputs.dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
+    for (const line of renderPlan(plan)) deps.log.info(line);
+  });
+
+  if (inputs.dryRun) {
+    const result: DeployResult = {
+      plan,
+      image: imageRef,
+      functionId: found.existingFn?.fn.id,
+      deploymentId: found.existingDeployment?.deployment.id,
+      endpoint: routeUrl(existingEndpoint),
+      deploymentEndpoint: existingEndpoint,
+      bytesUploaded: 0,
+    };
+    setOutputs(deps, result);
+    await summary(deps, renderPlanMarkdown(plan));
+    return result;
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------------
+  const pushed = await pushImage(
+    imageInput,
+    `${repoRef}:${tag}`,
+    planned,
+    inputs.image.baseImage,
+    deps,
+    info,
+  );
+
+  const fn = await deps.log.group(
+    `Function ${desiredFn.displayName}: ${fnPlan.action === "none" ? "unchanged" : fnPlan.action}`,
+    () => applyFunction(clients.functions, fnPlan, waiting(), call),
+  );
+  info(
+    `function ${fn.displayName ?? desiredFn.displayName} (${fn.id}) is ACTIVE with ${fn.imageDigest ?? planned.digest}`,
+  );
+
+  const finalPlan = planDeployment(found.existingDeployment, desiredDeployment(fn.id));
+  const deployment = await deps.log.group(
+    `Deployment ${inputs.gateway.deploymentName}: ${finalPlan.action === "none" ? "unchanged" : finalPlan.action}`,
+    async () => {
+      if (finalPlan.action !== "none") {
+        info(`${finalPlan.changes.length} specification changes (the diff is in the plan above)`);
+      }
+      return applyDeployment(
+        { deployments: clients.deployments, workRequests: clients.workRequests },
+        finalPlan,
+        waiting(),
+        call,
+      );
+    },
+  );
+  const endpoint = routeUrl(deployment.endpoint);
+  info(
+    `deployment ${deployment.displayName ?? inputs.gateway.deploymentName} (${deployment.id}) is ACTIVE: POST ${endpoint}`,
+  );
+
+  const finalView: DeployPlan = {
+    ...plan,
+    fn: { ...plan.fn, id: fn.id },
+    deployment: { ...plan.deployment, id: deployment.id, endpoint },
+  };
+  const result: DeployResult = {
+    plan: finalView,
+    image: pushed.image,
+    functionId: fn.id,
+    deploymentId: deployment.id,
+    endpoint,
+    deploymentEndpoint: deployment.endpoint,
+    bytesUploaded: pushed.bytesUploaded,
+  };
+  setOutputs(deps, result);
+  await summary(
+    deps,
+    renderPlanMarkdown({
+      ...finalView,
       iam: iamPolicy({
         tenancyId: auth.tenancyId,
         functionCompartmentId: found.application.compartmentId ?? auth.tenancyId,
         deploymentCompartmentId: found.compartmentId,
         gatewayCompartmentId: found.gateway.compartmentId,
         repository: inputs.image.repository,
-        functionId: found.existingFn?.fn.id,
+        functionId: fn.id,
       }),
-    };
-    await deps.log.group(inputs.dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
-      for (const line of renderPlan(plan)) deps.log.info(line);
-    });
-
-    if (inputs.dryRun) {
-      const result: DeployResult = {
-        plan,
-        image: imageRef,
-        functionId: found.existingFn?.fn.id,
-        deploymentId: found.existingDeployment?.deployment.id,
-        endpoint: routeUrl(existingEndpoint),
-        deploymentEndpoint: existingEndpoint,
-        bytesUploaded: 0,
-      };
-      setOutputs(deps, result);
-      await summary(deps, renderPlanMarkdown(plan));
-      return result;
-    }
-
-    // ---- writes --------------------------------------------------------------------------------------------
-    const pushed = await deps.log.group(`Push ${repoRef}:${tag}`, () =>
-      deps.buildImage({ ...imageInput, target: `${repoRef}:${tag}` }),
-    );
-    if (pushed.digest !== planned.digest) {
-      throw new UserFacingError(
-        `the image digest changed between the plan (${planned.digest}) and the push (${pushed.digest}): the base image ${inputs.image.baseImage} moved while deploy ran; re-run deploy`,
-      );
-    }
-    info(
-      `${pushed.image}: ${pushed.blobsUploaded} blobs uploaded (${pushed.bytesUploaded} bytes), ${pushed.blobsMounted} mounted, ${pushed.blobsCopied} copied, ${pushed.blobsSkipped} already there; ${pushed.manifestsPushed} manifests pushed`,
-    );
-
-    const fn = await deps.log.group(
-      `Function ${desiredFn.displayName}: ${fnPlan.action === "none" ? "unchanged" : fnPlan.action}`,
-      () => applyFunction(clients.functions, fnPlan, waiting(), call),
-    );
-    info(
-      `function ${fn.displayName ?? desiredFn.displayName} (${fn.id}) is ACTIVE with ${fn.imageDigest ?? planned.digest}`,
-    );
-
-    const finalPlan = planDeployment(found.existingDeployment, desiredDeployment(fn.id));
-    const deployment = await deps.log.group(
-      `Deployment ${inputs.gateway.deploymentName}: ${finalPlan.action === "none" ? "unchanged" : finalPlan.action}`,
-      async () => {
-        if (finalPlan.action !== "none") {
-          info(`${finalPlan.changes.length} specification changes (the diff is in the plan above)`);
-        }
-        return applyDeployment(
-          { deployments: clients.deployments, workRequests: clients.workRequests },
-          finalPlan,
-          waiting(),
-          call,
-        );
-      },
-    );
-    const endpoint = routeUrl(deployment.endpoint);
-    info(
-      `deployment ${deployment.displayName ?? inputs.gateway.deploymentName} (${deployment.id}) is ACTIVE: POST ${endpoint}`,
-    );
-
-    const result: DeployResult = {
-      plan: {
-        ...plan,
-        fn: { ...plan.fn, id: fn.id },
-        deployment: { ...plan.deployment, id: deployment.id, endpoint },
-      },
-      image: pushed.image,
-      functionId: fn.id,
-      deploymentId: deployment.id,
-      endpoint,
-      deploymentEndpoint: deployment.endpoint,
-      bytesUploaded: pushed.bytesUploaded,
-    };
-    setOutputs(deps, result);
-    await summary(
-      deps,
-      renderPlanMarkdown({
-        ...result.plan,
-        iam: iamPolicy({
-          tenancyId: auth.tenancyId,
-          functionCompartmentId: found.application.compartmentId ?? auth.tenancyId,
-          deploymentCompartmentId: found.compartmentId,
-          gatewayCompartmentId: found.gateway.compartmentId,
-          repository: inputs.image.repository,
-          functionId: fn.id,
-        }),
-      }),
-    );
-    return result;
-  } finally {
-    clients.close();
-  }
+    }),
+  );
+  return result;
 }
 
 function setOutputs(deps: DeployDeps, result: DeployResult): void {

@@ -42,6 +42,7 @@ export const DEPLOY_INPUTS = {
   rateLimit: "rate-limit",
   waitTimeout: "wait-timeout",
   dryRun: "dry-run",
+  imageOnly: "image-only",
 } as const;
 
 export type DeployInputName = (typeof DEPLOY_INPUTS)[keyof typeof DEPLOY_INPUTS];
@@ -65,6 +66,7 @@ export const DEPLOY_DEFAULTS: Partial<Record<DeployInputName, string>> = {
   [DEPLOY_INPUTS.maxClockSkew]: "60",
   [DEPLOY_INPUTS.waitTimeout]: "20",
   [DEPLOY_INPUTS.dryRun]: "false",
+  [DEPLOY_INPUTS.imageOnly]: "false",
 };
 
 /** When neither `base-image` nor func.yaml's run_image says: the fn CLI's default node runtime. */
@@ -131,16 +133,32 @@ export interface FunctionInputs {
   config: Record<string, string>;
 }
 
-export interface DeployInputs {
+interface CommonDeployInputs {
   auth: OciAuth;
-  fn: FunctionInputs;
   image: ImageInputs;
-  gateway: GatewayInputs;
   waitTimeoutMs: number;
   dryRun: boolean;
   /** GITHUB_SHA, for a `{sha}` tag. */
   githubSha: string | undefined;
 }
+
+/** The whole deploy: image, function and gateway deployment. */
+export interface FullDeployInputs extends CommonDeployInputs {
+  imageOnly: false;
+  fn: FunctionInputs;
+  gateway: GatewayInputs;
+}
+
+/**
+ * `image-only: true`: build and push the image, nothing else (the function is managed elsewhere, e.g. by
+ * Terraform). The application, when given, is only read for its shape (the platforms).
+ */
+export interface ImageOnlyDeployInputs extends CommonDeployInputs {
+  imageOnly: true;
+  applicationId: string | undefined;
+}
+
+export type DeployInputs = FullDeployInputs | ImageOnlyDeployInputs;
 
 export interface ReadDeployOptions {
   /** Called for every credential (and each line of the private key) as soon as it is read. */
@@ -319,16 +337,42 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
   const auth = authResult.auth;
 
   const dryRun = check(() => parseBoolean(DEPLOY_INPUTS.dryRun, raw(DEPLOY_INPUTS.dryRun))) ?? false;
+  const imageOnly = check(() => parseBoolean(DEPLOY_INPUTS.imageOnly, raw(DEPLOY_INPUTS.imageOnly))) ?? false;
+  // Read before the application: with image-only, `platforms` can stand in for it.
+  const platforms = check(() => {
+    const value = raw(DEPLOY_INPUTS.platforms);
+    if (value === "") return undefined;
+    try {
+      return parsePlatforms(value);
+    } catch (err) {
+      if (!(err instanceof PlatformError)) throw err;
+      throw new InputError(
+        DEPLOY_INPUTS.platforms,
+        `${err.message}; or leave it empty to follow the application's shape`,
+      );
+    }
+  });
+  const platformsGiven = raw(DEPLOY_INPUTS.platforms) !== "";
 
   // ---- function ----
-  const applicationId = check(() =>
-    requireOcid(
+  const applicationId = check(() => {
+    const value = raw(DEPLOY_INPUTS.applicationId);
+    if (imageOnly && (value !== "" || platformsGiven)) {
+      return optionalOcid(DEPLOY_INPUTS.applicationId, value, "application");
+    }
+    if (imageOnly) {
+      throw new InputError(
+        DEPLOY_INPUTS.applicationId,
+        `is required with '${DEPLOY_INPUTS.imageOnly}: true' unless '${DEPLOY_INPUTS.platforms}' is set; set 'platforms' (e.g. linux/amd64), or the application's OCID so its shape decides the platforms`,
+      );
+    }
+    return requireOcid(
       DEPLOY_INPUTS.applicationId,
-      raw(DEPLOY_INPUTS.applicationId),
+      value,
       "application",
       "the OCID of the Functions application (create it once in the console: it holds the network and the shape)",
-    ),
-  );
+    );
+  });
   const functionName = check(() => {
     const value = raw(DEPLOY_INPUTS.functionName);
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(value)) {
@@ -524,28 +568,17 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
       );
     }
   });
-  const platforms = check(() => {
-    const value = raw(DEPLOY_INPUTS.platforms);
-    if (value === "") return undefined;
-    try {
-      return parsePlatforms(value);
-    } catch (err) {
-      if (!(err instanceof PlatformError)) throw err;
-      throw new InputError(
-        DEPLOY_INPUTS.platforms,
-        `${err.message}; or leave it empty to follow the application's shape`,
-      );
-    }
-  });
 
-  // ---- gateway ----
+  // ---- gateway (not needed with image-only; values given anyway are still checked) ----
   const gatewayId = check(() =>
-    requireOcid(
-      DEPLOY_INPUTS.gatewayId,
-      raw(DEPLOY_INPUTS.gatewayId),
-      "gateway",
-      "the OCID of the API gateway that serves the endpoint",
-    ),
+    imageOnly
+      ? optionalOcid(DEPLOY_INPUTS.gatewayId, raw(DEPLOY_INPUTS.gatewayId), "gateway")
+      : requireOcid(
+          DEPLOY_INPUTS.gatewayId,
+          raw(DEPLOY_INPUTS.gatewayId),
+          "gateway",
+          "the OCID of the API gateway that serves the endpoint",
+        ),
   );
   const compartmentId = check(() =>
     optionalOcid(DEPLOY_INPUTS.compartmentId, raw(DEPLOY_INPUTS.compartmentId), "compartment"),
@@ -596,7 +629,7 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
   const identityDomainUrl = check(() => {
     const value = raw(DEPLOY_INPUTS.identityDomainUrl);
     if (value === "") {
-      if (issuer !== undefined && jwksUrl !== undefined) return undefined;
+      if (imageOnly || (issuer !== undefined && jwksUrl !== undefined)) return undefined;
       throw new InputError(
         DEPLOY_INPUTS.identityDomainUrl,
         `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com`,
@@ -606,7 +639,7 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
   });
   const audiences = check(() => {
     const items = list(raw(DEPLOY_INPUTS.audiences));
-    if (items.length === 0) {
+    if (items.length === 0 && !imageOnly) {
       throw new InputError(
         DEPLOY_INPUTS.audiences,
         "is required for command 'deploy'; use the resource application's primary audience, e.g. https://usage.example.com/",
@@ -656,16 +689,8 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UserFacingError(errors.map((e) => e.message).join("; "));
 
-  return {
+  const common: CommonDeployInputs = {
     auth: auth!,
-    fn: {
-      applicationId: applicationId!,
-      name: functionName!,
-      functionId,
-      memoryInMBs: memory!,
-      timeoutInSeconds: timeout!,
-      config: config!,
-    },
     image: {
       registry: registry!,
       namespace,
@@ -678,6 +703,22 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
       baseUsername,
       basePassword: basePassword === "" ? undefined : basePassword,
       platforms,
+    },
+    waitTimeoutMs: waitTimeout! * 60_000,
+    dryRun,
+    githubSha,
+  };
+  if (imageOnly) return { ...common, imageOnly: true, applicationId };
+  return {
+    ...common,
+    imageOnly: false,
+    fn: {
+      applicationId: applicationId!,
+      name: functionName!,
+      functionId,
+      memoryInMBs: memory!,
+      timeoutInSeconds: timeout!,
+      config: config!,
     },
     gateway: {
       gatewayId: gatewayId!,
@@ -693,8 +734,5 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
       requiredScopes: requiredScopes!,
       rateLimit,
     },
-    waitTimeoutMs: waitTimeout! * 60_000,
-    dryRun,
-    githubSha,
   };
 }

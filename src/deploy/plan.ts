@@ -2,7 +2,7 @@
 // deployment spec, the JWT keys, and the IAM policy this setup needs. Printed on every run (it is the whole
 // output of a dry run) and written to the job summary as Markdown.
 import type { FunctionChange } from "./function.js";
-import { type IamPolicy, renderIamPolicy } from "./iam.js";
+import { compartmentClause, DEFAULT_DEPLOYER_GROUP, type IamPolicy, renderIamPolicy } from "./iam.js";
 import type { DroppedKey } from "./jwks.js";
 import { renderSpecDiff, type SpecChange } from "./spec.js";
 
@@ -50,6 +50,43 @@ export interface DeployPlan {
   iam: IamPolicy;
 }
 
+/** The plan of an `image-only: true` run: the image, and what the deployer needs for it. */
+export interface ImageOnlyPlan {
+  imageOnly: true;
+  dryRun: boolean;
+  region: string;
+  image: DeployPlan["image"];
+  /** The deployer's policy statements for this run (push, and the reads it made). */
+  iam: string[];
+}
+
+/**
+ * What an image-only deployer needs: push to the one repository, plus the namespace lookup and the
+ * application read when the run makes them. The function and gateway statements do not apply.
+ */
+export function imageOnlyStatements(ctx: {
+  tenancyId: string;
+  repository: string;
+  namespaceLookedUp: boolean;
+  /** Compartment of the application, when it was read for its shape. */
+  applicationCompartmentId: string | undefined;
+  deployerGroup?: string;
+}): string[] {
+  const group = ctx.deployerGroup ?? DEFAULT_DEPLOYER_GROUP;
+  const statements: string[] = [];
+  if (ctx.namespaceLookedUp)
+    statements.push(`Allow group ${group} to read objectstorage-namespaces in tenancy`);
+  statements.push(
+    `Allow group ${group} to manage repos in tenancy where target.repo.name = '${ctx.repository.replace(/'/g, "")}'`,
+  );
+  if (ctx.applicationCompartmentId !== undefined) {
+    statements.push(
+      `Allow group ${group} to read fn-app in ${compartmentClause(ctx.applicationCompartmentId, ctx.tenancyId)}`,
+    );
+  }
+  return statements;
+}
+
 /** A value from outside (names, config values) made safe for one log line: no control characters, bounded. */
 export function safeText(value: string | undefined, limit = 80): string {
   if (value === undefined) return "(none)";
@@ -80,9 +117,7 @@ export function renderPlan(plan: DeployPlan): string[] {
   const lines: string[] = [planHeadline(plan), ""];
   const { image, fn, deployment, jwt } = plan;
   lines.push(
-    `Image: ${image.reference}`,
-    `  base ${safeText(image.base, 200)} (${image.baseDigest})`,
-    `  platforms ${image.platforms.join(", ")}; function layer ${image.layerDigest} (${image.layerSize} bytes)`,
+    ...imageLines(image),
     "",
     `Function ${safeText(fn.name)} in application ${fn.applicationId}: ${VERB[fn.action]}${fn.id ? ` (${fn.id})` : ""}`,
   );
@@ -108,6 +143,27 @@ export function renderPlan(plan: DeployPlan): string[] {
     lines.push(`  required scope (any of): ${jwt.requiredScopes.join(", ")}`);
   lines.push("", "IAM policy this setup needs (least privilege):");
   for (const line of renderIamPolicy(plan.iam)) lines.push(`  ${line}`);
+  return lines.map(safeLine);
+}
+
+function imageLines(image: DeployPlan["image"]): string[] {
+  return [
+    `Image: ${image.reference}`,
+    `  base ${safeText(image.base, 200)} (${image.baseDigest})`,
+    `  platforms ${image.platforms.join(", ")}; function layer ${image.layerDigest} (${image.layerSize} bytes)`,
+  ];
+}
+
+/** The image-only plan as log lines. */
+export function renderImageOnlyPlan(plan: ImageOnlyPlan): string[] {
+  const lines = [
+    `${plan.dryRun ? "Dry run (nothing is changed)" : "Plan"}: image ${plan.image.digest}; image only (the function and the gateway deployment are not touched)`,
+    "",
+    ...imageLines(plan.image),
+    "",
+    "IAM policy this run needs (least privilege):",
+    ...plan.iam.map((line) => `  ${line}`),
+  ];
   return lines.map(safeLine);
 }
 
@@ -153,4 +209,26 @@ export function renderPlanMarkdown(plan: DeployPlan): string {
   }
   out.push("### IAM policy (least privilege)", "", "```", ...renderIamPolicy(plan.iam), "```", "");
   return out.join("\n");
+}
+
+/** The image-only plan as Markdown for the job summary. */
+export function renderImageOnlyPlanMarkdown(plan: ImageOnlyPlan): string {
+  const { image } = plan;
+  return [
+    `## usage-api deploy, image only${plan.dryRun ? " (dry run: nothing was changed)" : ""}`,
+    "",
+    "| | |",
+    "|---|---|",
+    `| Image | \`${cell(image.reference)}\` |`,
+    `| Base | \`${cell(image.base)}\` (\`${cell(image.baseDigest)}\`) |`,
+    `| Platforms | ${cell(image.platforms.join(", "))} |`,
+    "| Function, deployment | not touched (`image-only: true`) |",
+    "",
+    "### IAM policy (least privilege)",
+    "",
+    "```",
+    ...plan.iam,
+    "```",
+    "",
+  ].join("\n");
 }

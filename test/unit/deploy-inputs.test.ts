@@ -2,16 +2,18 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseFuncYaml } from "../../src/deploy/funcyaml.js";
-import { ocirUsername } from "../../src/deploy/index.js";
+import { type DeployClients, type DeployDeps, ocirUsername, runDeploy } from "../../src/deploy/index.js";
 import {
   DEPLOY_DEFAULTS,
   DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
   type DeployInputs,
   expandTag,
+  type FullDeployInputs,
   MAX_CONFIG_BYTES,
   readDeployInputs,
 } from "../../src/deploy/inputs.js";
+import type { BuildImageInput, BuildResult } from "../../src/image/build.js";
 import { InputError, UserFacingError } from "../../src/lib/errors.js";
 import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
@@ -103,7 +105,7 @@ const GOOD: Record<string, string> = {
   audiences: "https://usage.example.com/",
 };
 
-function read(
+function readAny(
   values: Record<string, string>,
   options: { env?: Record<string, string>; secrets?: string[] } = {},
 ): DeployInputs {
@@ -113,6 +115,16 @@ function read(
     funcYaml: FUNC_YAML,
     env: options.env ?? {},
   });
+}
+
+/** The whole-deploy inputs (image-only false). */
+function read(
+  values: Record<string, string>,
+  options: { env?: Record<string, string>; secrets?: string[] } = {},
+): FullDeployInputs {
+  const inputs = readAny(values, options);
+  if (inputs.imageOnly) throw new Error("expected the inputs of a whole deploy, got image-only");
+  return inputs;
 }
 
 function errorOf(fn: () => unknown): Error {
@@ -462,6 +474,7 @@ const BAD: Array<[string, Record<string, string>, string, RegExp]> = [
   ["a zero rate limit", { "rate-limit": "0" }, "rate-limit", /from 1 to 10000/],
   ["a zero wait timeout", { "wait-timeout": "0" }, "wait-timeout", /from 1 to 120/],
   ["a non-boolean dry-run", { "dry-run": "yes" }, "dry-run", /use true or false/],
+  ["a non-boolean image-only", { "image-only": "1" }, "image-only", /use true or false/],
   ["a tag that cannot be", { tag: "-{digest}" }, "tag", /does not make a valid tag/],
   ["a {sha} tag without GITHUB_SHA", { tag: "{sha}" }, "tag", /GITHUB_SHA is not set/],
   ["a registry that is not a host", { registry: "ocir" }, "registry", /is not a registry host/],
@@ -520,5 +533,271 @@ describe("ocirUsername", () => {
     ["ghcr.io", "ns1", "jdoe", "jdoe"],
   ])("on %s with namespace %s: %s -> %s", (registry, namespace, user, expected) => {
     expect(ocirUsername(registry, namespace, user)).toBe(expected);
+  });
+});
+
+// ---- image-only ------------------------------------------------------------------------------------------
+
+/** GOOD without everything image-only does not need. */
+const IMAGE_ONLY: Record<string, string> = {
+  "oci-tenancy": TENANCY,
+  "oci-user": USER,
+  "oci-fingerprint": FINGERPRINT,
+  "oci-private-key": PEM,
+  "oci-region": "us-ashburn-1",
+  "registry-username": "axaxnpcrorw5/deployer",
+  "registry-password": "Xy7(tok3n)zz",
+  "image-only": "true",
+  platforms: "linux/amd64,linux/arm64",
+};
+
+describe("readDeployInputs: image-only", () => {
+  it("is off by default: the gateway inputs stay required", () => {
+    expect(read(GOOD).imageOnly).toBe(false);
+    const err = errorOf(() => readAny({ ...IMAGE_ONLY, "image-only": "false" }));
+    expect(err.message).toMatch(/input 'application-id': is required/);
+    expect(err.message).toMatch(/input 'gateway-id': is required/);
+    expect(err.message).toMatch(/input 'identity-domain-url': is required/);
+    expect(err.message).toMatch(/input 'audiences': is required/);
+  });
+
+  it("needs no gateway, audiences, identity domain or application when platforms is set", () => {
+    const inputs = readAny(IMAGE_ONLY);
+    expect(inputs.imageOnly).toBe(true);
+    if (!inputs.imageOnly) return;
+    expect(inputs.applicationId).toBeUndefined();
+    expect(inputs).not.toHaveProperty("gateway");
+    expect(inputs).not.toHaveProperty("fn");
+    expect(inputs.image).toMatchObject({
+      registry: "iad.ocir.io",
+      repository: "usage-api",
+      tagTemplate: "fn-{digest}",
+      username: "axaxnpcrorw5/deployer",
+      password: "Xy7(tok3n)zz",
+      platforms: [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+      ],
+    });
+    expect(inputs.auth.tenancyId).toBe(TENANCY);
+  });
+
+  it("takes the application instead of platforms (its shape decides them)", () => {
+    const { platforms: _, ...rest } = IMAGE_ONLY;
+    const inputs = readAny({ ...rest, "application-id": APP, "image-only": "True" });
+    expect(inputs).toMatchObject({ imageOnly: true, applicationId: APP });
+    expect(inputs.image.platforms).toBeUndefined();
+  });
+
+  it.each([
+    [
+      "neither platforms nor application-id",
+      { platforms: "" },
+      "application-id",
+      /is required with 'image-only: true' unless 'platforms' is set/,
+    ],
+    ["a bad application id", { "application-id": "app" }, "application-id", /is not an OCID/],
+    ["a gateway id given anyway, but malformed", { "gateway-id": "gw" }, "gateway-id", /is not an OCID/],
+    ["no registry user", { "registry-username": "" }, "registry-username", /is required to push/],
+    ["no registry password", { "registry-password": "" }, "registry-password", /auth token/],
+    ["no API key", { "oci-private-key": "" }, "oci-private-key", /is required/],
+    ["a bad platform", { platforms: "linux/s390x" }, "platforms", /linux\/amd64 and linux\/arm64 only/],
+  ])("still fails on %s", (_label, override, input, message) => {
+    const err = errorOf(() => readAny({ ...IMAGE_ONLY, ...override }));
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).input).toBe(input);
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toContain("Xy7(tok3n)zz");
+  });
+
+  it("lets an image-only dry run go without registry credentials", () => {
+    const inputs = readAny({
+      ...IMAGE_ONLY,
+      "registry-username": "",
+      "registry-password": "",
+      "dry-run": "true",
+    });
+    expect(inputs).toMatchObject({ imageOnly: true, dryRun: true });
+  });
+});
+
+// ---- image-only through runDeploy (fake dependencies) ------------------------------------------------------
+
+const SHAPE_APP = {
+  id: APP,
+  displayName: "usageapi",
+  compartmentId: "ocid1.compartment.oc1..aaaaaaaafunctions",
+  shape: "GENERIC_X86_ARM",
+  lifecycleState: "ACTIVE",
+};
+
+/** Clients whose every method fails the test, except the ones named. */
+function strictClients(allowed: {
+  getApplication?: () => unknown;
+  getContainerConfiguration?: () => unknown;
+}) {
+  const calls: string[] = [];
+  const strict = (service: string) =>
+    new Proxy(
+      {},
+      {
+        get: (_t, name: string) => {
+          const fake = (allowed as Record<string, (() => unknown) | undefined>)[name];
+          return async () => {
+            calls.push(`${service}.${name}`);
+            if (!fake) throw new Error(`image-only must not call ${service}.${name}`);
+            return fake();
+          };
+        },
+      },
+    );
+  const clients = {
+    functions: strict("functions"),
+    gateways: strict("gateways"),
+    deployments: strict("deployments"),
+    workRequests: strict("workRequests"),
+    artifacts: strict("artifacts"),
+    close: () => {},
+  } as unknown as DeployClients;
+  return { clients, calls };
+}
+
+function fakeBuild(builds: BuildImageInput[]) {
+  return async (input: BuildImageInput): Promise<BuildResult> => {
+    builds.push(input);
+    const digest = `sha256:${"ab".repeat(32)}`;
+    return {
+      image: `${input.target}@${digest}`,
+      digest,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      base: { reference: input.base, digest: `sha256:${"cd".repeat(32)}`, mediaType: "x" },
+      platforms: input.platforms.map((p) => ({
+        platform: `${p.os}/${p.architecture}`,
+        digest: `sha256:${"ef".repeat(32)}`,
+        configDigest: `sha256:${"01".repeat(32)}`,
+      })),
+      layer: { digest: `sha256:${"23".repeat(32)}`, diffId: `sha256:${"45".repeat(32)}`, size: 1234 },
+      dryRun: input.dryRun ?? false,
+      bytesUploaded: input.dryRun ? 0 : 1234,
+      blobsUploaded: input.dryRun ? 0 : 3,
+      blobsCopied: 0,
+      blobsMounted: input.dryRun ? 0 : 2,
+      blobsSkipped: 0,
+      manifestsPushed: input.dryRun ? 0 : 3,
+      manifestsSkipped: 0,
+      requests: 1,
+      retries: 0,
+    };
+  };
+}
+
+function fakeDeps(clients: DeployClients, builds: BuildImageInput[]) {
+  const outputs: Record<string, string> = {};
+  const lines: string[] = [];
+  const summaries: string[] = [];
+  const deps: DeployDeps = {
+    log: {
+      info: (line) => lines.push(line),
+      warning: (line) => lines.push(`warning: ${line}`),
+      group: async (_name, fn) => fn(),
+    },
+    setOutput: (name, value) => {
+      outputs[name] = value;
+    },
+    setSecret: () => {},
+    writeSummary: async (md) => {
+      summaries.push(md);
+    },
+    createClients: () => clients,
+    buildImage: fakeBuild(builds),
+    http: {
+      getJson: async () => {
+        throw new Error("image-only must not read the identity domain");
+      },
+    } as unknown as DeployDeps["http"],
+    readFunctionBundle: async () => Buffer.from("module.exports = 1;\n"),
+    now: () => 0,
+    sleep: async () => {},
+  };
+  return { deps, outputs, lines, summaries };
+}
+
+describe("runDeploy with image-only", () => {
+  it("pushes the image, sets `image`, and reads or writes no function, gateway or identity domain", async () => {
+    const { clients, calls } = strictClients({});
+    const builds: BuildImageInput[] = [];
+    const { deps, outputs, lines, summaries } = fakeDeps(clients, builds);
+    const result = await runDeploy(readAny({ ...IMAGE_ONLY, namespace: "axaxnpcrorw5" }), deps);
+
+    expect(calls).toEqual([]);
+    // A plan (dry) build, then the push, both to the same repository and platforms.
+    expect(builds.map((b) => [b.dryRun ?? false, b.target])).toEqual([
+      [true, "iad.ocir.io/axaxnpcrorw5/usage-api:deploy-plan"],
+      [false, `iad.ocir.io/axaxnpcrorw5/usage-api:fn-${"ab".repeat(8)}`],
+    ]);
+    expect(builds[1]!.credentials).toEqual({ username: "axaxnpcrorw5/deployer", password: "Xy7(tok3n)zz" });
+    expect(builds[1]!.platforms).toHaveLength(2);
+    expect(outputs).toEqual({
+      image: `iad.ocir.io/axaxnpcrorw5/usage-api:fn-${"ab".repeat(8)}@sha256:${"ab".repeat(32)}`,
+      "function-id": "",
+      "deployment-id": "",
+      endpoint: "",
+      "deployment-endpoint": "",
+    });
+    expect(result.bytesUploaded).toBe(1234);
+    expect(lines).toContain(
+      `Plan: image sha256:${"ab".repeat(32)}; image only (the function and the gateway deployment are not touched)`,
+    );
+    expect(lines).toContain(
+      "  Allow group UsageApiDeployers to manage repos in tenancy where target.repo.name = 'usage-api'",
+    );
+    // Only what this run needs: no function, gateway or namespace statements.
+    expect(lines.some((l) => /fn-function|api-gateways|api-deployments|objectstorage|fn-app/.test(l))).toBe(
+      false,
+    );
+    expect(summaries[0]).toContain("## usage-api deploy, image only");
+  });
+
+  it("reads the application for its shape and the namespace when not given, and still touches nothing else", async () => {
+    const { clients, calls } = strictClients({
+      getApplication: () => ({ application: SHAPE_APP }),
+      getContainerConfiguration: () => ({ containerConfiguration: { namespace: "looked0up" } }),
+    });
+    const builds: BuildImageInput[] = [];
+    const { deps, lines } = fakeDeps(clients, builds);
+    const { platforms: _, ...rest } = IMAGE_ONLY;
+    await runDeploy(readAny({ ...rest, "application-id": APP }), deps);
+    expect(calls).toEqual(["functions.getApplication", "artifacts.getContainerConfiguration"]);
+    expect(builds[0]!.platforms).toEqual([
+      { os: "linux", architecture: "amd64" },
+      { os: "linux", architecture: "arm64" },
+    ]);
+    expect(builds[1]!.target).toMatch(/^iad\.ocir\.io\/looked0up\/usage-api:/);
+    expect(lines).toContain("  Allow group UsageApiDeployers to read objectstorage-namespaces in tenancy");
+    expect(lines).toContain(
+      `  Allow group UsageApiDeployers to read fn-app in compartment id ${SHAPE_APP.compartmentId}`,
+    );
+  });
+
+  it("pushes nothing on a dry run and still sets the planned `image`", async () => {
+    const { clients } = strictClients({});
+    const builds: BuildImageInput[] = [];
+    const { deps, outputs, lines } = fakeDeps(clients, builds);
+    await runDeploy(
+      readAny({
+        ...IMAGE_ONLY,
+        namespace: "ns1",
+        "dry-run": "true",
+        "registry-username": "",
+        "registry-password": "",
+      }),
+      deps,
+    );
+    expect(builds.map((b) => b.dryRun)).toEqual([true]);
+    expect(outputs.image).toMatch(/^iad\.ocir\.io\/ns1\/usage-api:fn-[0-9a-f]{16}@sha256:[0-9a-f]{64}$/);
+    expect(lines[0]).toMatch(/^OCI API key of user/);
+    expect(lines).toContain(
+      `Dry run (nothing is changed): image sha256:${"ab".repeat(32)}; image only (the function and the gateway deployment are not touched)`,
+    );
   });
 });
