@@ -312,11 +312,13 @@ async function collectPages(
     slowestPageMs = Math.max(slowestPageMs, deps.now() - pageStart);
     stats.pages += 1;
     if (stats.pages === 1) groupBy = Array.isArray(result.groupBy) ? result.groupBy : undefined;
+    // One stringify per page (not per item): the items between the array's brackets, comma-joined. The
+    // budget counts each item's bytes plus one separator, as before.
     let pageBytes = 0;
-    for (const item of result.items) {
-      const serialised = JSON.stringify(item) ?? "null";
+    if (result.items.length > 0) {
+      const serialised = JSON.stringify(result.items).slice(1, -1);
       parts.push(serialised);
-      pageBytes += Buffer.byteLength(serialised) + 1;
+      pageBytes = Buffer.byteLength(serialised) + 1;
     }
     stats.items += result.items.length;
     itemBytes += pageBytes;

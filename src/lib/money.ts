@@ -182,3 +182,83 @@ export function sum(values: Iterable<Decimal>): Decimal {
   for (const v of values) total = add(total, v);
   return total;
 }
+
+/** A normalised Decimal from a safe integer coefficient and a scale. */
+function fromSafeInteger(coef: number, scale: number): Decimal {
+  return coef === 0 ? ZERO : normalize(BigInt(coef), scale);
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const POW10_NUMBER = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The exact decimal parts of a JSON number when they fit in a safe integer: its shortest round-trip text
+ * (as parseDecimal reads it) without exponent and with at most 15 digits. Written to `out`; false when the
+ * number needs parseDecimal.
+ */
+export function smallDecimalParts(value: number, out: { coef: number; scale: number }): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (Number.isInteger(value)) {
+    if (Math.abs(value) > MAX_SAFE) return false;
+    out.coef = value === 0 ? 0 : value; // -0 counts as 0
+    out.scale = 0;
+    return true;
+  }
+  const text = String(value);
+  const dot = text.indexOf(".");
+  // No exponent ("1e-7") and no more than 15 digits: the digits without the point are an exact integer.
+  if (dot < 0 || text.length > 17 || text.includes("e")) return false;
+  const digits = text.length - 1 - (value < 0 ? 1 : 0);
+  if (digits > 15) return false;
+  out.coef = Number(text.slice(0, dot) + text.slice(dot + 1));
+  out.scale = text.length - dot - 1;
+  return true;
+}
+
+/**
+ * A running exact sum of many amounts. Amounts that fit are added as safe integers at a common scale
+ * (no BigInt per amount); whatever would leave the safe range is carried in a Decimal. The result is the
+ * same normalised Decimal that adding every amount with add() gives.
+ */
+export class ExactSum {
+  private small = 0;
+  private scale = 0;
+  private carried: Decimal = ZERO;
+
+  /** Add a coefficient at a scale (value = coef / 10^scale); coef must be a safe integer. */
+  addParts(coef: number, scale: number): void {
+    if (coef === 0) return;
+    // A product of safe integers that leaves the safe range rounds to at least 2^53, so the checks are exact.
+    if (scale > this.scale) {
+      const scaled = this.small * (POW10_NUMBER[scale - this.scale] ?? Number.POSITIVE_INFINITY);
+      if (Math.abs(scaled) > MAX_SAFE) this.spill();
+      else this.small = scaled;
+      this.scale = scale;
+    } else if (scale < this.scale) {
+      const scaled = coef * (POW10_NUMBER[this.scale - scale] ?? Number.POSITIVE_INFINITY);
+      if (Math.abs(scaled) > MAX_SAFE) {
+        this.carried = add(this.carried, fromSafeInteger(coef, scale));
+        return;
+      }
+      coef = scaled;
+    }
+    const next = this.small + coef;
+    if (Math.abs(next) > MAX_SAFE) {
+      this.spill();
+      this.small = coef;
+    } else this.small = next;
+  }
+
+  addDecimal(value: Decimal): void {
+    this.carried = add(this.carried, value);
+  }
+
+  get value(): Decimal {
+    return add(this.carried, fromSafeInteger(this.small, this.scale));
+  }
+
+  private spill(): void {
+    this.carried = add(this.carried, fromSafeInteger(this.small, this.scale));
+    this.small = 0;
+  }
+}

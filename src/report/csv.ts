@@ -5,19 +5,39 @@ import { AtomicFileWriter, type AtomicWriteResult } from "../lib/atomic.js";
 import { formatExact, parseDecimal } from "../lib/money.js";
 import type { CellValue, Column } from "./columns.js";
 
-// OWASP CSV injection: = + - @ TAB CR, plus LF and NUL (not covered by csv-stringify's escape_formulas)
-// and the full-width forms ＝ ＋ － ＠ that some spreadsheets also read as formula starts.
-const FORMULA_START = /^[=+\-@\t\r\n\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+/**
+ * OWASP CSV injection: = + - @ TAB CR, plus LF and NUL (not covered by csv-stringify's escape_formulas)
+ * and the full-width forms ＝ ＋ － ＠ that some spreadsheets also read as formula starts.
+ */
+export function startsFormula(value: string): boolean {
+  switch (value.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x40: // @
+    case 0x09: // TAB
+    case 0x0d: // CR
+    case 0x0a: // LF
+    case 0x00: // NUL
+    case 0xff1d: // ＝
+    case 0xff0b: // ＋
+    case 0xff0d: // －
+    case 0xff20: // ＠
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** Prefix `'` when a text value would start a spreadsheet formula. */
 export function neutralizeFormula(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return startsFormula(value) ? `'${value}` : value;
 }
 
 /** A number as plain decimal text (no exponent), so "1e-7" becomes "0.0000001". */
 export function plainNumber(value: number): string {
   const text = String(value);
-  return /e/i.test(text) ? formatExact(parseDecimal(value)) : text;
+  return text.includes("e") ? formatExact(parseDecimal(value)) : text;
 }
 
 /** One CSV cell as text, applying the column's rule. */
@@ -68,11 +88,23 @@ export class CsvWriter {
 
   /** Write one row; values are in column order. */
   async write(values: readonly CellValue[]): Promise<void> {
+    this.append(values);
+    if (this.batch.length >= BATCH_ROWS) await this.flush();
+  }
+
+  /** Write many rows; only the occasional flush waits, not every row. */
+  async writeMany(rows: Iterable<readonly CellValue[]>): Promise<void> {
+    for (const values of rows) {
+      this.append(values);
+      if (this.batch.length >= BATCH_ROWS) await this.flush();
+    }
+  }
+
+  private append(values: readonly CellValue[]): void {
     if (this.closed) throw new Error("CSV writer already closed");
     const record = new Array<string>(this.kinds.length);
     for (let i = 0; i < this.kinds.length; i++) record[i] = cellText(this.kinds[i]!, values[i]);
     this.batch.push(record);
-    if (this.batch.length >= BATCH_ROWS) await this.flush();
   }
 
   /** Finish the CSV and move it into place atomically. */

@@ -62,6 +62,11 @@ export interface EndpointClientOptions {
   timeouts?: Timeouts;
   dispatcher?: Dispatcher | undefined;
   log?: ((line: string) => void) | undefined;
+  /**
+   * Ask for the next page while the current one is being handled (at most one page ahead), so the
+   * endpoint and the writers work at the same time. Off: each page is asked for after the last is handled.
+   */
+  prefetch?: boolean | undefined;
 }
 
 /** A final answer for this month (400/403/404/413/…, a malformed body). Other months may still work. */
@@ -92,11 +97,13 @@ export function usageUrl(endpoint: string, page?: string): string {
   return url.href;
 }
 
-function parsePage(text: string): {
+interface ParsedPage {
   groupBy: string[] | undefined;
   items: UsageItem[];
   nextPage: string | undefined;
-} {
+}
+
+function parsePage(text: string): ParsedPage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -151,35 +158,60 @@ export class EndpointClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  /** Fetch every page of one month's query, awaiting `onPage` for each before asking for the next. */
+  /**
+   * Fetch every page of one month's query, awaiting `onPage` for each in order. With `prefetch` the next
+   * page is already being fetched meanwhile (one page ahead at most); otherwise it is asked for only
+   * after `onPage` returns.
+   */
   async fetchMonth(
     body: UsageRequest,
     onPage: (page: UsagePage) => Promise<void> | void,
   ): Promise<FetchResult> {
     const payload = JSON.stringify(body);
-    let pageToken: string | undefined;
+    const prefetch = this.options.prefetch === true;
     let pages = 0;
     let items = 0;
     const seen = new Set<string>();
-    do {
-      pages++;
-      if (pages > MAX_PAGES_PER_MONTH) {
-        throw new EndpointError(`the endpoint returned more than ${MAX_PAGES_PER_MONTH} pages for one month`);
+    // A page fetched ahead waits as text: parsed only when its turn comes, so that at most one page is
+    // held as objects.
+    let ahead: Promise<string> | undefined = this.fetchPage(payload, undefined, 1);
+    try {
+      while (ahead !== undefined) {
+        const text = await ahead;
+        ahead = undefined;
+        const result: ParsedPage = parsePage(text);
+        pages++;
+        items += result.items.length;
+        const pageToken: string | undefined = result.nextPage;
+        if (pageToken !== undefined) {
+          if (seen.has(pageToken))
+            throw new EndpointError("the endpoint returned the same nextPage token twice");
+          seen.add(pageToken);
+          if (pages >= MAX_PAGES_PER_MONTH) {
+            throw new EndpointError(
+              `the endpoint returned more than ${MAX_PAGES_PER_MONTH} pages for one month`,
+            );
+          }
+        }
+        if (prefetch && pageToken !== undefined) {
+          const fetching = this.fetchPage(payload, pageToken, pages + 1);
+          // Awaited on the next turn, or in `finally` when onPage fails: never an unhandled rejection.
+          fetching.catch(() => {});
+          ahead = fetching;
+        }
+        await onPage({ groupBy: result.groupBy, items: result.items, page: pages });
+        if (!prefetch && pageToken !== undefined) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
-      const result = await this.fetchPage(payload, pageToken, pages);
-      items += result.items.length;
-      await onPage({ groupBy: result.groupBy, items: result.items, page: pages });
-      pageToken = result.nextPage;
-      if (pageToken !== undefined) {
-        if (seen.has(pageToken))
-          throw new EndpointError("the endpoint returned the same nextPage token twice");
-        seen.add(pageToken);
-      }
-    } while (pageToken !== undefined);
+    } finally {
+      // When onPage failed, a page fetched ahead is no longer wanted: let it finish (bounded by the retry
+      // policy and the time budget) so that no request outlives the month.
+      if (ahead !== undefined) await ahead.catch(() => {});
+    }
     return { pages, items };
   }
 
-  private async fetchPage(payload: string, pageToken: string | undefined, page: number) {
+  /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
+  private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<string> {
     const { clock } = this.options;
     const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1000, maxDelayMs: 30_000 };
     try {
@@ -231,7 +263,7 @@ export class EndpointClient {
       if (response.status === 401) throw new UnauthorizedError();
     }
     const { status, text, retryAfter } = response;
-    if (status === 200) return parsePage(text);
+    if (status === 200) return text;
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(
         `HTTP ${status}${this.serverError(text)}`,

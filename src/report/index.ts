@@ -89,7 +89,8 @@ export function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRe
 }
 
 interface Sink {
-  write(item: Record<string, unknown>): Promise<void>;
+  /** Write one page of items, in order. */
+  writePage(items: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -159,7 +160,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            write: (item) => csv.write(rowValues(plainColumns, item, ctx)),
+            writePage: (items) => csv.writeMany(items.map((item) => rowValues(plainColumns, item, ctx))),
             close: () => csv.close(),
             abort: () => csv.abort(),
           },
@@ -172,7 +173,14 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
           query,
           groupBy: inputs.groupBy,
         });
-        sinks.push({ rel, sink: json });
+        sinks.push({
+          rel,
+          sink: {
+            writePage: (items) => json.writeMany(items),
+            close: () => json.close(),
+            abort: () => json.abort(),
+          },
+        });
       }
       if (inputs.focus) {
         const rel = posix.join(relDir, `${base}.focus.csv`);
@@ -180,17 +188,15 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            write: (item) => csv.write(rowValues(focus, item, ctx)),
+            writePage: (items) => csv.writeMany(items.map((item) => rowValues(focus, item, ctx))),
             close: () => csv.close(),
             abort: () => csv.abort(),
           },
         });
       }
       const fetched = await endpoint.fetchMonth(body, async (page) => {
-        for (const item of page.items) {
-          month.add(item);
-          for (const { sink } of sinks) await sink.write(item);
-        }
+        for (const item of page.items) month.add(item);
+        for (const { sink } of sinks) await sink.writePage(page.items);
       });
       const written: string[] = [];
       while (sinks.length > 0) {
@@ -348,7 +354,8 @@ export function createActionDeps(root = process.env.GITHUB_WORKSPACE || process.
       await core.summary.addRaw(markdown, true).write();
     },
     createTokenClient: (options) => new TokenClient(options),
-    createEndpointClient: (options) => new EndpointClient(options),
+    // One page ahead: the endpoint works on the next page while this one is written.
+    createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
     commit: commitReports,
   };
 }

@@ -1,6 +1,6 @@
 // Per-month running totals in exact decimals: overall, by service and by compartment, plus the
 // currency the rows report. Totals sum computedAmount (the cost); a row without one adds nothing.
-import { add, compare, type Decimal, parseDecimal, ZERO } from "../lib/money.js";
+import { compare, type Decimal, ExactSum, parseDecimal, smallDecimalParts } from "../lib/money.js";
 import type { UsageItem } from "./columns.js";
 
 export const UNKNOWN_CURRENCY = "unknown";
@@ -20,8 +20,20 @@ export interface MonthFigures {
   byCompartment: Array<[string, Decimal]>;
 }
 
-function bump(map: Map<string, Decimal>, key: string, amount: Decimal): void {
-  map.set(key, add(map.get(key) ?? ZERO, amount));
+/** Scratch for the parts of one amount (no allocation per row). */
+const parts = { coef: 0, scale: 0 };
+
+function bucket(map: Map<string, ExactSum>, key: string): ExactSum {
+  let sum = map.get(key);
+  if (sum === undefined) {
+    sum = new ExactSum();
+    map.set(key, sum);
+  }
+  return sum;
+}
+
+function ranked(map: ReadonlyMap<string, ExactSum>): Array<[string, Decimal]> {
+  return rankEntries(new Map([...map].map(([name, sum]) => [name, sum.value])));
 }
 
 /** Largest first; ties by name, so the order never depends on arrival order. */
@@ -35,9 +47,9 @@ function label(value: unknown): string | undefined {
 
 export class MonthTotals {
   private rows = 0;
-  private total: Decimal = ZERO;
-  private readonly services = new Map<string, Decimal>();
-  private readonly compartments = new Map<string, Decimal>();
+  private readonly total = new ExactSum();
+  private readonly services = new Map<string, ExactSum>();
+  private readonly compartments = new Map<string, ExactSum>();
   private readonly currencies = new Set<string>();
 
   constructor(readonly month: string) {}
@@ -46,20 +58,29 @@ export class MonthTotals {
   add(item: UsageItem): void {
     this.rows++;
     const raw = item.computedAmount;
-    let amount = ZERO;
+    let amount: Decimal | undefined;
+    let small = false;
     if (raw !== null && raw !== undefined) {
       if (typeof raw !== "number" && typeof raw !== "string") {
         throw new Error(`a usage item has a computedAmount of type ${typeof raw}, not a number`);
       }
-      amount = parseDecimal(raw);
+      small = typeof raw === "number" && smallDecimalParts(raw, parts);
+      if (!small) amount = parseDecimal(raw);
     }
-    this.total = add(this.total, amount);
-    bump(this.services, label(item.service) ?? NONE_LABEL, amount);
-    bump(
+    const service = bucket(this.services, label(item.service) ?? NONE_LABEL);
+    const compartment = bucket(
       this.compartments,
       label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL,
-      amount,
     );
+    if (small) {
+      this.total.addParts(parts.coef, parts.scale);
+      service.addParts(parts.coef, parts.scale);
+      compartment.addParts(parts.coef, parts.scale);
+    } else if (amount !== undefined) {
+      this.total.addDecimal(amount);
+      service.addDecimal(amount);
+      compartment.addDecimal(amount);
+    }
     const currency = label(item.currency);
     if (currency !== undefined) this.currencies.add(currency);
   }
@@ -73,11 +94,11 @@ export class MonthTotals {
     return {
       month: this.month,
       rows: this.rows,
-      total: this.total,
+      total: this.total.value,
       currency: this.detectedCurrency ?? fallbackCurrency ?? UNKNOWN_CURRENCY,
       currencies: [...this.currencies].sort(),
-      byService: rankEntries(this.services),
-      byCompartment: rankEntries(this.compartments),
+      byService: ranked(this.services),
+      byCompartment: ranked(this.compartments),
     };
   }
 }
