@@ -1,0 +1,191 @@
+// Function benchmarks (issue 2): cold start (spawn to the first 200 over the FDK's unix socket), the
+// bundle's size, and the per-call overhead of gateway + function over a direct signed Usage API call.
+import "../src/lib/fetch-first.js";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Agent, request as undiciRequest } from "undici";
+import { fetchToken } from "../test/integration/helpers.js";
+import { OciAuthority } from "../test/sandbox/auth.js";
+import { createDataset } from "../test/sandbox/dataset.js";
+import { FaultInjector } from "../test/sandbox/faults.js";
+import { DEFAULT_FUNCTION_ENTRY, startSandbox } from "../test/sandbox/index.js";
+import { startUsageApi } from "../test/sandbox/usageapi.js";
+import { median, percentile, round } from "./stats.js";
+
+export interface FunctionBench {
+  bundleBytes: number;
+  coldStartMs: { median: number; p90: number; min: number; runs: number };
+  overheadMs: {
+    gatewayMedian: number;
+    directMedian: number;
+    overheadMedian: number;
+    calls: number;
+  };
+}
+
+const ONE_MONTH = {
+  granularity: "MONTHLY",
+  timeUsageStarted: "2025-03-01T00:00:00Z",
+  timeUsageEnded: "2025-04-01T00:00:00Z",
+};
+
+/** POST /call over the unix socket as the Fn platform does; resolves with Fn-Http-Status. */
+function callOverSocket(socketPath: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        socketPath,
+        path: "/call",
+        method: "POST",
+        headers: {
+          "Fn-Call-Id": "bench",
+          "Fn-Deadline": new Date(Date.now() + 30_000).toISOString(),
+          "Fn-Intent": "httprequest",
+          "Fn-Http-Method": "POST",
+          "Fn-Http-Request-Url": "/usage/request-summarized-usages",
+          "Content-Type": "application/json",
+          "Content-Length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(Number(res.headers["fn-http-status"] ?? res.statusCode)));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function waitForPath(path: string, timeoutMs: number): Promise<void> {
+  const started = performance.now();
+  while (!existsSync(path)) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${path} did not appear in ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Spawn the bundle cold `runs` times; each run measures spawn -> first 200 over the socket. */
+export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStartMs"]> {
+  const dataset = createDataset();
+  const authority = new OciAuthority();
+  const usage = await startUsageApi({ dataset, authority, faults: new FaultInjector("usage") });
+  const body = JSON.stringify({ tenantId: dataset.tenancyId, ...ONE_MONTH });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const dir = await mkdtemp(join(tmpdir(), "fnb-"));
+      const rpst = authority.mintRpst({
+        tenancyId: dataset.tenancyId,
+        compartmentId: dataset.tenancyId,
+        resourceId: "ocid1.fnfunc.oc1.iad.bench",
+      });
+      await mkdir(join(dir, "oci"));
+      await writeFile(join(dir, "oci", "rpst"), rpst.token);
+      await writeFile(join(dir, "oci", "private.pem"), rpst.privateKeyPem);
+      const socket = join(dir, "lsnr.sock");
+      const env = {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        FN_FORMAT: "http-stream",
+        FN_LISTENER: `unix:${socket}`,
+        OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
+        OCI_RESOURCE_PRINCIPAL_RPST: join(dir, "oci", "rpst"),
+        OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: join(dir, "oci", "private.pem"),
+        OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
+        USAGE_API_ENDPOINT: usage.url,
+      };
+      const started = performance.now();
+      const child = spawn(process.execPath, [DEFAULT_FUNCTION_ENTRY], { env, cwd: dir, stdio: "ignore" });
+      try {
+        await waitForPath(socket, 5_000);
+        const status = await callOverSocket(socket, body);
+        if (status !== 200) throw new Error(`cold-start call answered ${status}`);
+        times.push(performance.now() - started);
+      } finally {
+        child.kill("SIGKILL");
+        await new Promise((resolve) => child.once("exit", resolve));
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await usage.close();
+  }
+  return {
+    median: round(median(times)),
+    p90: round(percentile(times, 90)),
+    min: round(Math.min(...times)),
+    runs: times.length,
+  };
+}
+
+/**
+ * The same one-month request, alternately through gateway + function (bearer token) and straight to the
+ * Usage API emulator signed with an API key by the oci-sdk, `calls` times each after a warm-up.
+ */
+export async function benchOverhead(calls = 200): Promise<FunctionBench["overheadMs"]> {
+  const sandbox = await startSandbox();
+  const agent = new Agent({ connections: 4 });
+  try {
+    const token = await fetchToken(sandbox.endpoints);
+    const { directClient } = await import("../test/integration/helpers.js");
+    const client = directClient(sandbox);
+    const details = { tenantId: sandbox.endpoints.tenancyId, ...ONE_MONTH };
+    const body = JSON.stringify(details);
+    const viaGateway = async () => {
+      const res = await undiciRequest(`${sandbox.endpoints.gatewayUrl}/request-summarized-usages`, {
+        method: "POST",
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body,
+      });
+      await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`gateway answered ${res.statusCode}`);
+    };
+    const direct = async () => {
+      // biome-ignore lint/suspicious/noExplicitAny: the SDK model types dates; the JSON is identical
+      await client.requestSummarizedUsages({ requestSummarizedUsagesDetails: details as any });
+    };
+    for (let i = 0; i < 20; i++) {
+      await viaGateway();
+      await direct();
+    }
+    const gatewayTimes: number[] = [];
+    const directTimes: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      let t = performance.now();
+      await viaGateway();
+      gatewayTimes.push(performance.now() - t);
+      t = performance.now();
+      await direct();
+      directTimes.push(performance.now() - t);
+    }
+    const gatewayMedian = median(gatewayTimes);
+    const directMedian = median(directTimes);
+    return {
+      gatewayMedian: round(gatewayMedian, 2),
+      directMedian: round(directMedian, 2),
+      overheadMedian: round(gatewayMedian - directMedian, 2),
+      calls,
+    };
+  } finally {
+    await agent.close();
+    await sandbox.stop();
+  }
+}
+
+export async function benchFunction(): Promise<FunctionBench> {
+  const bundleBytes = (await stat(DEFAULT_FUNCTION_ENTRY)).size;
+  const coldStartMs = await benchColdStart();
+  const overheadMs = await benchOverhead();
+  return { bundleBytes, coldStartMs, overheadMs };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await benchFunction(), null, 2));
+}

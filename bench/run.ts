@@ -1,0 +1,134 @@
+// `npm run bench`: every benchmark in one run, printed and written to BENCHMARKS.md with the command, the
+// machine and the targets. Figures are medians of repeated runs (and ratios measured side by side), because
+// the machines are noisy; tests never assert on time.
+import "../src/lib/fetch-first.js";
+import { writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { benchFunction } from "./function.js";
+import { benchImage } from "./image.js";
+import { benchReport } from "./report.js";
+
+const root = join(import.meta.dirname, "..");
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  met: boolean | undefined;
+}
+
+const sections: { title: string; note: string; rows: Row[] }[] = [];
+const mark = (met: boolean | undefined) => (met === undefined ? "" : met ? "yes" : "**no**");
+
+if (want("function")) {
+  process.stderr.write("bench: function (cold start, size, overhead)\n");
+  const f = await benchFunction();
+  sections.push({
+    title: "Function (issue 2)",
+    note:
+      "Cold start: spawn of `node function/dist/func.js` to the first 200 over the FDK's unix socket, " +
+      "a real one-month request signed as a resource principal against the Usage API emulator. Overhead: the " +
+      "same request alternately through gateway + function (bearer token) and straight to the Usage API " +
+      "emulator signed with an API key by the oci-sdk, after a warm-up.",
+    rows: [
+      {
+        figure: `cold start, median of ${f.coldStartMs.runs} (p90, min)`,
+        value: `${f.coldStartMs.median} ms (${f.coldStartMs.p90}, ${f.coldStartMs.min})`,
+        target: "≤ 150 ms",
+        met: f.coldStartMs.median <= 150,
+      },
+      {
+        figure: "function/dist/func.js size",
+        value: `${(f.bundleBytes / 1024).toFixed(0)} KiB (${f.bundleBytes} bytes)`,
+        target: "≤ 2 MB",
+        met: f.bundleBytes <= 2 * 1024 * 1024,
+      },
+      {
+        figure: `per-call overhead, gateway + function over direct (median of ${f.overheadMs.calls} each)`,
+        value: `${f.overheadMs.overheadMedian} ms (${f.overheadMs.gatewayMedian} vs ${f.overheadMs.directMedian} ms)`,
+        target: "≤ 5 ms",
+        met: f.overheadMs.overheadMedian <= 5,
+      },
+    ],
+  });
+}
+
+if (want("report")) {
+  process.stderr.write("bench: report (1,000,000 rows end to end)\n");
+  const r = await benchReport();
+  sections.push({
+    title: "Report (issue 3)",
+    note: `Whole path: sandbox Usage API -> function -> gateway -> the built action -> CSV + JSON. ${r.command}`,
+    rows: [
+      {
+        figure: `throughput, ${r.rows.toLocaleString("en-US")} rows end to end`,
+        value: `${Math.round(r.rowsPerSecond).toLocaleString("en-US")} rows/s (${r.seconds.toFixed(1)} s)`,
+        target: "≥ 100,000 rows/s",
+        met: r.rowsPerSecond >= 100_000,
+      },
+      {
+        figure: "peak RSS of the action",
+        value: `${r.peakRssMb.toFixed(0)} MB`,
+        target: "≤ 256 MB",
+        met: r.peakRssMb <= 256,
+      },
+      {
+        figure: "CSV writer alone vs raw csv-stringify, same rows (ratio of rows/s)",
+        value: `${r.writerRatio.toFixed(2)} (${Math.round(r.writerRowsPerSecond).toLocaleString("en-US")} vs ${Math.round(r.rawRowsPerSecond).toLocaleString("en-US")} rows/s)`,
+        target: "≥ 0.7",
+        met: r.writerRatio >= 0.7,
+      },
+    ],
+  });
+}
+
+if (want("image")) {
+  process.stderr.write("bench: image (layer build, push, no-op re-run)\n");
+  const i = await benchImage();
+  sections.push({
+    title: "Deploy image (issue 4)",
+    note:
+      `Layer: /function/func.js (${(i.funcJsBytes / 1024).toFixed(0)} KiB) into one deterministic gzip layer ` +
+      `(${(i.layerBytes / 1024).toFixed(0)} KiB). Push: two platforms to the sandbox registry (Bearer auth), ` +
+      "the base (8 MiB of layers) already there and mounted; a new repository and a changed func.js each run.",
+    rows: [
+      {
+        figure: `layer build, median of ${i.layerBuildMs.runs}`,
+        value: `${i.layerBuildMs.median} ms`,
+        target: "≤ 300 ms",
+        met: i.layerBuildMs.median <= 300,
+      },
+      {
+        figure: `push with the base already there, median of ${i.pushMs.runs}`,
+        value: `${i.pushMs.median} ms (${i.pushMs.bytesUploadedFirst} blob bytes)`,
+        target: "≤ 2 s",
+        met: i.pushMs.median <= 2000,
+      },
+      {
+        figure: "blob bytes uploaded by no-op re-runs (same digest each time)",
+        value: `${i.noopRerun.bytesUploaded} bytes (median ${i.noopRerun.medianMs} ms, same digest: ${i.noopRerun.sameDigest})`,
+        target: "0",
+        met: i.noopRerun.bytesUploaded === 0 && i.noopRerun.sameDigest,
+      },
+    ],
+  });
+}
+
+const cpu = cpus();
+const machine = `${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${process.platform}/${process.arch}`;
+const command = only.length === 0 ? "npm run bench" : `npm run bench -- ${only.join(" ")}`;
+let markdown = "# Benchmarks\n\n";
+markdown += `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)} (${machine}).\n`;
+markdown +=
+  "Medians of repeated runs; ratios are measured side by side in the same run. Tests never assert on time.\n";
+for (const section of sections) {
+  markdown += `\n## ${section.title}\n\n${section.note}\n\n| figure | value | target | met |\n|---|---|---|---|\n`;
+  for (const row of section.rows)
+    markdown += `| ${row.figure} | ${row.value} | ${row.target} | ${mark(row.met)} |\n`;
+}
+process.stdout.write(markdown);
+if (only.length === 0) await writeFile(join(root, "BENCHMARKS.md"), markdown);
+else process.stderr.write("bench: a partial run does not rewrite BENCHMARKS.md\n");
