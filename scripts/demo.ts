@@ -4,64 +4,25 @@
 // sandbox registry, function and gateway deployment upserted), then `report` for the last 3 full months
 // against the endpoint deploy printed. It prints where the reports and summary are, and the totals.
 import "../src/lib/fetch-first.js";
-import { spawn } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { formatFixed, parseDecimal, sum } from "../src/lib/money.js";
 import { startSandbox } from "../test/sandbox/index.js";
+import { runBuiltAction, sandboxDeployInputs, sandboxReportInputs } from "../test/support/action-runner.js";
 
 const root = join(import.meta.dirname, "..");
 const out = join(root, ".demo");
 const workspace = join(out, "workspace");
 
-/** Parse GITHUB_OUTPUT's `name<<delimiter` blocks (and plain name=value lines). */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, name, delimiter] = heredoc;
-      const value: string[] = [];
-      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i]!);
-      outputs[name!] = value.join("\n");
-    } else if (line.includes("=")) {
-      outputs[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
-    }
-  }
-  return outputs;
-}
-
-/** Run the committed action bundle as the runner does; stream its log; return its outputs. */
+/** Run the committed action bundle as the runner does, streaming its log; keep its job summary. */
 async function runAction(step: string, inputs: Record<string, string>): Promise<Record<string, string>> {
-  const outputFile = join(out, `${step}.outputs`);
-  await writeFile(outputFile, "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? out,
-    GITHUB_ACTIONS: "true",
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: join(out, `${step}-summary.md`),
-    RUNNER_TEMP: join(out, "tmp"),
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  await writeFile(env.GITHUB_STEP_SUMMARY!, "");
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [join(root, "dist", "index.js")], {
-      env,
-      cwd: workspace,
-      stdio: "inherit",
-    });
-    child.on("exit", resolve);
-  });
-  if (code !== 0) throw new Error(`the ${step} step failed (exit code ${code}); its log is above`);
-  return parseOutputs(await readFile(outputFile, "utf8"));
+  const run = await runBuiltAction(join(root, "dist", "index.js"), inputs, { workspace, inherit: true });
+  await writeFile(join(out, `${step}-summary.md`), run.summary);
+  if (run.code !== 0) throw new Error(`the ${step} step failed (exit code ${run.code}); its log is above`);
+  return run.outputs;
 }
 
 await rm(out, { recursive: true, force: true });
-await mkdir(join(out, "tmp"), { recursive: true });
 await mkdir(workspace, { recursive: true });
 
 process.stdout.write("Starting the OCI sandbox on 127.0.0.1 ...\n");
@@ -74,34 +35,14 @@ try {
     "\n=== deploy: function image -> sandbox registry, function + gateway deployment ===\n",
   );
   const deployed = await runAction("deploy", {
-    command: "deploy",
-    "oci-tenancy": e.tenancyId,
-    "oci-user": e.ociUserId,
-    "oci-fingerprint": e.ociFingerprint,
-    "oci-private-key": key,
-    "oci-region": e.ociRegion,
-    "oci-functions-endpoint": e.functionsUrl,
-    "oci-apigateway-endpoint": e.apigatewayUrl,
-    "oci-artifacts-endpoint": e.artifactsUrl,
-    "application-id": e.applicationId,
-    "gateway-id": e.gatewayId,
-    registry: e.registryHost,
-    "registry-username": e.ocirUsername,
-    "registry-password": e.ocirAuthToken,
-    "base-image": e.baseImage,
-    "identity-domain-url": e.identityUrl,
-    audiences: e.audience,
+    ...sandboxDeployInputs(e, key),
     "usage-api-region": e.region,
   });
 
   process.stdout.write("\n=== report: the last 3 full months through the deployed endpoint ===\n");
   const reported = await runAction("report", {
-    command: "report",
+    ...sandboxReportInputs(e),
     endpoint: deployed["deployment-endpoint"] ?? "",
-    "token-url": e.tokenUrl,
-    "client-id": e.clientId,
-    "client-secret": e.clientSecret,
-    scope: e.scope,
     months: "last-3",
     format: "both",
     focus: "true",

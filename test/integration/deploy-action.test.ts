@@ -1,10 +1,5 @@
-// The deploy command through the BUILT action (`node <dist>/index.js` with INPUT_* variables, as the runner
-// starts it) against the sandbox control planes: Functions, API Gateway (with work requests), Artifacts, the
-// registry and the identity domain. The bundle is built into a temp folder, so the committed dist/ is never
-// touched; it carries dist/function/func.js as the real one does.
-import { execFile } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,17 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAction } from "../../scripts/build.mjs";
 import { keyFingerprint } from "../../src/oci/auth.js";
 import { type Sandbox, type SandboxEndpoints, sandboxOcid, startSandbox } from "../sandbox/index.js";
+import { type ActionRun, runBuiltAction, sandboxDeployInputs } from "../support/action-runner.js";
 import { fetchToken } from "./helpers.js";
-
-interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  /** `::error::` lines, without the prefix. */
-  errors: string[];
-  summary: string;
-}
 
 let work: string;
 let dist: string;
@@ -38,65 +24,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-let runCount = 0;
-
-/** Run the built action like the runner does: inputs as INPUT_<NAME>, outputs and summary to files. */
-async function runAction(inputs: Record<string, string>, bundleDir = dist): Promise<ActionRun> {
-  runCount++;
-  const outputFile = join(work, `output-${runCount}`);
-  const summaryFile = join(work, `summary-${runCount}`);
-  await writeFile(outputFile, "");
-  await writeFile(summaryFile, "");
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
-    (resolve) => {
-      execFile(
-        process.execPath,
-        [join(bundleDir, "index.js")],
-        { env, encoding: "utf8", maxBuffer: 32 * 1024 * 1024 },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    },
-  );
-  const outputs: Record<string, string> = {};
-  const text = await readFile(outputFile, "utf8");
-  for (const m of text.matchAll(/^([a-z-]+)<<(ghadelimiter_[\w-]+)\r?\n([\s\S]*?)\r?\n\2$/gm)) {
-    outputs[m[1]!] = m[3]!;
-  }
-  const errors = stdout
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith("::error::"))
-    .map((l) => l.slice("::error::".length));
-  return { code, stdout, stderr, outputs, errors, summary: await readFile(summaryFile, "utf8") };
+/** Run the built action like the runner does (test/support/action-runner.ts). */
+function runAction(inputs: Record<string, string>, bundleDir = dist): Promise<ActionRun> {
+  return runBuiltAction(join(bundleDir, "index.js"), inputs);
 }
 
 function inputsFor(e: SandboxEndpoints, privateKeyPem: string): Record<string, string> {
-  return {
-    command: "deploy",
-    "oci-tenancy": e.tenancyId,
-    "oci-user": e.ociUserId,
-    "oci-fingerprint": e.ociFingerprint,
-    "oci-private-key": privateKeyPem,
-    "oci-region": e.ociRegion,
-    "oci-functions-endpoint": e.functionsUrl,
-    "oci-apigateway-endpoint": e.apigatewayUrl,
-    "oci-artifacts-endpoint": e.artifactsUrl,
-    "application-id": e.applicationId,
-    "gateway-id": e.gatewayId,
-    registry: e.registryHost,
-    "registry-username": e.ocirUsername,
-    "registry-password": e.ocirAuthToken,
-    "base-image": e.baseImage,
-    "identity-domain-url": e.identityUrl,
-    audiences: e.audience,
-    "wait-timeout": "2",
-  };
+  return { ...sandboxDeployInputs(e, privateKeyPem), "wait-timeout": "2" };
 }
 
 /** Every run: one line per failure, never internals. */

@@ -1,27 +1,22 @@
-// Runs the BUILT action the way the GitHub runner does: `node <dist>/index.js` with INPUT_* (names upper-cased,
-// dashes kept, every declared default filled in), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE (a git
-// clone of a local bare remote) and RUNNER_TEMP, in a child process with a clean environment.
-import { execFile, execFileSync } from "node:child_process";
+// The report tests' harness: the built action (run by test/support/action-runner.ts as the runner would) in a
+// GITHUB_WORKSPACE that is a git clone of a local bare remote, and helpers to compare the files it writes.
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { buildAction } from "../../scripts/build.mjs";
-import { DEFAULTS, INPUTS } from "../../src/report/inputs.js";
-import type { SandboxEndpoints } from "../sandbox/index.js";
+import { type ActionRun, type RunOptions, runBuiltAction } from "../support/action-runner.js";
 
-export interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout split into lines. */
-  lines: string[];
-  /** Outputs as written to GITHUB_OUTPUT (the last value of each name). */
-  outputs: Record<string, string>;
-  /** The raw GITHUB_OUTPUT file. */
-  outputFile: string;
-  summary: string;
-}
+export {
+  type ActionRun,
+  commandData,
+  inputVariable,
+  maskedValues,
+  parseOutputFile,
+  type RunOptions,
+  sandboxReportInputs as sandboxInputs,
+} from "../support/action-runner.js";
 
 const GIT_ENV = {
   GIT_AUTHOR_NAME: "Seed",
@@ -75,118 +70,13 @@ export async function createWorkspace(): Promise<Workspace> {
   return { top, dir, remote, dispose: () => rm(top, { recursive: true, force: true }) };
 }
 
-/** The inputs that point the action at the sandbox. */
-export function sandboxInputs(endpoints: SandboxEndpoints): Record<string, string> {
-  return {
-    command: "report",
-    endpoint: endpoints.gatewayUrl,
-    "token-url": endpoints.tokenUrl,
-    "client-id": endpoints.clientId,
-    "client-secret": endpoints.clientSecret,
-    scope: endpoints.scope,
-  };
-}
-
-/** The runner's name for an input's variable: INPUT_ + upper case, spaces to underscores, dashes kept. */
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
-}
-
-/** GITHUB_OUTPUT as @actions/core writes it: `name<<delimiter` / value lines / `delimiter`. */
-export function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const [, name, delimiter] = m;
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
-    outputs[name!] = value.join("\n");
-  }
-  return outputs;
-}
-
-export interface RunOptions {
-  workspace: string;
-  /** Extra environment (e.g. ACTIONS_STEP_DEBUG). */
-  env?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-/** Run the bundle once with these inputs (defaults of action.yml filled in as the runner does). */
-export async function runAction(
+/** Run the bundle once with these inputs (every action.yml default filled in, as the runner does). */
+export function runAction(
   entry: string,
   inputs: Record<string, string>,
   options: RunOptions,
 ): Promise<ActionRun> {
-  const runner = await mkdtemp(join(tmpdir(), "report-runner-"));
-  try {
-    const files = {
-      GITHUB_OUTPUT: join(runner, "output"),
-      GITHUB_STEP_SUMMARY: join(runner, "summary.md"),
-      GITHUB_ENV: join(runner, "env"),
-      GITHUB_PATH: join(runner, "path"),
-      GITHUB_STATE: join(runner, "state"),
-    };
-    for (const file of Object.values(files)) await writeFile(file, "");
-    const home = join(runner, "home");
-    const temp = join(runner, "temp");
-    await mkdir(home);
-    await mkdir(temp);
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: home,
-      LANG: "C.UTF-8",
-      CI: "true",
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: options.workspace,
-      RUNNER_TEMP: temp,
-      GIT_CONFIG_NOSYSTEM: "1",
-      ...files,
-    };
-    // The runner sets every input action.yml declares: its default, or "" when it has none.
-    for (const name of Object.values(INPUTS)) env[inputVariable(name)] = DEFAULTS[name] ?? "";
-    for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
-    Object.assign(env, options.env);
-
-    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
-      (resolve, reject) => {
-        execFile(
-          process.execPath,
-          [entry],
-          {
-            cwd: options.workspace,
-            env,
-            encoding: "utf8",
-            maxBuffer: 64 << 20,
-            timeout: options.timeoutMs ?? 50_000,
-          },
-          (err, out, errOut) => {
-            if (err && typeof (err as { code?: unknown }).code !== "number") reject(err);
-            else
-              resolve({
-                code: err ? Number((err as { code: number }).code) : 0,
-                stdout: out,
-                stderr: errOut,
-              });
-          },
-        );
-      },
-    );
-    const outputFile = await readFile(files.GITHUB_OUTPUT, "utf8");
-    return {
-      code,
-      stdout,
-      stderr,
-      lines: stdout.split(/\r?\n/),
-      outputs: parseOutputFile(outputFile),
-      outputFile,
-      summary: await readFile(files.GITHUB_STEP_SUMMARY, "utf8"),
-    };
-  } finally {
-    await rm(runner, { recursive: true, force: true });
-  }
+  return runBuiltAction(entry, inputs, { timeoutMs: 50_000, ...options });
 }
 
 /** Every file below `dir`, relative, POSIX separators, sorted (the .git folder left out). */
@@ -214,20 +104,7 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
-/** A workflow command's data as the runner decodes it (@actions/core escapes %, CR and LF). */
-export function commandData(text: string): string {
-  return text.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
-}
-
-/** The values registered with ::add-mask:: (what the runner would redact). */
-export function maskedValues(stdout: string): string[] {
-  return stdout
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith("::add-mask::"))
-    .map((line) => commandData(line.slice("::add-mask::".length)));
-}
-
 /** The ::error:: lines of a run (core.setFailed), decoded as the runner shows them. */
 export function errorLines(run: ActionRun): string[] {
-  return run.lines.filter((line) => line.startsWith("::error::")).map((line) => commandData(line.slice(9)));
+  return run.errors;
 }

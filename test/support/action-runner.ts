@@ -1,0 +1,203 @@
+// Runs the BUILT action the way the GitHub runner does: `node <dist>/index.js` in a child process with a
+// clean environment, every input action.yml declares set as INPUT_<NAME> (upper case, dashes kept; its
+// default, or "" when it has none) and then the given ones, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY /
+// GITHUB_ENV / GITHUB_PATH / GITHUB_STATE files, GITHUB_WORKSPACE and RUNNER_TEMP. Shared by the
+// integration tests, the e2e suite and `npm run demo`.
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readActionYml } from "../../scripts/action-yml.mjs";
+import type { SandboxEndpoints } from "../sandbox/index.js";
+
+export interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout split into lines. */
+  lines: string[];
+  /** Outputs as written to GITHUB_OUTPUT (the last value of each name). */
+  outputs: Record<string, string>;
+  /** The raw GITHUB_OUTPUT file. */
+  outputFile: string;
+  summary: string;
+  /** `::error::` lines (core.setFailed), decoded as the runner shows them. */
+  errors: string[];
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** GITHUB_WORKSPACE and the working directory (default: a temp folder of the run). */
+  workspace?: string;
+  /** Extra environment (e.g. ACTIONS_STEP_DEBUG, OCI_CLI_*). */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Stream the action's stdout/stderr to this process's (the demo does). */
+  inherit?: boolean;
+}
+
+/** The runner's name for an input's variable: INPUT_ + upper case, spaces to underscores, dashes kept. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+}
+
+/** GITHUB_OUTPUT as @actions/core writes it: `name<<delimiter` / value lines / `delimiter`. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const [, name, delimiter] = m;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]!);
+    outputs[name!] = value.join("\n");
+  }
+  return outputs;
+}
+
+/** A workflow command's data as the runner decodes it (@actions/core escapes %, CR and LF). */
+export function commandData(text: string): string {
+  return text.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+}
+
+/** The values registered with ::add-mask:: (what the runner would redact). */
+export function maskedValues(stdout: string): string[] {
+  return stdout
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith("::add-mask::"))
+    .map((line) => commandData(line.slice("::add-mask::".length)));
+}
+
+const declaredDefaults = (() => {
+  let cached: Record<string, string> | undefined;
+  return () => {
+    cached ??= Object.fromEntries(readActionYml().inputs.map((input) => [input.name, input.default ?? ""]));
+    return cached;
+  };
+})();
+
+/** Run the bundle once with these inputs. Never throws for a failing action: read `code` and `errors`. */
+export async function runBuiltAction(
+  entry: string,
+  inputs: Record<string, string>,
+  options: RunOptions = {},
+): Promise<ActionRun> {
+  const runner = await mkdtemp(join(tmpdir(), "action-runner-"));
+  try {
+    const files = {
+      GITHUB_OUTPUT: join(runner, "output"),
+      GITHUB_STEP_SUMMARY: join(runner, "summary.md"),
+      GITHUB_ENV: join(runner, "env"),
+      GITHUB_PATH: join(runner, "path"),
+      GITHUB_STATE: join(runner, "state"),
+    };
+    for (const file of Object.values(files)) await writeFile(file, "");
+    const home = join(runner, "home");
+    const temp = join(runner, "temp");
+    const workspace = options.workspace ?? join(runner, "workspace");
+    await mkdir(home);
+    await mkdir(temp);
+    await mkdir(workspace, { recursive: true });
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: home,
+      LANG: "C.UTF-8",
+      CI: "true",
+      GITHUB_ACTIONS: "true",
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: temp,
+      GIT_CONFIG_NOSYSTEM: "1",
+      ...files,
+    };
+    for (const [name, value] of Object.entries(declaredDefaults())) env[inputVariable(name)] = value;
+    for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+    Object.assign(env, options.env);
+
+    const started = Date.now();
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(process.execPath, [entry], {
+          cwd: workspace,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        let err = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          if (options.inherit) process.stdout.write(chunk);
+        });
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+          err += chunk;
+          if (options.inherit) process.stderr.write(chunk);
+        });
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("error", (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
+        child.on("close", (exit, signal) => {
+          clearTimeout(timer);
+          if (signal)
+            reject(new Error(`the action was killed (${signal}) after ${timeoutMs} ms:\n${out}\n${err}`));
+          else resolve({ code: exit ?? 1, stdout: out, stderr: err });
+        });
+      },
+    );
+    const outputFile = await readFile(files.GITHUB_OUTPUT, "utf8");
+    const lines = stdout.split(/\r?\n/);
+    return {
+      code,
+      stdout,
+      stderr,
+      lines,
+      outputs: parseOutputFile(outputFile),
+      outputFile,
+      summary: await readFile(files.GITHUB_STEP_SUMMARY, "utf8"),
+      errors: lines.filter((line) => line.startsWith("::error::")).map((line) => commandData(line.slice(9))),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await rm(runner, { recursive: true, force: true });
+  }
+}
+
+/** `report` inputs that point the action at the sandbox's gateway and identity domain. */
+export function sandboxReportInputs(endpoints: SandboxEndpoints): Record<string, string> {
+  return {
+    command: "report",
+    endpoint: endpoints.gatewayUrl,
+    "token-url": endpoints.tokenUrl,
+    "client-id": endpoints.clientId,
+    "client-secret": endpoints.clientSecret,
+    scope: endpoints.scope,
+  };
+}
+
+/** `deploy` inputs that point the action at the sandbox's control planes, registry and identity domain. */
+export function sandboxDeployInputs(
+  endpoints: SandboxEndpoints,
+  privateKeyPem: string,
+): Record<string, string> {
+  return {
+    command: "deploy",
+    "oci-tenancy": endpoints.tenancyId,
+    "oci-user": endpoints.ociUserId,
+    "oci-fingerprint": endpoints.ociFingerprint,
+    "oci-private-key": privateKeyPem,
+    "oci-region": endpoints.ociRegion,
+    "oci-functions-endpoint": endpoints.functionsUrl,
+    "oci-apigateway-endpoint": endpoints.apigatewayUrl,
+    "oci-artifacts-endpoint": endpoints.artifactsUrl,
+    "application-id": endpoints.applicationId,
+    "gateway-id": endpoints.gatewayId,
+    registry: endpoints.registryHost,
+    "registry-username": endpoints.ocirUsername,
+    "registry-password": endpoints.ocirAuthToken,
+    "base-image": endpoints.baseImage,
+    "identity-domain-url": endpoints.identityUrl,
+    audiences: endpoints.audience,
+  };
+}
