@@ -4,6 +4,7 @@
 import { type Dispatcher, request } from "undici";
 import { UserFacingError } from "../lib/errors.js";
 import { defaultAgent } from "../lib/http.js";
+import { isLoopbackHost } from "../lib/inputs.js";
 import {
   isNetworkError,
   isRetryableStatus,
@@ -16,7 +17,6 @@ import { clip } from "../oci/errors.js";
 
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 const BODY_LIMIT = 1024 * 1024;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 export class IdentityDomainError extends UserFacingError {
   override name = "IdentityDomainError";
@@ -57,7 +57,7 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
   return {
     async getJson(url: string, what: string): Promise<unknown> {
       const parsed = new URL(url);
-      if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))) {
+      if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname))) {
         throw new IdentityDomainError(`${what} URL ${clip(url, 120)} must use https`);
       }
       let text: string;

@@ -5,6 +5,7 @@
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
 import { InputError, UserFacingError } from "../lib/errors.js";
+import { parseBoolean, quote, secureUrl } from "../lib/inputs.js";
 import { OCI_INPUTS, type OciAuth, readOciAuth } from "../oci/auth.js";
 import { type OcidKind, ocidProblem } from "../oci/ocid.js";
 import type { FuncYaml } from "./funcyaml.js";
@@ -172,21 +173,9 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_CONFIG = /^(FN_|OCI_RESOURCE_PRINCIPAL_)/;
 const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const SCOPE_NAME = /^[\x21-\x7e]+$/;
 const SAMPLE_DIGEST = "0123456789abcdef";
 const SAMPLE_SHA = "0123456789ab";
-
-function quote(value: string): string {
-  const text = value.replace(/[\u0000-\u001f\u007f]+/g, " ");
-  return `'${text.length > 80 ? `${text.slice(0, 79)}…` : text}'`;
-}
-
-function parseBoolean(name: string, raw: string): boolean {
-  if (["true", "True", "TRUE"].includes(raw)) return true;
-  if (["false", "False", "FALSE"].includes(raw)) return false;
-  throw new InputError(name, `${quote(raw)} is not a boolean; use true or false`);
-}
 
 function parseInteger(name: string, raw: string, min: number, max: number, unit: string): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -214,25 +203,7 @@ function optionalOcid(name: string, raw: string, kind: OcidKind): string | undef
 
 /** An https URL (http only on loopback), no credentials, query or fragment; returned without a trailing slash. */
 export function serviceUrl(name: string, raw: string, example: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(name, `${quote(raw)} is not a URL; use ${example}`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new InputError(name, "must not contain credentials (user:password@)");
-  }
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
-    throw new InputError(
-      name,
-      `${quote(raw)} must use https (http is allowed only for 127.0.0.1 and localhost)`,
-    );
-  }
-  if (url.search !== "" || url.hash !== "") {
-    throw new InputError(name, `${quote(raw)} must not have a query string or fragment`);
-  }
-  return url.href.replace(/\/+$/, "");
+  return secureUrl(name, raw, { example }).href.replace(/\/+$/, "");
 }
 
 /** A comma- or newline-separated list, trimmed, empty items dropped. */

@@ -6,7 +6,7 @@
 // follows a redirect.
 
 import { credentialsHint, RegistryAuthError, RegistryError, rejectedCredentials } from "./errors.js";
-import { isLoopbackHost } from "./reference.js";
+import { isLoopbackRegistry } from "./reference.js";
 
 export interface Challenge {
   /** Lower case: `basic`, `bearer`. */
@@ -285,7 +285,7 @@ export class RegistryAuth {
         },
       );
     }
-    const loopback = isLoopbackHost(url.host);
+    const loopback = isLoopbackRegistry(url.host);
     if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
       throw new RegistryAuthError(
         `registry ${this.options.registry} sent a token realm that is not https (${url.origin})`,

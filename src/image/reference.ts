@@ -1,7 +1,9 @@
 // Image references as Docker and the distribution spec read them: [host[:port]/]path[:tag][@digest].
 // Docker Hub names get `docker.io` and, for official images, `library/`. A tag defaults to `latest` only when
 // there is no digest either.
+
 import { UserFacingError } from "../lib/errors.js";
+import { isLoopbackHost } from "../lib/inputs.js";
 
 export interface ImageReference {
   /** Registry as written by users, lower case: `docker.io`, `iad.ocir.io`, `127.0.0.1:5000`. */
@@ -153,14 +155,14 @@ export function registryApiHost(registry: string): string {
   return registry === DOCKER_HUB ? DOCKER_HUB_API : registry;
 }
 
-/** Loopback registries (the sandbox, a local registry) speak plain HTTP, as ggcr and docker assume. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-  return name === "localhost" || name === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(name ?? "");
+/** Loopback registries (host[:port]; the sandbox, a local registry) speak plain HTTP, as ggcr and docker assume. */
+export function isLoopbackRegistry(host: string): boolean {
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : (host.split(":")[0] ?? "");
+  return isLoopbackHost(name);
 }
 
 /** The API base URL, e.g. `https://iad.ocir.io` or `http://127.0.0.1:5000`. */
-export function registryBaseUrl(registry: string, plainHttp = isLoopbackHost(registry)): string {
+export function registryBaseUrl(registry: string, plainHttp = isLoopbackRegistry(registry)): string {
   return `${plainHttp ? "http" : "https"}://${registryApiHost(registry)}`;
 }
 

@@ -18,7 +18,7 @@ import { type Credentials, RegistryAuth, type TokenTransport } from "./auth.js";
 import { DigestMismatchError, RegistryError, registryHttpError } from "./errors.js";
 import { sha256 } from "./layer.js";
 import { type Built, bareMediaType, MANIFEST_ACCEPT } from "./manifest.js";
-import { isLoopbackHost, registryBaseUrl } from "./reference.js";
+import { isLoopbackRegistry, registryBaseUrl } from "./reference.js";
 
 export interface RegistryClientOptions {
   /** Registry as in the reference: `iad.ocir.io`, `docker.io`, `127.0.0.1:5000`. */
@@ -184,7 +184,10 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.options = options;
     this.registry = options.registry;
-    this.origin = registryBaseUrl(options.registry, options.plainHttp ?? isLoopbackHost(options.registry));
+    this.origin = registryBaseUrl(
+      options.registry,
+      options.plainHttp ?? isLoopbackRegistry(options.registry),
+    );
     this.retryOptions = { ...DEFAULT_RETRY, ...options.retry };
     const transport: TokenTransport = (url, headers) =>
       this.retrying(`token request to ${new URL(url).origin}`, async () => {

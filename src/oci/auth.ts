@@ -6,6 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import * as common from "oci-common";
 import { InputError } from "../lib/errors.js";
+import { secureUrl } from "../lib/inputs.js";
 import { ocidProblem } from "./ocid.js";
 
 export const OCI_INPUTS = {
@@ -51,7 +52,6 @@ export interface OciAuth {
 
 const FINGERPRINT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){15}$/;
 const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+-\d+$/;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const MIN_KEY_BITS = 2048;
 
 /** The API-key fingerprint: MD5 of the DER SubjectPublicKeyInfo, colon-separated lower-case hex. */
@@ -113,17 +113,7 @@ export function parsePrivateKey(pem: string, passphrase: string | undefined): Ke
 /** An advanced endpoint override: an absolute http(s) URL (http only on loopback), no credentials or query. */
 export function endpointOverride(name: string, raw: string): string | undefined {
   if (raw === "") return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(name, "is not a URL; use e.g. https://functions.us-ashburn-1.oci.oraclecloud.com");
-  }
-  if (url.username !== "" || url.password !== "") throw new InputError(name, "must not contain credentials");
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
-    throw new InputError(name, "must be an https URL (http is allowed only for 127.0.0.1 and localhost)");
-  }
-  if (url.search !== "" || url.hash !== "") throw new InputError(name, "must not have a query or fragment");
+  const url = secureUrl(name, raw, { example: "https://functions.us-ashburn-1.oci.oraclecloud.com" });
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 

@@ -2,6 +2,7 @@
 // Input names are the constants below; a unit test checks them (and the defaults) against action.yml.
 import { posix } from "node:path";
 import { InputError, UserFacingError } from "../lib/errors.js";
+import { parseBoolean, quote, secureUrl } from "../lib/inputs.js";
 import { compare, type Decimal, parseDecimal, ZERO } from "../lib/money.js";
 import { GROUP_BY_DIMENSIONS, type Granularity, type QueryType, type TagRef } from "./columns.js";
 import { isValidBranchName } from "./commit.js";
@@ -108,51 +109,11 @@ export interface ReadOptions {
   setSecret: (value: string) => void;
 }
 
-const TRUE_VALUES = ["true", "True", "TRUE"];
-const FALSE_VALUES = ["false", "False", "FALSE"];
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** Input text safe to quote in a one-line message. */
-function quote(value: string): string {
-  const text = value.replace(/[\u0000-\u001f\u007f]+/g, " ");
-  return `'${text.length > 80 ? `${text.slice(0, 79)}…` : text}'`;
-}
 
 function serviceUrl(name: string, raw: string, example: string): URL {
   if (raw === "") throw new InputError(name, `is required for command 'report'; set it to ${example}`);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InputError(name, `${quote(raw)} is not a URL; use ${example}`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    // Never echo it: the URL holds credentials.
-    throw new InputError(
-      name,
-      "must not contain credentials (user:password@); pass them in 'client-id' and 'client-secret'",
-    );
-  }
-  if (url.protocol === "http:" && !LOOPBACK.has(url.hostname)) {
-    throw new InputError(
-      name,
-      `${quote(raw)} must use https (http is allowed only for 127.0.0.1 and localhost)`,
-    );
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new InputError(name, `${quote(raw)} must be an https URL, e.g. ${example}`);
-  }
-  if (url.search !== "" || url.hash !== "") {
-    throw new InputError(name, `${quote(raw)} must not have a query string or fragment`);
-  }
-  return url;
-}
-
-function parseBoolean(name: string, raw: string): boolean {
-  if (TRUE_VALUES.includes(raw)) return true;
-  if (FALSE_VALUES.includes(raw)) return false;
-  throw new InputError(name, `${quote(raw)} is not a boolean; use true or false`);
+  return secureUrl(name, raw, { example, credentialsHint: "pass them in 'client-id' and 'client-secret'" });
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   formatReference,
   InvalidReferenceError,
-  isLoopbackHost,
+  isLoopbackRegistry,
   isOcirHost,
   ocirHost,
   parseReference,
@@ -114,9 +114,9 @@ describe("reference helpers", () => {
   });
 
   it("treats only loopback as plain HTTP", () => {
-    expect(isLoopbackHost("127.0.0.9:1")).toBe(true);
-    expect(isLoopbackHost("128.0.0.1")).toBe(false);
-    expect(isLoopbackHost("localhost.example.com")).toBe(false);
+    expect(isLoopbackRegistry("127.0.0.9:1")).toBe(true);
+    expect(isLoopbackRegistry("128.0.0.1")).toBe(false);
+    expect(isLoopbackRegistry("localhost.example.com")).toBe(false);
   });
 
   it.each([
