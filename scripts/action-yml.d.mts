@@ -12,6 +12,7 @@ export interface ActionOutput {
 export interface ActionYml {
   inputs: ActionInput[];
   outputs: ActionOutput[];
+  runs: Record<string, string>;
 }
 export function readActionYml(text?: string): ActionYml;
 export function renderTables(action?: ActionYml): string;

@@ -14,11 +14,12 @@ function unquote(text) {
   return t;
 }
 
-/** { inputs: [{name, section, description, required, default}], outputs: [{name, description}] } */
+/** { inputs: [{name, section, description, required, default}], outputs: [{name, description}], runs: {using, main} } */
 export function readActionYml(text = readFileSync(join(root, "action.yml"), "utf8")) {
   const lines = text.split("\n");
   const inputs = [];
   const outputs = [];
+  const runs = {};
   let top = "";
   let section = "common";
   let current;
@@ -32,6 +33,11 @@ export function readActionYml(text = readFileSync(join(root, "action.yml"), "utf
     if (topKey) {
       top = topKey[1];
       current = undefined;
+      continue;
+    }
+    const inline = /^ {2}([a-z][a-z0-9-]*):\s+(\S.*)$/.exec(line);
+    if (inline && top === "runs") {
+      runs[inline[1]] = unquote(inline[2]);
       continue;
     }
     const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
@@ -61,7 +67,7 @@ export function readActionYml(text = readFileSync(join(root, "action.yml"), "utf
       current.description = `${current.description} ${line.trim()}`.trim();
     }
   }
-  return { inputs, outputs };
+  return { inputs, outputs, runs };
 }
 
 const cell = (text) => text.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim();

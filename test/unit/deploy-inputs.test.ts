@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readActionYml } from "../../scripts/action-yml.mjs";
 import { parseFuncYaml } from "../../src/deploy/funcyaml.js";
 import { type DeployClients, type DeployDeps, ocirUsername, runDeploy } from "../../src/deploy/index.js";
 import {
@@ -19,40 +20,15 @@ import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
-interface DeploySection {
-  inputs: Map<string, string | undefined>;
-  outputs: string[];
-}
-
-/** The inputs between the deploy markers (with defaults) and every output name; line-based like action.yml is. */
-function readDeploySection(): DeploySection {
-  const lines = readFileSync(new URL("../../action.yml", import.meta.url), "utf8").split("\n");
-  const inputs = new Map<string, string | undefined>();
-  const outputs: string[] = [];
-  let top = "";
-  let inDeploy = false;
-  let current: string | undefined;
-  for (const line of lines) {
-    const topKey = /^([a-z-]+):/.exec(line);
-    if (topKey) {
-      top = topKey[1]!;
-      continue;
-    }
-    if (/^\s*# --- deploy inputs/.test(line)) inDeploy = true;
-    if (/^\s*# --- end of deploy inputs/.test(line)) inDeploy = false;
-    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
-    if (key) {
-      current = key[1]!;
-      if (top === "inputs" && inDeploy) inputs.set(current, undefined);
-      if (top === "outputs") outputs.push(current);
-      continue;
-    }
-    const def = /^ {4}default:\s*(.*)$/.exec(line);
-    if (def && top === "inputs" && inDeploy && current) {
-      inputs.set(current, def[1]!.trim().replace(/^"(.*)"$/, "$1"));
-    }
-  }
-  return { inputs, outputs };
+/** The inputs of action.yml's deploy section (with their defaults) and every output name. */
+function readDeploySection() {
+  const yml = readActionYml();
+  return {
+    inputs: new Map(
+      yml.inputs.filter((i) => i.section === "deploy").map((i) => [i.name, i.default] as const),
+    ),
+    outputs: yml.outputs.map((o) => o.name),
+  };
 }
 
 describe("action.yml's deploy section matches the code", () => {

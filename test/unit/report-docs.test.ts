@@ -1,42 +1,21 @@
-// docs/report.md's inputs and outputs tables against action.yml (read line by line, as the other
-// action.yml tests do): the same names, in the same order, with the same defaults.
+// docs/report.md's inputs and outputs tables against action.yml (read by scripts/action-yml.mjs): the same
+// names, in the same order, with the same defaults.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readActionYml } from "../../scripts/action-yml.mjs";
 import { OUTPUTS } from "../../src/report/inputs.js";
 
-const actionYml = readFileSync(new URL("../../action.yml", import.meta.url), "utf8").split("\n");
 const doc = readFileSync(new URL("../../docs/report.md", import.meta.url), "utf8").split("\n");
 
-/** command plus the inputs between the report markers, with their defaults ("" when none). */
+/** command plus the report inputs, with their defaults ("" when none), in action.yml's order. */
 function reportInputs(): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  let top = "";
-  let inReport = false;
-  for (const line of actionYml) {
-    const topKey = /^([a-z-]+):/.exec(line);
-    if (topKey) top = topKey[1]!;
-    if (/^\s*# --- report inputs/.test(line)) inReport = true;
-    if (/^\s*# --- end of report inputs/.test(line)) inReport = false;
-    if (top !== "inputs") continue;
-    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
-    if (key && (inReport || key[1] === "command")) out.push([key[1]!, ""]);
-    const def = /^ {4}default:\s*(.*)$/.exec(line);
-    if (def && out.length > 0 && (inReport || out.at(-1)![0] === "command")) {
-      out.at(-1)![1] = def[1]!.trim().replace(/^(["'])(.*)\1$/, "$2");
-    }
-  }
-  return out;
+  return readActionYml()
+    .inputs.filter((input) => input.section !== "deploy")
+    .map((input) => [input.name, input.default ?? ""]);
 }
 
 function outputs(): string[] {
-  const start = actionYml.indexOf("outputs:");
-  const names: string[] = [];
-  for (const line of actionYml.slice(start + 1)) {
-    if (/^\S/.test(line)) break;
-    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
-    if (key) names.push(key[1]!);
-  }
-  return names;
+  return readActionYml().outputs.map((output) => output.name);
 }
 
 /** The rows of the first table after `## heading`: cells with backticks removed. */

@@ -1,58 +1,24 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { readActionYml } from "../../scripts/action-yml.mjs";
 import { DEPLOY_OUTPUTS } from "../../src/deploy/inputs.js";
 import { InputError } from "../../src/lib/errors.js";
 import { formatExact } from "../../src/lib/money.js";
 import { COMMAND_INPUT, DEFAULTS, INPUTS, OUTPUTS, readReportInputs } from "../../src/report/inputs.js";
 
-interface ActionYml {
-  /** Inputs before the deploy section, with their default (undefined when none). */
-  reportSection: Map<string, string | undefined>;
-  deploySection: string[];
-  outputs: string[];
-  runs: Record<string, string>;
-}
-
-/** A line-based reading of action.yml: enough for its flat inputs/outputs maps (no YAML library). */
-function readActionYml(): ActionYml {
-  const lines = readFileSync(new URL("../../action.yml", import.meta.url), "utf8").split("\n");
-  const result: ActionYml = { reportSection: new Map(), deploySection: [], outputs: [], runs: {} };
-  let top = "";
-  let inDeploy = false;
-  let current: string | undefined;
-  for (const line of lines) {
-    const topKey = /^([a-z-]+):/.exec(line);
-    if (topKey) {
-      top = topKey[1]!;
-      continue;
-    }
-    if (/^\s*# --- deploy inputs/.test(line)) inDeploy = true;
-    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line) ?? /^ {2}([a-z][a-z0-9-]*):\s+(\S.*)$/.exec(line);
-    if (key) {
-      current = key[1]!;
-      if (top === "inputs") {
-        if (inDeploy) result.deploySection.push(current);
-        else result.reportSection.set(current, undefined);
-      } else if (top === "outputs") result.outputs.push(current);
-      else if (top === "runs") result.runs[current] = (key[2] ?? "").trim();
-      continue;
-    }
-    const def = /^ {4}default:\s*(.*)$/.exec(line);
-    if (def && top === "inputs" && current && !inDeploy) {
-      result.reportSection.set(
-        current,
-        def[1]!
-          .trim()
-          .replace(/^'(.*)'$/, "$1")
-          .replace(/^"(.*)"$/, "$1"),
-      );
-    }
-  }
-  return result;
+/** command and the report inputs (with their defaults), the outputs and `runs`, read from action.yml. */
+function readReportSection() {
+  const yml = readActionYml();
+  return {
+    reportSection: new Map(
+      yml.inputs.filter((i) => i.section !== "deploy").map((i) => [i.name, i.default] as const),
+    ),
+    outputs: yml.outputs.map((o) => o.name),
+    runs: yml.runs,
+  };
 }
 
 describe("action.yml matches the code", () => {
-  const yml = readActionYml();
+  const yml = readReportSection();
 
   it("declares command and exactly the report inputs before the deploy section", () => {
     expect([...yml.reportSection.keys()].sort()).toEqual([COMMAND_INPUT, ...Object.values(INPUTS)].sort());
