@@ -29,13 +29,24 @@ export interface FunctionResponse {
   body: string;
 }
 
-/** One page of RequestSummarizedUsages, items exactly as the Usage API sent them. */
-export interface PageResult {
-  items: readonly unknown[];
+/** Items already serialised as the answer carries them. */
+export interface SerialisedItems {
+  /** Each item's JSON (as JSON.stringify writes it), joined by ","; no brackets. */
+  json: string;
+  count: number;
+  /** UTF-8 bytes of `json`. */
+  bytes: number;
+}
+
+/**
+ * One page of RequestSummarizedUsages, items exactly as the Usage API sent them: as values (the handler
+ * serialises them) or already serialised.
+ */
+export type PageResult = {
   groupBy?: readonly string[] | undefined;
   nextPage?: string | undefined;
   opcRequestId?: string | undefined;
-}
+} & ({ items: readonly unknown[] } | { serialisedItems: SerialisedItems });
 
 export interface FetchOptions {
   /** The `limit` query parameter. */
@@ -157,6 +168,7 @@ export async function handle(req: FunctionRequest, deps: HandlerDeps): Promise<F
   let status: number;
   let headers: Record<string, string>;
   let body: string;
+  let bytes: number | undefined;
   let code: string | undefined;
   let logError: string | undefined;
   try {
@@ -164,6 +176,7 @@ export async function handle(req: FunctionRequest, deps: HandlerDeps): Promise<F
     status = 200;
     headers = { ...JSON_HEADERS };
     body = answer.body;
+    bytes = answer.bytes;
     logError = answer.logError;
   } catch (err) {
     const refusal =
@@ -188,7 +201,7 @@ export async function handle(req: FunctionRequest, deps: HandlerDeps): Promise<F
     items: stats.items,
     upstreamMs: Math.max(0, Math.round(stats.upstreamMs)),
     attempts: stats.attempts,
-    bytes: Buffer.byteLength(body),
+    bytes: bytes ?? Buffer.byteLength(body),
   };
   if (code !== undefined) line.code = code;
   if (logError !== undefined) line.error = clip(logError);
@@ -204,7 +217,7 @@ async function run(
   req: FunctionRequest,
   deps: HandlerDeps,
   stats: Stats,
-): Promise<{ body: string; logError?: string }> {
+): Promise<{ body: string; bytes: number; logError?: string }> {
   const { config } = deps;
   if (deps.configError !== undefined) {
     throw new Refusal(
@@ -286,7 +299,7 @@ async function collectPages(
   deadlineAt: number,
   deps: HandlerDeps,
   stats: Stats,
-): Promise<{ body: string; logError?: string }> {
+): Promise<{ body: string; bytes: number; logError?: string }> {
   const { config } = deps;
   const parts: string[] = [];
   let itemBytes = 0;
@@ -312,15 +325,22 @@ async function collectPages(
     slowestPageMs = Math.max(slowestPageMs, deps.now() - pageStart);
     stats.pages += 1;
     if (stats.pages === 1) groupBy = Array.isArray(result.groupBy) ? result.groupBy : undefined;
-    // One stringify per page (not per item): the items between the array's brackets, comma-joined. The
-    // budget counts each item's bytes plus one separator, as before.
-    let pageBytes = 0;
-    if (result.items.length > 0) {
-      const serialised = JSON.stringify(result.items).slice(1, -1);
-      parts.push(serialised);
-      pageBytes = Buffer.byteLength(serialised) + 1;
+    // The items between the array's brackets, comma-joined: as the fetcher serialised them, or one
+    // stringify per page (not per item). The budget counts each item's bytes plus one separator.
+    let serialised: string;
+    let count: number;
+    let bytes: number | undefined;
+    if ("serialisedItems" in result) ({ json: serialised, count, bytes } = result.serialisedItems);
+    else {
+      serialised = JSON.stringify(result.items).slice(1, -1);
+      count = result.items.length;
     }
-    stats.items += result.items.length;
+    let pageBytes = 0;
+    if (count > 0) {
+      parts.push(serialised);
+      pageBytes = (bytes ?? Buffer.byteLength(serialised)) + 1;
+    }
+    stats.items += count;
     itemBytes += pageBytes;
     largestPageBytes = Math.max(largestPageBytes, pageBytes);
 
@@ -341,10 +361,18 @@ async function collectPages(
   }
 
   const groupByOut = groupBy ?? query.groupBy ?? [];
-  let body = `{"groupBy":${JSON.stringify(groupByOut)},"items":[${parts.join(",")}]`;
-  if (nextPage !== undefined) body += `,"nextPage":${JSON.stringify(nextPage)}`;
-  body += "}";
-  return logError === undefined ? { body } : { body, logError };
+  const head = `{"groupBy":${JSON.stringify(groupByOut)},"items":[`;
+  let tail = "]";
+  if (nextPage !== undefined) tail += `,"nextPage":${JSON.stringify(nextPage)}`;
+  tail += "}";
+  // One join over every piece: the pieces (slices of upstream pages) are copied into the body once.
+  const pieces = [head];
+  for (let i = 0; i < parts.length; i++) pieces.push(i === 0 ? parts[i]! : `,${parts[i]}`);
+  pieces.push(tail);
+  const body = pieces.join("");
+  // The items' bytes are known page by page (each counted with one separator): no pass over the body.
+  const bytes = Buffer.byteLength(head) + Math.max(0, itemBytes - 1) + Buffer.byteLength(tail);
+  return logError === undefined ? { body, bytes } : { body, bytes, logError };
 }
 
 export function isRetryable(failure: UpstreamFailure): boolean {

@@ -9,6 +9,7 @@
 // - Query parameters are sent unencoded, so the page token is percent-encoded first.
 // - The retrier console.warn()s every failed call, with SDK troubleshooting text; those lines are
 //   dropped (filterSdkRetrierWarnings) so the function's log stays one JSON line per call.
+import { isAscii, isUtf8 } from "node:buffer";
 import {
   CircuitBreaker,
   type ClientConfiguration,
@@ -24,6 +25,7 @@ import {
 import { type models, UsageapiClient } from "oci-usageapi";
 import type { FunctionConfig } from "./config.js";
 import { type FetchOptions, type PageResult, UpstreamError, type UsageFetcher } from "./handler.js";
+import { type ScannedPage, scanUsagePage } from "./page-scan.js";
 import type { UsageFilter, UsageQuery } from "./validate.js";
 
 type Provider = ResourcePrincipalAuthenticationDetailsProvider;
@@ -36,12 +38,21 @@ export interface AttemptRecord {
   /** The request could not be signed (key or token unreadable). */
   signFailed?: boolean;
   signError?: unknown;
+  /** The items of a 2xx answer, taken from its text by scanUsagePage (the SDK saw none of them). */
+  page?: ScannedPage;
 }
+
+/** What the SDK is given in place of a page whose items were taken from the text. */
+const NO_ITEMS = '{"items":[]}';
 
 /**
  * An HttpClient for one attempt: signs through the given signer, sends through
  * common.FetchHttpClient (no circuit breaker) with the attempt's abort signal, and records the
  * answer's Retry-After and opc-request-id.
+ *
+ * A 2xx answer's body is read here. When scanUsagePage vouches for it, its items go to the record and the
+ * SDK gets the same status and headers with no items, so it deserialises nothing (the items cost no
+ * objects at all); otherwise the SDK gets the text as it came. Other answers reach the SDK untouched.
  */
 export class RecordingHttpClient implements HttpClient {
   readonly record: AttemptRecord = {};
@@ -70,7 +81,35 @@ export class RecordingHttpClient implements HttpClient {
     const opcRequestId = response.headers.get("opc-request-id");
     if (retryAfter !== null) this.record.retryAfter = retryAfter;
     if (opcRequestId !== null) this.record.opcRequestId = opcRequestId;
-    return response;
+    // 204 and 205 carry no body (and a Response built with one would throw).
+    if (
+      response.status < 200 ||
+      response.status > 299 ||
+      response.status === 204 ||
+      response.status === 205
+    ) {
+      return response;
+    }
+    const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+    let text: string;
+    let ascii: boolean;
+    try {
+      const bytes = Buffer.from(await response.arrayBuffer());
+      // ASCII (the usual page) and other valid UTF-8 decode the same whichever decoder runs, so the
+      // fastest that is exact does; anything else gets the replacement characters of response.text().
+      // A BOM survives here; the scanner then declines the page, and the SDK's decoding drops it as before.
+      ascii = isAscii(bytes);
+      if (ascii) text = bytes.toString("latin1");
+      else text = isUtf8(bytes) ? bytes.toString("utf8") : new TextDecoder().decode(bytes);
+    } catch (err) {
+      // A body that breaks off (reset, abort) fails in the SDK's own read, as it did when it read it.
+      const failing = new ReadableStream({ start: (controller) => controller.error(err) });
+      return new Response(failing, init);
+    }
+    const page = scanUsagePage(text, { ascii });
+    if (page === undefined) return new Response(text, init);
+    this.record.page = page;
+    return new Response(NO_ITEMS, init);
   }
 }
 
@@ -266,15 +305,22 @@ export function createSdkUsage(config: FunctionConfig, options: SdkUsageOptions 
         limit,
         retryConfiguration: NoRetryConfigurationDetails,
       });
+      const nextPage = response.opcNextPage || undefined;
+      const opcRequestId = response.opcRequestId || undefined;
+      const scanned = httpClient.record.page;
+      if (scanned !== undefined) {
+        const groupBy = Array.isArray(scanned.groupBy) ? (scanned.groupBy as string[]) : undefined;
+        return {
+          serialisedItems: { json: scanned.itemsJson, count: scanned.count, bytes: scanned.itemsBytes },
+          groupBy,
+          nextPage,
+          opcRequestId,
+        };
+      }
       const aggregation = response.usageAggregation as Partial<models.UsageAggregation> | undefined;
       const items = Array.isArray(aggregation?.items) ? aggregation.items : [];
       const groupBy = Array.isArray(aggregation?.groupBy) ? aggregation.groupBy : undefined;
-      return {
-        items,
-        groupBy,
-        nextPage: response.opcNextPage || undefined,
-        opcRequestId: response.opcRequestId || undefined,
-      };
+      return { items, groupBy, nextPage, opcRequestId };
     } catch (err) {
       throw classifyFailure(err, httpClient.record, controller.signal.aborted);
     } finally {

@@ -97,7 +97,7 @@ export class AtomicFileWriter {
   }
 
   /** Write a chunk, waiting for 'drain' when the stream's buffer is full. */
-  async write(chunk: string | Buffer): Promise<void> {
+  async write(chunk: string | Uint8Array): Promise<void> {
     if (this.state !== "open") throw new Error(`write after ${this.state}: ${this.target}`);
     if (this.error) throw this.error;
     this.bytes += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;

@@ -100,6 +100,14 @@ export class CsvWriter {
     }
   }
 
+  /** Write one row per item, made as it is written (no array of all the rows at once). */
+  async writeEach<T>(items: readonly T[], row: (item: T) => readonly CellValue[]): Promise<void> {
+    for (const item of items) {
+      this.append(row(item));
+      if (this.batch.length >= BATCH_ROWS) await this.flush();
+    }
+  }
+
   private append(values: readonly CellValue[]): void {
     if (this.closed) throw new Error("CSV writer already closed");
     const record = new Array<string>(this.kinds.length);

@@ -2,11 +2,13 @@
 // following nextPage. Pages are handed to a callback as they arrive and never accumulated. Transient
 // failures (429 with Retry-After, 5xx, connection resets) are retried within the run's time budget; a
 // 401 refreshes the token once; other 4xx answers are final and reported in one sanitised line.
+import { isAscii } from "node:buffer";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
 import { UserFacingError } from "../lib/errors.js";
 import { isRetryableStatus, parseRetryAfter, RetryDeadlineError, withRetry } from "../lib/retry.js";
 import type { UsageItem } from "./columns.js";
+import { LayoutCache, scanPage } from "./page-scan.js";
 import {
   type Clock,
   classifyForRetry,
@@ -15,7 +17,7 @@ import {
   FatalReportError,
   RetryableHttpError,
   type RetryPolicy,
-  readBody,
+  readBodyBytes,
   sanitizeServerText,
   type Timeouts,
   type TokenSource,
@@ -42,6 +44,11 @@ export interface UsageRequest {
 export interface UsagePage {
   groupBy: string[] | undefined;
   items: UsageItem[];
+  /**
+   * canonicalJson of each item joined by ",\n    " (the JSON report's separator), as a string or as
+   * UTF-8 bytes, when the page was read by scanPage, which has them at little cost.
+   */
+  canonical?: string | Uint8Array | undefined;
   /** 1-based page number within the month. */
   page: number;
 }
@@ -97,13 +104,21 @@ export function usageUrl(endpoint: string, page?: string): string {
   return url.href;
 }
 
+/** An answer's body: its text, and its bytes when all of them are ASCII. */
+interface PageBody {
+  text: string;
+  ascii: Uint8Array | undefined;
+}
+
 interface ParsedPage {
   groupBy: string[] | undefined;
   items: UsageItem[];
+  canonical?: string | Uint8Array | undefined;
   nextPage: string | undefined;
 }
 
-function parsePage(text: string): ParsedPage {
+/** One answer's body, checked: the items, groupBy and nextPage, or an EndpointError saying what is wrong. */
+export function parsePage(text: string): ParsedPage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -148,6 +163,8 @@ export class EndpointClient {
   private readonly ownsDispatcher: boolean;
   /** Tokens sent so far: cut out of any server text we repeat (a gateway may echo the header). */
   private readonly sent = new Set<string>();
+  /** Item layouts of the pages read so far (the pages of a run share them). */
+  private readonly layouts = new LayoutCache();
 
   constructor(private readonly options: EndpointClientOptions) {
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -172,14 +189,15 @@ export class EndpointClient {
     let pages = 0;
     let items = 0;
     const seen = new Set<string>();
-    // A page fetched ahead waits as text: parsed only when its turn comes, so that at most one page is
+    // A page fetched ahead waits as its body: parsed only when its turn comes, so that at most one page is
     // held as objects.
-    let ahead: Promise<string> | undefined = this.fetchPage(payload, undefined, 1);
+    let ahead: Promise<PageBody> | undefined = this.fetchPage(payload, undefined, 1);
     try {
       while (ahead !== undefined) {
-        const text = await ahead;
+        const { text, ascii } = await ahead;
         ahead = undefined;
-        const result: ParsedPage = parsePage(text);
+        // The fast path when it vouches for the whole page; the full parse (and its messages) otherwise.
+        const result: ParsedPage = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
         items += result.items.length;
         const pageToken: string | undefined = result.nextPage;
@@ -199,7 +217,12 @@ export class EndpointClient {
           fetching.catch(() => {});
           ahead = fetching;
         }
-        await onPage({ groupBy: result.groupBy, items: result.items, page: pages });
+        await onPage({
+          groupBy: result.groupBy,
+          items: result.items,
+          canonical: result.canonical,
+          page: pages,
+        });
         if (!prefetch && pageToken !== undefined) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {
@@ -211,7 +234,7 @@ export class EndpointClient {
   }
 
   /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
-  private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<string> {
+  private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<PageBody> {
     const { clock } = this.options;
     const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1000, maxDelayMs: 30_000 };
     try {
@@ -262,8 +285,8 @@ export class EndpointClient {
       response = await this.post(payload, pageToken, await this.options.token.getToken());
       if (response.status === 401) throw new UnauthorizedError();
     }
-    const { status, text, retryAfter } = response;
-    if (status === 200) return text;
+    const { status, text, ascii, retryAfter } = response;
+    if (status === 200) return { text, ascii };
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(
         `HTTP ${status}${this.serverError(text)}`,
@@ -296,7 +319,12 @@ export class EndpointClient {
     payload: string,
     pageToken: string | undefined,
     token: string,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+  ): Promise<{
+    status: number;
+    text: string;
+    ascii: Uint8Array | undefined;
+    retryAfter: string | undefined;
+  }> {
     const { clock, deadline } = this.options;
     const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - clock.now();
     if (remaining <= 0) {
@@ -318,11 +346,15 @@ export class EndpointClient {
       headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
       bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
     });
-    const text = await readBody(response.body, MAX_PAGE_BYTES);
+    const bytes = await readBodyBytes(response.body, MAX_PAGE_BYTES);
+    // An all-ASCII body (the usual page) decodes the same as latin1, faster, and its bytes are kept: the
+    // page reader copies canonical JSON out of them.
+    const ascii = isAscii(bytes);
     const retryAfter = response.headers["retry-after"];
     return {
       status: response.statusCode,
-      text,
+      text: bytes.toString(ascii ? "latin1" : "utf8"),
+      ascii: ascii ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : undefined,
       retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
     };
   }

@@ -89,8 +89,8 @@ export function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRe
 }
 
 interface Sink {
-  /** Write one page of items, in order. */
-  writePage(items: readonly Record<string, unknown>[]): Promise<void>;
+  /** Write one page of items, in order (with their canonicalJson texts when the page has them). */
+  writePage(items: readonly Record<string, unknown>[], canonical?: string | Uint8Array): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -160,7 +160,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            writePage: (items) => csv.writeMany(items.map((item) => rowValues(plainColumns, item, ctx))),
+            writePage: (items) => csv.writeEach(items, (item) => rowValues(plainColumns, item, ctx)),
             close: () => csv.close(),
             abort: () => csv.abort(),
           },
@@ -176,7 +176,8 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            writePage: (items) => json.writeMany(items),
+            writePage: (items, canonical) =>
+              canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
             close: () => json.close(),
             abort: () => json.abort(),
           },
@@ -188,7 +189,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            writePage: (items) => csv.writeMany(items.map((item) => rowValues(focus, item, ctx))),
+            writePage: (items) => csv.writeEach(items, (item) => rowValues(focus, item, ctx)),
             close: () => csv.close(),
             abort: () => csv.abort(),
           },
@@ -196,7 +197,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
       }
       const fetched = await endpoint.fetchMonth(body, async (page) => {
         for (const item of page.items) month.add(item);
-        for (const { sink } of sinks) await sink.writePage(page.items);
+        for (const { sink } of sinks) await sink.writePage(page.items, page.canonical);
       });
       const written: string[] = [];
       while (sinks.length > 0) {

@@ -89,6 +89,14 @@ export function sanitizeServerText(value: unknown, secrets: readonly string[] = 
 
 /** Read a response body as text, refusing more than `max` bytes. */
 export async function readBody(body: Dispatcher.ResponseData["body"], max = MAX_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(body, max)).toString("utf8");
+}
+
+/** The whole body as bytes, refusing more than `max`. */
+export async function readBodyBytes(
+  body: Dispatcher.ResponseData["body"],
+  max = MAX_BODY_BYTES,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -100,7 +108,7 @@ export async function readBody(body: Dispatcher.ResponseData["body"], max = MAX_
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export function createAgent(timeouts: Timeouts): Agent {

@@ -122,6 +122,8 @@ export interface CompactSummary {
   groupBy: string[];
   length: number;
   items(offset?: number, count?: number): UsageSummaryJson[];
+  /** The same items as JSON.stringify writes them, comma-joined without brackets; no objects built. */
+  itemsJson(offset?: number, count?: number): string;
 }
 
 /** A query the aggregation cannot run; the emulator maps it to 400 InvalidParameter. */
@@ -152,6 +154,8 @@ export function timeOf(value: string | Date | number, field: string): number {
 interface Dim {
   name: string;
   card: number;
+  /** The item fields `apply` may set. */
+  fields: readonly (keyof UsageSummaryJson)[];
   code(row: Readonly<BaseRow>, tag: number): number;
   apply(item: UsageSummaryJson, code: number): void;
 }
@@ -240,6 +244,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.services.length + 1,
+        fields: ["service"],
         code: (row) => row.service + 1,
         apply: (item, c) => {
           item.service = ds.services[c - 1] ?? null;
@@ -250,6 +255,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.skus.length + 1,
+        fields: ["skuName", "skuPartNumber", "unit", "unitPrice"],
         code: (row) => row.sku + 1,
         apply: (item, c) => {
           const sku = ds.skus[c - 1];
@@ -264,6 +270,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.units.length + 1,
+        fields: ["unit"],
         code: (row) => ds.skuUnit[row.sku]! + 1,
         apply: (item, c) => {
           item.unit = ds.units[c - 1] ?? null;
@@ -274,6 +281,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.compartments.length + 1,
+        fields: ["compartmentId", "compartmentPath"],
         code: (row) => cOf[row.compartment]! + 1,
         apply: (item, c) => {
           const comp = ds.compartments[c - 1];
@@ -287,6 +295,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: names.list.length + 1,
+        fields: ["compartmentName"],
         code: (row) => names.of[cOf[row.compartment]!]! + 1,
         apply: (item, c) => {
           item.compartmentName = names.list[c - 1] ?? null;
@@ -297,6 +306,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.platforms.length + 1,
+        fields: ["platform"],
         code: (row) => row.platform + 1,
         apply: (item, c) => {
           item.platform = ds.platforms[c - 1] ?? null;
@@ -306,6 +316,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.regions.length + 1,
+        fields: ["region"],
         code: (row) => row.region + 1,
         apply: (item, c) => {
           item.region = ds.regions[c - 1]?.name ?? null;
@@ -315,6 +326,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.availabilityDomains.length + 1,
+        fields: ["ad"],
         code: (row) => row.ad + 1,
         apply: (item, c) => {
           item.ad = ds.availabilityDomains[c - 1]?.name ?? null;
@@ -324,6 +336,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: ds.resourceCount + 1,
+        fields: ["resourceId"],
         code: (row) => row.resource + 1,
         apply: (item, c) => {
           item.resourceId = c > 0 ? ds.resourceId(c - 1) : null;
@@ -333,6 +346,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: 2,
+        fields: ["tenantId"],
         code: () => 1,
         apply: (item) => {
           item.tenantId = ds.tenancyId;
@@ -342,6 +356,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: 2,
+        fields: ["tenantName"],
         code: () => 1,
         apply: (item) => {
           item.tenantName = ds.tenancyName;
@@ -356,6 +371,7 @@ function dimension(model: Model, name: GroupByKey): Dim {
       return {
         name,
         card: vocab.list.length + 1,
+        fields: ["tags"],
         code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
         apply: (item, c) => {
           if (c === 0) return;
@@ -584,6 +600,7 @@ export function summarizeCompact(
     dims.push({
       name: "#groupByTag",
       card: values.list.length + 1,
+      fields: ["tags"],
       code: (_row, tag) => (tag < 0 ? 0 : values.of[tag]! + 1),
       apply: (item, c) => {
         item.tags = c === 0 ? [] : [{ namespace, key, value: values.list[c - 1]! }];
@@ -711,42 +728,72 @@ export function summarizeCompact(
     isoEnd[b] ??= new Date(buckets.end(b)).toISOString();
     const amount = amounts.get(slot);
     const quantity = quantities.get(slot);
-    const item: UsageSummaryJson = {
-      tenantId: null,
-      tenantName: null,
-      compartmentId: null,
-      compartmentPath: null,
-      compartmentName: null,
-      service: null,
-      resourceName: null,
-      resourceId: null,
-      region: null,
-      ad: null,
-      weight: null,
-      shape: null,
-      skuPartNumber: null,
-      skuName: null,
-      unit: null,
-      discount: null,
-      listRate: null,
-      platform: null,
-      timeUsageStarted: isoStart[b]!,
-      timeUsageEnded: isoEnd[b]!,
-      computedAmount: toNumber(amount),
-      computedQuantity: toNumber(quantity),
-      attributedCost: formatMicros(amount),
-      attributedUsage: formatMicros(quantity),
-      overagesFlag: null,
-      unitPrice: null,
-      currency,
-      subscriptionId: null,
-      overage: null,
-      isForecast: false,
-      tags: null,
-    };
+    const item = blankItem(currency);
+    item.timeUsageStarted = isoStart[b]!;
+    item.timeUsageEnded = isoEnd[b]!;
+    item.computedAmount = toNumber(amount);
+    item.computedQuantity = toNumber(quantity);
+    item.attributedCost = formatMicros(amount);
+    item.attributedUsage = formatMicros(quantity);
     if (expandTags) item.tags = [];
     for (let i = 0; i < dims.length; i++) dims[i]!.apply(item, c[i + 1]!);
     return item;
+  };
+
+  // The same items as JSON text, written directly: the fields in `blankItem` order, with everything that is
+  // constant for a time bucket (the fields no dimension sets, the bucket's times, the quotes around the
+  // attributed figures) merged into the literal text between the values that vary from item to item.
+  const varying = new Set<keyof UsageSummaryJson>(AMOUNT_FIELDS);
+  for (const d of dims) for (const f of d.fields) varying.add(f);
+  if (expandTags) varying.add("tags");
+  const blank = blankItem(currency);
+  const names = Object.keys(blank) as (keyof UsageSummaryJson)[];
+  const fields = names.filter((name) => varying.has(name));
+  const literalsByBucket: string[][] = [];
+  const literalsOf = (b: number): string[] => {
+    const literals: string[] = [];
+    let literal = "";
+    for (const name of names) {
+      literal += `${literal === "" && literals.length === 0 ? "{" : ","}${JSON.stringify(name)}:`;
+      if (name === "timeUsageStarted") literal += JSON.stringify(new Date(buckets.start(b)).toISOString());
+      else if (name === "timeUsageEnded") literal += JSON.stringify(new Date(buckets.end(b)).toISOString());
+      else if (varying.has(name)) {
+        // The attributed figures are strings of digits: their quotes are constant text too.
+        const quoted = name === "attributedCost" || name === "attributedUsage";
+        literals.push(quoted ? `${literal}"` : literal);
+        literal = quoted ? '"' : "";
+      } else literal += JSON.stringify(blank[name]);
+    }
+    literals.push(`${literal}}`);
+    return literals;
+  };
+  /** The fields dimensions set, reset to their blank value before each item. */
+  const dimFields = [...new Set(dims.flatMap((d) => d.fields))];
+  const scratch = blankItem(currency);
+  const writeItem = (slot: number): string => {
+    const c = keyCodes(slot);
+    const b = c[0]!;
+    literalsByBucket[b] ??= literalsOf(b);
+    const literals = literalsByBucket[b];
+    const amount = amounts.get(slot);
+    const quantity = quantities.get(slot);
+    const cost = formatMicros(amount);
+    const usage = formatMicros(quantity);
+    for (const f of dimFields) (scratch as unknown as Record<string, unknown>)[f] = blank[f];
+    if (expandTags) scratch.tags = [];
+    for (let i = 0; i < dims.length; i++) dims[i]!.apply(scratch, c[i + 1]!);
+    let out = literals[0]!;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      let text: string;
+      if (f === "computedAmount") text = amountJson(amount, cost);
+      else if (f === "computedQuantity") text = amountJson(quantity, usage);
+      else if (f === "attributedCost") text = cost;
+      else if (f === "attributedUsage") text = usage;
+      else text = jsonValue(scratch[f]);
+      out += text + literals[i + 1]!;
+    }
+    return out;
   };
 
   return {
@@ -759,6 +806,76 @@ export function summarizeCompact(
       for (let i = from; i < to; i++) out.push(build(order[i]!));
       return out;
     },
+    itemsJson(offset = 0, count = length) {
+      const from = Math.max(0, Math.min(offset, length));
+      const to = Math.max(from, Math.min(from + count, length));
+      const out: string[] = [];
+      for (let i = from; i < to; i++) out.push(writeItem(order[i]!));
+      return out.join(",");
+    },
+  };
+}
+
+const AMOUNT_FIELDS = ["computedAmount", "computedQuantity", "attributedCost", "attributedUsage"] as const;
+
+/** JSON.stringify of a number: non-finite ones are null. */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? String(value) : "null";
+}
+
+/**
+ * computedAmount's JSON (JSON.stringify of micros / 1e6) from the exact decimal text already made: the
+ * same text while it has at most 15 significant digits (the double prints back as that decimal).
+ */
+function amountJson(micros: number | bigint, exact: string): string {
+  return typeof micros === "number" && micros < 1e15 && micros > -1e15 ? exact : jsonNumber(toNumber(micros));
+}
+
+/** Strings JSON.stringify writes as they are, between quotes. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of an item field's value. */
+function jsonValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return jsonNumber(value);
+  if (typeof value === "string" && !NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  return JSON.stringify(value);
+}
+
+/** An item with every field in wire order: null, except the query's currency and isForecast false. */
+function blankItem(currency: string | null): UsageSummaryJson {
+  return {
+    tenantId: null,
+    tenantName: null,
+    compartmentId: null,
+    compartmentPath: null,
+    compartmentName: null,
+    service: null,
+    resourceName: null,
+    resourceId: null,
+    region: null,
+    ad: null,
+    weight: null,
+    shape: null,
+    skuPartNumber: null,
+    skuName: null,
+    unit: null,
+    discount: null,
+    listRate: null,
+    platform: null,
+    timeUsageStarted: "",
+    timeUsageEnded: "",
+    computedAmount: 0,
+    computedQuantity: 0,
+    attributedCost: "",
+    attributedUsage: "",
+    overagesFlag: null,
+    unitPrice: null,
+    currency,
+    subscriptionId: null,
+    overage: null,
+    isForecast: false,
+    tags: null,
   };
 }
 

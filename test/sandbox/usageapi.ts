@@ -236,18 +236,23 @@ function pageOffset(token: string, hash: string, length: number): number {
   return Number(m[1]);
 }
 
-/** The JSON body of one page, exactly as JSON.stringify({ groupBy, items }) writes it. */
+/**
+ * The JSON body of one page, exactly as JSON.stringify({ groupBy, items }) writes it, from the items'
+ * text (no item objects built).
+ */
 function pageBody(answer: CompactSummary, offset: number, limit: number): Buffer {
-  return Buffer.from(JSON.stringify({ groupBy: answer.groupBy, items: answer.items(offset, limit) }));
+  return Buffer.from(
+    `{"groupBy":${JSON.stringify(answer.groupBy)},"items":[${answer.itemsJson(offset, limit)}]}`,
+  );
 }
 
-/** The same body, serialised a slice at a time so the event loop (the gateway shares it) keeps turning. */
+/** The same body, written a slice at a time so the event loop (the gateway shares it) keeps turning. */
 async function pageBodyInSlices(answer: CompactSummary, offset: number, limit: number): Promise<Buffer> {
   const end = Math.min(offset + limit, answer.length);
   const parts: string[] = [];
   for (let at = offset; at < end; at += PREPARE_SLICE) {
-    const items = answer.items(at, Math.min(PREPARE_SLICE, end - at));
-    if (items.length > 0) parts.push(JSON.stringify(items).slice(1, -1));
+    const items = answer.itemsJson(at, Math.min(PREPARE_SLICE, end - at));
+    if (items !== "") parts.push(items);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return Buffer.from(`{"groupBy":${JSON.stringify(answer.groupBy)},"items":[${parts.join(",")}]}`);

@@ -123,7 +123,18 @@ describe("fetchPage against the real SDK", () => {
     const { usage } = createSdkUsage(config());
     const page = await usage.fetchPage(query, "tok/1+a=b&c%", { limit: 500, timeoutMs: 5000 });
 
-    expect(page).toEqual({ items, groupBy: ["service"], nextPage: "NEXT+/=", opcRequestId: "REQ-1" });
+    // The items come back serialised from the page text (the SDK deserialised none of them), byte for
+    // byte as JSON.stringify writes the items received.
+    expect(page).toEqual({
+      serialisedItems: {
+        json: JSON.stringify(items).slice(1, -1),
+        count: 1,
+        bytes: Buffer.byteLength(JSON.stringify(items).slice(1, -1)),
+      },
+      groupBy: ["service"],
+      nextPage: "NEXT+/=",
+      opcRequestId: "REQ-1",
+    });
     expect(calls).toHaveLength(1);
     const call = calls[0]!;
     expect(call.method).toBe("POST");
@@ -226,6 +237,125 @@ describe("fetchPage against the real SDK", () => {
     });
   });
 
+  const raw =
+    (status: number, text: string, headers: Record<string, string> = {}): Reply =>
+    () =>
+      new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
+
+  it("takes the items from the page text, as JSON.stringify writes what the SDK deserialises", async () => {
+    // Spaced, escaped and with null tags (which the SDK's copy drops): rewritten, not passed through.
+    const text =
+      '{ "groupBy": ["service"], "items": [ {"service": "A\\/B", "computedAmount": 1.50, "tags": null},\n' +
+      '{"service": "C", "computedAmount": -0, "tags": [{"namespace": "n", "key": "k", "value": "v"}]} ] }';
+    stubFetch(raw(200, text, { "opc-request-id": "REQ-2" }));
+    const { usage } = createSdkUsage(config());
+    const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(page).toEqual({
+      serialisedItems: {
+        json: '{"service":"A/B","computedAmount":1.5},{"service":"C","computedAmount":0,"tags":[{"namespace":"n","key":"k","value":"v"}]}',
+        count: 2,
+        bytes: 122,
+      },
+      groupBy: ["service"],
+      nextPage: undefined,
+      opcRequestId: "REQ-2",
+    });
+  });
+
+  it.each([
+    [
+      "UTF-8 beyond ASCII",
+      Buffer.from('{"items":[{"s":"r\u00e9seau \ud83d\ude00","tags":null}]}'),
+      '{"s":"r\u00e9seau \ud83d\ude00"}',
+    ],
+    // Invalid UTF-8 decodes with replacement characters, as response.text() (and so the SDK) decodes it.
+    [
+      "invalid UTF-8",
+      Buffer.from([...Buffer.from('{"items":[{"s":"a'), 0xff, 0xc3, ...Buffer.from('b"}]}')]),
+      '{"s":"a\ufffd\ufffdb"}',
+    ],
+  ])("decodes a page with %s as the SDK did, and counts its bytes", async (_name, bytes, json) => {
+    stubFetch(() => new Response(bytes, { status: 200, headers: { "content-type": "application/json" } }));
+    const { usage } = createSdkUsage(config());
+    const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(page).toMatchObject({ serialisedItems: { json, count: 1, bytes: Buffer.byteLength(json) } });
+  });
+
+  it("leaves a page with a byte order mark to the SDK, whose decoding drops it as before", async () => {
+    stubFetch(raw(200, '\ufeff{"items":[{"a":1,"tags":null}]}'));
+    const { usage } = createSdkUsage(config());
+    const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect("items" in page && JSON.stringify(page.items)).toBe('[{"a":1}]');
+  });
+
+  it.each([
+    ["a __proto__ key", '{"items":[{"__proto__":{"x":1},"a":2}]}', [{ a: 2 }]],
+    ["an integer-like key", '{"items":[{"b":1,"7":2}]}', [{ 7: 2, b: 1 }]],
+    ["tags holding a null entry", '{"items":[{"tags":[null]}]}', [{ tags: [{}] }]],
+    ["no items array", '{"groupBy":["service"]}', []],
+    ["a null body", "null", []],
+  ])("leaves a page with %s to the SDK, which deserialises it as before", async (_name, text, expected) => {
+    stubFetch(raw(200, text));
+    const { usage } = createSdkUsage(config());
+    const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect("items" in page).toBe(true);
+    expect(JSON.stringify("items" in page ? page.items : undefined)).toBe(JSON.stringify(expected));
+  });
+
+  it.each([
+    ["items that are not an array", '{"items":{"a":1}}'],
+    ["an item that is null", '{"items":[null]}'],
+    ["tags that are an object", '{"items":[{"tags":{"k":"v"}}]}'],
+  ])(
+    "reports a 200 page with %s as a network failure, as the SDK's deserialisation fails",
+    async (_n, text) => {
+      stubFetch(raw(200, text));
+      const { usage } = createSdkUsage(config());
+      expect(
+        await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })),
+      ).toMatchObject({
+        kind: "network",
+        status: 200,
+      });
+    },
+  );
+
+  it("reports a 200 body that breaks off as a network failure", async () => {
+    stubFetch(() => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"items":[{"a":'));
+          controller.error(new TypeError("terminated"));
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+    });
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
+      kind: "network",
+      status: 200,
+      detail: "TypeError: terminated",
+    });
+  });
+
+  it("reports a 200 body still arriving at the attempt's timeout as a timeout", async () => {
+    vi.stubGlobal("fetch", async (_request: Request, init?: RequestInit) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"items":['));
+          init?.signal?.addEventListener("abort", () =>
+            controller.error(new DOMException("aborted", "AbortError")),
+          );
+        },
+      });
+      return new Response(body, { status: 200 });
+    });
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 1 }))).toMatchObject({
+      kind: "timeout",
+    });
+  });
+
   it("aborts an attempt at its timeout and reports it as a timeout", async () => {
     vi.stubGlobal(
       "fetch",
@@ -253,7 +383,7 @@ describe("fetchPage against the real SDK", () => {
       await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
     }
     await expect(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })).resolves.toMatchObject({
-      items: [],
+      serialisedItems: { json: "", count: 0 },
     });
     expect(calls).toHaveLength(16);
   });
@@ -316,7 +446,7 @@ describe("the resource principal", () => {
     await expect(
       sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }),
     ).resolves.toMatchObject({
-      items: [],
+      serialisedItems: { json: "", count: 0 },
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type FilterJson,
+  GROUP_BY_KEYS,
   InvalidQueryError,
   type SummarizeDetails,
   summarize,
@@ -789,5 +790,85 @@ describe("summarize: the sandbox data set", () => {
     for (let offset = 0; offset < compact.length; offset += 7) pages.push(...compact.items(offset, 7));
     expect(pages).toEqual(summarize(ds, q).items);
     expect(compact.items(compact.length, 7)).toEqual([]);
+  });
+});
+
+describe("summarizeCompact: items as JSON text", () => {
+  // The emulator serves pages from itemsJson: it must be JSON.stringify of the items, byte for byte, for
+  // every query shape (each groupBy key, tags expanded or selected, rolled-up compartments, every
+  // granularity, credits, currency reported or not, sums beyond 2^53).
+  const shapes: Array<[string, Partial<SummarizeDetails>, { currencyWithGroupBy?: boolean }?]> = [
+    ["no groupBy", {}],
+    ...GROUP_BY_KEYS.map((key): [string, Partial<SummarizeDetails>] => [
+      `groupBy ${key}`,
+      { groupBy: [key] },
+    ]),
+    ["every groupBy key at once", { groupBy: [...GROUP_BY_KEYS] }],
+    ["SKU name and part number", { groupBy: ["skuPartNumber", "skuName", "unit"] }],
+    ["tag fields (tags expanded)", { groupBy: ["tagKey", "tagValue", "tagNamespace", "service"] }],
+    [
+      "groupByTag with tag fields",
+      { groupBy: ["tagValue"], groupByTag: [{ namespace: "finance", key: "CostCenter" }] },
+    ],
+    ["groupByTag alone", { groupByTag: [{ namespace: "finance", key: "CostCenter" }] }],
+    ["compartments rolled up", { groupBy: ["compartmentPath", "compartmentName"], compartmentDepth: 1 }],
+    ["DAILY by service", { granularity: "DAILY", groupBy: ["service"] }],
+    ["credits only", { queryType: "CREDIT", groupBy: ["resourceId"] }],
+    ["aggregated over time", { isAggregateByTime: true, groupBy: ["region"] }],
+    ["currency null when grouping", { groupBy: ["service"] }, { currencyWithGroupBy: false }],
+  ];
+
+  it.each(shapes)("%s", (_name, details, opts) => {
+    const q = { ...monthOf("2025-03"), ...details };
+    const compact = summarizeCompact(ds, q, opts);
+    expect(compact.length).toBeGreaterThan(0);
+    if (q.groupByTag) expect(compact.items().some((i) => (i.tags ?? []).length > 0)).toBe(true);
+    expect(compact.itemsJson()).toBe(JSON.stringify(compact.items()).slice(1, -1));
+    // Any slice, the ends included.
+    for (const [offset, count] of [
+      [0, 1],
+      [3, 7],
+      [compact.length - 1, 5],
+      [compact.length, 5],
+    ] as const) {
+      expect(compact.itemsJson(offset, count)).toBe(
+        JSON.stringify(compact.items(offset, count)).slice(1, -1),
+      );
+    }
+  });
+
+  it("writes sums beyond 2^53 micro-units and odd values as JSON.stringify does", () => {
+    const big = fakeDataset({
+      MONTHLY: [{ ...r0, start: JAN, end: FEB, amount: 2 ** 52, quantity: -(2 ** 52) }],
+      DAILY: [],
+      HOURLY: [],
+    });
+    const rows = fakeDataset(
+      {
+        MONTHLY: [
+          { ...r0, start: JAN, end: FEB, amount: 2 ** 52, quantity: 1 },
+          { ...r1, start: JAN, end: FEB, amount: 2 ** 52, quantity: 0 },
+          { ...r0, start: JAN, end: FEB, amount: 2 ** 52, quantity: -7 },
+          { ...r2, start: JAN, end: FEB, amount: 999_999_999_999_999, quantity: 123_456_789_012_345 },
+          { ...r1, start: FEB, end: MAR, amount: -999_999_999_999_999, quantity: 100_000_000_000_001 },
+          { ...r2, start: FEB, end: MAR, amount: 1, quantity: -1_000_000_000_000_000 },
+        ],
+        DAILY: [],
+        HOURLY: [],
+      },
+      3,
+    );
+    for (const dataset of [big, rows, fake]) {
+      for (const groupBy of [[], ["resourceId"], ["service", "tagValue"], ["skuName"]]) {
+        const compact = summarizeCompact(dataset, {
+          tenantId: TENANCY,
+          granularity: "MONTHLY",
+          timeUsageStarted: JAN,
+          timeUsageEnded: APR,
+          groupBy,
+        });
+        expect(compact.itemsJson()).toBe(JSON.stringify(compact.items()).slice(1, -1));
+      }
+    }
   });
 });
