@@ -1,6 +1,7 @@
 // The function's logic as a pure function of (request, deps): validation, tenancy pinning, paging
 // within a response budget, retries bounded by the call's deadline, and error surfacing. No FDK, no
 // SDK, no clock or timer of its own: func.ts and usage.ts supply those.
+import { backoffCeiling, backoffDelay, isRetryableStatus, parseRetryAfter } from "../../src/lib/retry.js";
 import type { FunctionConfig } from "./config.js";
 import {
   isJsonContentType,
@@ -380,30 +381,16 @@ export function isRetryable(failure: UpstreamFailure): boolean {
     case "network":
     case "timeout":
       return true;
-    case "http": {
-      const status = failure.status ?? 0;
-      // 501 Not Implemented will not change on a retry.
-      return status === 429 || (status >= 500 && status <= 599 && status !== 501);
-    }
+    case "http":
+      return isRetryableStatus(failure.status ?? 0);
     default:
       return false;
   }
 }
 
-/** Full-jitter exponential backoff: random(0, min(cap, base * 2^(attempt-1))). */
-export function backoffCeiling(attempt: number, config: FunctionConfig): number {
-  return Math.min(config.retryMaxDelayMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
-}
-
-/** Retry-After as milliseconds from now: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed) * 1000;
-  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
-  if (!Number.isFinite(at)) return undefined;
-  return Math.max(0, at - now);
+/** The backoff ceiling before retry number `attempt` (1-based), from the function's config. */
+function retryCeiling(attempt: number, config: FunctionConfig): number {
+  return backoffCeiling(attempt - 1, config.retryBaseMs, config.retryMaxDelayMs);
 }
 
 async function fetchWithRetries(
@@ -435,7 +422,7 @@ async function fetchWithRetries(
     const now = deps.now();
     lastRetryAfterMs = parseRetryAfter(last.retryAfter, now);
     if (!isRetryable(last)) throw new GiveUp("fatal", last, attempt, undefined);
-    const jitter = deps.random() * backoffCeiling(attempt, config);
+    const jitter = backoffDelay(attempt - 1, config.retryBaseMs, config.retryMaxDelayMs, deps.random);
     const delay = Math.max(lastRetryAfterMs ?? 0, jitter);
     if (attempt >= config.maxAttempts) throw new GiveUp("attempts", last, attempt, lastRetryAfterMs ?? delay);
     if (now + delay >= deadlineAt) throw new GiveUp("deadline", last, attempt, lastRetryAfterMs ?? delay);
@@ -480,7 +467,7 @@ function refusalFor(giveUp: GiveUp, deps: HandlerDeps): Refusal {
 
   const status = failure.status ?? 0;
   if (status === 429) {
-    const waitMs = giveUp.retryAfterMs ?? backoffCeiling(giveUp.attempts + 1, deps.config);
+    const waitMs = giveUp.retryAfterMs ?? retryCeiling(giveUp.attempts + 1, deps.config);
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return new Refusal(
       429,

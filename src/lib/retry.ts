@@ -36,22 +36,30 @@ export class RetryDeadlineError extends Error {
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Full-jitter delay for a 0-based retry number. */
+/** The exponential ceiling for a 0-based retry number: min(max, base * 2^retry). */
+export function backoffCeiling(retry: number, baseMs: number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, baseMs * 2 ** Math.min(retry, 30));
+}
+
+/** Full-jitter delay for a 0-based retry number: random(0, ceiling). */
 export function backoffDelay(
   retry: number,
   baseMs: number,
   maxDelayMs: number,
   random: () => number,
 ): number {
-  const ceiling = Math.min(maxDelayMs, baseMs * 2 ** Math.min(retry, 30));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffCeiling(retry, baseMs, maxDelayMs));
 }
 
-/** Retry-After as delta-seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+/**
+ * Retry-After (RFC 9110 §10.2.3) as ms from `now`: delay-seconds (digits only) or an HTTP-date in the
+ * IMF-fixdate form servers send; undefined when absent or anything else.
+ */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

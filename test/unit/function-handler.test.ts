@@ -8,13 +8,13 @@ import {
   handle,
   type LogLine,
   type PageResult,
-  parseRetryAfter,
   sanitizeForLog,
   UpstreamError,
   type UpstreamFailure,
 } from "../../function/src/handler.js";
 import { scanUsagePage } from "../../function/src/page-scan.js";
 import type { UsageQuery } from "../../function/src/validate.js";
+import { parseRetryAfter } from "../../src/lib/retry.js";
 
 const TENANCY = "ocid1.tenancy.oc1..aaaaaaaaowntenancy";
 const OTHER_TENANCY = "ocid1.tenancy.oc1..aaaaaaaaothertenancy";
