@@ -3,30 +3,14 @@
 //
 // zod/mini keeps the bundle small; its default messages are bare ("Invalid input"), so every issue
 // is worded here (formatIssue) rather than relying on a zod locale.
+
 import * as z from "zod/mini";
+import { GRANULARITIES, GROUP_BY_DIMENSIONS, QUERY_TYPES } from "../../src/lib/usage-api.js";
 import type { ValidationLimits } from "./config.js";
 
-export const GRANULARITIES = ["HOURLY", "DAILY", "MONTHLY"] as const;
-export const QUERY_TYPES = ["USAGE", "COST", "CREDIT", "EXPIREDCREDIT", "ALLCREDIT", "USAGE_ONLY"] as const;
+export { GRANULARITIES, QUERY_TYPES };
 /** The groupBy values documented for RequestSummarizedUsagesDetails. */
-export const GROUP_BY_VALUES = [
-  "tagNamespace",
-  "tagKey",
-  "tagValue",
-  "service",
-  "skuName",
-  "skuPartNumber",
-  "unit",
-  "compartmentName",
-  "compartmentPath",
-  "compartmentId",
-  "platform",
-  "region",
-  "logicalAd",
-  "resourceId",
-  "tenantId",
-  "tenantName",
-] as const;
+export const GROUP_BY_VALUES = GROUP_BY_DIMENSIONS;
 export const FILTER_OPERATORS = ["AND", "NOT", "OR"] as const;
 export const FORECAST_TYPES = ["BASIC"] as const;
 

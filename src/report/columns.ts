@@ -1,7 +1,9 @@
 // Usage rows -> CSV columns. Two column sets, both derived from the query alone so the header is known
 // before the first row arrives: the plain report (OCI field names) and the FinOps FOCUS 1.2 variant.
 // Pure: no I/O.
+
 import { formatExact, multiply, parseDecimal } from "../lib/money.js";
+import { GROUP_BY_DIMENSIONS } from "../lib/usage-api.js";
 
 /** An OCI UsageSummary as the endpoint returns it (fields not grouped by are null). */
 export type UsageItem = Record<string, unknown>;
@@ -44,24 +46,7 @@ export interface Column {
 export const FOCUS_VERSION = "1.2";
 
 /** groupBy values the Usage API documents. */
-export const GROUP_BY_DIMENSIONS = [
-  "tagNamespace",
-  "tagKey",
-  "tagValue",
-  "service",
-  "skuName",
-  "skuPartNumber",
-  "unit",
-  "compartmentName",
-  "compartmentPath",
-  "compartmentId",
-  "platform",
-  "region",
-  "logicalAd",
-  "resourceId",
-  "tenantId",
-  "tenantName",
-] as const;
+export { GROUP_BY_DIMENSIONS };
 
 const TAG_DIMENSIONS: Record<string, "namespace" | "key" | "value"> = {
   tagNamespace: "namespace",
