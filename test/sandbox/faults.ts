@@ -1,6 +1,8 @@
 // Fault injection shared by every emulator. A service asks its injector for the fault of each request;
 // faults come from a script (consumed in order) or from a rate (a seeded PRNG, so runs repeat).
 
+import { mulberry32 } from "../support/random.js";
+
 export type Fault =
   /** Answer with this status and an OCI-style JSON error body instead of the real answer. */
   | { type: "status"; status: number; code?: string; message?: string; retryAfter?: number | string }
@@ -52,25 +54,13 @@ export function defaultErrorCode(status: number): { code: string; message: strin
   }
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for repeatable fault rates. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type RequestFilter = (info: { method: string; path: string }) => boolean;
 
 export class FaultInjector {
   readonly name: string;
   private queue: Fault[] = [];
   private rules: FaultRule[] = [];
-  private random: () => number = prng(1);
+  private random: () => number = mulberry32(1);
   private filter: RequestFilter | undefined;
   /** How many faults were handed out since the last clear(), for assertions. */
   injected = 0;
@@ -92,7 +82,7 @@ export class FaultInjector {
     if (!(probability >= 0 && probability <= 1))
       throw new Error(`fault rate must be in [0, 1], got ${probability}`);
     this.rules.push({ fault, probability });
-    this.random = prng(seed);
+    this.random = mulberry32(seed);
     return this;
   }
 

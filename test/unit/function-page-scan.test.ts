@@ -6,6 +6,7 @@ import { ObjectSerializer } from "oci-common";
 import { models } from "oci-usageapi";
 import { describe, expect, it } from "vitest";
 import { scanUsagePage } from "../../function/src/page-scan.js";
+import { JSON_MUTATIONS, mulberry32 } from "../support/random.js";
 
 interface Reference {
   itemsJson: string;
@@ -280,24 +281,7 @@ describe("every prefix and every one-character change of a page", () => {
   });
 
   it("answers as the SDK path, or not at all, for each character replaced", () => {
-    const replacements = [
-      '"',
-      "\\",
-      ",",
-      ":",
-      "{",
-      "}",
-      "[",
-      "]",
-      " ",
-      "0",
-      "-",
-      "e",
-      ".",
-      "n",
-      "x",
-      "\u0001",
-    ];
+    const replacements = JSON_MUTATIONS;
     let answered = 0;
     for (let i = 0; i < text.length; i += 5) {
       for (const r of replacements) {
@@ -310,17 +294,7 @@ describe("every prefix and every one-character change of a page", () => {
 });
 
 describe("generated pages", () => {
-  /** A small deterministic generator (mulberry32). */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const random = mulberry32;
   const CHARS = [
     "a",
     "Z",

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
 import { LayoutCache, type ScannedPage, scanPage } from "../../src/report/page-scan.js";
+import { JSON_MUTATIONS, mulberry32 } from "../support/random.js";
 
 const SEPARATOR = ",\n    ";
 
@@ -178,24 +179,7 @@ describe("every prefix and one-character change of a page", () => {
   });
 
   it("answers as the slow path, or not at all, for each character replaced", () => {
-    const replacements = [
-      '"',
-      "\\",
-      ",",
-      ":",
-      "{",
-      "}",
-      "[",
-      "]",
-      " ",
-      "0",
-      "-",
-      "e",
-      ".",
-      "n",
-      "x",
-      "\u0001",
-    ];
+    const replacements = JSON_MUTATIONS;
     let answered = 0;
     for (let i = 0; i < text.length; i += 2) {
       for (const r of replacements) {
@@ -216,16 +200,7 @@ describe("every prefix and one-character change of a page", () => {
 });
 
 describe("generated pages", () => {
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  const random = mulberry32;
   const PLAIN = ["", "a", "ocid1.x", "=1+2", "-3", " spaced ", "r\u00e9seau", "\u2028", "{},[]:", "null"];
   const NUMBERS = [0, 1, -1, 1.5, -58.74, 1199.2576, 0.1, 123456789012345, 0.000001, -0.25];
 
