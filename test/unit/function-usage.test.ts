@@ -1,17 +1,21 @@
 // usage.ts against the real oci-common / oci-usageapi code: a real resource-principal provider built
-// from temporary files, real request signing, and a stubbed global fetch standing in for the network.
+// from temporary files, real request signing, and a scripted Usage API on 127.0.0.1 answering over HTTP.
 import { createHash, generateKeyPairSync, verify } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResourcePrincipalAuthenticationDetailsProvider } from "oci-common";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { defaultConfig, type FunctionConfig } from "../../function/src/config.js";
 import { UpstreamError, type UpstreamFailure } from "../../function/src/handler.js";
 import {
   classifyFailure,
   createSdkUsage,
   filterSdkRetrierWarnings,
+  MAX_ANSWER_BYTES,
+  type Transport,
   toSdkDetails,
 } from "../../function/src/usage.js";
 import type { UsageQuery } from "../../function/src/validate.js";
@@ -51,39 +55,71 @@ interface Captured {
   method: string;
   headers: Record<string, string>;
   body: string;
-  signal: AbortSignal | undefined;
 }
 
-type Reply = (captured: Captured) => Response | Promise<Response>;
+/** How the loopback Usage API answers one request. */
+type Reply = (req: IncomingMessage, res: ServerResponse) => void;
 
-function stubFetch(...replies: Reply[]): Captured[] {
-  const calls: Captured[] = [];
-  vi.stubGlobal("fetch", async (request: Request, init?: RequestInit) => {
-    const captured: Captured = {
-      url: request.url,
-      method: request.method,
-      headers: Object.fromEntries(request.headers),
-      body: await request.text(),
-      signal: init?.signal ?? undefined,
-    };
-    calls.push(captured);
+let calls: Captured[] = [];
+let replies: Reply[] = [];
+const server = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    calls.push({
+      url: `${base}${req.url ?? ""}`,
+      method: req.method ?? "",
+      headers: req.headers as Record<string, string>,
+      body: Buffer.concat(chunks).toString("utf8"),
+    });
     const reply = replies.shift();
-    if (!reply) throw new Error("no reply scripted");
-    return reply(captured);
+    if (reply) reply(req, res);
+    else req.socket.destroy();
   });
+});
+let base = "";
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Scripts the loopback Usage API's next answers; returns the requests it receives. */
+function script(...next: Reply[]): Captured[] {
+  calls = [];
+  replies = next;
   return calls;
 }
 
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
-  () =>
-    new Response(JSON.stringify(body), {
-      status,
-      headers: { "content-type": "application/json", ...headers },
+const raw =
+  (status: number, body: string | Buffer, headers: Record<string, string> = {}): Reply =>
+  (_req, res) => {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(body);
+  };
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  raw(status, JSON.stringify(body), headers);
+
+/** The connection closes with no answer. */
+const reset: Reply = (req) => req.socket.destroy();
+
+/** A 200 whose body starts and then either breaks off or never finishes. */
+const partial =
+  (text: string, then: "close" | "hold"): Reply =>
+  (req, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": "4096" });
+    res.write(text, () => {
+      if (then === "close") setTimeout(() => req.socket.destroy(), 10);
     });
+  };
 
 function config(overrides: Partial<FunctionConfig> = {}): FunctionConfig {
-  return { ...defaultConfig(), usageApiEndpoint: "http://127.0.0.1:9", ...overrides };
+  return { ...defaultConfig(), usageApiEndpoint: base, ...overrides };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<UpstreamFailure> {
@@ -104,7 +140,8 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  vi.unstubAllGlobals();
+  script();
+  server.closeAllConnections();
 });
 
 describe("fetchPage against the real SDK", () => {
@@ -117,7 +154,7 @@ describe("fetchPage against the real SDK", () => {
         currency: null,
       },
     ];
-    const calls = stubFetch(
+    const calls = script(
       json(200, { groupBy: ["service"], items }, { "opc-next-page": "NEXT+/=", "opc-request-id": "REQ-1" }),
     );
     const { usage } = createSdkUsage(config());
@@ -138,9 +175,8 @@ describe("fetchPage against the real SDK", () => {
     expect(calls).toHaveLength(1);
     const call = calls[0]!;
     expect(call.method).toBe("POST");
-    expect(call.url).toBe("http://127.0.0.1:9/20200107/usage?page=tok%2F1%2Ba%3Db%26c%25&limit=500");
+    expect(call.url).toBe(`${base}/20200107/usage?page=tok%2F1%2Ba%3Db%26c%25&limit=500`);
     expect(new URL(call.url).searchParams.get("page")).toBe("tok/1+a=b&c%");
-    expect(call.signal).toBeInstanceOf(AbortSignal);
     // No SDK retry machinery in play, even with OCI_SDK_DEFAULT_RETRY_ENABLED=true.
     expect(call.headers["opc-client-retries"]).toBeUndefined();
 
@@ -200,7 +236,7 @@ describe("fetchPage against the real SDK", () => {
   ])(
     "reports HTTP %i %s with its headers, after exactly one request",
     async (status, code, headers, retryAfter) => {
-      const calls = stubFetch(json(status, { code, message: `upstream says ${code}` }, headers));
+      const calls = script(json(status, { code, message: `upstream says ${code}` }, headers));
       const { usage } = createSdkUsage(config());
       const failure = await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
       expect(failure).toMatchObject({
@@ -215,21 +251,43 @@ describe("fetchPage against the real SDK", () => {
     },
   );
 
-  it("reports a connection failure as a network failure", async () => {
-    vi.stubGlobal("fetch", async () => {
-      throw new TypeError("fetch failed");
-    });
-    const { usage } = createSdkUsage(config());
+  it("reports a refused connection as a network failure", async () => {
+    // Port 9 (discard) has no listener on the loopback interface.
+    const { usage } = createSdkUsage(config({ usageApiEndpoint: "http://127.0.0.1:9" }));
     expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
       kind: "network",
     });
   });
 
+  it("reports a connection closed with no answer as a network failure", async () => {
+    const calls = script(reset);
+    const { usage } = createSdkUsage(config());
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
+      kind: "network",
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("resends once, on a fresh connection, a query whose reused keep-alive connection closes unanswered", async () => {
+    const calls = script(json(200, { items: [] }), reset, json(200, { items: [{ a: 1 }] }), reset, reset);
+    const { usage } = createSdkUsage(config());
+    await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    // The second query goes out on the kept-alive socket, which the server closes unanswered.
+    const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(page).toMatchObject({ serialisedItems: { json: '{"a":1}', count: 1 } });
+    expect(calls).toHaveLength(3);
+    expect(calls[2]?.body).toBe(calls[1]?.body);
+    // Only once: the fresh connection closing unanswered too is the attempt's failure.
+    const again = script(json(200, { items: [] }), reset, reset, json(200, { items: [] }));
+    await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
+      kind: "network",
+    });
+    expect(again).toHaveLength(3);
+  });
+
   it("reports a truncated 200 body as a network failure", async () => {
-    stubFetch(
-      () =>
-        new Response('{"items":[{"serv', { status: 200, headers: { "content-type": "application/json" } }),
-    );
+    script(partial('{"items":[{"serv', "close"));
     const { usage } = createSdkUsage(config());
     expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
       kind: "network",
@@ -237,17 +295,12 @@ describe("fetchPage against the real SDK", () => {
     });
   });
 
-  const raw =
-    (status: number, text: string, headers: Record<string, string> = {}): Reply =>
-    () =>
-      new Response(text, { status, headers: { "content-type": "application/json", ...headers } });
-
   it("takes the items from the page text, as JSON.stringify writes what the SDK deserialises", async () => {
     // Spaced, escaped and with null tags (which the SDK's copy drops): rewritten, not passed through.
     const text =
       '{ "groupBy": ["service"], "items": [ {"service": "A\\/B", "computedAmount": 1.50, "tags": null},\n' +
       '{"service": "C", "computedAmount": -0, "tags": [{"namespace": "n", "key": "k", "value": "v"}]} ] }';
-    stubFetch(raw(200, text, { "opc-request-id": "REQ-2" }));
+    script(raw(200, text, { "opc-request-id": "REQ-2" }));
     const { usage } = createSdkUsage(config());
     const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
     expect(page).toEqual({
@@ -275,14 +328,14 @@ describe("fetchPage against the real SDK", () => {
       '{"s":"a\ufffd\ufffdb"}',
     ],
   ])("decodes a page with %s as the SDK did, and counts its bytes", async (_name, bytes, json) => {
-    stubFetch(() => new Response(bytes, { status: 200, headers: { "content-type": "application/json" } }));
+    script(raw(200, bytes));
     const { usage } = createSdkUsage(config());
     const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
     expect(page).toMatchObject({ serialisedItems: { json, count: 1, bytes: Buffer.byteLength(json) } });
   });
 
   it("leaves a page with a byte order mark to the SDK, whose decoding drops it as before", async () => {
-    stubFetch(raw(200, '\ufeff{"items":[{"a":1,"tags":null}]}'));
+    script(raw(200, '\ufeff{"items":[{"a":1,"tags":null}]}'));
     const { usage } = createSdkUsage(config());
     const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
     expect("items" in page && JSON.stringify(page.items)).toBe('[{"a":1}]');
@@ -295,7 +348,7 @@ describe("fetchPage against the real SDK", () => {
     ["no items array", '{"groupBy":["service"]}', []],
     ["a null body", "null", []],
   ])("leaves a page with %s to the SDK, which deserialises it as before", async (_name, text, expected) => {
-    stubFetch(raw(200, text));
+    script(raw(200, text));
     const { usage } = createSdkUsage(config());
     const page = await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
     expect("items" in page).toBe(true);
@@ -309,7 +362,7 @@ describe("fetchPage against the real SDK", () => {
   ])(
     "reports a 200 page with %s as a network failure, as the SDK's deserialisation fails",
     async (_n, text) => {
-      stubFetch(raw(200, text));
+      script(raw(200, text));
       const { usage } = createSdkUsage(config());
       expect(
         await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })),
@@ -321,63 +374,57 @@ describe("fetchPage against the real SDK", () => {
   );
 
   it("reports a 200 body that breaks off as a network failure", async () => {
-    stubFetch(() => {
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode('{"items":[{"a":'));
-          controller.error(new TypeError("terminated"));
-        },
-      });
-      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
-    });
+    script(partial('{"items":[{"a":', "close"));
     const { usage } = createSdkUsage(config());
-    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
-      kind: "network",
-      status: 200,
-      detail: "TypeError: terminated",
-    });
+    const failure = await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
+    expect(failure).toMatchObject({ kind: "network", status: 200 });
+    expect(failure.detail).toMatch(/aborted|closed before the answer was complete/);
   });
 
   it("reports a 200 body still arriving at the attempt's timeout as a timeout", async () => {
-    vi.stubGlobal("fetch", async (_request: Request, init?: RequestInit) => {
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode('{"items":['));
-          init?.signal?.addEventListener("abort", () =>
-            controller.error(new DOMException("aborted", "AbortError")),
-          );
-        },
-      });
-      return new Response(body, { status: 200 });
-    });
+    const calls = script(partial('{"items":[', "hold"));
     const { usage } = createSdkUsage(config());
-    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 1 }))).toMatchObject({
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 300 }))).toMatchObject({
       kind: "timeout",
     });
+    expect(calls).toHaveLength(1);
   });
 
   it("aborts an attempt at its timeout and reports it as a timeout", async () => {
-    vi.stubGlobal(
-      "fetch",
-      (_request: Request, init?: RequestInit) =>
-        new Promise<Response>((_resolve, reject) => {
-          init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
-        }),
-    );
+    const calls = script(() => {
+      // No answer at all.
+    });
     const { usage } = createSdkUsage(config());
-    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 1 }))).toMatchObject({
+    expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 300 }))).toMatchObject({
       kind: "timeout",
     });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("refuses an answer larger than it would hold, as a network failure", async () => {
+    script((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let sent = 0;
+      const pump = () => {
+        while (sent <= MAX_ANSWER_BYTES / chunk.length) {
+          sent++;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      res.on("error", () => undefined);
+      pump();
+    });
+    const { usage } = createSdkUsage(config());
+    const failure = await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 20_000 }));
+    expect(failure).toMatchObject({ kind: "network", status: 200 });
+    expect(failure.detail).toContain(`exceeds ${MAX_ANSWER_BYTES} bytes`);
   });
 
   it("keeps calling through after many failures (no circuit breaker)", async () => {
-    const failures = Array.from(
-      { length: 15 },
-      (): Reply => () => {
-        throw new TypeError("fetch failed");
-      },
-    );
-    const calls = stubFetch(...failures, json(200, { items: [] }));
+    const failures = Array.from({ length: 15 }, (): Reply => reset);
+    const calls = script(...failures, json(200, { items: [] }));
     const { usage } = createSdkUsage(config());
     for (let i = 0; i < 15; i++) {
       await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }));
@@ -402,10 +449,16 @@ describe("endpoint selection", () => {
     ],
     [{ usageApiEndpoint: undefined }, "https://usageapi.us-ashburn-1.oci.oraclecloud.com/20200107/usage"],
   ])("%o -> %s", async (overrides, expected) => {
-    const calls = stubFetch(json(200, { items: [] }));
-    const { usage } = createSdkUsage(config(overrides));
+    // Only the URL is of interest: a capturing transport answers in place of the network.
+    const urls: string[] = [];
+    const transport: Transport = async (uri) => {
+      urls.push(uri);
+      return { status: 200, statusText: "OK", headers: new Headers(), bytes: Buffer.from('{"items":[]}') };
+    };
+    const { usage } = createSdkUsage(config(overrides), { transport });
     await usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
-    expect(calls[0]?.url.split("?")[0]).toBe(expected);
+    expect(urls).toHaveLength(1);
+    expect(urls[0]?.split("?")[0]).toBe(expected);
   });
 });
 
@@ -418,7 +471,7 @@ describe("the resource principal", () => {
   });
 
   it("builds the provider once and reuses it", async () => {
-    stubFetch(json(200, { items: [] }), json(200, { items: [] }));
+    script(json(200, { items: [] }), json(200, { items: [] }));
     let builds = 0;
     const sdk = createSdkUsage(config(), {
       buildProvider: () => {
@@ -433,7 +486,7 @@ describe("the resource principal", () => {
   });
 
   it("retries a failed provider build on the next call", async () => {
-    stubFetch(json(200, { items: [] }));
+    script(json(200, { items: [] }));
     let builds = 0;
     const sdk = createSdkUsage(config(), {
       buildProvider: () => {
@@ -457,7 +510,7 @@ describe("the resource principal", () => {
     ["OCI_RESOURCE_PRINCIPAL_RPST", undefined],
   ])("reports %s=%s as an auth failure, without any request", async (key, value) => {
     vi.stubEnv(key, value);
-    const calls = stubFetch();
+    const calls = script();
     const sdk = createSdkUsage(config());
     await expect(sdk.tenancy()).rejects.toThrow();
     expect(
@@ -469,7 +522,7 @@ describe("the resource principal", () => {
   });
 
   it("reports a request that cannot be signed as an auth failure, without sending it", async () => {
-    const calls = stubFetch(json(200, { items: [] }));
+    const calls = script(json(200, { items: [] }));
     const provider = ResourcePrincipalAuthenticationDetailsProvider.builder();
     const sdk = createSdkUsage(config(), { buildProvider: () => provider });
     await sdk.usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 });
