@@ -19,7 +19,16 @@ import { median, percentile, round } from "./stats.js";
 
 export interface FunctionBench {
   bundleBytes: number;
-  coldStartMs: { median: number; p90: number; min: number; runs: number };
+  coldStartMs: {
+    median: number;
+    p90: number;
+    min: number;
+    runs: number;
+    /** Spawn to the FDK's socket appearing (node start + bundle load), median. */
+    socketMedian: number;
+    /** Spawn to exit of node running an empty script, median: the floor no bundle can go under. */
+    emptyNodeMedian: number;
+  };
   overheadMs: {
     gatewayMedian: number;
     directMedian: number;
@@ -77,6 +86,8 @@ export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStar
   const usage = await startUsageApi({ dataset, authority, faults: new FaultInjector("usage") });
   const body = JSON.stringify({ tenantId: dataset.tenancyId, ...ONE_MONTH });
   const times: number[] = [];
+  const socketTimes: number[] = [];
+  const emptyTimes: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
       const dir = await mkdtemp(join(tmpdir(), "fnb-"));
@@ -104,6 +115,7 @@ export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStar
       const child = spawn(process.execPath, [DEFAULT_FUNCTION_ENTRY], { env, cwd: dir, stdio: "ignore" });
       try {
         await waitForPath(socket, 5_000);
+        socketTimes.push(performance.now() - started);
         const status = await callOverSocket(socket, body);
         if (status !== 200) throw new Error(`cold-start call answered ${status}`);
         times.push(performance.now() - started);
@@ -112,6 +124,14 @@ export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStar
         await new Promise((resolve) => child.once("exit", resolve));
         await rm(dir, { recursive: true, force: true });
       }
+      // Interleaved with the runs above, so both see the same machine.
+      const empty = performance.now();
+      const bare = spawn(process.execPath, ["-e", ""], {
+        env: { PATH: process.env.PATH ?? "" },
+        stdio: "ignore",
+      });
+      await new Promise((resolve) => bare.once("exit", resolve));
+      emptyTimes.push(performance.now() - empty);
     }
   } finally {
     await usage.close();
@@ -121,6 +141,8 @@ export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStar
     p90: round(percentile(times, 90)),
     min: round(Math.min(...times)),
     runs: times.length,
+    socketMedian: round(median(socketTimes)),
+    emptyNodeMedian: round(median(emptyTimes)),
   };
 }
 

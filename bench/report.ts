@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -34,6 +34,10 @@ export interface ReportBench {
   writerRowsPerSecond: number;
   rawRowsPerSecond: number;
   command: string;
+  /** CPU microseconds per row of each process on the path (undefined where /proc is missing). */
+  cpuPerRowUs: { action: number | undefined; fn: number | undefined; sandbox: number };
+  /** Rows/s the machine's cores could carry at those CPU costs, were the path perfectly parallel. */
+  cpuCeiling: number;
 }
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -207,6 +211,7 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
   const workspace = await mkdtemp(join(tmpdir(), "bench-report-"));
   let action: ActionResult;
   let cpu: { bench: number; fn: number | undefined };
+  let cpuPerRowUs: ReportBench["cpuPerRowUs"];
   try {
     const { endpoints } = sandbox;
     const files = {
@@ -247,8 +252,15 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
     log(
       `${action.rows} rows in ${action.seconds.toFixed(1)} s; files ${(csvBytes / 1e6).toFixed(0)} MB CSV + ${(jsonBytes / 1e6).toFixed(0)} MB JSON`,
     );
+    const usPerRow = (seconds: number | undefined) =>
+      seconds === undefined ? undefined : Math.round((seconds * 1e7) / action.rows) / 10;
+    cpuPerRowUs = {
+      action: usPerRow(action.cpuSeconds),
+      fn: usPerRow(cpu.fn),
+      sandbox: usPerRow(cpu.bench) as number,
+    };
     const perRow = (seconds: number | undefined) =>
-      seconds === undefined ? "?" : `${((seconds * 1e6) / action.rows).toFixed(1)} µs/row`;
+      seconds === undefined ? "?" : `${usPerRow(seconds)} µs/row`;
     log(
       `CPU seconds: action ${action.cpuSeconds?.toFixed(1) ?? "?"} (${perRow(action.cpuSeconds)}), ` +
         `function ${cpu.fn?.toFixed(1) ?? "?"} (${perRow(cpu.fn)}), ` +
@@ -276,6 +288,8 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
     billingPeriodEnd: "2025-07-01T00:00:00.000Z",
   };
   const cells = items.map((item) => rowValues(columns, item, ctx));
+  const { action: a, fn: f, sandbox: b } = cpuPerRowUs;
+  const cpuCeiling = a !== undefined && f !== undefined ? (cpus().length * 1e6) / (a + f + b) : Number.NaN;
   const writers = await compareWriters(cells, columns, 7);
   log(
     `CSV of ${cells.length} rows: writer ${Math.round(writers.writer)} rows/s, raw csv-stringify ${Math.round(writers.raw)} rows/s`,
@@ -289,6 +303,8 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
     writerRatio: writers.writer / writers.raw,
     writerRowsPerSecond: writers.writer,
     rawRowsPerSecond: writers.raw,
+    cpuPerRowUs,
+    cpuCeiling,
     command:
       `\`npx tsx bench/report.ts\`: sandbox with ${resources.toLocaleString("en-US")} resources (seed 42), function config ` +
       `${Object.entries(FUNCTION_CONFIG)

@@ -9,6 +9,7 @@ import { benchDeploy } from "./deploy.js";
 import { benchFunction } from "./function.js";
 import { benchImage } from "./image.js";
 import { benchReport } from "./report.js";
+import { round } from "./stats.js";
 
 const root = join(import.meta.dirname, "..");
 const only = process.argv.slice(2);
@@ -40,6 +41,14 @@ if (want("function")) {
         value: `${f.coldStartMs.median} ms (${f.coldStartMs.p90}, ${f.coldStartMs.min})`,
         target: "≤ 150 ms",
         met: f.coldStartMs.median <= 150,
+      },
+      {
+        figure: "where the cold start goes: node start (empty script), spawn to listening socket, first call",
+        value:
+          `${f.coldStartMs.emptyNodeMedian} ms, ${f.coldStartMs.socketMedian} ms, ` +
+          `${round(f.coldStartMs.median - f.coldStartMs.socketMedian)} ms (medians)`,
+        target: "",
+        met: undefined,
       },
       {
         figure: "function/dist/func.js size",
@@ -81,6 +90,14 @@ if (want("report")) {
         value: `${r.writerRatio.toFixed(2)} (${Math.round(r.writerRowsPerSecond).toLocaleString("en-US")} vs ${Math.round(r.rawRowsPerSecond).toLocaleString("en-US")} rows/s)`,
         target: "≥ 0.7",
         met: r.writerRatio >= 0.7,
+      },
+      {
+        figure: "where the time goes: CPU per row of the action, the function, the sandbox process",
+        value:
+          `${r.cpuPerRowUs.action ?? "?"}, ${r.cpuPerRowUs.fn ?? "?"}, ${r.cpuPerRowUs.sandbox} µs; ` +
+          `${cpus().length} cores cap the path near ${Math.round(r.cpuCeiling).toLocaleString("en-US")} rows/s`,
+        target: "",
+        met: undefined,
       },
     ],
   });
