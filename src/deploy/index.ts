@@ -156,32 +156,47 @@ function platformsOf(
   }
 }
 
-/** Everything buildImage needs but the target: the bundle as /function/func.js, base, platforms, credentials. */
-async function imageBuildInput(
+interface PlannedImage {
+  /** registry/namespace/repository */
+  repoRef: string;
+  /** Everything buildImage needs but the target: the bundle as /function/func.js, base, platforms, credentials. */
+  input: Omit<BuildImageInput, "target">;
+  /** The dry-run build: the digest a push will give (the base is read; nothing is written). */
+  planned: BuildResult;
+  tag: string;
+  /** repoRef:tag@digest */
+  imageRef: string;
+}
+
+/** The function image, planned: its build input, and the digest and reference a push will give. */
+async function planImage(
   image: ImageInputs,
   namespace: string,
   platforms: Platform[],
+  githubSha: string | undefined,
   deps: DeployDeps,
   info: (line: string) => void,
-): Promise<{ repoRef: string; input: Omit<BuildImageInput, "target"> }> {
+): Promise<PlannedImage> {
   const repoRef = `${image.registry}/${namespace}/${image.repository}`;
   const username = image.username ? ocirUsername(image.registry, namespace, image.username) : undefined;
   if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
   const bundle = await deps.readFunctionBundle();
-  return {
-    repoRef,
-    input: {
-      files: [{ path: "function/func.js", content: bundle }],
-      base: image.baseImage,
-      platforms,
-      ...(username && image.password ? { credentials: { username, password: image.password } } : {}),
-      ...(image.baseUsername && image.basePassword
-        ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } }
-        : {}),
-      client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
-      log: info,
-    },
+  const input: Omit<BuildImageInput, "target"> = {
+    files: [{ path: "function/func.js", content: bundle }],
+    base: image.baseImage,
+    platforms,
+    ...(username && image.password ? { credentials: { username, password: image.password } } : {}),
+    ...(image.baseUsername && image.basePassword
+      ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } }
+      : {}),
+    client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
+    log: info,
   };
+  const planned = await deps.log.group("Plan the function image", () =>
+    deps.buildImage({ ...input, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
+  );
+  const tag = expandTag(image.tagTemplate, { digest: planned.digest, sha: githubSha });
+  return { repoRef, input, planned, tag, imageRef: `${repoRef}:${tag}@${planned.digest}` };
 }
 
 /** Push for real, check the digest is the planned one, and log the counters (tests and people read them). */
@@ -273,18 +288,14 @@ async function runImageOnly(
     },
   );
 
-  const { repoRef, input } = await imageBuildInput(
+  const { repoRef, input, planned, tag, imageRef } = await planImage(
     inputs.image,
     found.namespace,
     found.platforms,
+    inputs.githubSha,
     deps,
     info,
   );
-  const planned = await deps.log.group("Plan the function image", () =>
-    deps.buildImage({ ...input, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
-  );
-  const tag = expandTag(inputs.image.tagTemplate, { digest: planned.digest, sha: inputs.githubSha });
-  const imageRef = `${repoRef}:${tag}@${planned.digest}`;
   const plan: ImageOnlyPlan = {
     imageOnly: true,
     dryRun: inputs.dryRun,
@@ -401,18 +412,13 @@ async function runFullDeploy(
   );
 
   // ---- the image, planned (the base is read; nothing is written) ----------------------------------------
-  const { repoRef, input: imageInput } = await imageBuildInput(
-    inputs.image,
-    found.namespace,
-    found.platforms,
-    deps,
-    info,
-  );
-  const planned = await deps.log.group("Plan the function image", () =>
-    deps.buildImage({ ...imageInput, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
-  );
-  const tag = expandTag(inputs.image.tagTemplate, { digest: planned.digest, sha: inputs.githubSha });
-  const imageRef = `${repoRef}:${tag}@${planned.digest}`;
+  const {
+    repoRef,
+    input: imageInput,
+    planned,
+    tag,
+    imageRef,
+  } = await planImage(inputs.image, found.namespace, found.platforms, inputs.githubSha, deps, info);
 
   // ---- plans ---------------------------------------------------------------------------------------------
   const desiredFn: DesiredFunction = {
