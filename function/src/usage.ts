@@ -97,9 +97,16 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
       const req = send(url, { method, headers: outgoing, agent, signal }, (res) => {
         answered = true;
         const answerHeaders = new Headers();
-        const raw = res.rawHeaders;
-        for (let i = 0; i + 1 < raw.length; i += 2)
-          answerHeaders.append(raw[i] as string, raw[i + 1] as string);
+        try {
+          const raw = res.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2)
+            answerHeaders.append(raw[i] as string, raw[i + 1] as string);
+        } catch (err) {
+          // A header value fetch's Headers refuses: the answer is unusable (and a throw here would be uncaught).
+          res.destroy();
+          reject(err);
+          return;
+        }
         const answer = (bytes: Buffer | Error) =>
           resolve({
             status: res.statusCode ?? 0,
@@ -129,6 +136,8 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
           if (!res.complete) answer(new Error("the connection closed before the answer was complete"));
           else answer(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
         });
+        // However the answer ends, it settles: 'close' without 'end' is a broken-off answer.
+        res.on("close", () => fail(new Error("the connection closed before the answer was complete")));
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
         // An idle keep-alive socket the server closed just as it was reused, before any answer: the
