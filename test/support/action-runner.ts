@@ -32,7 +32,7 @@ export interface RunOptions {
   /** Extra environment (e.g. ACTIONS_STEP_DEBUG, OCI_CLI_*). */
   env?: Record<string, string>;
   timeoutMs?: number;
-  /** Stream the action's stdout/stderr to this process's (the demo does). */
+  /** Show the action's output as the runner's log would (masked, commands as text); the demo does. */
   inherit?: boolean;
 }
 
@@ -67,6 +67,51 @@ export function maskedValues(stdout: string): string[] {
     .split(/\r?\n/)
     .filter((line) => line.startsWith("::add-mask::"))
     .map((line) => commandData(line.slice("::add-mask::".length)));
+}
+
+/**
+ * Shows the action's output as a runner's log would: ::add-mask:: values are registered, not shown, and
+ * replaced by *** wherever they appear later; group, warning and error commands are shown as text; debug
+ * lines are dropped. For people watching a run (the demo); tests read the raw stdout.
+ */
+export class RunnerConsole {
+  private readonly masks = new Set<string>();
+  private rest = { stdout: "", stderr: "" };
+
+  constructor(private readonly write: (stream: "stdout" | "stderr", text: string) => void) {}
+
+  feed(stream: "stdout" | "stderr", chunk: string): void {
+    const lines = (this.rest[stream] + chunk).split("\n");
+    this.rest[stream] = lines.pop() ?? "";
+    for (const line of lines) this.show(stream, line);
+  }
+
+  flush(): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (this.rest[stream]) this.show(stream, this.rest[stream]);
+      this.rest[stream] = "";
+    }
+  }
+
+  private show(stream: "stdout" | "stderr", raw: string): void {
+    const line = raw.replace(/\r$/, "");
+    if (line.startsWith("::add-mask::")) {
+      const value = commandData(line.slice("::add-mask::".length));
+      if (value) this.masks.add(value);
+      return;
+    }
+    if (line.startsWith("::debug::") || line === "::endgroup::") return;
+    let text = line;
+    const command = /^::(group|warning|error|notice)(?: [^:]*)?::(.*)$/.exec(line);
+    if (command) {
+      const label = { group: "▸ ", warning: "Warning: ", error: "Error: ", notice: "Notice: " }[command[1]!];
+      text = `${label}${commandData(command[2]!)}`;
+    }
+    // Longest first, so a value containing another is masked whole.
+    for (const value of [...this.masks].sort((a, b) => b.length - a.length))
+      text = text.split(value).join("***");
+    this.write(stream, `${text}\n`);
+  }
 }
 
 const declaredDefaults = (() => {
@@ -125,13 +170,16 @@ export async function runBuiltAction(
         });
         let out = "";
         let err = "";
+        const shown = options.inherit
+          ? new RunnerConsole((stream, text) => process[stream].write(text))
+          : undefined;
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
           out += chunk;
-          if (options.inherit) process.stdout.write(chunk);
+          shown?.feed("stdout", chunk);
         });
         child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
           err += chunk;
-          if (options.inherit) process.stderr.write(chunk);
+          shown?.feed("stderr", chunk);
         });
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
         child.on("error", (e) => {
@@ -140,6 +188,7 @@ export async function runBuiltAction(
         });
         child.on("close", (exit, signal) => {
           clearTimeout(timer);
+          shown?.flush();
           if (signal)
             reject(new Error(`the action was killed (${signal}) after ${timeoutMs} ms:\n${out}\n${err}`));
           else resolve({ code: exit ?? 1, stdout: out, stderr: err });
