@@ -304,6 +304,19 @@ describe("control planes of a provisioned sandbox, through the oci-sdk clients",
       expect(sandbox.functions.agent(id)).toBeUndefined();
       const remaining = await c.functions.listFunctions({ applicationId: endpoints.applicationId });
       expect(remaining.items.map((f) => f.displayName)).toEqual(["usage-api"]);
+      // A deleted function is listed only when its state is asked for; an unknown state is a 400.
+      const listedDeleted = await c.functions.listFunctions({
+        applicationId: endpoints.applicationId,
+        lifecycleState: fn.Function.LifecycleState.Deleted,
+      });
+      expect(listedDeleted.items.map((f) => f.id)).toEqual([id]);
+      const unknownState = await failure(
+        c.functions.listFunctions({
+          applicationId: endpoints.applicationId,
+          lifecycleState: "SLEEPING" as fn.Function.LifecycleState,
+        }),
+      );
+      expect(unknownState.statusCode).toBe(400);
       // One create, two updates (the refused one counts as a write request, not a write), one delete.
       expect(sandbox.functions.stats.writes - writes).toBe(3);
     });

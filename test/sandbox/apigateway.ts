@@ -17,6 +17,7 @@ import {
   freeformTags,
   isOcid,
   jsonBody,
+  listPage,
   optionalString,
   type PagingSettings,
   paginate,
@@ -445,14 +446,6 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
     return { status: 202, headers: { "opc-work-request-id": workRequestId } };
   }
 
-  function lifecycleFilter(query: URLSearchParams, allowed: string[]): string | undefined {
-    const state = query.get("lifecycleState") ?? undefined;
-    if (state !== undefined && !allowed.includes(state)) {
-      throw apiErrors.invalid(`lifecycleState must be one of ${allowed.join(", ")}`);
-    }
-    return state;
-  }
-
   function findWorkRequest(id: string): StoredWorkRequest {
     const wr = workRequests.get(id);
     if (!wr) throw apiErrors.notFound();
@@ -466,19 +459,14 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
       run(req) {
         const compartmentId = req.query.get("compartmentId");
         if (!compartmentId) throw apiErrors.missing("compartmentId");
-        const state = lifecycleFilter(req.query, DEPLOYMENT_STATES);
         const displayName = req.query.get("displayName");
-        const items = [...gateways.values()].filter(
-          (g) =>
-            g.compartmentId === compartmentId &&
-            (state === undefined ? g.lifecycleState !== "DELETED" : g.lifecycleState === state) &&
-            (displayName === null || g.displayName === displayName),
-        );
-        const sorted = sortItems(items, req.query, {
-          timeCreated: (g) => g.timeCreated,
-          displayName: (g) => g.displayName,
+        const { page, headers } = listPage(gateways.values(), req.query, {
+          states: DEPLOYMENT_STATES,
+          matches: (g) =>
+            g.compartmentId === compartmentId && (displayName === null || g.displayName === displayName),
+          sortKeys: { timeCreated: (g) => g.timeCreated, displayName: (g) => g.displayName },
+          paging,
         });
-        const { page, headers } = paginate(sorted, req.query, paging);
         return {
           status: 200,
           body: { items: page.map(({ ipAddresses: _ip, ...summary }) => snapshot(summary)) },
@@ -502,23 +490,18 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
       run(req) {
         const compartmentId = req.query.get("compartmentId");
         if (!compartmentId) throw apiErrors.missing("compartmentId");
-        const state = lifecycleFilter(req.query, DEPLOYMENT_STATES);
         const gatewayId = req.query.get("gatewayId");
         const displayName = req.query.get("displayName");
-        const items = [...deployments.values()]
-          .map((d) => d.resource)
-          .filter(
-            (d) =>
-              d.compartmentId === compartmentId &&
-              (state === undefined ? d.lifecycleState !== "DELETED" : d.lifecycleState === state) &&
-              (gatewayId === null || d.gatewayId === gatewayId) &&
-              (displayName === null || d.displayName === displayName),
-          );
-        const sorted = sortItems(items, req.query, {
-          timeCreated: (d) => d.timeCreated,
-          displayName: (d) => d.displayName,
+        const resources = [...deployments.values()].map((d) => d.resource);
+        const { page, headers } = listPage(resources, req.query, {
+          states: DEPLOYMENT_STATES,
+          matches: (d) =>
+            d.compartmentId === compartmentId &&
+            (gatewayId === null || d.gatewayId === gatewayId) &&
+            (displayName === null || d.displayName === displayName),
+          sortKeys: { timeCreated: (d) => d.timeCreated, displayName: (d) => d.displayName },
+          paging,
         });
-        const { page, headers } = paginate(sorted, req.query, paging);
         return {
           status: 200,
           body: { items: page.map(({ specification: _spec, ...summary }) => snapshot(summary)) },

@@ -296,6 +296,38 @@ export function sortItems<T extends { id: string }>(
   });
 }
 
+/** What a List call filters on besides the lifecycle state, and how it may sort. */
+export interface ListSpec<T> {
+  /** The lifecycle states the service knows (`lifecycleState` outside them is a 400). */
+  states: readonly string[];
+  /** The query's own filters (compartment, parent, displayName, id ...). */
+  matches: (item: T) => boolean;
+  /** `sortBy` values and their keys; the first is the default. */
+  sortKeys: Record<string, (item: T) => string>;
+  paging: PagingSettings;
+}
+
+/**
+ * One page of a List call as OCI control planes answer it: `lifecycleState` filters (DELETED resources are
+ * hidden unless asked for), then the call's own filters, `sortBy`/`sortOrder`, and `limit`/`page`.
+ */
+export function listPage<T extends { id: string; lifecycleState: string }>(
+  items: Iterable<T>,
+  query: URLSearchParams,
+  spec: ListSpec<T>,
+): { page: T[]; headers: Record<string, string> } {
+  const state = query.get("lifecycleState") ?? undefined;
+  if (state !== undefined && !spec.states.includes(state)) {
+    throw apiErrors.invalid(`lifecycleState must be one of ${spec.states.join(", ")}`);
+  }
+  const kept = [...items].filter(
+    (item) =>
+      (state === undefined ? item.lifecycleState !== "DELETED" : item.lifecycleState === state) &&
+      spec.matches(item),
+  );
+  return paginate(sortItems(kept, query, spec.sortKeys), query, spec.paging);
+}
+
 /** Optional string member of a JSON body; 400 when present with another type. */
 export function optionalString(body: Record<string, unknown>, name: string): string | undefined {
   const v = body[name];

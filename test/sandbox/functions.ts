@@ -20,16 +20,15 @@ import {
   etagOf,
   freeformTags,
   jsonBody,
+  listPage,
   optionalString,
   type PagingSettings,
-  paginate,
   type Route,
   randomOcid,
   requiredString,
   type ServiceAnswer,
   type ServiceRequest,
   sleep,
-  sortItems,
   startControlPlane,
 } from "./control-plane.js";
 import type { FaultInjector } from "./faults.js";
@@ -604,14 +603,6 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
     return summary;
   };
 
-  function checkLifecycleFilter(query: URLSearchParams): string | undefined {
-    const state = query.get("lifecycleState") ?? undefined;
-    if (state !== undefined && !LIFECYCLE_STATES.includes(state)) {
-      throw apiErrors.invalid(`lifecycleState must be one of ${LIFECYCLE_STATES.join(", ")}`);
-    }
-    return state;
-  }
-
   const routes: Route[] = [
     {
       method: "GET",
@@ -619,22 +610,17 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
       run(req) {
         const compartmentId = req.query.get("compartmentId");
         if (!compartmentId) throw apiErrors.missing("compartmentId");
-        const state = checkLifecycleFilter(req.query);
         const displayName = req.query.get("displayName");
         const id = req.query.get("id");
-        const items = [...applications.values()].filter(
-          (a) =>
+        const { page, headers } = listPage(applications.values(), req.query, {
+          states: LIFECYCLE_STATES,
+          matches: (a) =>
             a.compartmentId === compartmentId &&
-            (state === undefined ? a.lifecycleState !== "DELETED" : a.lifecycleState === state) &&
             (displayName === null || a.displayName === displayName) &&
             (id === null || a.id === id),
-        );
-        const sorted = sortItems(items, req.query, {
-          timeCreated: (a) => a.timeCreated,
-          displayName: (a) => a.displayName,
-          id: (a) => a.id,
+          sortKeys: { timeCreated: (a) => a.timeCreated, displayName: (a) => a.displayName, id: (a) => a.id },
+          paging,
         });
-        const { page, headers } = paginate(sorted, req.query, paging);
         return {
           status: 200,
           body: page.map(({ config: _config, ...summary }) => snapshot(summary)),
@@ -667,24 +653,18 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
         const applicationId = req.query.get("applicationId");
         if (!applicationId) throw apiErrors.missing("applicationId");
         findApplication(applicationId);
-        const state = checkLifecycleFilter(req.query);
         const displayName = req.query.get("displayName");
         const id = req.query.get("id");
-        const items = [...functions.values()]
-          .map((s) => s.resource)
-          .filter(
-            (f) =>
-              f.applicationId === applicationId &&
-              (state === undefined ? f.lifecycleState !== "DELETED" : f.lifecycleState === state) &&
-              (displayName === null || f.displayName === displayName) &&
-              (id === null || f.id === id),
-          );
-        const sorted = sortItems(items, req.query, {
-          timeCreated: (f) => f.timeCreated,
-          displayName: (f) => f.displayName,
-          id: (f) => f.id,
+        const resources = [...functions.values()].map((stored) => stored.resource);
+        const { page, headers } = listPage(resources, req.query, {
+          states: LIFECYCLE_STATES,
+          matches: (f) =>
+            f.applicationId === applicationId &&
+            (displayName === null || f.displayName === displayName) &&
+            (id === null || f.id === id),
+          sortKeys: { timeCreated: (f) => f.timeCreated, displayName: (f) => f.displayName, id: (f) => f.id },
+          paging,
         });
-        const { page, headers } = paginate(sorted, req.query, paging);
         return { status: 200, body: page.map((f) => snapshot(summaryOf(f))), headers };
       },
     },
