@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
 import type { FaultInjector } from "./faults.js";
-import { BodyTooLargeError, listen, newRequestId, readBody, sendBody, sendJson, takeFault } from "./http.js";
+import { BodyTooLargeError, listen, readBody, sendBody, sendJson, startOciRequest } from "./http.js";
 
 export class OciApiError extends Error {
   constructor(
@@ -113,23 +113,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    stats.requests++;
-    res.on("finish", () => {
-      stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
-    });
-    const sent = req.headers["opc-request-id"];
-    const requestId = typeof sent === "string" && sent !== "" && sent.length <= 98 ? sent : newRequestId();
-    const taken = await takeFault(opts.faults, req, res, requestId);
-    if (taken === "handled") return;
-    const fault = taken;
-    const fail = (err: OciApiError) =>
-      sendJson(
-        res,
-        err.status,
-        { code: err.code, message: err.message },
-        { "opc-request-id": requestId },
-        fault,
-      );
+    const started = await startOciRequest(req, res, { faults: opts.faults, stats, maxRequestIdLength: 98 });
+    if (!started) return;
+    const { requestId, fault, fail } = started;
 
     let body: Buffer;
     try {

@@ -20,18 +20,16 @@ import {
 } from "./aggregate.js";
 import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
 import type { Dataset, Granularity } from "./dataset.js";
-import type { Fault, FaultInjector } from "./faults.js";
+import type { FaultInjector } from "./faults.js";
 import {
   BodyTooLargeError,
   listen,
-  newRequestId,
   pathOf,
   queryOf,
   readBody,
   sendBody,
-  sendJson,
   sendOciError,
-  takeFault,
+  startOciRequest,
 } from "./http.js";
 
 export interface UsageApiOptions {
@@ -357,23 +355,9 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    stats.requests++;
-    res.on("finish", () => {
-      stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
-    });
-    const sent = req.headers["opc-request-id"];
-    const requestId = typeof sent === "string" && sent !== "" && sent.length <= 255 ? sent : newRequestId();
-    const taken = await takeFault(faults, req, res, requestId);
-    if (taken === "handled") return;
-    const fault: Fault | undefined = taken;
-    const fail = (err: ApiError) =>
-      sendJson(
-        res,
-        err.status,
-        { code: err.code, message: err.message },
-        { "opc-request-id": requestId },
-        fault,
-      );
+    const started = await startOciRequest(req, res, { faults, stats, maxRequestIdLength: 255 });
+    if (!started) return;
+    const { requestId, fault, fail } = started;
 
     let body: Buffer;
     try {
