@@ -9,17 +9,17 @@ import { createHash, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
 import type { FaultInjector } from "./faults.js";
-import { BodyTooLargeError, listen, readBody, sendBody, sendJson, startOciRequest } from "./http.js";
+import {
+  BodyTooLargeError,
+  listen,
+  OciApiError,
+  readBody,
+  sendBody,
+  sendJson,
+  startOciRequest,
+} from "./http.js";
 
-export class OciApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { OciApiError };
 
 export const NOT_FOUND_MESSAGE = "Authorization failed or requested resource not found.";
 

@@ -179,6 +179,17 @@ export async function takeFault(
   }
 }
 
+/** An OCI API error answer: HTTP status, service code and message (the {"code","message"} envelope). */
+export class OciApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The start every emulated OCI API shares; see startOciRequest. */
 export interface OciRequestStart {
   /** The caller's opc-request-id when usable, else a new one; every answer carries it. */
@@ -186,7 +197,7 @@ export interface OciRequestStart {
   /** An injected delay already waited, or a slowBody to apply to the answer. */
   fault: Fault | undefined;
   /** Answer with the OCI error envelope (and the request's fault, so slowBody still applies). */
-  fail(error: { status: number; code: string; message: string }): void;
+  fail(error: OciApiError): void;
 }
 
 /**

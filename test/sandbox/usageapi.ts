@@ -24,6 +24,7 @@ import type { FaultInjector } from "./faults.js";
 import {
   BodyTooLargeError,
   listen,
+  OciApiError,
   pathOf,
   queryOf,
   readBody,
@@ -110,17 +111,7 @@ const Body = z.strictObject({
   filter: Filter.nullish(),
 });
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const invalid = (message: string) => new ApiError(400, "InvalidParameter", message);
+const invalid = (message: string) => new OciApiError(400, "InvalidParameter", message);
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 /** JSON with sorted keys and without null/undefined members: one text per query, whatever the client's order. */
@@ -150,7 +141,7 @@ interface ParsedQuery {
   canonical: string;
 }
 
-/** Validate a RequestSummarizedUsagesDetails body as the real service does; throws ApiError. */
+/** Validate a RequestSummarizedUsagesDetails body as the real service does; throws OciApiError. */
 function parseUsageBody(body: Buffer, maxRangeDays: UsageApiOptions["maxRangeDays"]): ParsedQuery {
   let json: unknown;
   try {
@@ -163,7 +154,7 @@ function parseUsageBody(body: Buffer, maxRangeDays: UsageApiOptions["maxRangeDay
   const b = parsed.data;
   for (const field of ["tenantId", "granularity", "timeUsageStarted", "timeUsageEnded"] as const) {
     if (b[field] == null || b[field] === "") {
-      throw new ApiError(400, "MissingParameter", `Missing required parameter: ${field}`); // unconfirmed text
+      throw new OciApiError(400, "MissingParameter", `Missing required parameter: ${field}`); // unconfirmed text
     }
   }
   const start = parseTime(b.timeUsageStarted!);
@@ -286,7 +277,7 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
 
   const ownTenancy = (principal: Principal, tenantId: string): void => {
     if (tenantId !== principal.tenancyId || tenantId !== dataset.tenancyId) {
-      throw new ApiError(404, "NotAuthorizedOrNotFound", MESSAGES.notFound);
+      throw new OciApiError(404, "NotAuthorizedOrNotFound", MESSAGES.notFound);
     }
   };
 
@@ -328,7 +319,7 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
 
   const configuration = async (req: IncomingMessage, principal: Principal) => {
     const tenantId = queryOf(req).get("tenantId");
-    if (!tenantId) throw new ApiError(400, "MissingParameter", "Missing required parameter: tenantId");
+    if (!tenantId) throw new OciApiError(400, "MissingParameter", "Missing required parameter: tenantId");
     ownTenancy(principal, tenantId);
     // unconfirmed: the real answer's keys; these are the values the Usage API accepts.
     return {
@@ -376,10 +367,10 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
       throw err;
     }
     const route = routes[pathOf(req)];
-    if (!route) return fail(new ApiError(404, "NotAuthorizedOrNotFound", MESSAGES.notFound));
+    if (!route) return fail(new OciApiError(404, "NotAuthorizedOrNotFound", MESSAGES.notFound));
     if (req.method !== route.method) {
       return fail(
-        new ApiError(405, "MethodNotAllowed", `Method ${req.method} is not allowed on this resource`),
+        new OciApiError(405, "MethodNotAllowed", `Method ${req.method} is not allowed on this resource`),
       );
     }
     let principal: Principal;
@@ -391,7 +382,7 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
         body,
       });
     } catch (err) {
-      if (err instanceof NotAuthenticatedError) return fail(new ApiError(401, err.code, err.message));
+      if (err instanceof NotAuthenticatedError) return fail(new OciApiError(401, err.code, err.message));
       throw err;
     }
     try {
@@ -404,7 +395,7 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
         fault,
       );
     } catch (err) {
-      if (err instanceof ApiError) return fail(err);
+      if (err instanceof OciApiError) return fail(err);
       throw err;
     }
   };
