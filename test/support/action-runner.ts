@@ -75,7 +75,8 @@ export function maskedValues(stdout: string): string[] {
  * lines are dropped. For people watching a run (the demo); tests read the raw stdout.
  */
 export class RunnerConsole {
-  private readonly masks = new Set<string>();
+  /** Registered values, longest first, so a value containing another is masked whole. */
+  private masks: string[] = [];
   private rest = { stdout: "", stderr: "" };
 
   constructor(private readonly write: (stream: "stdout" | "stderr", text: string) => void) {}
@@ -97,7 +98,9 @@ export class RunnerConsole {
     const line = raw.replace(/\r$/, "");
     if (line.startsWith("::add-mask::")) {
       const value = commandData(line.slice("::add-mask::".length));
-      if (value) this.masks.add(value);
+      if (value && !this.masks.includes(value)) {
+        this.masks = [...this.masks, value].sort((a, b) => b.length - a.length);
+      }
       return;
     }
     if (line.startsWith("::debug::") || line === "::endgroup::") return;
@@ -107,9 +110,7 @@ export class RunnerConsole {
       const label = { group: "▸ ", warning: "Warning: ", error: "Error: ", notice: "Notice: " }[command[1]!];
       text = `${label}${commandData(command[2]!)}`;
     }
-    // Longest first, so a value containing another is masked whole.
-    for (const value of [...this.masks].sort((a, b) => b.length - a.length))
-      text = text.split(value).join("***");
+    for (const value of this.masks) text = text.split(value).join("***");
     this.write(stream, `${text}\n`);
   }
 }
