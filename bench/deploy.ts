@@ -6,8 +6,8 @@ import "../src/lib/fetch-first.js";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startSandbox } from "../sandbox/index.js";
 import { buildAction } from "../scripts/build.mjs";
-import { startSandbox } from "../test/sandbox/index.js";
 import { runBuiltAction, sandboxDeployInputs } from "../test/support/action-runner.js";
 import { median, round } from "./stats.js";
 

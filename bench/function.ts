@@ -9,12 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Agent, request as undiciRequest } from "undici";
+import { OciAuthority } from "../sandbox/auth.js";
+import { createDataset } from "../sandbox/dataset.js";
+import { FaultInjector } from "../sandbox/faults.js";
+import { DEFAULT_FUNCTION_ENTRY, startSandbox } from "../sandbox/index.js";
+import { startUsageApi } from "../sandbox/usageapi.js";
 import { fetchToken } from "../test/integration/helpers.js";
-import { OciAuthority } from "../test/sandbox/auth.js";
-import { createDataset } from "../test/sandbox/dataset.js";
-import { FaultInjector } from "../test/sandbox/faults.js";
-import { DEFAULT_FUNCTION_ENTRY, startSandbox } from "../test/sandbox/index.js";
-import { startUsageApi } from "../test/sandbox/usageapi.js";
 import { median, percentile, round } from "./stats.js";
 
 export interface FunctionBench {

@@ -3,10 +3,10 @@
 import "../src/lib/fetch-first.js";
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import { DEFAULT_FUNCTION_ENTRY } from "../sandbox/index.js";
+import { startRegistry } from "../sandbox/registry.js";
 import { buildImage } from "../src/image/build.js";
 import { buildLayer } from "../src/image/layer.js";
-import { DEFAULT_FUNCTION_ENTRY } from "../test/sandbox/index.js";
-import { startRegistry } from "../test/sandbox/registry.js";
 import { median, round } from "./stats.js";
 
 export interface ImageBench {

@@ -18,11 +18,11 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify } from "csv-stringify/sync";
+import { summarizeCompact } from "../sandbox/aggregate.js";
+import { createDataset } from "../sandbox/dataset.js";
+import { startSandbox } from "../sandbox/index.js";
 import { type CellValue, reportColumns, rowValues } from "../src/report/columns.js";
 import { CsvWriter } from "../src/report/csv.js";
-import { summarizeCompact } from "../test/sandbox/aggregate.js";
-import { createDataset } from "../test/sandbox/dataset.js";
-import { startSandbox } from "../test/sandbox/index.js";
 import { median } from "./stats.js";
 
 export interface ReportBench {

@@ -6,8 +6,8 @@
 import "../src/lib/fetch-first.js";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { startSandbox } from "../sandbox/index.js";
 import { formatFixed, parseDecimal, sum } from "../src/lib/money.js";
-import { startSandbox } from "../test/sandbox/index.js";
 import { runBuiltAction, sandboxDeployInputs, sandboxReportInputs } from "../test/support/action-runner.js";
 
 const root = join(import.meta.dirname, "..");

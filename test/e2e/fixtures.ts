@@ -2,7 +2,7 @@
 // types the pushed image must carry, and small JSON helpers.
 import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { SandboxEndpoints } from "../sandbox/index.js";
+import type { SandboxEndpoints } from "../../sandbox/index.js";
 import type { Credentials } from "./registry.js";
 
 export const NAMESPACE = "e2e";

@@ -4,7 +4,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Sandbox, startSandbox } from "../sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import { type ActionRun, describeRun, runAction } from "./action.js";
 import { BASE_TAGS, readBlob, seedBase } from "./base-image.js";
 import { inspectConfig, inspectRaw } from "./container.js";

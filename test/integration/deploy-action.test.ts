@@ -5,9 +5,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, type SandboxEndpoints, sandboxOcid, startSandbox } from "../../sandbox/index.js";
 import { buildAction } from "../../scripts/build.mjs";
 import { keyFingerprint } from "../../src/oci/auth.js";
-import { type Sandbox, type SandboxEndpoints, sandboxOcid, startSandbox } from "../sandbox/index.js";
 import { type ActionRun, runBuiltAction, sandboxDeployInputs } from "../support/action-runner.js";
 import { fetchToken } from "./helpers.js";
 

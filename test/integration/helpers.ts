@@ -3,7 +3,7 @@
 // with the real oci-sdk for comparison.
 import * as common from "oci-common";
 import { UsageapiClient } from "oci-usageapi";
-import type { Sandbox, SandboxEndpoints } from "../sandbox/index.js";
+import type { Sandbox, SandboxEndpoints } from "../../sandbox/index.js";
 
 export async function fetchToken(endpoints: SandboxEndpoints, scope = endpoints.scope): Promise<string> {
   const basic = Buffer.from(`${endpoints.clientId}:${endpoints.clientSecret}`).toString("base64");

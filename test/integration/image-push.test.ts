@@ -7,11 +7,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { pullFunction, type Registry, type RegistryOptions, startRegistry } from "../../sandbox/registry.js";
 import { type BuildImageInput, buildImage } from "../../src/image/build.js";
 import { DigestMismatchError, RegistryAuthError, RegistryError } from "../../src/image/errors.js";
 import { InvalidReferenceError } from "../../src/image/reference.js";
 import { RegistryClient } from "../../src/image/registry.js";
-import { pullFunction, type Registry, type RegistryOptions, startRegistry } from "../sandbox/registry.js";
 
 const AMD64 = { os: "linux", architecture: "amd64" };
 const ARM64 = { os: "linux", architecture: "arm64" };

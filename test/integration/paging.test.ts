@@ -1,7 +1,7 @@
 // Pages end to end: the function follows opc-next-page itself until its response budget is near, then hands
 // the client a nextPage to send back as ?page=. Both levels must deliver every row exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import { directAllItems, directClient, fetchToken, postUsage, postUsageAllPages, rowKey } from "./helpers.js";
 
 describe("paging through the gateway", () => {

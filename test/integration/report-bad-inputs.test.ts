@@ -2,7 +2,7 @@
 // with one ::error:: line that names the input and says how to fix it.
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import {
   buildActionBundle,
   createWorkspace,

@@ -5,7 +5,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Sandbox, startSandbox } from "../sandbox/index.js";
+import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import {
   type ActionRun,
   buildActionBundle,

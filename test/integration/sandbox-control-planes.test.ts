@@ -9,8 +9,7 @@ import { ArtifactsClient } from "oci-artifacts";
 import * as common from "oci-common";
 import { FunctionsManagementClient, models as fn } from "oci-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../src/image/build.js";
-import { BILLING_APP, USAGE_APP } from "../sandbox/identity.js";
+import { BILLING_APP, USAGE_APP } from "../../sandbox/identity.js";
 import {
   DEFAULT_FUNCTION_ENTRY,
   FUNCTION_NAME,
@@ -19,8 +18,9 @@ import {
   startSandbox,
   USAGE_ROUTE,
   usageDeploymentSpec,
-} from "../sandbox/index.js";
-import type { ApiSpecification } from "../sandbox/jwt-policy.js";
+} from "../../sandbox/index.js";
+import type { ApiSpecification } from "../../sandbox/jwt-policy.js";
+import { buildImage } from "../../src/image/build.js";
 import { fetchToken, postUsage } from "./helpers.js";
 
 const USAGE_BODY = (tenantId: string) => ({

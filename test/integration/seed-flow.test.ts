@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDataset, formatMicros } from "../sandbox/dataset.js";
-import type { SandboxEndpoints } from "../sandbox/index.js";
+import { createDataset, formatMicros } from "../../sandbox/dataset.js";
+import type { SandboxEndpoints } from "../../sandbox/index.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
@@ -50,7 +50,7 @@ describe("npm run sandbox: the seed flow with curl", () => {
       process.execPath,
       [
         join(root, "node_modules", "tsx", "dist", "cli.mjs"),
-        "test/sandbox/cli.ts",
+        "sandbox/cli.ts",
         "--endpoints-file",
         join(dir, "endpoints.json"),
       ],

@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SandboxEndpoints } from "../../sandbox/index.js";
 import { readActionYml } from "../../scripts/action-yml.mjs";
-import type { SandboxEndpoints } from "../sandbox/index.js";
 
 export interface ActionRun {
   code: number;

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { usageDeploymentSpec } from "../../sandbox/index.js";
 import { JwksError, type StaticJsonWebKey, staticKeysFromJwks } from "../../src/deploy/jwks.js";
 import {
   buildSpec,
@@ -9,7 +10,6 @@ import {
   type SpecOptions,
   specsEqual,
 } from "../../src/deploy/spec.js";
-import { usageDeploymentSpec } from "../sandbox/index.js";
 
 const FN = "ocid1.fnfunc.oc1.iad.aaaaaaaaexample";
 const FN2 = "ocid1.fnfunc.oc1.iad.aaaaaaaaother";

@@ -6,7 +6,8 @@ import { ObjectSerializer } from "oci-common";
 import { models } from "oci-usageapi";
 import { describe, expect, it } from "vitest";
 import { scanUsagePage } from "../../function/src/page-scan.js";
-import { JSON_MUTATIONS, mulberry32 } from "../support/random.js";
+import { mulberry32 } from "../../sandbox/random.js";
+import { JSON_MUTATIONS } from "../support/random.js";
 
 interface Reference {
   itemsJson: string;

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTar } from "../../sandbox/registry.js";
 import {
   buildLayer,
   LayerError,
@@ -13,7 +14,6 @@ import {
   normalizeEntryPath,
   reproducibleGzip,
 } from "../../src/image/layer.js";
-import { readTar } from "../sandbox/registry.js";
 
 const run = promisify(execFile);
 const hex = (data: Uint8Array) => `sha256:${createHash("sha256").update(data).digest("hex")}`;

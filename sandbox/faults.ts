@@ -1,7 +1,7 @@
 // Fault injection shared by every emulator. A service asks its injector for the fault of each request;
 // faults come from a script (consumed in order) or from a rate (a seeded PRNG, so runs repeat).
 
-import { mulberry32 } from "../support/random.js";
+import { mulberry32 } from "./random.js";
 
 export type Fault =
   /** Answer with this status and an OCI-style JSON error body instead of the real answer. */

@@ -24,7 +24,7 @@ import type { ApiSpecification, StaticJsonWebKey } from "./jwt-policy.js";
 import { type Registry, type SeededImage, startRegistry } from "./registry.js";
 import { startUsageApi } from "./usageapi.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const DEFAULT_FUNCTION_ENTRY = join(root, "function", "dist", "func.js");
 export const USAGE_ROUTE = "/request-summarized-usages";

@@ -9,7 +9,7 @@
 // settle are marked "unconfirmed" and listed in docs/sandbox.md.
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
-import { parseReference } from "../../src/image/reference.js";
+import { parseReference } from "../src/image/reference.js";
 import type { OciAuthority } from "./auth.js";
 import {
   apiErrors,

@@ -10,8 +10,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { buildLayer, type LayerEntry } from "../../src/image/layer.js";
-import { parseReference } from "../../src/image/reference.js";
+import { buildLayer, type LayerEntry } from "../src/image/layer.js";
+import { parseReference } from "../src/image/reference.js";
 import { FaultInjector } from "./faults.js";
 import { type Listening, listen, newRequestId, pathOf, queryOf, takeFault } from "./http.js";
 
