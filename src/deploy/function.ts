@@ -3,9 +3,9 @@
 import type { models, requests, responses } from "oci-functions";
 import { UserFacingError } from "../lib/errors.js";
 import { realSleep } from "../lib/retry.js";
+import { oneLineText } from "../lib/text.js";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import type { OciCallError } from "../oci/errors.js";
-import { clip } from "../oci/errors.js";
 
 /** The calls of FunctionsManagementClient the upsert makes (the real client satisfies it). */
 export interface FunctionsApi {
@@ -312,7 +312,7 @@ export async function applyFunction(
     const again = await waitForFunction(api, plan.current.id, waiting, call);
     if (functionChanges(again.fn, desired).length > 0) {
       throw new FunctionDeployError(
-        `function ${desired.displayName} was changed by someone else while deploy ran (${clip((err as Error).message, 200)}); re-run deploy`,
+        `function ${desired.displayName} was changed by someone else while deploy ran (${oneLineText((err as Error).message, 200)}); re-run deploy`,
       );
     }
     return again.fn;

@@ -5,9 +5,9 @@ import { randomUUID } from "node:crypto";
 import type { models, requests, responses } from "oci-apigateway";
 import { UserFacingError } from "../lib/errors.js";
 import { realSleep } from "../lib/retry.js";
+import { oneLineText } from "../lib/text.js";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import type { OciCallError } from "../oci/errors.js";
-import { clip } from "../oci/errors.js";
 import type { Waiting } from "./function.js";
 import { diffSpecs, type SpecChange, specsEqual } from "./spec.js";
 
@@ -160,7 +160,7 @@ async function failureText(
     const details = await ociCall("GetDeployment", () => deployments.getDeployment({ deploymentId }), call)
       .then((r) => r.deployment.lifecycleDetails)
       .catch(() => undefined);
-    if (details) parts.push(clip(details));
+    if (details) parts.push(oneLineText(details));
   }
   if (workRequestId) {
     const errors = await ociCall(
@@ -171,7 +171,7 @@ async function failureText(
       .then((r) => r.workRequestErrorCollection.items)
       .catch(() => [] as models.WorkRequestError[]);
     for (const e of errors.slice(0, 3)) {
-      const text = clip(`${e.code ? `${e.code}: ` : ""}${e.message ?? ""}`);
+      const text = oneLineText(`${e.code ? `${e.code}: ` : ""}${e.message ?? ""}`);
       if (text && !parts.includes(text)) parts.push(text);
     }
   }
@@ -236,7 +236,7 @@ export async function waitForDeployment(
     if (state === "ACTIVE") return { deployment, etag };
     if (state === "FAILED" || GONE.has(state)) {
       throw new GatewayDeployError(
-        `deployment ${ids.displayName} is ${state}: ${deployment.lifecycleDetails ? clip(deployment.lifecycleDetails) : "the service gave no details"}`,
+        `deployment ${ids.displayName} is ${state}: ${deployment.lifecycleDetails ? oneLineText(deployment.lifecycleDetails) : "the service gave no details"}`,
       );
     }
     if (now() + delay > waiting.deadline) throw timedOut(state);
@@ -338,7 +338,7 @@ export async function applyDeployment(
     );
     if (!specsEqual(again.deployment.specification, desired.specification)) {
       throw new GatewayDeployError(
-        `deployment ${desired.displayName} was changed by someone else while deploy ran (${clip((err as Error).message, 200)}); re-run deploy`,
+        `deployment ${desired.displayName} was changed by someone else while deploy ran (${oneLineText((err as Error).message, 200)}); re-run deploy`,
       );
     }
     return again.deployment;

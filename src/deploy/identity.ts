@@ -3,7 +3,7 @@
 // setting on), no redirects, bounded bodies, retried on 429/5xx/network through the project's retry helper.
 import { type Dispatcher, request } from "undici";
 import { UserFacingError } from "../lib/errors.js";
-import { defaultAgent } from "../lib/http.js";
+import { defaultAgent, readBodyBytes } from "../lib/http.js";
 import { isLoopbackHost } from "../lib/inputs.js";
 import {
   isNetworkError,
@@ -13,7 +13,7 @@ import {
   type RetryOptions,
   withRetry,
 } from "../lib/retry.js";
-import { clip } from "../oci/errors.js";
+import { oneLineText } from "../lib/text.js";
 
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 const BODY_LIMIT = 1024 * 1024;
@@ -58,7 +58,7 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
     async getJson(url: string, what: string): Promise<unknown> {
       const parsed = new URL(url);
       if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && isLoopbackHost(parsed.hostname))) {
-        throw new IdentityDomainError(`${what} URL ${clip(url, 120)} must use https`);
+        throw new IdentityDomainError(`${what} URL ${oneLineText(url, 120)} must use https`);
       }
       let text: string;
       try {
@@ -71,19 +71,16 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
               headersTimeout: 15_000,
               bodyTimeout: 15_000,
             });
-            const chunks: Buffer[] = [];
-            let size = 0;
-            for await (const chunk of res.body) {
-              size += (chunk as Buffer).length;
-              if (size > BODY_LIMIT) {
-                res.body.destroy();
-                throw new IdentityDomainError(
-                  `${what} at ${clip(url, 120)} is larger than ${BODY_LIMIT} bytes`,
-                );
-              }
-              chunks.push(chunk as Buffer);
-            }
-            const body = Buffer.concat(chunks).toString("utf8");
+            const body = (
+              await readBodyBytes(
+                res.body,
+                BODY_LIMIT,
+                () =>
+                  new IdentityDomainError(
+                    `${what} at ${oneLineText(url, 120)} is larger than ${BODY_LIMIT} bytes`,
+                  ),
+              )
+            ).toString("utf8");
             if (res.statusCode !== 200) {
               const retryAfter = res.headers["retry-after"];
               throw new HttpStatusError(
@@ -119,20 +116,20 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
         if (err instanceof HttpStatusError) {
           const extra = hint(err.status, what);
           throw new IdentityDomainError(
-            `GET ${what} ${clip(url, 120)} answered HTTP ${err.status}${extra ? `; ${extra}` : ""}`,
+            `GET ${what} ${oneLineText(url, 120)} answered HTTP ${err.status}${extra ? `; ${extra}` : ""}`,
           );
         }
         const code =
           (err as { code?: string; cause?: { code?: string } }).cause?.code ??
           (err as { code?: string }).code;
         throw new IdentityDomainError(
-          `GET ${what} ${clip(url, 120)} failed: ${clip(err instanceof Error ? err.message : String(err), 120)}${code ? ` (${code})` : ""}`,
+          `GET ${what} ${oneLineText(url, 120)} failed: ${oneLineText(err instanceof Error ? err.message : String(err), 120)}${code ? ` (${code})` : ""}`,
         );
       }
       try {
         return JSON.parse(text);
       } catch {
-        throw new IdentityDomainError(`${what} at ${clip(url, 120)} is not JSON`);
+        throw new IdentityDomainError(`${what} at ${oneLineText(url, 120)} is not JSON`);
       }
     },
   };
@@ -152,7 +149,7 @@ export async function discover(http: JsonGetter, domainUrl: string): Promise<Dis
   const jwksUri = record.jwks_uri;
   if (typeof issuer !== "string" || issuer === "" || typeof jwksUri !== "string" || jwksUri === "") {
     throw new IdentityDomainError(
-      `the openid-configuration at ${clip(url, 120)} has no issuer or jwks_uri; check 'identity-domain-url', or set 'issuer' and 'jwks-url'`,
+      `the openid-configuration at ${oneLineText(url, 120)} has no issuer or jwks_uri; check 'identity-domain-url', or set 'issuer' and 'jwks-url'`,
     );
   }
   return { issuer, jwksUri };

@@ -13,6 +13,7 @@ import { isOcirHost } from "../image/reference.js";
 import { UserFacingError } from "../lib/errors.js";
 import { maskSecret } from "../lib/mask.js";
 import { realSleep } from "../lib/retry.js";
+import { safeLogLine } from "../lib/text.js";
 import type { OciAuth } from "../oci/auth.js";
 import { type CallOptions, createOciClients, ociCall } from "../oci/clients.js";
 import { readFunctionBundle } from "./assets.js";
@@ -55,7 +56,6 @@ import {
   renderImageOnlyPlanMarkdown,
   renderPlan,
   renderPlanMarkdown,
-  safeLine,
 } from "./plan.js";
 import { buildSpec, USAGE_ROUTE } from "./spec.js";
 
@@ -233,7 +233,7 @@ function planImageView(imageRef: string, planned: BuildResult): DeployPlan["imag
 }
 
 export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise<DeployResult> {
-  const info = (line: string) => deps.log.info(safeLine(line));
+  const info = (line: string) => deps.log.info(safeLogLine(line));
   const { auth } = inputs;
   const sources = [...new Set(Object.values(auth.sources))].join(" and ");
   info(

@@ -5,7 +5,8 @@
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
 import { InputError, UserFacingError } from "../lib/errors.js";
-import { parseBoolean, quote, secureUrl } from "../lib/inputs.js";
+import { parseBoolean, secureUrl } from "../lib/inputs.js";
+import { quote } from "../lib/text.js";
 import { OCI_INPUTS, type OciAuth, readOciAuth } from "../oci/auth.js";
 import { type OcidKind, ocidProblem } from "../oci/ocid.js";
 import type { FuncYaml } from "./funcyaml.js";

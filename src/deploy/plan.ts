@@ -1,6 +1,7 @@
 // The deploy plan as people read it (pure): the image to push, what happens to the function, a diff of the
 // deployment spec, the JWT keys, and the IAM policy this setup needs. Printed on every run (it is the whole
 // output of a dry run) and written to the job summary as Markdown.
+import { clip, flatten, safeLogLine } from "../lib/text.js";
 import type { FunctionChange } from "./function.js";
 import { compartmentClause, DEFAULT_DEPLOYER_GROUP, type IamPolicy, renderIamPolicy } from "./iam.js";
 import type { DroppedKey } from "./jwks.js";
@@ -90,13 +91,7 @@ export function imageOnlyStatements(ctx: {
 /** A value from outside (names, config values) made safe for one log line: no control characters, bounded. */
 export function safeText(value: string | undefined, limit = 80): string {
   if (value === undefined) return "(none)";
-  const flat = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
-  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
-}
-
-/** Never start a log line with `::` (a workflow command). */
-export function safeLine(line: string): string {
-  return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/^(\s*)::/, "$1: :");
+  return clip(flatten(value), limit);
 }
 
 const VERB: Record<Action, string> = { create: "create", update: "update", none: "unchanged" };
@@ -143,7 +138,7 @@ export function renderPlan(plan: DeployPlan): string[] {
     lines.push(`  required scope (any of): ${jwt.requiredScopes.join(", ")}`);
   lines.push("", "IAM policy this setup needs (least privilege):");
   for (const line of renderIamPolicy(plan.iam)) lines.push(`  ${line}`);
-  return lines.map(safeLine);
+  return lines.map(safeLogLine);
 }
 
 function imageLines(image: DeployPlan["image"]): string[] {
@@ -164,7 +159,7 @@ export function renderImageOnlyPlan(plan: ImageOnlyPlan): string[] {
     "IAM policy this run needs (least privilege):",
     ...plan.iam.map((line) => `  ${line}`),
   ];
-  return lines.map(safeLine);
+  return lines.map(safeLogLine);
 }
 
 function cell(text: string): string {

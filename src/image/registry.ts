@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { type Readable, Transform } from "node:stream";
 import { type Dispatcher, request } from "undici";
-import { defaultAgent } from "../lib/http.js";
+import { defaultAgent, readBodyBytes } from "../lib/http.js";
 import {
   isNetworkError,
   isRetryableStatus,
@@ -117,18 +117,8 @@ export function parseRangeEnd(value: string | undefined): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
-async function readLimited(body: Reply["body"], limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new Error(`${what} is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function readLimited(body: Reply["body"], limit: number, what: string): Promise<Buffer> {
+  return readBodyBytes(body, limit, () => new Error(`${what} is larger than ${limit} bytes`));
 }
 
 async function readText(body: Reply["body"]): Promise<string> {

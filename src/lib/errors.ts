@@ -1,4 +1,5 @@
 // Errors meant for the user: one readable line that says what was wrong and how to fix it.
+import { flatten } from "./text.js";
 
 /** A bad action input. The message names the input and the fix. */
 export class InputError extends Error {
@@ -28,5 +29,5 @@ export function oneLine(err: unknown): string {
       text = String(err);
     }
   }
-  return text.replace(/\s+/g, " ").trim() || "unknown error";
+  return flatten(text).replace(/\s+/g, " ").trim() || "unknown error";
 }

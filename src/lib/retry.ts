@@ -10,6 +10,13 @@ export interface RetryDecision {
   reason?: string;
 }
 
+/** The attempts and backoff of a retried call (RetryOptions without the clock). */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseMs: number;
+  maxDelayMs: number;
+}
+
 export interface RetryOptions {
   /** Total attempts, the first included. */
   maxAttempts: number;

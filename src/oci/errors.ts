@@ -5,6 +5,7 @@
 // may reach a user. A hint for the common statuses says what to check.
 import { oneLine, UserFacingError } from "../lib/errors.js";
 import { isNetworkError } from "../lib/retry.js";
+import { oneLineText } from "../lib/text.js";
 
 /** The fields of the SDK's OciError that matter (read structurally: bundles may hold two copies of the class). */
 export interface OciServiceFailure {
@@ -13,8 +14,6 @@ export interface OciServiceFailure {
   message: string;
   opcRequestId: string | null;
 }
-
-const MESSAGE_LIMIT = 300;
 
 export function isOciServiceFailure(err: unknown): err is OciServiceFailure {
   if (typeof err !== "object" || err === null) return false;
@@ -59,15 +58,6 @@ export class OciCallError extends UserFacingError {
   }
 }
 
-/** Text safe for one log line: control characters collapsed, bounded length. */
-export function clip(text: string, limit = MESSAGE_LIMIT): string {
-  const flat = text
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim();
-  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
-}
-
 /** Throttling, server errors, and the SDK's own retryable 409 IncorrectState. */
 export function isRetryableOciStatus(status: number, serviceCode: string | undefined): boolean {
   if (status === 429) return true;
@@ -102,10 +92,11 @@ export function ociCallError(
   if (err instanceof OciCallError) return err;
   if (isOciServiceFailure(err)) {
     const id = err.opcRequestId ?? undefined;
-    const serviceCode = err.serviceCode && err.serviceCode !== "None" ? ` ${clip(err.serviceCode, 80)}` : "";
-    const message = clip(typeof err.message === "string" && err.message ? err.message : "no message");
+    const serviceCode =
+      err.serviceCode && err.serviceCode !== "None" ? ` ${oneLineText(err.serviceCode, 80)}` : "";
+    const message = oneLineText(typeof err.message === "string" && err.message ? err.message : "no message");
     const extra = hint?.(err.statusCode) ?? defaultHint(err.statusCode);
-    const text = `${call} failed: HTTP ${err.statusCode}${serviceCode}: ${message}${id ? ` (opc-request-id ${clip(id, 120)})` : ""}${extra ? `; ${extra}` : ""}`;
+    const text = `${call} failed: HTTP ${err.statusCode}${serviceCode}: ${message}${id ? ` (opc-request-id ${oneLineText(id, 120)})` : ""}${extra ? `; ${extra}` : ""}`;
     return new OciCallError(text, {
       call,
       status: err.statusCode,
@@ -123,11 +114,11 @@ export function ociCallError(
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const causeText =
     cause && typeof cause === "object"
-      ? clip(String(cause.code ?? cause.message ?? ""), 80)
+      ? oneLineText(String(cause.code ?? cause.message ?? ""), 80)
       : code && code !== "network error"
         ? code
         : "";
-  const detail = clip(rawMessage || "unknown error");
+  const detail = oneLineText(rawMessage || "unknown error");
   const endpoint = (err as { requestEndpoint?: unknown } | null)?.requestEndpoint;
   let where = "";
   // The SDK writes it as "GET https://host/path".

@@ -1,5 +1,6 @@
 // OCIDs: ocid1.<resource type>.<realm>.[region][.future use].<unique id>
 // (docs "Resource Identifiers"). Checked up front so a typo fails before any call, naming the input.
+import { quote } from "../lib/text.js";
 
 const OCID = /^ocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)(?:\.([a-z0-9-]+))?\.([a-z0-9]{1,255})$/;
 
@@ -33,13 +34,12 @@ export type OcidKind = keyof typeof OCID_TYPES;
 /** Why `value` is not an OCID of `kind`, or undefined when it is one. */
 export function ocidProblem(value: string, kind: OcidKind): string | undefined {
   const { types, example } = OCID_TYPES[kind];
-  const shown = value.length > 80 ? `${value.slice(0, 79)}…` : value;
   const parsed = parseOcid(value);
   if (!parsed) {
-    return `'${shown.replace(/[\u0000-\u001f\u007f]+/g, " ")}' is not an OCID; copy the ${kind} OCID from the console (${example})`;
+    return `${quote(value)} is not an OCID; copy the ${kind} OCID from the console (${example})`;
   }
   if (!(types as readonly string[]).includes(parsed.type)) {
-    return `'${shown}' is an OCID of a ${parsed.type}, not of a ${kind}; use the ${kind}'s OCID (${example})`;
+    return `${quote(value)} is an OCID of a ${parsed.type}, not of a ${kind}; use the ${kind}'s OCID (${example})`;
   }
   return undefined;
 }

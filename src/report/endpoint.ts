@@ -5,23 +5,28 @@
 import { isAscii } from "node:buffer";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
+import type { Clock } from "../lib/clock.js";
 import { UserFacingError } from "../lib/errors.js";
-import { isRetryableStatus, parseRetryAfter, RetryDeadlineError, withRetry } from "../lib/retry.js";
-import type { UsageItem } from "./columns.js";
-import { LayoutCache, scanPage } from "./page-scan.js";
 import {
-  type Clock,
   classifyForRetry,
   createAgent,
   DEFAULT_TIMEOUTS,
-  FatalReportError,
   RetryableHttpError,
-  type RetryPolicy,
   readBodyBytes,
-  sanitizeServerText,
   type Timeouts,
-  type TokenSource,
-} from "./token.js";
+} from "../lib/http.js";
+import {
+  isRetryableStatus,
+  parseRetryAfter,
+  RetryDeadlineError,
+  type RetryPolicy,
+  withRetry,
+} from "../lib/retry.js";
+import { sanitizeServerText } from "../lib/text.js";
+import type { UsageItem } from "./columns.js";
+import { FatalReportError } from "./errors.js";
+import { LayoutCache, scanPage } from "./page-scan.js";
+import type { TokenSource } from "./token.js";
 
 export const USAGE_ROUTE = "/request-summarized-usages";
 /** A page is one bounded answer; anything larger is refused rather than buffered. */

@@ -5,9 +5,11 @@ import { rmdir } from "node:fs/promises";
 import { join, posix } from "node:path";
 import * as core from "@actions/core";
 import type { AtomicWriteResult } from "../lib/atomic.js";
+import type { Clock } from "../lib/clock.js";
 import { oneLine, UserFacingError } from "../lib/errors.js";
 import { compare, formatExact, formatFixed } from "../lib/money.js";
 import { realSleep } from "../lib/retry.js";
+import { safeLogLine } from "../lib/text.js";
 import { focusColumns, type QueryShape, type RowContext, reportColumns, rowValues } from "./columns.js";
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
@@ -18,17 +20,12 @@ import {
   type UsagePage,
   type UsageRequest,
 } from "./endpoint.js";
+import { FatalReportError } from "./errors.js";
 import { OUTPUTS, type ReportInputs } from "./inputs.js";
 import { JsonReportWriter } from "./json.js";
 import { type MonthWindow, previousMonth, windowOf } from "./months.js";
 import { buildSummary, type SummaryMonth } from "./summary.js";
-import {
-  type Clock,
-  FatalReportError,
-  TokenClient,
-  type TokenClientOptions,
-  type TokenSource,
-} from "./token.js";
+import { TokenClient, type TokenClientOptions, type TokenSource } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
 
 export interface ReportLogger {
@@ -63,11 +60,6 @@ export interface ReportResult {
   changed: boolean;
   commitSha: string | undefined;
   markdown: string | undefined;
-}
-
-/** A line for the log that the runner cannot read as a workflow command (no line breaks, no leading ::). */
-export function safeLogLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").replace(/^(\s*)::/, "$1: :");
 }
 
 export function fileBase(inputs: Pick<ReportInputs, "granularity" | "queryType">): string {

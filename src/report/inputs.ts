@@ -2,8 +2,9 @@
 // Input names are the constants below; a unit test checks them (and the defaults) against action.yml.
 import { posix } from "node:path";
 import { InputError, UserFacingError } from "../lib/errors.js";
-import { parseBoolean, quote, secureUrl } from "../lib/inputs.js";
+import { parseBoolean, secureUrl } from "../lib/inputs.js";
 import { compare, type Decimal, parseDecimal, ZERO } from "../lib/money.js";
+import { quote } from "../lib/text.js";
 import { GROUP_BY_DIMENSIONS, type Granularity, type QueryType, type TagRef } from "./columns.js";
 import { isValidBranchName } from "./commit.js";
 import { MonthsError, type MonthWindow, parseMonths } from "./months.js";

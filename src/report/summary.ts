@@ -12,6 +12,7 @@ import {
   subtract,
   ZERO,
 } from "../lib/money.js";
+import { clip, flatten } from "../lib/text.js";
 import { previousMonth } from "./months.js";
 import { type MonthFigures, rankEntries } from "./totals.js";
 
@@ -42,9 +43,7 @@ export interface SummaryInput {
 
 /** Escape text for a Markdown table cell or line: HTML specials, Markdown specials, newlines. */
 export function escapeMarkdown(value: string, maxChars = CELL_MAX_CHARS): string {
-  let text = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
-  if (text.length > maxChars) text = `${text.slice(0, maxChars - 1)}…`;
-  return text
+  return clip(flatten(value), maxChars)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

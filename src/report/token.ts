@@ -1,64 +1,37 @@
 // OAuth2 client_credentials against an IDCS (OCI IAM identity domain) token endpoint. Every credential
 // and value derived from one is masked the moment it exists; the token is reused until shortly before
 // it expires; configuration errors fail at once; 5xx, 429 and network errors are retried.
-import { Agent, type Dispatcher, request } from "undici";
+import { type Dispatcher, request } from "undici";
+import type { Clock } from "../lib/clock.js";
 import { UserFacingError } from "../lib/errors.js";
+import {
+  classifyForRetry,
+  createAgent,
+  DEFAULT_TIMEOUTS,
+  RetryableHttpError,
+  readBody,
+  type Timeouts,
+} from "../lib/http.js";
 import { maskSecret, secretForms } from "../lib/mask.js";
 import {
-  isNetworkError,
   isRetryableStatus,
   parseRetryAfter,
   RetryDeadlineError,
+  type RetryPolicy,
   withRetry,
 } from "../lib/retry.js";
+import { sanitizeServerText } from "../lib/text.js";
+import { FatalReportError } from "./errors.js";
 
 export const IDCS_TOKEN_PATH = "/oauth2/v1/token";
 /** Refresh this long before the token expires. */
 export const EXPIRY_MARGIN_MS = 60_000;
-const MAX_BODY_BYTES = 1 << 20;
-
-export interface Timeouts {
-  connectMs: number;
-  headersMs: number;
-  bodyMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 60_000, bodyMs: 120_000 };
-
-export interface RetryPolicy {
-  maxAttempts: number;
-  baseMs: number;
-  maxDelayMs: number;
-}
-
-export interface Clock {
-  now: () => number;
-  sleep?: ((ms: number) => Promise<void>) | undefined;
-  random?: (() => number) | undefined;
-}
 
 /** What the endpoint client needs from a token client. */
 export interface TokenSource {
   getToken(): Promise<string>;
   /** Forget the cached token, so the next getToken() asks for a new one. */
   invalidate(): void;
-}
-
-/** A failure that no retry or later month can fix (bad credentials, scope, time budget). */
-export class FatalReportError extends UserFacingError {
-  override name = "FatalReportError";
-}
-
-/** An HTTP answer worth another attempt (429, 5xx). */
-export class RetryableHttpError extends Error {
-  override name = "RetryableHttpError";
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-  }
 }
 
 /** An IDCS domain URL (https://idcs-….identity.oraclecloud.com) gets the token path; a URL with a path is kept. */
@@ -76,63 +49,6 @@ export function formEncode(value: string): string {
 /** The Basic credentials' base64 part: base64(formEncode(id) ":" formEncode(secret)). */
 export function basicCredentials(clientId: string, clientSecret: string): string {
   return Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString("base64");
-}
-
-/** Server text made safe for one log line: control characters removed, length capped, secrets cut out. */
-export function sanitizeServerText(value: unknown, secrets: readonly string[] = [], max = 200): string {
-  let text =
-    typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value);
-  for (const secret of secrets) if (secret.length >= 4) text = text.split(secret).join("***");
-  text = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Read a response body as text, refusing more than `max` bytes. */
-export async function readBody(body: Dispatcher.ResponseData["body"], max = MAX_BODY_BYTES): Promise<string> {
-  return (await readBodyBytes(body, max)).toString("utf8");
-}
-
-/** The whole body as bytes, refusing more than `max`. */
-export async function readBodyBytes(
-  body: Dispatcher.ResponseData["body"],
-  max = MAX_BODY_BYTES,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > max) {
-      body.destroy();
-      throw new Error(`response body larger than ${max} bytes`);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
-}
-
-export function createAgent(timeouts: Timeouts): Agent {
-  return new Agent({
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-  });
-}
-
-/** Retry 429/5xx answers and connection failures; everything else is final. */
-export function classifyForRetry(err: unknown): { retry: boolean; retryAfterMs?: number; reason?: string } {
-  if (err instanceof RetryableHttpError) {
-    return {
-      retry: true,
-      reason: `HTTP ${err.status}`,
-      ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
-    };
-  }
-  if (isNetworkError(err)) {
-    const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-    return { retry: true, reason: `network error ${code ?? ""}`.trim() };
-  }
-  return { retry: false };
 }
 
 export interface TokenClientOptions {

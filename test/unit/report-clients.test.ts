@@ -5,13 +5,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { secretForms } from "../../src/lib/mask.js";
 import { EndpointClient, EndpointError, type UsagePage } from "../../src/report/endpoint.js";
-import {
-  basicCredentials,
-  FatalReportError,
-  formEncode,
-  TokenClient,
-  tokenEndpointFor,
-} from "../../src/report/token.js";
+import { FatalReportError } from "../../src/report/errors.js";
+import { basicCredentials, formEncode, TokenClient, tokenEndpointFor } from "../../src/report/token.js";
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | "reset";
 interface Seen {

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { safeLogLine } from "../../src/lib/text.js";
 import { EndpointError, type UsagePage, type UsageRequest } from "../../src/report/endpoint.js";
-import { fileBase, type ReportDeps, runReport, safeLogLine } from "../../src/report/index.js";
+import { FatalReportError } from "../../src/report/errors.js";
+import { fileBase, type ReportDeps, runReport } from "../../src/report/index.js";
 import { type ReportInputs, readReportInputs } from "../../src/report/inputs.js";
-import { FatalReportError } from "../../src/report/token.js";
 
 const NOW = new Date("2026-03-15T10:00:00Z");
 let root: string;
