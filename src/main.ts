@@ -18,14 +18,14 @@ export async function run(): Promise<void> {
       case "report": {
         const inputs = readReportInputs((name) => core.getInput(name), {
           now: new Date(),
-          setSecret: (value) => core.setSecret(value),
+          setSecret: maskSecret,
         });
-        await runReport(inputs, createActionDeps());
+        await runReport(inputs, createActionDeps(maskSecret));
         return;
       }
       case "deploy": {
         const inputs = readDeployInputs((name) => core.getInput(name), {
-          setSecret: (value) => maskSecret(value),
+          setSecret: maskSecret,
           funcYaml: await loadFuncYaml(),
           env: process.env,
         });

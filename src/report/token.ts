@@ -12,7 +12,7 @@ import {
   readBody,
   type Timeouts,
 } from "../lib/http.js";
-import { maskSecret, secretForms } from "../lib/mask.js";
+import { createMasker, type Masker, secretForms } from "../lib/mask.js";
 import {
   isRetryableStatus,
   parseRetryAfter,
@@ -89,20 +89,16 @@ export class TokenClient implements TokenSource {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
-  private readonly masked = new Set<string>();
-  private readonly mask = (value: string) => {
-    if (this.masked.has(value)) return;
-    this.masked.add(value);
-    this.options.setSecret(value);
-  };
+  private readonly mask: Masker;
 
   constructor(private readonly options: TokenClientOptions) {
     // Mask before anything else can print them.
-    maskSecret(options.clientSecret, this.mask);
-    maskSecret(formEncode(options.clientSecret), this.mask);
+    this.mask = createMasker((form) => options.setSecret(form));
+    this.mask(options.clientSecret);
+    this.mask(formEncode(options.clientSecret));
     this.basic = basicCredentials(options.clientId, options.clientSecret);
-    maskSecret(this.basic, this.mask);
-    maskSecret(`Basic ${this.basic}`, this.mask);
+    this.mask(this.basic);
+    this.mask(`Basic ${this.basic}`);
     this.secrets = [
       ...secretForms(options.clientSecret),
       ...secretForms(formEncode(options.clientSecret)),
@@ -253,7 +249,7 @@ export class TokenClient implements TokenSource {
       );
     }
     // The token exists now: mask it before anything else happens.
-    maskSecret(body.access_token, this.mask);
+    this.mask(body.access_token);
     if (typeof body.token_type === "string" && body.token_type.toLowerCase() !== "bearer") {
       throw new FatalReportError(
         `the token endpoint returned a token of type '${this.redact(body.token_type, 20)}', not Bearer`,
