@@ -8,9 +8,9 @@ import { realSleep, withRetry } from "../lib/retry.js";
 
 export const BOT_NAME = "github-actions[bot]";
 export const BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com";
-export const DEFAULT_PUSH_ATTEMPTS = 5;
+const DEFAULT_PUSH_ATTEMPTS = 5;
 
-export interface GitResult {
+interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -19,7 +19,7 @@ export interface GitResult {
 /** Runs git with the given arguments in `cwd`; never throws for a non-zero exit. */
 export type GitRunner = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => Promise<GitResult>;
 
-export const runGit: GitRunner = (args, cwd, env) =>
+const runGit: GitRunner = (args, cwd, env) =>
   new Promise((resolve, reject) => {
     execFile(
       "git",

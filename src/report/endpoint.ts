@@ -32,7 +32,7 @@ export const USAGE_ROUTE = "/request-summarized-usages";
 /** A page is one bounded answer; anything larger is refused rather than buffered. */
 const MAX_PAGE_BYTES = 64 << 20;
 /** A guard against an endpoint that never stops paging. */
-export const MAX_PAGES_PER_MONTH = 10_000;
+const MAX_PAGES_PER_MONTH = 10_000;
 
 /** The body sent for one month: RequestSummarizedUsagesDetails (camelCase). */
 export interface UsageRequest {
@@ -103,7 +103,7 @@ const STATUS_HINTS: Record<number, string> = {
   413: "the request is too large for the endpoint",
 };
 
-export function usageUrl(endpoint: string, page?: string): string {
+function usageUrl(endpoint: string, page?: string): string {
   const url = new URL(`${endpoint.replace(/\/+$/, "")}${USAGE_ROUTE}`);
   if (page !== undefined) url.searchParams.set("page", page);
   return url.href;

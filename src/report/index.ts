@@ -36,14 +36,14 @@ import { buildSummary, type SummaryMonth } from "./summary.js";
 import { TokenClient, type TokenClientOptions, type TokenSource } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
 
-export interface ReportLogger {
+interface ReportLogger {
   info(line: string): void;
   warning(line: string): void;
   /** A collapsible section of the log (core.group in the action), as the deploy command has. */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export interface UsageSource {
+interface UsageSource {
   fetchMonth(body: UsageRequest, onPage: (page: UsagePage) => Promise<void> | void): Promise<FetchResult>;
   close?(): Promise<void>;
 }
@@ -62,7 +62,7 @@ export interface ReportDeps {
   commit(options: CommitOptions): Promise<string | undefined>;
 }
 
-export interface ReportResult {
+interface ReportResult {
   /** Files of the months written, relative to root, POSIX separators. */
   files: string[];
   months: SummaryMonth[];
@@ -77,7 +77,7 @@ export function fileBase(inputs: Pick<ReportInputs, "granularity" | "queryType">
 }
 
 /** The body POSTed for one month. */
-export function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
+function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
   return {
     ...(inputs.tenantId ? { tenantId: inputs.tenantId } : {}),
     granularity: inputs.granularity,

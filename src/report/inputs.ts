@@ -75,7 +75,7 @@ export interface ReportInputs {
   comparePrevious: boolean;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   now: Date;
   /** Called with the client secret as soon as it is read. */
   setSecret: (value: string) => void;

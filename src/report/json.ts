@@ -154,7 +154,7 @@ export class CanonicalItemWriter {
   }
 }
 
-export interface JsonReportHeader {
+interface JsonReportHeader {
   month: string;
   query: Record<string, unknown>;
   groupBy: readonly string[];

@@ -23,7 +23,7 @@ import {
 import { sanitizeServerText } from "../lib/text.js";
 import { FatalReportError } from "./errors.js";
 
-export const IDCS_TOKEN_PATH = "/oauth2/v1/token";
+const IDCS_TOKEN_PATH = "/oauth2/v1/token";
 /** Refresh this long before the token expires. */
 export const EXPIRY_MARGIN_MS = 60_000;
 
