@@ -119,13 +119,7 @@ export class CsvWriter {
   async close(): Promise<AtomicWriteResult> {
     if (this.closed) throw new Error("CSV writer already closed");
     this.closed = true;
-    try {
-      await this.flush();
-      return await this.file.commit();
-    } catch (err) {
-      await this.file.abort();
-      throw err;
-    }
+    return this.file.commitAfter(() => this.flush());
   }
 
   /** Drop everything written so far; the target path is left as it was. */

@@ -2,26 +2,13 @@
 // and value derived from one is masked the moment it exists; the token is reused until shortly before
 // it expires; configuration errors fail at once; 5xx, 429 and network errors are retried.
 import { type Dispatcher, request } from "undici";
-import type { Clock } from "../lib/clock.js";
 import { UserFacingError } from "../lib/errors.js";
-import {
-  classifyForRetry,
-  createAgent,
-  DEFAULT_TIMEOUTS,
-  RetryableHttpError,
-  readBody,
-  type Timeouts,
-} from "../lib/http.js";
+import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBody } from "../lib/http.js";
 import { createMasker, type Masker, secretForms } from "../lib/mask.js";
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  RetryDeadlineError,
-  type RetryPolicy,
-  withRetry,
-} from "../lib/retry.js";
+import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
 import { FatalReportError } from "./errors.js";
+import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 
 const IDCS_TOKEN_PATH = "/oauth2/v1/token";
 /** Refresh this long before the token expires. */
@@ -51,20 +38,13 @@ export function basicCredentials(clientId: string, clientSecret: string): string
   return Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString("base64");
 }
 
-export interface TokenClientOptions {
+export interface TokenClientOptions extends RemoteCallOptions {
   /** The full token endpoint (see tokenEndpointFor). */
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
   scope: string;
   setSecret: (value: string) => void;
-  clock: Clock;
-  /** Absolute time (ms) after which no attempt starts: the run's time budget. */
-  deadline?: number | undefined;
-  retry?: RetryPolicy;
-  timeouts?: Timeouts;
-  dispatcher?: Dispatcher | undefined;
-  log?: ((line: string) => void) | undefined;
 }
 
 const HINTS: Record<string, string> = {
@@ -130,21 +110,16 @@ export class TokenClient implements TokenSource {
   }
 
   private async fetchToken(): Promise<string> {
-    const { clock } = this.options;
     const policy = this.options.retry ?? { maxAttempts: 4, baseMs: 500, maxDelayMs: 10_000 };
     const url = this.options.tokenUrl;
     try {
-      return await withRetry(() => this.attempt(url), classifyForRetry, {
-        ...policy,
-        deadline: this.options.deadline,
-        now: clock.now,
-        sleep: clock.sleep,
-        random: clock.random,
-        onRetry: ({ attempt, delayMs, reason }) =>
-          this.options.log?.(
-            `token request attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
-          ),
-      });
+      return await retryCall(
+        this.options,
+        policy,
+        () => this.attempt(url),
+        ({ attempt, delayMs, reason }) =>
+          `token request attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
+      );
     } catch (err) {
       if (err instanceof RetryDeadlineError) {
         throw new FatalReportError(
@@ -165,13 +140,11 @@ export class TokenClient implements TokenSource {
 
   private async attempt(url: string): Promise<string> {
     const { clock } = this.options;
-    const remaining =
-      this.options.deadline === undefined ? Number.POSITIVE_INFINITY : this.options.deadline - clock.now();
+    const remaining = timeLeft(this.options);
     if (remaining <= 0)
       throw new FatalReportError(
         "the time budget ran out before a token could be requested; raise input 'time-budget'",
       );
-    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
     const body = new URLSearchParams({
       grant_type: "client_credentials",
       scope: this.options.scope,
@@ -185,8 +158,7 @@ export class TokenClient implements TokenSource {
         accept: "application/json",
       },
       body,
-      headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
-      bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
+      ...requestTimeouts(this.options, remaining),
     });
     const status = response.statusCode;
     const text = await readBody(response.body);
