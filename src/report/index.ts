@@ -144,6 +144,11 @@ function monthsLabel(months: string[]): string {
   return months.length === 1 ? months[0]! : `${months[0]}..${months[months.length - 1]}`;
 }
 
+/**
+ * The `report` command, step by step: fetch every month into its files (and the month before, for the
+ * change column), work out the figures, check the budget, commit, set the outputs, write the summary, and
+ * fail in one line if a month, the commit or (with budget-action: fail) the budget failed.
+ */
 export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise<ReportResult> {
   const run = startRun(inputs, deps);
   const fetched = await deps.log.group("Fetch the usage reports", () => fetchReports(run));
