@@ -8,7 +8,8 @@ import { maskSecret } from "./lib/mask.js";
 import { createActionDeps, runReport } from "./report/index.js";
 import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
 
-export const COMMANDS = ["report", "deploy"] as const;
+const COMMANDS = ["report", "deploy"] as const;
+const USE_A_COMMAND = `use ${COMMANDS.join(" or ")}`;
 
 /** Never throws: every failure ends in one core.setFailed line. */
 export async function run(): Promise<void> {
@@ -18,14 +19,14 @@ export async function run(): Promise<void> {
       case "report": {
         const inputs = readReportInputs((name) => core.getInput(name), {
           now: new Date(),
-          setSecret: (value) => core.setSecret(value),
+          setSecret: maskSecret,
         });
-        await runReport(inputs, createActionDeps());
+        await runReport(inputs, createActionDeps(maskSecret));
         return;
       }
       case "deploy": {
         const inputs = readDeployInputs((name) => core.getInput(name), {
-          setSecret: (value) => maskSecret(value),
+          setSecret: maskSecret,
           funcYaml: await loadFuncYaml(),
           env: process.env,
         });
@@ -33,11 +34,11 @@ export async function run(): Promise<void> {
         return;
       }
       case "":
-        throw new InputError(COMMAND_INPUT, "is required; use report or deploy");
+        throw new InputError(COMMAND_INPUT, `is required; ${USE_A_COMMAND}`);
       default:
         throw new InputError(
           COMMAND_INPUT,
-          `'${oneLine(command).slice(0, 40)}' is not a command; use report or deploy`,
+          `'${oneLine(command).slice(0, 40)}' is not a command; ${USE_A_COMMAND}`,
         );
     }
   } catch (err) {

@@ -139,6 +139,20 @@ export class AtomicFileWriter {
     }
   }
 
+  /**
+   * Write what a buffering writer still holds (`writeRest`), then commit. If that write fails, the temp
+   * file is dropped and the target is left as it was.
+   */
+  async commitAfter(writeRest: () => Promise<void>): Promise<AtomicWriteResult> {
+    try {
+      await writeRest();
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    return this.commit();
+  }
+
   /** Drop the temp file. Safe to call more than once, and after a failed commit. */
   async abort(): Promise<void> {
     if (this.state !== "open") return;

@@ -9,7 +9,25 @@ export function secretForms(value: string): string[] {
   return [...forms].filter((form) => form.length > 0);
 }
 
-export function maskSecret(value: string | undefined, setSecret: (v: string) => void = core.setSecret): void {
-  if (!value) return;
-  for (const form of secretForms(value)) setSecret(form);
+/** Registers a secret and its derived forms; a form already registered is not registered again. */
+export interface Masker {
+  (value: string | undefined): void;
+  /** Register `form` as it is, for a caller that derives its own forms (still once each). */
+  exact(form: string): void;
 }
+
+export function createMasker(register: (form: string) => void = (form) => core.setSecret(form)): Masker {
+  const registered = new Set<string>();
+  const exact = (form: string) => {
+    if (form === "" || registered.has(form)) return;
+    registered.add(form);
+    register(form);
+  };
+  const mask = (value: string | undefined) => {
+    if (value) for (const form of secretForms(value)) exact(form);
+  };
+  return Object.assign(mask, { exact });
+}
+
+/** The action's one masker: both commands register their secrets through it (main.ts hands it to each). */
+export const maskSecret: Masker = createMasker();

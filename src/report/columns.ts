@@ -43,8 +43,6 @@ export interface Column {
   value(item: UsageItem, ctx: RowContext): CellValue;
 }
 
-export const FOCUS_VERSION = "1.2";
-
 /** groupBy values the Usage API documents. */
 export { GROUP_BY_DIMENSIONS };
 
@@ -78,7 +76,7 @@ function tagsOf(item: UsageItem): Tag[] {
   return Array.isArray(tags) ? (tags.filter((t) => t !== null && typeof t === "object") as Tag[]) : [];
 }
 
-export function tagColumnName(tag: TagRef): string {
+function tagColumnName(tag: TagRef): string {
   return `tag:${tag.namespace}.${tag.key}`;
 }
 

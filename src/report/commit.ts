@@ -4,13 +4,13 @@
 import { execFile } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { UserFacingError } from "../lib/errors.js";
-import { backoffDelay, realSleep } from "../lib/retry.js";
+import { realSleep, withRetry } from "../lib/retry.js";
 
 export const BOT_NAME = "github-actions[bot]";
 export const BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com";
-export const DEFAULT_PUSH_ATTEMPTS = 5;
+const DEFAULT_PUSH_ATTEMPTS = 5;
 
-export interface GitResult {
+interface GitResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -19,7 +19,7 @@ export interface GitResult {
 /** Runs git with the given arguments in `cwd`; never throws for a non-zero exit. */
 export type GitRunner = (args: string[], cwd: string, env?: NodeJS.ProcessEnv) => Promise<GitResult>;
 
-export const runGit: GitRunner = (args, cwd, env) =>
+const runGit: GitRunner = (args, cwd, env) =>
   new Promise((resolve, reject) => {
     execFile(
       "git",
@@ -131,6 +131,23 @@ class Git {
   }
 }
 
+/** A push the remote rejected because the branch moved on: worth another attempt after a rebase. */
+class BranchMoved extends Error {
+  override name = "BranchMoved";
+}
+
+/** What both ways of committing work with, options resolved. */
+interface CommitRun {
+  git: Git;
+  options: CommitOptions;
+  branch: string;
+  remote: string;
+  attempts: number;
+  log: (line: string) => void;
+  /** Retry a push the remote rejected: `attempts` in all, full-jitter backoff from 500 ms to 5 s. */
+  retryPush<T>(attempt: (n: number) => Promise<T>): Promise<T>;
+}
+
 /**
  * Commit `paths` and push. Returns the pushed commit's SHA, or undefined when the files are unchanged.
  * The current branch is committed to directly (then pull --rebase on a race); another branch gets a
@@ -138,13 +155,7 @@ class Git {
  */
 export async function commitReports(options: CommitOptions): Promise<string | undefined> {
   const git = new Git(options.cwd, options.git ?? runGit);
-  const remote = options.remote ?? "origin";
-  const attempts = options.maxPushAttempts ?? DEFAULT_PUSH_ATTEMPTS;
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  const log = options.log ?? (() => {});
   if (options.paths.length === 0) return undefined;
-
   const current = await git.try(["symbolic-ref", "--quiet", "--short", "HEAD"]);
   const currentBranch = current.code === 0 ? current.stdout.trim() : undefined;
   const branch = options.branch?.trim() || currentBranch;
@@ -155,9 +166,49 @@ export async function commitReports(options: CommitOptions): Promise<string | un
   }
   if (!isValidBranchName(branch))
     throw new UserFacingError(`input 'commit-branch': '${branch}' is not a valid branch name`);
-  if (branch !== currentBranch)
-    return commitToOtherBranch(git, options, branch, remote, attempts, sleep, random, log);
+  const attempts = options.maxPushAttempts ?? DEFAULT_PUSH_ATTEMPTS;
+  const run: CommitRun = {
+    git,
+    options,
+    branch,
+    remote: options.remote ?? "origin",
+    attempts,
+    log: options.log ?? (() => {}),
+    retryPush: (attempt) =>
+      withRetry(attempt, (err) => ({ retry: err instanceof BranchMoved }), {
+        maxAttempts: attempts,
+        baseMs: 500,
+        maxDelayMs: 5000,
+        sleep: options.sleep ?? realSleep,
+        random: options.random ?? Math.random,
+      }),
+  };
+  return branch === currentBranch ? commitToCurrentBranch(run) : commitToOtherBranch(run);
+}
 
+/**
+ * Push `source` to the branch. True when it landed; false when the branch moved on and another attempt
+ * may follow; any other failure, or a rejection on the last attempt (`exhausted`), throws.
+ */
+async function pushOnce(
+  run: CommitRun,
+  source: string,
+  attempt: number,
+  exhausted: string,
+): Promise<boolean> {
+  const { git, remote, branch } = run;
+  const push = await git.try(["push", "--porcelain", remote, `${source}:refs/heads/${branch}`]);
+  if (push.code === 0) return true;
+  const output = `${push.stderr}\n${push.stdout}`;
+  if (!isNonFastForward(output)) {
+    throw new UserFacingError(`git push to '${branch}' failed: ${redactGitOutput(output)}`);
+  }
+  if (attempt >= run.attempts) throw new UserFacingError(exhausted);
+  return false;
+}
+
+async function commitToCurrentBranch(run: CommitRun): Promise<string | undefined> {
+  const { git, options, branch, remote, attempts, log } = run;
   await git.ok(["add", "--", ...options.paths], "git add");
   const staged = await git.try(["diff", "--cached", "--quiet", "--", ...options.paths]);
   if (staged.code === 0) {
@@ -169,19 +220,10 @@ export async function commitReports(options: CommitOptions): Promise<string | un
     [...IDENTITY, "commit", "--no-verify", "--quiet", "-m", options.message, "--", ...options.paths],
     "git commit",
   );
-
-  for (let attempt = 1; ; attempt++) {
-    const push = await git.try(["push", "--porcelain", remote, `HEAD:refs/heads/${branch}`]);
-    if (push.code === 0) return git.ok(["rev-parse", "HEAD"], "git rev-parse");
-    const output = `${push.stderr}\n${push.stdout}`;
-    if (!isNonFastForward(output)) {
-      throw new UserFacingError(`git push to '${branch}' failed: ${redactGitOutput(output)}`);
-    }
-    if (attempt >= attempts) {
-      throw new UserFacingError(
-        `git push to '${branch}' was still rejected after ${attempts} attempts (other commits keep arriving); serialise report jobs with a concurrency group`,
-      );
-    }
+  const exhausted = `git push to '${branch}' was still rejected after ${attempts} attempts (other commits keep arriving); serialise report jobs with a concurrency group`;
+  return run.retryPush(async (attempt) => {
+    if (await pushOnce(run, "HEAD", attempt, exhausted))
+      return git.ok(["rev-parse", "HEAD"], "git rev-parse");
     log(`push rejected (the branch moved); rebasing on ${remote}/${branch} (attempt ${attempt}/${attempts})`);
     const pull = await git.try([...IDENTITY, "pull", "--rebase", "--autostash", "--no-edit", remote, branch]);
     if (pull.code !== 0) {
@@ -190,64 +232,50 @@ export async function commitReports(options: CommitOptions): Promise<string | un
         `git pull --rebase from '${branch}' failed and was aborted: ${redactGitOutput(pull.stderr || pull.stdout)}`,
       );
     }
-    await sleep(backoffDelay(attempt - 1, 500, 5000, random));
-  }
+    throw new BranchMoved();
+  });
 }
 
-async function commitToOtherBranch(
-  git: Git,
-  options: CommitOptions,
-  branch: string,
-  remote: string,
-  attempts: number,
-  sleep: (ms: number) => Promise<void>,
-  random: () => number,
-  log: (line: string) => void,
-): Promise<string | undefined> {
+async function commitToOtherBranch(run: CommitRun): Promise<string | undefined> {
+  const { git, branch, remote, attempts, log } = run;
   const gitDir = await git.ok(["rev-parse", "--absolute-git-dir"], "git rev-parse");
   const index = `${gitDir}/usage-report-index-${process.pid}`;
   const env: NodeJS.ProcessEnv = { ...BOT_ENV, GIT_INDEX_FILE: index };
-  const tracking = `refs/remotes/${remote}/${branch}`;
+  const exhausted = `git push to '${branch}' was still rejected after ${attempts} attempts`;
   try {
-    for (let attempt = 1; ; attempt++) {
-      const fetch = await git.try([
-        "fetch",
-        "--quiet",
-        "--no-tags",
-        remote,
-        `+refs/heads/${branch}:${tracking}`,
-      ]);
-      const remoteMissing = fetch.code !== 0 && /couldn't find remote ref/i.test(fetch.stderr);
-      if (fetch.code !== 0 && !remoteMissing) {
-        throw new UserFacingError(`git fetch of '${branch}' failed: ${redactGitOutput(fetch.stderr)}`);
-      }
-      const parent = remoteMissing ? undefined : await git.ok(["rev-parse", tracking], "git rev-parse");
-      await git.ok(parent ? ["read-tree", parent] : ["read-tree", "--empty"], "git read-tree", env);
-      await git.ok(["add", "--", ...options.paths], "git add", env);
-      const tree = await git.ok(["write-tree"], "git write-tree", env);
-      if (parent && tree === (await git.ok(["rev-parse", `${parent}^{tree}`], "git rev-parse"))) {
-        log(`report files unchanged on '${branch}': nothing to commit`);
-        return undefined;
-      }
-      const sha = await git.ok(
-        ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", options.message],
-        "git commit-tree",
-        env,
-      );
-      const push = await git.try(["push", "--porcelain", remote, `${sha}:refs/heads/${branch}`]);
-      if (push.code === 0) return sha;
-      const output = `${push.stderr}\n${push.stdout}`;
-      if (!isNonFastForward(output))
-        throw new UserFacingError(`git push to '${branch}' failed: ${redactGitOutput(output)}`);
-      if (attempt >= attempts) {
-        throw new UserFacingError(`git push to '${branch}' was still rejected after ${attempts} attempts`);
-      }
+    return await run.retryPush(async (attempt) => {
+      const sha = await commitOnRemoteTip(run, env);
+      if (sha === undefined || (await pushOnce(run, sha, attempt, exhausted))) return sha;
       log(
         `push rejected (the branch moved); rebuilding on ${remote}/${branch} (attempt ${attempt}/${attempts})`,
       );
-      await sleep(backoffDelay(attempt - 1, 500, 5000, random));
-    }
+      throw new BranchMoved();
+    });
   } finally {
     await rm(index, { force: true });
   }
+}
+
+/** A commit of the paths on the branch's remote tip (through the temporary index in `env`); undefined when nothing changed. */
+async function commitOnRemoteTip(run: CommitRun, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const { git, options, branch, remote, log } = run;
+  const tracking = `refs/remotes/${remote}/${branch}`;
+  const fetch = await git.try(["fetch", "--quiet", "--no-tags", remote, `+refs/heads/${branch}:${tracking}`]);
+  const remoteMissing = fetch.code !== 0 && /couldn't find remote ref/i.test(fetch.stderr);
+  if (fetch.code !== 0 && !remoteMissing) {
+    throw new UserFacingError(`git fetch of '${branch}' failed: ${redactGitOutput(fetch.stderr)}`);
+  }
+  const parent = remoteMissing ? undefined : await git.ok(["rev-parse", tracking], "git rev-parse");
+  await git.ok(parent ? ["read-tree", parent] : ["read-tree", "--empty"], "git read-tree", env);
+  await git.ok(["add", "--", ...options.paths], "git add", env);
+  const tree = await git.ok(["write-tree"], "git write-tree", env);
+  if (parent && tree === (await git.ok(["rev-parse", `${parent}^{tree}`], "git rev-parse"))) {
+    log(`report files unchanged on '${branch}': nothing to commit`);
+    return undefined;
+  }
+  return git.ok(
+    ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", options.message],
+    "git commit-tree",
+    env,
+  );
 }

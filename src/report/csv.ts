@@ -9,7 +9,7 @@ import type { CellValue, Column } from "./columns.js";
  * OWASP CSV injection: = + - @ TAB CR, plus LF and NUL (not covered by csv-stringify's escape_formulas)
  * and the full-width forms ＝ ＋ － ＠ that some spreadsheets also read as formula starts.
  */
-export function startsFormula(value: string): boolean {
+function startsFormula(value: string): boolean {
   switch (value.charCodeAt(0)) {
     case 0x3d: // =
     case 0x2b: // +
@@ -35,7 +35,7 @@ export function neutralizeFormula(value: string): string {
 }
 
 /** A number as plain decimal text (no exponent), so "1e-7" becomes "0.0000001". */
-export function plainNumber(value: number): string {
+function plainNumber(value: number): string {
   const text = String(value);
   return text.includes("e") ? formatExact(parseDecimal(value)) : text;
 }
@@ -119,13 +119,7 @@ export class CsvWriter {
   async close(): Promise<AtomicWriteResult> {
     if (this.closed) throw new Error("CSV writer already closed");
     this.closed = true;
-    try {
-      await this.flush();
-      return await this.file.commit();
-    } catch (err) {
-      await this.file.abort();
-      throw err;
-    }
+    return this.file.commitAfter(() => this.flush());
   }
 
   /** Drop everything written so far; the target path is left as it was. */

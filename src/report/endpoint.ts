@@ -5,34 +5,21 @@
 import { isAscii } from "node:buffer";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
-import type { Clock } from "../lib/clock.js";
 import { UserFacingError } from "../lib/errors.js";
-import {
-  classifyForRetry,
-  createAgent,
-  DEFAULT_TIMEOUTS,
-  RetryableHttpError,
-  readBodyBytes,
-  type Timeouts,
-} from "../lib/http.js";
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  RetryDeadlineError,
-  type RetryPolicy,
-  withRetry,
-} from "../lib/retry.js";
+import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBodyBytes } from "../lib/http.js";
+import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
 import type { UsageItem } from "./columns.js";
 import { FatalReportError } from "./errors.js";
 import { LayoutCache, scanPage } from "./page-scan.js";
+import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 import type { TokenSource } from "./token.js";
 
 export const USAGE_ROUTE = "/request-summarized-usages";
 /** A page is one bounded answer; anything larger is refused rather than buffered. */
 const MAX_PAGE_BYTES = 64 << 20;
 /** A guard against an endpoint that never stops paging. */
-export const MAX_PAGES_PER_MONTH = 10_000;
+const MAX_PAGES_PER_MONTH = 10_000;
 
 /** The body sent for one month: RequestSummarizedUsagesDetails (camelCase). */
 export interface UsageRequest {
@@ -63,17 +50,10 @@ export interface FetchResult {
   items: number;
 }
 
-export interface EndpointClientOptions {
+export interface EndpointClientOptions extends RemoteCallOptions {
   /** The gateway deployment URL with its path prefix, e.g. https://…/usage */
   endpoint: string;
   token: TokenSource;
-  clock: Clock;
-  /** Absolute time (ms) after which no attempt starts. */
-  deadline?: number | undefined;
-  retry?: RetryPolicy;
-  timeouts?: Timeouts;
-  dispatcher?: Dispatcher | undefined;
-  log?: ((line: string) => void) | undefined;
   /**
    * Ask for the next page while the current one is being handled (at most one page ahead), so the
    * endpoint and the writers work at the same time. Off: each page is asked for after the last is handled.
@@ -103,7 +83,7 @@ const STATUS_HINTS: Record<number, string> = {
   413: "the request is too large for the endpoint",
 };
 
-export function usageUrl(endpoint: string, page?: string): string {
+function usageUrl(endpoint: string, page?: string): string {
   const url = new URL(`${endpoint.replace(/\/+$/, "")}${USAGE_ROUTE}`);
   if (page !== undefined) url.searchParams.set("page", page);
   return url.href;
@@ -240,20 +220,15 @@ export class EndpointClient {
 
   /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
   private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<PageBody> {
-    const { clock } = this.options;
     const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1000, maxDelayMs: 30_000 };
     try {
-      return await withRetry(() => this.attempt(payload, pageToken), classifyForRetry, {
-        ...policy,
-        deadline: this.options.deadline,
-        now: clock.now,
-        sleep: clock.sleep,
-        random: clock.random,
-        onRetry: ({ attempt, delayMs, reason }) =>
-          this.options.log?.(
-            `page ${page}: attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
-          ),
-      });
+      return await retryCall(
+        this.options,
+        policy,
+        () => this.attempt(payload, pageToken),
+        ({ attempt, delayMs, reason }) =>
+          `page ${page}: attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
+      );
     } catch (err) {
       if (err instanceof RetryDeadlineError) {
         throw new FatalReportError(
@@ -330,14 +305,12 @@ export class EndpointClient {
     ascii: Uint8Array | undefined;
     retryAfter: string | undefined;
   }> {
-    const { clock, deadline } = this.options;
-    const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - clock.now();
+    const remaining = timeLeft(this.options);
     if (remaining <= 0) {
       throw new FatalReportError(
         "the time budget ran out before the next request; raise input 'time-budget'",
       );
     }
-    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
     this.sent.add(token);
     const response = await request(usageUrl(this.options.endpoint, pageToken), {
       method: "POST",
@@ -348,8 +321,7 @@ export class EndpointClient {
         accept: "application/json",
       },
       body: payload,
-      headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
-      bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
+      ...requestTimeouts(this.options, remaining),
     });
     const bytes = await readBodyBytes(response.body, MAX_PAGE_BYTES);
     // An all-ASCII body (the usual page) decodes the same as latin1, faster, and its bytes are kept: the

@@ -7,10 +7,18 @@ import * as core from "@actions/core";
 import type { AtomicWriteResult } from "../lib/atomic.js";
 import type { Clock } from "../lib/clock.js";
 import { oneLine, UserFacingError } from "../lib/errors.js";
+import type { Masker } from "../lib/mask.js";
 import { compare, formatExact, formatFixed } from "../lib/money.js";
 import { realSleep } from "../lib/retry.js";
 import { safeLogLine } from "../lib/text.js";
-import { focusColumns, type QueryShape, type RowContext, reportColumns, rowValues } from "./columns.js";
+import {
+  type Column,
+  focusColumns,
+  type QueryShape,
+  type RowContext,
+  reportColumns,
+  rowValues,
+} from "./columns.js";
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
 import {
@@ -28,12 +36,14 @@ import { buildSummary, type SummaryMonth } from "./summary.js";
 import { TokenClient, type TokenClientOptions, type TokenSource } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
 
-export interface ReportLogger {
+interface ReportLogger {
   info(line: string): void;
   warning(line: string): void;
+  /** A collapsible section of the log (core.group in the action), as the deploy command has. */
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export interface UsageSource {
+interface UsageSource {
   fetchMonth(body: UsageRequest, onPage: (page: UsagePage) => Promise<void> | void): Promise<FetchResult>;
   close?(): Promise<void>;
 }
@@ -52,7 +62,7 @@ export interface ReportDeps {
   commit(options: CommitOptions): Promise<string | undefined>;
 }
 
-export interface ReportResult {
+interface ReportResult {
   /** Files of the months written, relative to root, POSIX separators. */
   files: string[];
   months: SummaryMonth[];
@@ -67,7 +77,7 @@ export function fileBase(inputs: Pick<ReportInputs, "granularity" | "queryType">
 }
 
 /** The body POSTed for one month. */
-export function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
+function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
   return {
     ...(inputs.tenantId ? { tenantId: inputs.tenantId } : {}),
     granularity: inputs.granularity,
@@ -87,17 +97,93 @@ interface Sink {
   abort(): Promise<void>;
 }
 
+/** A sink and its file, relative to root. */
+interface NamedSink {
+  rel: string;
+  sink: Sink;
+}
+
+/** What every step of one run works with. Log lines go through `info`/`warn`, made safe for the runner. */
+interface Run {
+  inputs: ReportInputs;
+  deps: ReportDeps;
+  info(line: string): void;
+  warn(line: string): void;
+  /** No attempt (token, page, retry) starts after this time. */
+  deadline: number;
+  plainColumns: Column[];
+  focusColumns: Column[];
+}
+
+interface Clients {
+  token: TokenSource & { close?(): Promise<void> };
+  endpoint: UsageSource;
+}
+
+type MonthFailure = { month: string; reason: string };
+
+/** What fetching the months left: the files written, each reported month's totals, the failures. */
+interface Fetched {
+  files: string[];
+  reported: Array<{ totals: MonthTotals; window: MonthWindow }>;
+  failed: MonthFailure[];
+  /** A report file's content changed. */
+  changed: boolean;
+  /** A fatal error stopped the run; the months after it were not attempted. */
+  fatal: boolean;
+}
+
+interface CommitOutcome {
+  sha?: string | undefined;
+  /** One line, when the commit failed (the reports were still written). */
+  error?: string | undefined;
+}
+
 function monthsLabel(months: string[]): string {
   if (months.length === 0) return "";
   return months.length === 1 ? months[0]! : `${months[0]}..${months[months.length - 1]}`;
 }
 
+/**
+ * The `report` command, step by step: fetch every month into its files (and the month before, for the
+ * change column), work out the figures, check the budget, commit, set the outputs, write the summary, and
+ * fail in one line if a month, the commit or (with budget-action: fail) the budget failed.
+ */
 export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise<ReportResult> {
-  const { clock } = deps;
-  const info = (line: string) => deps.log.info(safeLogLine(line));
-  const warn = (line: string) => deps.log.warning(safeLogLine(line));
-  const deadline = clock.now() + inputs.timeBudgetMs;
+  const run = startRun(inputs, deps);
+  const fetched = await deps.log.group("Fetch the usage reports", () => fetchReports(run));
+  const { figures, baseline } = monthFigures(run, fetched);
+  const overBudget = checkBudget(run, figures);
+  const months = figures.map((m) => m.month);
+  const commit = await commitFiles(run, fetched.files, months);
+  setOutputs(deps, fetched, figures, commit);
+  const markdown = await writeSummary(run, fetched, figures, baseline, commit);
+  failIfProblems(inputs, fetched.failed, commit, overBudget);
+  const { files, failed, changed } = fetched;
+  return { files, months: figures, failed, changed, commitSha: commit.sha, markdown };
+}
 
+function startRun(inputs: ReportInputs, deps: ReportDeps): Run {
+  const shape: QueryShape = {
+    granularity: inputs.granularity,
+    queryType: inputs.queryType,
+    groupBy: inputs.groupBy,
+    groupByTag: inputs.groupByTag,
+  };
+  return {
+    inputs,
+    deps,
+    info: (line) => deps.log.info(safeLogLine(line)),
+    warn: (line) => deps.log.warning(safeLogLine(line)),
+    deadline: deps.clock.now() + inputs.timeBudgetMs,
+    plainColumns: reportColumns(shape),
+    focusColumns: focusColumns(shape),
+  };
+}
+
+function openClients(run: Run): Clients {
+  const { inputs, deps, deadline } = run;
+  const { clock } = deps;
   const token = deps.createTokenClient({
     tokenUrl: inputs.tokenUrl,
     clientId: inputs.clientId,
@@ -106,244 +192,307 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
     setSecret: deps.setSecret,
     clock,
     deadline,
-    log: info,
+    log: run.info,
   });
   const endpoint = deps.createEndpointClient({
     endpoint: inputs.endpoint,
     token,
     clock,
     deadline,
-    log: info,
+    log: run.info,
   });
+  return { token, endpoint };
+}
 
-  const shape: QueryShape = {
-    granularity: inputs.granularity,
-    queryType: inputs.queryType,
-    groupBy: inputs.groupBy,
-    groupByTag: inputs.groupByTag,
-  };
-  const plainColumns = reportColumns(shape);
-  const focus = focusColumns(shape);
-  const base = fileBase(inputs);
-
-  const files: string[] = [];
-  const totals: Array<{ totals: MonthTotals; window: MonthWindow }> = [];
-  const failed: Array<{ month: string; reason: string }> = [];
-  let changed = false;
-  let fatal: Error | undefined;
-
-  async function reportMonth(window: MonthWindow): Promise<void> {
-    const relDir = posix.join(inputs.outputDir, window.month);
-    const dir = join(deps.root, relDir);
-    const ctx: RowContext = {
-      month: window.month,
-      billingPeriodStart: window.start,
-      billingPeriodEnd: window.periodEnd,
-      fallbackCurrency: inputs.currency,
-    };
-    const body = usageRequest(inputs, window);
-    const { tenantId: _omitted, ...query } = body;
-    const sinks: Array<{ rel: string; sink: Sink }> = [];
-    const month = new MonthTotals(window.month);
-    try {
-      if (inputs.csv) {
-        const rel = posix.join(relDir, `${base}.csv`);
-        const csv = await CsvWriter.open(join(deps.root, rel), plainColumns);
-        sinks.push({
-          rel,
-          sink: {
-            writePage: (items) => csv.writeEach(items, (item) => rowValues(plainColumns, item, ctx)),
-            close: () => csv.close(),
-            abort: () => csv.abort(),
-          },
-        });
-      }
-      if (inputs.json) {
-        const rel = posix.join(relDir, `${base}.json`);
-        const json = await JsonReportWriter.open(join(deps.root, rel), {
-          month: window.month,
-          query,
-          groupBy: inputs.groupBy,
-        });
-        sinks.push({
-          rel,
-          sink: {
-            writePage: (items, canonical) =>
-              canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
-            close: () => json.close(),
-            abort: () => json.abort(),
-          },
-        });
-      }
-      if (inputs.focus) {
-        const rel = posix.join(relDir, `${base}.focus.csv`);
-        const csv = await CsvWriter.open(join(deps.root, rel), focus);
-        sinks.push({
-          rel,
-          sink: {
-            writePage: (items) => csv.writeEach(items, (item) => rowValues(focus, item, ctx)),
-            close: () => csv.close(),
-            abort: () => csv.abort(),
-          },
-        });
-      }
-      const fetched = await endpoint.fetchMonth(body, async (page) => {
-        for (const item of page.items) month.add(item);
-        for (const { sink } of sinks) await sink.writePage(page.items, page.canonical);
-      });
-      const written: string[] = [];
-      while (sinks.length > 0) {
-        const { rel, sink } = sinks[0]!;
-        const result = await sink.close();
-        sinks.shift();
-        if (result.changed) changed = true;
-        written.push(rel);
-      }
-      files.push(...written);
-      totals.push({ totals: month, window });
-      info(
-        `month ${window.month}${window.partial ? " (partial: the current month)" : ""}: ${fetched.items} rows in ${fetched.pages} page(s) -> ${written.join(", ")}`,
-      );
-    } catch (err) {
-      for (const { sink } of sinks) await sink.abort().catch(() => {});
-      await rmdir(dir).catch(() => {});
-      throw err;
-    }
-  }
-
-  let baseline: MonthFigures | undefined;
-  let commitSha: string | undefined;
-  let commitError: string | undefined;
-  let markdown: string | undefined;
-  const currencies = new Set<string>();
-  const figures: SummaryMonth[] = [];
+/** Every month's reports, then the month before the first one for the change column; the clients closed. */
+async function fetchReports(run: Run): Promise<Fetched & { baseline: MonthFigures | undefined }> {
+  const { token, endpoint } = openClients(run);
   try {
-    for (const window of inputs.months) {
-      if (fatal) {
-        failed.push({ month: window.month, reason: `not attempted after an earlier fatal error` });
-        continue;
-      }
-      try {
-        await reportMonth(window);
-      } catch (err) {
-        const reason = oneLine(err);
-        failed.push({ month: window.month, reason });
-        warn(`month ${window.month} failed: ${reason}`);
-        if (err instanceof FatalReportError) fatal = err;
-      }
-    }
-
-    // The month before the first one, totals only, for the first month's change column.
-    const first = inputs.months[0];
-    if (inputs.comparePrevious && !fatal && first && totals.length > 0) {
-      const before = windowOf(previousMonth(first.month), new Date(clock.now()));
-      try {
-        const previous = new MonthTotals(before.month);
-        await endpoint.fetchMonth(usageRequest(inputs, before), (page) => {
-          for (const item of page.items) previous.add(item);
-        });
-        baseline = previous.result(inputs.currency);
-      } catch (err) {
-        warn(
-          `could not fetch ${before.month} for the change column (${oneLine(err)}); the first month shows no change`,
-        );
-      }
-    }
+    const fetched = await reportMonths(run, endpoint);
+    return { ...fetched, baseline: await fetchBaseline(run, endpoint, fetched) };
   } finally {
     await Promise.all([token.close?.(), endpoint.close?.()].map((p) => p?.catch(() => {})));
   }
+}
 
-  for (const { totals: t } of totals) if (t.detectedCurrency) currencies.add(t.detectedCurrency);
-  const runCurrency = inputs.currency ?? [...currencies][0];
-  for (const { totals: t, window } of totals) {
-    const result = t.result(runCurrency);
-    if (result.currencies.length > 1)
-      warn(
-        `month ${window.month} mixes currencies (${result.currencies.join(", ")}); its total adds them up as they are`,
-      );
-    figures.push({ ...result, partial: window.partial });
-  }
-  if (baseline && baseline.currency === UNKNOWN_CURRENCY && runCurrency)
-    baseline = { ...baseline, currency: runCurrency };
-
-  // Budget: each month's total against the budget, in the report currency.
-  const overBudget: string[] = [];
-  if (inputs.budget) {
-    for (const m of figures) {
-      if (compare(m.total, inputs.budget) > 0) {
-        const text = `${m.month} total ${formatFixed(m.total, 2)} ${m.currency} is over the budget of ${formatExact(inputs.budget)}`;
-        overBudget.push(text);
-        warn(`budget: ${text}`);
-      }
+/** Each month in turn; a failed month is recorded and the next one tried, unless the failure was fatal. */
+async function reportMonths(run: Run, endpoint: UsageSource): Promise<Fetched> {
+  const fetched: Fetched = { files: [], reported: [], failed: [], changed: false, fatal: false };
+  for (const window of run.inputs.months) {
+    if (fetched.fatal) {
+      fetched.failed.push({ month: window.month, reason: `not attempted after an earlier fatal error` });
+      continue;
+    }
+    try {
+      await reportMonth(run, endpoint, window, fetched);
+    } catch (err) {
+      const reason = oneLine(err);
+      fetched.failed.push({ month: window.month, reason });
+      run.warn(`month ${window.month} failed: ${reason}`);
+      if (err instanceof FatalReportError) fetched.fatal = true;
     }
   }
+  return fetched;
+}
 
-  const months = figures.map((m) => m.month);
-  if (inputs.commit && files.length > 0) {
+/** One month: its pages streamed into every sink, then the files moved into place; on failure, none. */
+async function reportMonth(
+  run: Run,
+  endpoint: UsageSource,
+  window: MonthWindow,
+  fetched: Fetched,
+): Promise<void> {
+  const body = usageRequest(run.inputs, window);
+  const month = new MonthTotals(window.month);
+  const sinks: NamedSink[] = [];
+  try {
+    await openSinks(run, window, body, sinks);
+    const result = await endpoint.fetchMonth(body, async (page) => {
+      for (const item of page.items) month.add(item);
+      for (const { sink } of sinks) await sink.writePage(page.items, page.canonical);
+    });
+    const written = await closeSinks(sinks, fetched);
+    fetched.files.push(...written);
+    fetched.reported.push({ totals: month, window });
+    run.info(
+      `month ${window.month}${window.partial ? " (partial: the current month)" : ""}: ${result.items} rows in ${result.pages} page(s) -> ${written.join(", ")}`,
+    );
+  } catch (err) {
+    for (const { sink } of sinks) await sink.abort().catch(() => {});
+    await rmdir(join(run.deps.root, run.inputs.outputDir, window.month)).catch(() => {});
+    throw err;
+  }
+}
+
+/** The month's CSV, JSON and FOCUS writers the inputs ask for, pushed onto `into` as each opens. */
+async function openSinks(
+  run: Run,
+  window: MonthWindow,
+  body: UsageRequest,
+  into: NamedSink[],
+): Promise<void> {
+  const { inputs, deps } = run;
+  const ctx: RowContext = {
+    month: window.month,
+    billingPeriodStart: window.start,
+    billingPeriodEnd: window.periodEnd,
+    fallbackCurrency: inputs.currency,
+  };
+  const { tenantId: _omitted, ...query } = body;
+  const kinds: Array<[wanted: boolean, suffix: string, open: (path: string) => Promise<Sink>]> = [
+    [inputs.csv, ".csv", (path) => csvSink(path, run.plainColumns, ctx)],
+    [inputs.json, ".json", (path) => jsonSink(path, { month: window.month, query, groupBy: inputs.groupBy })],
+    [inputs.focus, ".focus.csv", (path) => csvSink(path, run.focusColumns, ctx)],
+  ];
+  const relDir = posix.join(inputs.outputDir, window.month);
+  for (const [wanted, suffix, open] of kinds) {
+    if (!wanted) continue;
+    const rel = posix.join(relDir, `${fileBase(inputs)}${suffix}`);
+    into.push({ rel, sink: await open(join(deps.root, rel)) });
+  }
+}
+
+async function csvSink(path: string, columns: Column[], ctx: RowContext): Promise<Sink> {
+  const csv = await CsvWriter.open(path, columns);
+  return {
+    writePage: (items) => csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    close: () => csv.close(),
+    abort: () => csv.abort(),
+  };
+}
+
+async function jsonSink(path: string, header: Parameters<typeof JsonReportWriter.open>[1]): Promise<Sink> {
+  const json = await JsonReportWriter.open(path, header);
+  return {
+    writePage: (items, canonical) =>
+      canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
+    close: () => json.close(),
+    abort: () => json.abort(),
+  };
+}
+
+/** Close the sinks in order; a closed sink leaves the list, so that a later failure aborts only the rest. */
+async function closeSinks(sinks: NamedSink[], fetched: Fetched): Promise<string[]> {
+  const written: string[] = [];
+  while (sinks.length > 0) {
+    const { rel, sink } = sinks[0]!;
+    const result = await sink.close();
+    sinks.shift();
+    if (result.changed) fetched.changed = true;
+    written.push(rel);
+  }
+  return written;
+}
+
+/** The month before the first one, totals only, for the first month's change column. */
+async function fetchBaseline(
+  run: Run,
+  endpoint: UsageSource,
+  fetched: Fetched,
+): Promise<MonthFigures | undefined> {
+  const { inputs, deps } = run;
+  const first = inputs.months[0];
+  if (!inputs.comparePrevious || fetched.fatal || !first || fetched.reported.length === 0) return undefined;
+  const before = windowOf(previousMonth(first.month), new Date(deps.clock.now()));
+  try {
+    const previous = new MonthTotals(before.month);
+    await endpoint.fetchMonth(usageRequest(inputs, before), (page) => {
+      for (const item of page.items) previous.add(item);
+    });
+    return previous.result(inputs.currency);
+  } catch (err) {
+    run.warn(
+      `could not fetch ${before.month} for the change column (${oneLine(err)}); the first month shows no change`,
+    );
+    return undefined;
+  }
+}
+
+/** Each month's figures in the run's currency (the input, else the first the rows carried). */
+function monthFigures(
+  run: Run,
+  fetched: Fetched & { baseline: MonthFigures | undefined },
+): { figures: SummaryMonth[]; baseline: MonthFigures | undefined } {
+  const currencies = new Set<string>();
+  for (const { totals } of fetched.reported)
+    if (totals.detectedCurrency) currencies.add(totals.detectedCurrency);
+  const runCurrency = run.inputs.currency ?? [...currencies][0];
+  const figures = fetched.reported.map(({ totals, window }): SummaryMonth => {
+    const result = totals.result(runCurrency);
+    if (result.currencies.length > 1)
+      run.warn(
+        `month ${window.month} mixes currencies (${result.currencies.join(", ")}); its total adds them up as they are`,
+      );
+    return { ...result, partial: window.partial };
+  });
+  let { baseline } = fetched;
+  if (baseline && baseline.currency === UNKNOWN_CURRENCY && runCurrency)
+    baseline = { ...baseline, currency: runCurrency };
+  return { figures, baseline };
+}
+
+/** Each month's total against the budget, in the report currency: one line per month over it. */
+function checkBudget(run: Run, figures: SummaryMonth[]): string[] {
+  const { budget } = run.inputs;
+  if (!budget) return [];
+  const overBudget: string[] = [];
+  for (const m of figures) {
+    if (compare(m.total, budget) > 0) {
+      const text = `${m.month} total ${formatFixed(m.total, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
+      overBudget.push(text);
+      run.warn(`budget: ${text}`);
+    }
+  }
+  return overBudget;
+}
+
+async function commitFiles(run: Run, files: string[], months: string[]): Promise<CommitOutcome> {
+  const { inputs, deps } = run;
+  if (!inputs.commit || files.length === 0) return {};
+  return deps.log.group("Commit the reports", async () => {
     try {
-      commitSha = await deps.commit({
+      const sha = await deps.commit({
         cwd: deps.root,
         paths: files,
         message: inputs.commitMessage.replace(/\{months\}/g, monthsLabel(months)),
         branch: inputs.commitBranch,
-        log: info,
+        log: run.info,
       });
-      info(commitSha ? `committed and pushed ${commitSha}` : "reports unchanged: no commit");
+      run.info(sha ? `committed and pushed ${sha}` : "reports unchanged: no commit");
+      return { sha };
     } catch (err) {
-      commitError = oneLine(err);
-      warn(`commit failed: ${commitError}`);
+      const error = oneLine(err);
+      run.warn(`commit failed: ${error}`);
+      return { error };
     }
-  }
+  });
+}
 
+function setOutputs(
+  deps: ReportDeps,
+  fetched: Fetched,
+  figures: SummaryMonth[],
+  commit: CommitOutcome,
+): void {
   const last = figures[figures.length - 1];
-  deps.setOutput(OUTPUTS.files, JSON.stringify(files));
-  deps.setOutput(OUTPUTS.months, JSON.stringify(months));
+  deps.setOutput(OUTPUTS.files, JSON.stringify(fetched.files));
+  deps.setOutput(OUTPUTS.months, JSON.stringify(figures.map((m) => m.month)));
   deps.setOutput(OUTPUTS.total, last ? formatExact(last.total) : "");
   deps.setOutput(OUTPUTS.currency, last ? last.currency : "");
-  deps.setOutput(OUTPUTS.changed, String(changed));
-  deps.setOutput(OUTPUTS.commitSha, commitSha ?? "");
+  deps.setOutput(OUTPUTS.changed, String(fetched.changed));
+  deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
+}
 
-  if (inputs.summary) {
-    try {
-      markdown = buildSummary({
-        months: figures,
-        baseline,
-        failed,
-        budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : undefined,
-        granularity: inputs.granularity,
-        queryType: inputs.queryType,
-        files,
-      });
-      if (commitError) markdown += `\n**Commit failed:** the reports were written but not pushed.\n`;
-      await deps.writeSummary?.(markdown);
-    } catch (err) {
-      warn(`could not write the job summary: ${oneLine(err)}`);
-    }
+/** The job summary's Markdown (when the inputs ask for one), written; a failure here is only a warning. */
+async function writeSummary(
+  run: Run,
+  fetched: Fetched,
+  figures: SummaryMonth[],
+  baseline: MonthFigures | undefined,
+  commit: CommitOutcome,
+): Promise<string | undefined> {
+  const { inputs, deps } = run;
+  if (!inputs.summary) return undefined;
+  let markdown: string | undefined;
+  try {
+    markdown = buildSummary({
+      months: figures,
+      baseline,
+      failed: fetched.failed,
+      budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : undefined,
+      granularity: inputs.granularity,
+      queryType: inputs.queryType,
+      files: fetched.files,
+    });
+    if (commit.error) markdown += `\n**Commit failed:** the reports were written but not pushed.\n`;
+    await deps.writeSummary?.(markdown);
+  } catch (err) {
+    run.warn(`could not write the job summary: ${oneLine(err)}`);
   }
+  return markdown;
+}
 
+/** Failed months, a failed commit and (with budget-action: fail) months over budget end the run in one line. */
+function failIfProblems(
+  inputs: ReportInputs,
+  failed: MonthFailure[],
+  commit: CommitOutcome,
+  overBudget: string[],
+): void {
   const problems: string[] = [];
   if (failed.length > 0) {
     problems.push(
       `${failed.length} of ${inputs.months.length} month(s) failed: ${failed.map((f) => `${f.month} (${f.reason})`).join("; ")}`,
     );
   }
-  if (commitError) problems.push(`commit failed: ${commitError}`);
+  if (commit.error) problems.push(`commit failed: ${commit.error}`);
   if (overBudget.length > 0 && inputs.budgetAction === "fail")
     problems.push(`over budget: ${overBudget.join("; ")}`);
   if (problems.length > 0) throw new UserFacingError(problems.join("; "));
-
-  return { files, months: figures, failed, changed, commitSha, markdown };
 }
 
-/** The real dependencies: @actions/core, undici clients, git, the wall clock. */
-export function createActionDeps(root = process.env.GITHUB_WORKSPACE || process.cwd()): ReportDeps {
+/**
+ * The real dependencies: @actions/core, undici clients, git, the wall clock. `mask` is the action's one
+ * masker (main.ts hands the same one to both commands).
+ */
+export function createActionDeps(
+  mask: Masker,
+  root = process.env.GITHUB_WORKSPACE || process.cwd(),
+): ReportDeps {
   return {
     root,
     clock: { now: Date.now, sleep: realSleep, random: Math.random },
-    log: { info: (line) => core.info(line), warning: (line) => core.warning(line) },
-    setSecret: (value) => core.setSecret(value),
+    log: {
+      info: (line) => core.info(line),
+      warning: (line) => core.warning(line),
+      group: (name, fn) => core.group(name, fn),
+    },
+    // The token client derives the forms of what it masks; each is registered once across the run.
+    setSecret: (value) => mask.exact(value),
     setOutput: (name, value) => core.setOutput(name, value),
     writeSummary: async (markdown) => {
+      // Outside a runner (a bare `node dist/index.js`) there is no summary file to write to.
+      if (!process.env.GITHUB_STEP_SUMMARY) return;
       await core.summary.addRaw(markdown, true).write();
     },
     createTokenClient: (options) => new TokenClient(options),

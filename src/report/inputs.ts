@@ -1,8 +1,25 @@
 // The `report` command's inputs: read once, validated before any side effect, into one typed object.
-// Input names are the constants below; a unit test checks them (and the defaults) against action.yml.
+// One table row per input (name, parser, default as action.yml declares it); INPUTS and DEFAULTS come from
+// the table, and a unit test checks them against action.yml. Adding an input is one row.
 import { posix } from "node:path";
-import { InputError, UserFacingError } from "../lib/errors.js";
-import { parseBoolean, secureUrl } from "../lib/inputs.js";
+import { InputError } from "../lib/errors.js";
+import {
+  booleanInput,
+  type InputParser,
+  InputProblems,
+  type InputValues,
+  input,
+  inputDefaults,
+  inputNames,
+  oneOf,
+  optional,
+  readInputTable,
+  required,
+  secureUrl,
+  singleLine,
+  splitList,
+  wholeNumber,
+} from "../lib/inputs.js";
 import { compare, type Decimal, parseDecimal, ZERO } from "../lib/money.js";
 import { quote } from "../lib/text.js";
 import { GROUP_BY_DIMENSIONS, type Granularity, type QueryType, type TagRef } from "./columns.js";
@@ -11,35 +28,6 @@ import { MonthsError, type MonthWindow, parseMonths } from "./months.js";
 import { tokenEndpointFor } from "./token.js";
 
 export const COMMAND_INPUT = "command";
-
-export const INPUTS = {
-  endpoint: "endpoint",
-  tokenUrl: "token-url",
-  clientId: "client-id",
-  clientSecret: "client-secret",
-  scope: "scope",
-  tenantId: "tenant-id",
-  months: "months",
-  granularity: "granularity",
-  queryType: "query-type",
-  groupBy: "group-by",
-  groupByTag: "group-by-tag",
-  compartmentDepth: "compartment-depth",
-  format: "format",
-  focus: "focus",
-  outputDir: "output-dir",
-  currency: "currency",
-  commit: "commit",
-  commitBranch: "commit-branch",
-  commitMessage: "commit-message",
-  budget: "budget",
-  budgetAction: "budget-action",
-  timeBudget: "time-budget",
-  summary: "summary",
-  comparePrevious: "compare-previous",
-} as const;
-
-export type ReportInputName = (typeof INPUTS)[keyof typeof INPUTS];
 
 export const OUTPUTS = {
   files: "files",
@@ -50,25 +38,8 @@ export const OUTPUTS = {
   commitSha: "commit-sha",
 } as const;
 
-/** Defaults, exactly as action.yml declares them (the runner fills them in; a bare `node dist/index.js` does not). */
-export const DEFAULTS: Partial<Record<ReportInputName, string>> = {
-  [INPUTS.months]: "previous",
-  [INPUTS.granularity]: "MONTHLY",
-  [INPUTS.queryType]: "COST",
-  [INPUTS.groupBy]: "service,skuPartNumber,skuName,unit,compartmentName,region",
-  [INPUTS.format]: "both",
-  [INPUTS.focus]: "false",
-  [INPUTS.outputDir]: "reports",
-  [INPUTS.commit]: "false",
-  [INPUTS.commitMessage]: "Usage report {months}",
-  [INPUTS.budgetAction]: "warn",
-  [INPUTS.timeBudget]: "20",
-  [INPUTS.summary]: "true",
-  [INPUTS.comparePrevious]: "true",
-};
-
-export const MAX_GROUP_BY = 10;
-export const MAX_TIME_BUDGET_MINUTES = 350;
+const MAX_GROUP_BY = 10;
+const MAX_TIME_BUDGET_MINUTES = 350;
 
 export interface ReportInputs {
   /** Gateway deployment URL with its path prefix, no trailing slash. */
@@ -104,294 +75,223 @@ export interface ReportInputs {
   comparePrevious: boolean;
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   now: Date;
   /** Called with the client secret as soon as it is read. */
   setSecret: (value: string) => void;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function serviceUrl(name: string, raw: string, example: string): URL {
-  if (raw === "") throw new InputError(name, `is required for command 'report'; set it to ${example}`);
-  return secureUrl(name, raw, { example, credentialsHint: "pass them in 'client-id' and 'client-secret'" });
+function serviceUrl(example: string): InputParser<URL> {
+  return required(
+    (text, name) =>
+      secureUrl(name, text, { example, credentialsHint: "pass them in 'client-id' and 'client-secret'" }),
+    `is required for command 'report'; set it to ${example}`,
+  );
 }
 
-function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
-  const found = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
-  if (!found) throw new InputError(name, `${quote(raw)} is not allowed; use ${allowed.join(" or ")}`);
-  return found;
+const endpointUrl: InputParser<string> = (text, name) =>
+  serviceUrl("the gateway deployment URL, e.g. https://…/usage")(text, name).href.replace(/\/+$/, "");
+
+const tokenUrl: InputParser<string> = (text, name) =>
+  tokenEndpointFor(
+    serviceUrl("the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com")(text, name),
+  ).href;
+
+const tenancyOcid: InputParser<string> = (text, name) => {
+  if (!/^ocid1\.tenancy\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+$/i.test(text)) {
+    throw new InputError(
+      name,
+      `${quote(text)} is not a tenancy OCID; use ocid1.tenancy.oc1..… or leave it empty`,
+    );
+  }
+  return text;
+};
+
+/** The spec as given (for messages and the commit message) and the windows it names, as of `now`. */
+function monthsInput(now: Date): InputParser<{ spec: string; windows: MonthWindow[] }> {
+  return (text, name) => {
+    try {
+      return { spec: text, windows: parseMonths(text, now) };
+    } catch (err) {
+      if (err instanceof MonthsError) throw new InputError(name, err.message);
+      throw err;
+    }
+  };
 }
 
-function parseGroupBy(raw: string): string[] {
-  if (raw.toLowerCase() === "none") return [];
-  const items = raw
-    .split(/[,\n]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+const groupByList: InputParser<string[]> = (text, name) => {
+  if (text.toLowerCase() === "none") return [];
   const result: string[] = [];
-  for (const item of items) {
+  for (const item of splitList(text)) {
     const known = GROUP_BY_DIMENSIONS.find((d) => d.toLowerCase() === item.toLowerCase());
     if (!known) {
       throw new InputError(
-        INPUTS.groupBy,
+        name,
         `${quote(item)} is not a Usage API dimension; use a comma-separated list of ${GROUP_BY_DIMENSIONS.join(", ")} (or none)`,
       );
     }
     if (result.includes(known))
-      throw new InputError(INPUTS.groupBy, `'${known}' is listed twice; list each dimension once`);
+      throw new InputError(name, `'${known}' is listed twice; list each dimension once`);
     result.push(known);
   }
   if (result.length > MAX_GROUP_BY) {
-    throw new InputError(INPUTS.groupBy, `${result.length} dimensions given; use at most ${MAX_GROUP_BY}`);
+    throw new InputError(name, `${result.length} dimensions given; use at most ${MAX_GROUP_BY}`);
   }
   return result;
-}
+};
 
 const TAG_PART = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,99}$/;
 
-function parseTag(raw: string): TagRef | undefined {
-  if (raw === "") return undefined;
-  if (/[,\n]/.test(raw)) {
-    throw new InputError(
-      INPUTS.groupByTag,
-      "the Usage API groups by one tag only; give a single namespace.key",
-    );
+const definedTag: InputParser<TagRef> = (text, name) => {
+  if (/[,\n]/.test(text)) {
+    throw new InputError(name, "the Usage API groups by one tag only; give a single namespace.key");
   }
-  const dot = raw.indexOf(".");
-  const namespace = dot > 0 ? raw.slice(0, dot) : "";
-  const key = dot > 0 ? raw.slice(dot + 1) : "";
+  const dot = text.indexOf(".");
+  const namespace = dot > 0 ? text.slice(0, dot) : "";
+  const key = dot > 0 ? text.slice(dot + 1) : "";
   if (!TAG_PART.test(namespace) || !TAG_PART.test(key)) {
     throw new InputError(
-      INPUTS.groupByTag,
-      `${quote(raw)} is not a defined tag; use namespace.key, e.g. Operations.CostCenter`,
+      name,
+      `${quote(text)} is not a defined tag; use namespace.key, e.g. Operations.CostCenter`,
     );
   }
   return { namespace, key };
-}
+};
 
-function parseInteger(name: string, raw: string, min: number, max: number, what: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new InputError(name, `${quote(raw)} is not ${what}; use a whole number from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
-
-function parseOutputDir(raw: string): string {
-  if (CONTROL.test(raw)) throw new InputError(INPUTS.outputDir, "must not contain control characters");
-  const text = raw.replace(/\\/g, "/");
-  if (text.startsWith("/") || /^[A-Za-z]:/.test(text)) {
+const workspaceFolder: InputParser<string> = (text, name) => {
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new InputError(name, "must not contain control characters");
+  const slashed = text.replace(/\\/g, "/");
+  if (slashed.startsWith("/") || /^[A-Za-z]:/.test(slashed)) {
     throw new InputError(
-      INPUTS.outputDir,
-      `${quote(raw)} is absolute; use a folder relative to the workspace, e.g. reports`,
+      name,
+      `${quote(text)} is absolute; use a folder relative to the workspace, e.g. reports`,
     );
   }
-  const normalized = posix.normalize(text).replace(/\/+$/, "");
+  const normalized = posix.normalize(slashed).replace(/\/+$/, "");
   if (normalized === ".." || normalized.startsWith("../")) {
-    throw new InputError(
-      INPUTS.outputDir,
-      `${quote(raw)} leaves the workspace; use a folder inside it, e.g. reports`,
-    );
+    throw new InputError(name, `${quote(text)} leaves the workspace; use a folder inside it, e.g. reports`);
   }
   return normalized === "" ? "." : normalized;
-}
+};
 
-function parseBudget(raw: string): Decimal | undefined {
-  if (raw === "") return undefined;
+const currencyCode: InputParser<string> = (text, name) => {
+  if (!/^[A-Za-z]{3}$/.test(text)) {
+    throw new InputError(name, `${quote(text)} is not an ISO 4217 code; use e.g. USD or EUR`);
+  }
+  return text.toUpperCase();
+};
+
+const branchName: InputParser<string> = (text, name) => {
+  if (!isValidBranchName(text)) {
+    throw new InputError(name, `${quote(text)} is not a valid branch name; use e.g. main or reports`);
+  }
+  return text;
+};
+
+const commitMessage: InputParser<string> = (text, name) => {
+  if (text.length > 2000) throw new InputError(name, "is longer than 2000 characters; shorten it");
+  if (/\u0000/.test(text)) throw new InputError(name, "must not contain NUL characters");
+  return text;
+};
+
+const budgetAmount: InputParser<Decimal> = (text, name) => {
   let value: Decimal;
   try {
-    if (!/^\d+(\.\d+)?$/.test(raw)) throw new Error("not plain");
-    value = parseDecimal(raw);
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new Error("not plain");
+    value = parseDecimal(text);
   } catch {
     throw new InputError(
-      INPUTS.budget,
-      `${quote(raw)} is not an amount; use a plain number in the report currency, e.g. 1000 or 1250.50`,
+      name,
+      `${quote(text)} is not an amount; use a plain number in the report currency, e.g. 1000 or 1250.50`,
     );
   }
   if (compare(value, ZERO) <= 0)
-    throw new InputError(INPUTS.budget, "must be greater than 0; leave it empty for no budget");
+    throw new InputError(name, "must be greater than 0; leave it empty for no budget");
   return value;
+};
+
+/** Every `report` input, in the order its problems are reported. `now` is what `months` is relative to. */
+function reportInputTable(now: Date) {
+  return {
+    endpoint: input("endpoint", endpointUrl),
+    tokenUrl: input("token-url", tokenUrl),
+    clientId: input(
+      "client-id",
+      required(
+        singleLine(),
+        "is required for command 'report'; set it to the confidential application's client ID",
+      ),
+    ),
+    clientSecret: input(
+      "client-secret",
+      required(
+        (text) => text,
+        "is required for command 'report'; pass it from a repository or environment secret",
+      ),
+      { secret: true },
+    ),
+    scope: input(
+      "scope",
+      required(
+        singleLine(),
+        "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
+      ),
+    ),
+    tenantId: input("tenant-id", optional(tenancyOcid)),
+    months: input("months", monthsInput(now), { default: "previous" }),
+    granularity: input("granularity", oneOf<Granularity>(["MONTHLY", "DAILY"]), { default: "MONTHLY" }),
+    queryType: input("query-type", oneOf<QueryType>(["COST", "USAGE"]), { default: "COST" }),
+    groupBy: input("group-by", groupByList, {
+      default: "service,skuPartNumber,skuName,unit,compartmentName,region",
+    }),
+    groupByTag: input("group-by-tag", optional(definedTag)),
+    compartmentDepth: input("compartment-depth", optional(wholeNumber(1, 10, "a compartment depth"))),
+    format: input("format", oneOf(["csv", "json", "both"] as const), { default: "both" }),
+    focus: input("focus", booleanInput, { default: "false" }),
+    outputDir: input("output-dir", workspaceFolder, { default: "reports" }),
+    currency: input("currency", optional(currencyCode)),
+    commit: input("commit", booleanInput, { default: "false" }),
+    commitBranch: input("commit-branch", optional(branchName)),
+    commitMessage: input("commit-message", commitMessage, { default: "Usage report {months}" }),
+    budget: input("budget", optional(budgetAmount)),
+    budgetAction: input("budget-action", oneOf(["warn", "fail"] as const), { default: "warn" }),
+    timeBudget: input("time-budget", wholeNumber(1, MAX_TIME_BUDGET_MINUTES, "a number of minutes"), {
+      default: "20",
+    }),
+    summary: input("summary", booleanInput, { default: "true" }),
+    comparePrevious: input("compare-previous", booleanInput, { default: "true" }),
+  };
+}
+
+type ReportInputValues = InputValues<ReturnType<typeof reportInputTable>>;
+
+/** The input names, keyed like the table (only names and defaults are read, so any date will do). */
+export const INPUTS = inputNames(reportInputTable(new Date(0)));
+
+/** Defaults, exactly as action.yml declares them (the runner fills them in; a bare `node dist/index.js` does not). */
+export const DEFAULTS = inputDefaults(reportInputTable(new Date(0)));
+
+/** The typed inputs from the table's values, once every row has passed. */
+function assemble(values: ReportInputValues): ReportInputs {
+  const { months, format, timeBudget, ...rest } = values;
+  return {
+    ...rest,
+    monthsSpec: months.spec,
+    months: months.windows,
+    csv: format === "csv" || format === "both",
+    json: format === "json" || format === "both",
+    timeBudgetMs: timeBudget * 60_000,
+  };
 }
 
 /**
  * Read and validate every `report` input. `get` returns the raw input ("" when unset), like
- * core.getInput. All problems are reported at once, in one line.
+ * core.getInput. The client secret is masked before anything else; all problems are reported at once,
+ * in one line.
  */
 export function readReportInputs(get: (name: string) => string, options: ReadOptions): ReportInputs {
-  const raw = (name: ReportInputName): string => {
-    const value = get(name).trim();
-    return value === "" ? (DEFAULTS[name] ?? "") : value;
-  };
-  // The secret exists from here on: mask it first.
-  const clientSecret = get(INPUTS.clientSecret).trim();
-  if (clientSecret !== "") options.setSecret(clientSecret);
-
-  const errors: Error[] = [];
-  function check<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      errors.push(err);
-      return undefined;
-    }
-  }
-
-  const endpoint = check(() => {
-    const url = serviceUrl(
-      INPUTS.endpoint,
-      raw(INPUTS.endpoint),
-      "the gateway deployment URL, e.g. https://…/usage",
-    );
-    return url.href.replace(/\/+$/, "");
-  });
-  const tokenUrl = check(
-    () =>
-      tokenEndpointFor(
-        serviceUrl(
-          INPUTS.tokenUrl,
-          raw(INPUTS.tokenUrl),
-          "the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com",
-        ),
-      ).href,
-  );
-  const clientId = check(() => {
-    const value = raw(INPUTS.clientId);
-    if (value === "")
-      throw new InputError(
-        INPUTS.clientId,
-        "is required for command 'report'; set it to the confidential application's client ID",
-      );
-    if (CONTROL.test(value))
-      throw new InputError(INPUTS.clientId, "must not contain control characters or line breaks");
-    return value;
-  });
-  check(() => {
-    if (clientSecret === "") {
-      throw new InputError(
-        INPUTS.clientSecret,
-        "is required for command 'report'; pass it from a repository or environment secret",
-      );
-    }
-  });
-  const scope = check(() => {
-    const value = raw(INPUTS.scope);
-    if (value === "") {
-      throw new InputError(
-        INPUTS.scope,
-        "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
-      );
-    }
-    if (CONTROL.test(value))
-      throw new InputError(INPUTS.scope, "must not contain control characters or line breaks");
-    return value;
-  });
-  const tenantId = check(() => {
-    const value = raw(INPUTS.tenantId);
-    if (value === "") return undefined;
-    if (!/^ocid1\.tenancy\.[a-z0-9-]+\.[a-z0-9-]*\.[a-z0-9._-]+$/i.test(value)) {
-      throw new InputError(
-        INPUTS.tenantId,
-        `${quote(value)} is not a tenancy OCID; use ocid1.tenancy.oc1..… or leave it empty`,
-      );
-    }
-    return value;
-  });
-  const monthsSpec = raw(INPUTS.months);
-  const months = check(() => {
-    try {
-      return parseMonths(monthsSpec, options.now);
-    } catch (err) {
-      if (err instanceof MonthsError) throw new InputError(INPUTS.months, err.message);
-      throw err;
-    }
-  });
-  const granularity = check(() =>
-    oneOf<Granularity>(INPUTS.granularity, raw(INPUTS.granularity), ["MONTHLY", "DAILY"]),
-  );
-  const queryType = check(() => oneOf<QueryType>(INPUTS.queryType, raw(INPUTS.queryType), ["COST", "USAGE"]));
-  const groupBy = check(() => parseGroupBy(raw(INPUTS.groupBy)));
-  const groupByTag = check(() => parseTag(raw(INPUTS.groupByTag)));
-  const compartmentDepth = check(() => {
-    const value = raw(INPUTS.compartmentDepth);
-    return value === ""
-      ? undefined
-      : parseInteger(INPUTS.compartmentDepth, value, 1, 10, "a compartment depth");
-  });
-  const format = check(() => oneOf(INPUTS.format, raw(INPUTS.format), ["csv", "json", "both"] as const));
-  const focus = check(() => parseBoolean(INPUTS.focus, raw(INPUTS.focus)));
-  const outputDir = check(() => parseOutputDir(raw(INPUTS.outputDir)));
-  const currency = check(() => {
-    const value = raw(INPUTS.currency);
-    if (value === "") return undefined;
-    if (!/^[A-Za-z]{3}$/.test(value))
-      throw new InputError(INPUTS.currency, `${quote(value)} is not an ISO 4217 code; use e.g. USD or EUR`);
-    return value.toUpperCase();
-  });
-  const commit = check(() => parseBoolean(INPUTS.commit, raw(INPUTS.commit)));
-  const commitBranch = check(() => {
-    const value = raw(INPUTS.commitBranch);
-    if (value === "") return undefined;
-    if (!isValidBranchName(value)) {
-      throw new InputError(
-        INPUTS.commitBranch,
-        `${quote(value)} is not a valid branch name; use e.g. main or reports`,
-      );
-    }
-    return value;
-  });
-  const commitMessage = check(() => {
-    const value = raw(INPUTS.commitMessage);
-    if (value.length > 2000)
-      throw new InputError(INPUTS.commitMessage, "is longer than 2000 characters; shorten it");
-    if (/\u0000/.test(value)) throw new InputError(INPUTS.commitMessage, "must not contain NUL characters");
-    return value;
-  });
-  const budget = check(() => parseBudget(raw(INPUTS.budget)));
-  const budgetAction = check(() =>
-    oneOf(INPUTS.budgetAction, raw(INPUTS.budgetAction), ["warn", "fail"] as const),
-  );
-  const timeBudget = check(() =>
-    parseInteger(
-      INPUTS.timeBudget,
-      raw(INPUTS.timeBudget),
-      1,
-      MAX_TIME_BUDGET_MINUTES,
-      "a number of minutes",
-    ),
-  );
-  const summary = check(() => parseBoolean(INPUTS.summary, raw(INPUTS.summary)));
-  const comparePrevious = check(() => parseBoolean(INPUTS.comparePrevious, raw(INPUTS.comparePrevious)));
-
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new UserFacingError(errors.map((e) => e.message).join("; "));
-
-  return {
-    endpoint: endpoint!,
-    tokenUrl: tokenUrl!,
-    clientId: clientId!,
-    clientSecret,
-    scope: scope!,
-    tenantId,
-    monthsSpec,
-    months: months!,
-    granularity: granularity!,
-    queryType: queryType!,
-    groupBy: groupBy!,
-    groupByTag,
-    compartmentDepth,
-    csv: format === "csv" || format === "both",
-    json: format === "json" || format === "both",
-    focus: focus!,
-    outputDir: outputDir!,
-    currency,
-    commit: commit!,
-    commitBranch,
-    commitMessage: commitMessage!,
-    budget,
-    budgetAction: budgetAction!,
-    timeBudgetMs: timeBudget! * 60_000,
-    summary: summary!,
-    comparePrevious: comparePrevious!,
-  };
+  const problems = new InputProblems();
+  const values = readInputTable(reportInputTable(options.now), get, problems, options.setSecret);
+  problems.throwIfAny();
+  return assemble(values as ReportInputValues);
 }

@@ -154,7 +154,7 @@ export class CanonicalItemWriter {
   }
 }
 
-export interface JsonReportHeader {
+interface JsonReportHeader {
   month: string;
   query: Record<string, unknown>;
   groupBy: readonly string[];
@@ -230,14 +230,8 @@ export class JsonReportWriter {
   async close(): Promise<AtomicWriteResult> {
     if (this.closed) throw new Error("JSON writer already closed");
     this.closed = true;
-    try {
-      this.buffer += this.count === 0 ? "]\n}\n" : "\n  ]\n}\n";
-      await this.flush();
-      return await this.file.commit();
-    } catch (err) {
-      await this.file.abort();
-      throw err;
-    }
+    this.buffer += this.count === 0 ? "]\n}\n" : "\n  ]\n}\n";
+    return this.file.commitAfter(() => this.flush());
   }
 
   async abort(): Promise<void> {

@@ -14,8 +14,8 @@ export interface MonthWindow {
   partial: boolean;
 }
 
-export const MAX_MONTHS = 36;
-export const MONTHS_SYNTAX = "use previous, YYYY-MM, YYYY-MM..YYYY-MM or last-N";
+const MAX_MONTHS = 36;
+const MONTHS_SYNTAX = "use previous, YYYY-MM, YYYY-MM..YYYY-MM or last-N";
 
 /** Month index since year 0: year * 12 + (month - 1). */
 type MonthIndex = number;

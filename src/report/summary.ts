@@ -17,7 +17,7 @@ import { previousMonth } from "./months.js";
 import { type MonthFigures, rankEntries } from "./totals.js";
 
 /** GitHub aborts a step summary over 1024 KiB; stay well under it. */
-export const SUMMARY_MAX_BYTES = 1_000_000;
+const SUMMARY_MAX_BYTES = 1_000_000;
 const CELL_MAX_CHARS = 120;
 const DEFAULT_TOP = 10;
 const CHART_SERIES = 5;
@@ -26,7 +26,7 @@ export interface SummaryMonth extends MonthFigures {
   partial: boolean;
 }
 
-export interface SummaryInput {
+interface SummaryInput {
   /** Months written, oldest first. */
   months: SummaryMonth[];
   /** Figures of the month before the first one, used only for its change column. */

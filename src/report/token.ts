@@ -2,28 +2,15 @@
 // and value derived from one is masked the moment it exists; the token is reused until shortly before
 // it expires; configuration errors fail at once; 5xx, 429 and network errors are retried.
 import { type Dispatcher, request } from "undici";
-import type { Clock } from "../lib/clock.js";
 import { UserFacingError } from "../lib/errors.js";
-import {
-  classifyForRetry,
-  createAgent,
-  DEFAULT_TIMEOUTS,
-  RetryableHttpError,
-  readBody,
-  type Timeouts,
-} from "../lib/http.js";
-import { maskSecret, secretForms } from "../lib/mask.js";
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  RetryDeadlineError,
-  type RetryPolicy,
-  withRetry,
-} from "../lib/retry.js";
+import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBody } from "../lib/http.js";
+import { createMasker, type Masker, secretForms } from "../lib/mask.js";
+import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
 import { FatalReportError } from "./errors.js";
+import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 
-export const IDCS_TOKEN_PATH = "/oauth2/v1/token";
+const IDCS_TOKEN_PATH = "/oauth2/v1/token";
 /** Refresh this long before the token expires. */
 export const EXPIRY_MARGIN_MS = 60_000;
 
@@ -51,20 +38,13 @@ export function basicCredentials(clientId: string, clientSecret: string): string
   return Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString("base64");
 }
 
-export interface TokenClientOptions {
+export interface TokenClientOptions extends RemoteCallOptions {
   /** The full token endpoint (see tokenEndpointFor). */
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
   scope: string;
   setSecret: (value: string) => void;
-  clock: Clock;
-  /** Absolute time (ms) after which no attempt starts: the run's time budget. */
-  deadline?: number | undefined;
-  retry?: RetryPolicy;
-  timeouts?: Timeouts;
-  dispatcher?: Dispatcher | undefined;
-  log?: ((line: string) => void) | undefined;
 }
 
 const HINTS: Record<string, string> = {
@@ -89,20 +69,16 @@ export class TokenClient implements TokenSource {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
-  private readonly masked = new Set<string>();
-  private readonly mask = (value: string) => {
-    if (this.masked.has(value)) return;
-    this.masked.add(value);
-    this.options.setSecret(value);
-  };
+  private readonly mask: Masker;
 
   constructor(private readonly options: TokenClientOptions) {
     // Mask before anything else can print them.
-    maskSecret(options.clientSecret, this.mask);
-    maskSecret(formEncode(options.clientSecret), this.mask);
+    this.mask = createMasker((form) => options.setSecret(form));
+    this.mask(options.clientSecret);
+    this.mask(formEncode(options.clientSecret));
     this.basic = basicCredentials(options.clientId, options.clientSecret);
-    maskSecret(this.basic, this.mask);
-    maskSecret(`Basic ${this.basic}`, this.mask);
+    this.mask(this.basic);
+    this.mask(`Basic ${this.basic}`);
     this.secrets = [
       ...secretForms(options.clientSecret),
       ...secretForms(formEncode(options.clientSecret)),
@@ -134,21 +110,16 @@ export class TokenClient implements TokenSource {
   }
 
   private async fetchToken(): Promise<string> {
-    const { clock } = this.options;
     const policy = this.options.retry ?? { maxAttempts: 4, baseMs: 500, maxDelayMs: 10_000 };
     const url = this.options.tokenUrl;
     try {
-      return await withRetry(() => this.attempt(url), classifyForRetry, {
-        ...policy,
-        deadline: this.options.deadline,
-        now: clock.now,
-        sleep: clock.sleep,
-        random: clock.random,
-        onRetry: ({ attempt, delayMs, reason }) =>
-          this.options.log?.(
-            `token request attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
-          ),
-      });
+      return await retryCall(
+        this.options,
+        policy,
+        () => this.attempt(url),
+        ({ attempt, delayMs, reason }) =>
+          `token request attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`,
+      );
     } catch (err) {
       if (err instanceof RetryDeadlineError) {
         throw new FatalReportError(
@@ -169,13 +140,11 @@ export class TokenClient implements TokenSource {
 
   private async attempt(url: string): Promise<string> {
     const { clock } = this.options;
-    const remaining =
-      this.options.deadline === undefined ? Number.POSITIVE_INFINITY : this.options.deadline - clock.now();
+    const remaining = timeLeft(this.options);
     if (remaining <= 0)
       throw new FatalReportError(
         "the time budget ran out before a token could be requested; raise input 'time-budget'",
       );
-    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
     const body = new URLSearchParams({
       grant_type: "client_credentials",
       scope: this.options.scope,
@@ -189,8 +158,7 @@ export class TokenClient implements TokenSource {
         accept: "application/json",
       },
       body,
-      headersTimeout: Math.max(1, Math.min(timeouts.headersMs, remaining)),
-      bodyTimeout: Math.max(1, Math.min(timeouts.bodyMs, remaining)),
+      ...requestTimeouts(this.options, remaining),
     });
     const status = response.statusCode;
     const text = await readBody(response.body);
@@ -253,7 +221,7 @@ export class TokenClient implements TokenSource {
       );
     }
     // The token exists now: mask it before anything else happens.
-    maskSecret(body.access_token, this.mask);
+    this.mask(body.access_token);
     if (typeof body.token_type === "string" && body.token_type.toLowerCase() !== "bearer") {
       throw new FatalReportError(
         `the token endpoint returned a token of type '${this.redact(body.token_type, 20)}', not Bearer`,

@@ -5,7 +5,7 @@ import type { UsageItem } from "./columns.js";
 
 export const UNKNOWN_CURRENCY = "unknown";
 /** Bucket name for rows whose service or compartment is null (not grouped by, or not reported). */
-export const NONE_LABEL = "(none)";
+const NONE_LABEL = "(none)";
 
 export interface MonthFigures {
   month: string;

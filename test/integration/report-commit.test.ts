@@ -5,7 +5,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BOT_EMAIL, BOT_NAME, commitReports, redactGitOutput } from "../../src/report/commit.js";
+import {
+  BOT_EMAIL,
+  BOT_NAME,
+  commitReports,
+  type GitRunner,
+  redactGitOutput,
+} from "../../src/report/commit.js";
 
 const ENV = {
   ...process.env,
@@ -185,5 +191,48 @@ describe("commitReports", () => {
     expect(
       redactGitOutput("fatal: unable to access 'https://user:tok@github.com/o/r.git/': x\nhint: y"),
     ).toBe("fatal: unable to access 'https://***@github.com/o/r.git/': x");
+  });
+
+  it("retries a rejected push with full-jitter backoff, then gives up after maxPushAttempts", async () => {
+    // A remote that rejects every push, so every attempt and every wait between them shows.
+    const calls: string[] = [];
+    const fakeGit: GitRunner = async (args) => {
+      calls.push(args.find((a) => !a.startsWith("-") && !a.includes("=")) ?? "");
+      const answers: Record<string, { code: number; stdout: string; stderr: string }> = {
+        "symbolic-ref": { code: 0, stdout: "main\n", stderr: "" },
+        diff: { code: 1, stdout: "", stderr: "" },
+        "rev-parse": { code: 0, stdout: `${top}\n`, stderr: "" },
+        "write-tree": { code: 0, stdout: "tree-new\n", stderr: "" },
+        "commit-tree": { code: 0, stdout: "c0ffee\n", stderr: "" },
+        push: { code: 1, stdout: "", stderr: " ! [rejected]        HEAD -> main (fetch first)" },
+      };
+      return answers[calls[calls.length - 1]!] ?? { code: 0, stdout: "", stderr: "" };
+    };
+    for (const branch of [undefined, "reports"]) {
+      calls.length = 0;
+      const waits: number[] = [];
+      const logs: string[] = [];
+      const err = (await commitReports({
+        cwd: top,
+        paths: [CSV_01],
+        message: "m",
+        branch,
+        git: fakeGit,
+        maxPushAttempts: 4,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+        random: () => 0.5,
+        log: (l) => logs.push(l),
+      }).catch((e: Error) => e)) as Error;
+      const target = branch ?? "main";
+      expect(err.message).toMatch(new RegExp(`^git push to '${target}' was still rejected after 4 attempts`));
+      expect(calls.filter((c) => c === "push")).toHaveLength(4);
+      expect(waits).toEqual([250, 500, 1000]);
+      expect(logs).toHaveLength(3);
+      expect(logs[2]).toMatch(
+        /^push rejected \(the branch moved\); (rebasing|rebuilding) on origin\/\S+ \(attempt 3\/4\)$/,
+      );
+    }
   });
 });

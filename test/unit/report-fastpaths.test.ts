@@ -1,7 +1,7 @@
 // The throughput paths of the report writers, held to the simple paths they replace: the cached-layout
 // JSON item writer against canonicalJson, the safe-integer money sum against Decimal add(), the batch
 // writers against one write() per row, and the endpoint client's one-page-ahead fetching.
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -210,15 +210,36 @@ describe("EndpointClient with prefetch", () => {
   let server: Server;
   let base: string;
   let requests: string[];
+  /** How many pages the test's handler had finished when each request arrived. */
+  let handledAtArrival: number[];
+  let handled: number[];
+  const arrivals = new EventEmitter();
   const pages = 5;
+
+  /** Resolves once the server has received `count` requests: an event, not a wait of some milliseconds. */
+  function requested(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (requests.length < count) return;
+        arrivals.off("request", check);
+        resolve();
+      };
+      arrivals.on("request", check);
+      check();
+    });
+  }
 
   beforeEach(async () => {
     requests = [];
+    handledAtArrival = [];
+    handled = [];
     server = createServer((req, res) => {
       req.resume();
       req.on("end", () => {
         const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? "1");
         requests.push(`page ${page}`);
+        handledAtArrival.push(handled.length);
+        arrivals.emit("request");
         const body = {
           items: [
             { page, n: 1 },
@@ -251,12 +272,12 @@ describe("EndpointClient with prefetch", () => {
 
   it("asks for the next page while one is handled, never more than one ahead, and hands pages over in order", async () => {
     const c = client();
-    const handled: number[] = [];
     const result = await c.fetchMonth(
       { granularity: "MONTHLY", queryType: "COST", timeUsageStarted: "a", timeUsageEnded: "b" },
       async (page: UsagePage) => {
-        // Let the page fetched ahead arrive before this one is done.
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        // Hold this page until the page fetched ahead has been asked for (a client that does not fetch
+        // ahead never gets here: the test times out).
+        await requested(Math.min(page.page + 1, pages));
         expect(requests.length).toBe(Math.min(page.page + 1, pages));
         handled.push(page.page);
         expect(page.items.map((i) => i.page)).toEqual([page.page, page.page]);
@@ -265,6 +286,8 @@ describe("EndpointClient with prefetch", () => {
     expect(handled).toEqual([1, 2, 3, 4, 5]);
     expect(result).toEqual({ pages, items: 2 * pages });
     expect(requests).toEqual(["page 1", "page 2", "page 3", "page 4", "page 5"]);
+    // Page n+1 was asked for while page n was handled, never sooner: one page ahead, no more.
+    expect(handledAtArrival).toEqual([0, 0, 1, 2, 3]);
     await c.close();
   });
 
@@ -282,8 +305,8 @@ describe("EndpointClient with prefetch", () => {
     expect(err).toBe(failure);
     // Page 3 was already on its way when page 2 failed; it is the last request.
     expect(requests).toEqual(["page 1", "page 2", "page 3"]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(requests).toHaveLength(3);
+    // Closing waits for every request still in flight: a page asked for after the failure would show here.
     await c.close();
+    expect(requests).toHaveLength(3);
   });
 });

@@ -60,6 +60,8 @@ interface Harness {
   outputs: Record<string, string>;
   logs: string[];
   warnings: string[];
+  /** The log groups opened, in order, with the lines logged inside each. */
+  groups: Array<{ name: string; lines: string[] }>;
   summaries: string[];
   requests: UsageRequest[];
   commits: Array<{ paths: string[]; message: string; branch: string | undefined }>;
@@ -73,6 +75,7 @@ function harness(
     outputs: {},
     logs: [],
     warnings: [],
+    groups: [],
     summaries: [],
     requests: [],
     commits: [],
@@ -88,7 +91,16 @@ function harness(
       },
       random: () => 0.5,
     },
-    log: { info: (l) => h.logs.push(l), warning: (l) => h.warnings.push(l) },
+    log: {
+      info: (l) => h.logs.push(l),
+      warning: (l) => h.warnings.push(l),
+      group: async (name, fn) => {
+        const from = h.logs.length;
+        const result = await fn();
+        h.groups.push({ name, lines: h.logs.slice(from) });
+        return result;
+      },
+    },
     setSecret: () => {},
     setOutput: (name, value) => {
       h.outputs[name] = value;
@@ -298,6 +310,14 @@ describe("runReport", () => {
       },
     ]);
     expect(h.outputs["commit-sha"]).toBe("abc123");
+  });
+
+  it("logs the fetching and the commit each in a group of its own", async () => {
+    const h = harness(DATA, { commitSha: "abc123" });
+    await runReport(inputs({ commit: "true" }), h.deps);
+    expect(h.groups.map((g) => g.name)).toEqual(["Fetch the usage reports", "Commit the reports"]);
+    expect(h.groups[0]!.lines.filter((l) => l.startsWith("month "))).toHaveLength(3);
+    expect(h.groups[1]!.lines).toEqual(["committed and pushed abc123"]);
   });
 
   it("uses another month's currency when a month's rows have none", async () => {

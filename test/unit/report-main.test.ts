@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createMasker } from "../../src/lib/mask.js";
 import { run } from "../../src/main.js";
+import { createActionDeps } from "../../src/report/index.js";
 
 let out: string[];
 
@@ -52,5 +54,21 @@ describe("run()", () => {
     const all = out.join("");
     expect(all.indexOf("::add-mask::hunter2-secret")).toBe(0);
     expect(all.split("hunter2-secret")).toHaveLength(2);
+  });
+});
+
+describe("createActionDeps", () => {
+  it("writes no job summary outside a runner (no GITHUB_STEP_SUMMARY), as deploy does", async () => {
+    vi.stubEnv("GITHUB_STEP_SUMMARY", undefined);
+    const deps = createActionDeps(createMasker(() => {}));
+    await expect(deps.writeSummary?.("# Usage")).resolves.toBeUndefined();
+  });
+
+  it("registers each secret form once through the masker it is given", () => {
+    const registered: string[] = [];
+    const deps = createActionDeps(createMasker((form) => registered.push(form)));
+    deps.setSecret("Basic Y2xpZW50OnNlY3JldA==");
+    deps.setSecret("Basic Y2xpZW50OnNlY3JldA==");
+    expect(registered).toEqual(["Basic Y2xpZW50OnNlY3JldA=="]);
   });
 });
