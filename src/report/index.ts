@@ -89,8 +89,8 @@ export function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRe
 }
 
 interface Sink {
-  /** Write one page of items, in order (with their canonicalJson texts when the page has them). */
-  writePage(items: readonly Record<string, unknown>[], canonical?: string | Uint8Array): Promise<void>;
+  /** Write one page of items, in order. */
+  writePage(items: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -176,8 +176,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
         sinks.push({
           rel,
           sink: {
-            writePage: (items, canonical) =>
-              canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
+            writePage: (items) => json.writeMany(items),
             close: () => json.close(),
             abort: () => json.abort(),
           },
@@ -197,7 +196,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
       }
       const fetched = await endpoint.fetchMonth(body, async (page) => {
         for (const item of page.items) month.add(item);
-        for (const { sink } of sinks) await sink.writePage(page.items, page.canonical);
+        for (const { sink } of sinks) await sink.writePage(page.items);
       });
       const written: string[] = [];
       while (sinks.length > 0) {
