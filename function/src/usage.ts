@@ -25,6 +25,7 @@ import {
   ResourcePrincipalAuthenticationDetailsProvider,
 } from "oci-common";
 import { type models, UsageapiClient } from "oci-usageapi";
+import { withRetry } from "../../src/lib/retry.js";
 import type { FunctionConfig } from "./config.js";
 import { type FetchOptions, type PageResult, UpstreamError, type UsageFetcher } from "./handler.js";
 import { type ScannedPage, scanUsagePage } from "./page-scan.js";
@@ -72,6 +73,9 @@ export type Transport = (
   signal: AbortSignal,
 ) => Promise<RawAnswer>;
 
+/** One resend at once, for an answer lost to a stale keep-alive socket. */
+const RESEND_STALE_SOCKET = { maxAttempts: 2, baseMs: 0, maxDelayMs: 0, sleep: async () => {} };
+
 /**
  * One HTTP exchange over node:http(s) with a keep-alive agent. Node's fetch (the SDK's
  * FetchHttpClient) costs about a millisecond more per call in Request, Response and web-stream
@@ -91,8 +95,11 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
   if (secure) httpsAgent ??= new HttpsAgent({ keepAlive: true });
   else httpAgent ??= new HttpAgent({ keepAlive: true });
   const agent = secure ? httpsAgent : httpAgent;
-  const attempt = (mayResend: boolean) =>
+  /** Whether the last attempt failed on a reused keep-alive socket, unanswered: worth one resend. */
+  let staleSocket = false;
+  const attempt = () =>
     new Promise<RawAnswer>((resolve, reject) => {
+      staleSocket = false;
       let answered = false;
       const req = send(url, { method, headers: outgoing, agent, signal }, (res) => {
         answered = true;
@@ -142,14 +149,14 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
       req.on("error", (err: NodeJS.ErrnoException) => {
         // An idle keep-alive socket the server closed just as it was reused, before any answer: the
         // query is read-only, so it goes once more on a fresh connection, as Node's docs advise.
-        const stale = err.code === "ECONNRESET" || err.code === "EPIPE";
-        if (mayResend && stale && req.reusedSocket && !answered && !signal.aborted) {
-          attempt(false).then(resolve, reject);
-        } else reject(err);
+        const reset = err.code === "ECONNRESET" || err.code === "EPIPE";
+        staleSocket = reset && req.reusedSocket && !answered && !signal.aborted;
+        reject(err);
       });
       req.end(body);
     });
-  return attempt(true);
+  // At once, with no backoff: the fresh connection is the remedy, not waiting (the handler owns those retries).
+  return withRetry(attempt, () => ({ retry: staleSocket }), RESEND_STALE_SOCKET);
 };
 
 /** A body that fails when read, for an answer broken off mid-way (as a fetch body would). */
