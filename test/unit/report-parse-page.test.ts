@@ -7,6 +7,7 @@ import { mulberry32 } from "../../sandbox/random.js";
 import { EndpointError, parsePage } from "../../src/report/endpoint.js";
 import { CanonicalItemWriter, canonicalJson } from "../../src/report/json.js";
 import { JSON_MUTATIONS } from "../support/random.js";
+import { usageItem } from "../support/usage-item.js";
 
 const NOT_JSON = "the endpoint answered HTTP 200 with a body that is not JSON";
 const NOT_A_PAGE = "the endpoint answered HTTP 200 with JSON that is not an object with an 'items' array";
@@ -32,20 +33,7 @@ function read(text: string, writer = new CanonicalItemWriter()): ReturnType<type
   return result;
 }
 
-const item = (extra: Record<string, unknown> = {}) => ({
-  tenantId: null,
-  compartmentPath: "acme/prod",
-  service: "COMPUTE",
-  resourceId: "ocid1.instance.oc1..aaaa",
-  timeUsageStarted: "2025-06-01T00:00:00.000Z",
-  timeUsageEnded: "2025-07-01T00:00:00.000Z",
-  computedAmount: -58.74,
-  computedQuantity: 6256,
-  attributedCost: "-58.74",
-  currency: "USD",
-  isForecast: false,
-  ...extra,
-});
+const item = usageItem;
 
 const page = (items: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ groupBy: ["resourceId"], items, ...extra });
