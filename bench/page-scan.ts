@@ -23,7 +23,7 @@ const PAGES = 8;
 const ROUNDS = 25;
 const GROUP_BY = ["service", "skuPartNumber", "skuName", "unit", "compartmentName", "region"];
 
-export interface ScannerFigures {
+interface ScannerFigures {
   /** Median milliseconds per page. */
   scannerMs: number;
   plainMs: number;
@@ -31,7 +31,7 @@ export interface ScannerFigures {
   ratio: number;
 }
 
-export interface PageScanBench {
+interface PageScanBench {
   pages: number;
   itemsPerPage: number;
   pageBytes: number;

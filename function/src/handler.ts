@@ -38,7 +38,7 @@ export interface FunctionResponse {
 }
 
 /** Items already serialised as the answer carries them. */
-export interface SerialisedItems {
+interface SerialisedItems {
   /** Each item's JSON (as JSON.stringify writes it), joined by ","; no brackets. */
   json: string;
   count: number;
@@ -72,7 +72,7 @@ export interface UsageFetcher {
   ): Promise<PageResult>;
 }
 
-export type UpstreamFailureKind =
+type UpstreamFailureKind =
   /** The Usage API answered with a non-2xx status. */
   | "http"
   /** No usable answer: connection refused or reset, truncated or unparsable body. */
@@ -133,7 +133,7 @@ export interface HandlerDeps {
 }
 
 /** 400 texts of the Usage API known to carry no request data; any other text is replaced. */
-export const SAFE_UPSTREAM_MESSAGES: ReadonlySet<string> = new Set([
+const SAFE_UPSTREAM_MESSAGES: ReadonlySet<string> = new Set([
   "Passed UTC date does not have the right precision: hours, minutes, seconds, and second fractions must be 0",
   "Passed date does not have the right precision",
   "Unable to process JSON input",
@@ -287,7 +287,7 @@ function authUnavailable(logError: string): Refusal {
 }
 
 /** The instant by which the function must stop calling upstream. */
-export function deadlineOf(deadline: Date | null, now: number, config: FunctionConfig): number {
+function deadlineOf(deadline: Date | null, now: number, config: FunctionConfig): number {
   const fnDeadline = deadline?.getTime();
   const end =
     fnDeadline !== undefined && Number.isFinite(fnDeadline) ? fnDeadline : now + config.defaultTimeoutMs;
@@ -383,7 +383,7 @@ async function collectPages(
   return logError === undefined ? { body, bytes } : { body, bytes, logError };
 }
 
-export function isRetryable(failure: UpstreamFailure): boolean {
+function isRetryable(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
     case "network":
     case "timeout":

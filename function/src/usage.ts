@@ -34,7 +34,7 @@ import type { UsageFilter, UsageQuery } from "./validate.js";
 type Provider = ResourcePrincipalAuthenticationDetailsProvider;
 
 /** What the last HTTP answer of one attempt said, beyond what OciError keeps. */
-export interface AttemptRecord {
+interface AttemptRecord {
   status?: number;
   retryAfter?: string;
   opcRequestId?: string;
@@ -56,7 +56,7 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 let httpAgent: HttpAgent | undefined;
 let httpsAgent: HttpsAgent | undefined;
 
-export interface RawAnswer {
+interface RawAnswer {
   status: number;
   statusText: string;
   headers: Headers;
@@ -172,7 +172,7 @@ function failingBody(err: Error): ReadableStream {
  * SDK gets the same status and headers with no items, so it deserialises nothing (the items cost no
  * objects at all); otherwise the SDK gets the text as it came. Other answers reach the SDK untouched.
  */
-export class RecordingHttpClient implements HttpClient {
+class RecordingHttpClient implements HttpClient {
   readonly record: AttemptRecord = {};
 
   constructor(
@@ -343,13 +343,13 @@ export function toSdkDetails(
   return details;
 }
 
-export interface SdkUsage {
+interface SdkUsage {
   usage: UsageFetcher;
   /** The function's tenancy, from the RPST claim res_tenant (cached once read). */
   tenancy(): Promise<string>;
 }
 
-export interface SdkUsageOptions {
+interface SdkUsageOptions {
   /** Builds the provider; default ResourcePrincipalAuthenticationDetailsProvider.builder(). */
   buildProvider?: () => Provider;
   /** Sends the signed request; default node:http(s) (unit tests of endpoint selection capture it). */

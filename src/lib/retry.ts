@@ -2,7 +2,7 @@
 // (sleep = random(0, min(cap, base * 2^attempt))), Retry-After honoured, bounded by attempts and a deadline.
 // Sleep, clock and randomness are injectable so tests run instantly and repeat.
 
-export interface RetryDecision {
+interface RetryDecision {
   retry: boolean;
   /** Server-requested wait (Retry-After), in ms. Used instead of the jittered delay when larger. */
   retryAfterMs?: number;
