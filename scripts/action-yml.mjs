@@ -1,72 +1,51 @@
-// Reads action.yml (the subset it uses: top-level maps, two-space keys, `description: >-` folded blocks,
-// plain or quoted scalars, and the `# --- <section> inputs` markers) and renders the README's input and
-// output tables from it. `node scripts/action-yml.mjs --write` refreshes README.md; `--check` fails when
-// the README is out of date (a unit test runs the same check).
+// Reads action.yml (with the `yaml` package; the `# --- <section> inputs` comment markers say which command
+// an input belongs to) and renders the README's input and output tables from it.
+// `node scripts/action-yml.mjs --write` refreshes README.md; `--check` fails when the README is out of date
+// (a unit test runs the same check).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
 
 const root = join(import.meta.dirname, "..");
 
-function unquote(text) {
-  const t = text.trim();
-  if (/^".*"$/.test(t)) return JSON.parse(t);
-  if (/^'.*'$/.test(t)) return t.slice(1, -1).replace(/''/g, "'");
-  return t;
-}
-
-/** { inputs: [{name, section, description, required, default}], outputs: [{name, description}], runs: {using, main} } */
-export function readActionYml(text = readFileSync(join(root, "action.yml"), "utf8")) {
-  const lines = text.split("\n");
-  const inputs = [];
-  const outputs = [];
-  const runs = {};
-  let top = "";
+/** The section of each line: set by `# --- <section> inputs`, back to "common" after `# --- end of`. */
+function sectionsByLine(text) {
   let section = "common";
-  let current;
-  let field;
-  for (const line of lines) {
+  return text.split("\n").map((line) => {
     const marker = /^\s*# --- (\w+) inputs/.exec(line);
     if (marker) section = marker[1];
     if (/^\s*# --- end of/.test(line)) section = "common";
-    if (/^\s*#/.test(line)) continue;
-    const topKey = /^([a-z-]+):/.exec(line);
-    if (topKey) {
-      top = topKey[1];
-      current = undefined;
-      continue;
-    }
-    const inline = /^ {2}([a-z][a-z0-9-]*):\s+(\S.*)$/.exec(line);
-    if (inline && top === "runs") {
-      runs[inline[1]] = unquote(inline[2]);
-      continue;
-    }
-    const key = /^ {2}([a-z][a-z0-9-]*):\s*$/.exec(line);
-    if (key && (top === "inputs" || top === "outputs")) {
-      current = { name: key[1], description: "" };
-      if (top === "inputs")
-        inputs.push(Object.assign(current, { section, required: false, default: undefined }));
-      else outputs.push(current);
-      field = undefined;
-      continue;
-    }
-    if (!current) continue;
-    const prop = /^ {4}([a-z]+):\s*(.*)$/.exec(line);
-    if (prop) {
-      const [, name, value] = prop;
-      if (name === "description") {
-        field = /^[>|]-?$/.test(value.trim()) ? "description" : undefined;
-        current.description = field ? "" : unquote(value);
-      } else {
-        field = undefined;
-        if (name === "required") current.required = value.trim() === "true";
-        if (name === "default") current.default = unquote(value);
-      }
-      continue;
-    }
-    if (field === "description" && /^ {6}/.test(line)) {
-      current.description = `${current.description} ${line.trim()}`.trim();
-    }
-  }
+    return section;
+  });
+}
+
+/** A description as one line: a folded block's line breaks (and blank lines) become single spaces. */
+const oneLine = (text) => (text ?? "").replace(/\s*\n\s*/g, " ").trim();
+
+/** { inputs: [{name, section, description, required, default}], outputs: [{name, description}], runs: {using, main} } */
+export function readActionYml(text = readFileSync(join(root, "action.yml"), "utf8")) {
+  const lines = new LineCounter();
+  // Failsafe: every value is the text written ("false" stays a string, as the runner passes it).
+  const doc = parseDocument(text, { schema: "failsafe", lineCounter: lines });
+  if (doc.errors.length > 0)
+    throw new Error(`action.yml is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+  const sections = sectionsByLine(text);
+  const entries = (key) => doc.get(key)?.items ?? [];
+  const inputs = entries("inputs").map(({ key, value }) => {
+    const spec = value?.toJSON() ?? {};
+    return {
+      name: String(key.value),
+      description: oneLine(spec.description),
+      section: sections[lines.linePos(key.range[0]).line - 1],
+      required: spec.required === "true",
+      default: spec.default,
+    };
+  });
+  const outputs = entries("outputs").map(({ key, value }) => ({
+    name: String(key.value),
+    description: oneLine(value?.toJSON()?.description),
+  }));
+  const runs = doc.get("runs")?.toJSON() ?? {};
   return { inputs, outputs, runs };
 }
 

@@ -35,7 +35,7 @@ export interface FunctionConfig {
   limits: ValidationLimits;
 }
 
-export interface LoadedConfig {
+interface LoadedConfig {
   config: FunctionConfig;
   /** Values ignored in favour of their default. */
   warnings: string[];
@@ -94,7 +94,7 @@ function printable(value: string): string {
 }
 
 /** Validates USAGE_API_ENDPOINT: http(s), no user info, query or fragment; returns it without a trailing slash. */
-export function parseEndpoint(raw: string): string | Error {
+function parseEndpoint(raw: string): string | Error {
   let url: URL;
   try {
     url = new URL(raw);

@@ -1,7 +1,14 @@
 // The function's logic as a pure function of (request, deps): validation, tenancy pinning, paging
 // within a response budget, retries bounded by the call's deadline, and error surfacing. No FDK, no
 // SDK, no clock or timer of its own: func.ts and usage.ts supply those.
-import { backoffCeiling, backoffDelay, isRetryableStatus, parseRetryAfter } from "../../src/lib/retry.js";
+import {
+  backoffCeiling,
+  backoffDelay,
+  isRetryableStatus,
+  parseRetryAfter,
+  RetryDeadlineError,
+  withRetry,
+} from "../../src/lib/retry.js";
 import type { FunctionConfig } from "./config.js";
 import {
   isJsonContentType,
@@ -31,7 +38,7 @@ export interface FunctionResponse {
 }
 
 /** Items already serialised as the answer carries them. */
-export interface SerialisedItems {
+interface SerialisedItems {
   /** Each item's JSON (as JSON.stringify writes it), joined by ","; no brackets. */
   json: string;
   count: number;
@@ -65,7 +72,7 @@ export interface UsageFetcher {
   ): Promise<PageResult>;
 }
 
-export type UpstreamFailureKind =
+type UpstreamFailureKind =
   /** The Usage API answered with a non-2xx status. */
   | "http"
   /** No usable answer: connection refused or reset, truncated or unparsable body. */
@@ -126,7 +133,7 @@ export interface HandlerDeps {
 }
 
 /** 400 texts of the Usage API known to carry no request data; any other text is replaced. */
-export const SAFE_UPSTREAM_MESSAGES: ReadonlySet<string> = new Set([
+const SAFE_UPSTREAM_MESSAGES: ReadonlySet<string> = new Set([
   "Passed UTC date does not have the right precision: hours, minutes, seconds, and second fractions must be 0",
   "Passed date does not have the right precision",
   "Unable to process JSON input",
@@ -280,7 +287,7 @@ function authUnavailable(logError: string): Refusal {
 }
 
 /** The instant by which the function must stop calling upstream. */
-export function deadlineOf(deadline: Date | null, now: number, config: FunctionConfig): number {
+function deadlineOf(deadline: Date | null, now: number, config: FunctionConfig): number {
   const fnDeadline = deadline?.getTime();
   const end =
     fnDeadline !== undefined && Number.isFinite(fnDeadline) ? fnDeadline : now + config.defaultTimeoutMs;
@@ -376,7 +383,7 @@ async function collectPages(
   return logError === undefined ? { body, bytes } : { body, bytes, logError };
 }
 
-export function isRetryable(failure: UpstreamFailure): boolean {
+function isRetryable(failure: UpstreamFailure): boolean {
   switch (failure.kind) {
     case "network":
     case "timeout":
@@ -393,6 +400,10 @@ function retryCeiling(attempt: number, config: FunctionConfig): number {
   return backoffCeiling(attempt - 1, config.retryBaseMs, config.retryMaxDelayMs);
 }
 
+/**
+ * One page through withRetry: each attempt bounded by the time left before the deadline, none started once
+ * it has passed. A give-up hands back the wait the client should take (Retry-After, else the backoff).
+ */
 async function fetchWithRetries(
   query: UsageQuery & { tenantId: string },
   page: string | undefined,
@@ -401,11 +412,13 @@ async function fetchWithRetries(
   stats: Stats,
 ): Promise<PageResult> {
   const { config } = deps;
+  let made = 0;
   let last: UpstreamFailure | undefined;
   let lastRetryAfterMs: number | undefined;
-  for (let attempt = 1; ; attempt++) {
+  const attempt = async (): Promise<PageResult> => {
     const remaining = deadlineAt - deps.now();
-    if (remaining <= 0) throw new GiveUp("deadline", last, attempt - 1, lastRetryAfterMs);
+    if (remaining <= 0) throw new GiveUp("deadline", last, made, lastRetryAfterMs);
+    made += 1;
     stats.attempts += 1;
     const started = deps.now();
     try {
@@ -413,20 +426,35 @@ async function fetchWithRetries(
         limit: config.upstreamPageLimit,
         timeoutMs: Math.min(config.attemptTimeoutMs, remaining),
       });
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      last = err.failure;
     } finally {
       stats.upstreamMs += deps.now() - started;
     }
-    const now = deps.now();
-    lastRetryAfterMs = parseRetryAfter(last.retryAfter, now);
-    if (!isRetryable(last)) throw new GiveUp("fatal", last, attempt, undefined);
-    const jitter = backoffDelay(attempt - 1, config.retryBaseMs, config.retryMaxDelayMs, deps.random);
-    const delay = Math.max(lastRetryAfterMs ?? 0, jitter);
-    if (attempt >= config.maxAttempts) throw new GiveUp("attempts", last, attempt, lastRetryAfterMs ?? delay);
-    if (now + delay >= deadlineAt) throw new GiveUp("deadline", last, attempt, lastRetryAfterMs ?? delay);
-    await deps.sleep(delay);
+  };
+  const classify = (err: unknown) => {
+    if (!(err instanceof UpstreamError)) return { retry: false };
+    last = err.failure;
+    lastRetryAfterMs = parseRetryAfter(last.retryAfter, deps.now());
+    return { retry: isRetryable(last), retryAfterMs: lastRetryAfterMs };
+  };
+  try {
+    return await withRetry(attempt, classify, {
+      maxAttempts: config.maxAttempts,
+      baseMs: config.retryBaseMs,
+      maxDelayMs: config.retryMaxDelayMs,
+      deadline: deadlineAt,
+      now: deps.now,
+      sleep: deps.sleep,
+      random: deps.random,
+    });
+  } catch (err) {
+    if (err instanceof RetryDeadlineError) {
+      throw new GiveUp("deadline", last, made, lastRetryAfterMs ?? err.delayMs);
+    }
+    if (!(err instanceof UpstreamError)) throw err;
+    if (!isRetryable(err.failure)) throw new GiveUp("fatal", last, made, undefined);
+    // Attempts ran out: the wait the next retry would have taken.
+    const delay = backoffDelay(made - 1, config.retryBaseMs, config.retryMaxDelayMs, deps.random);
+    throw new GiveUp("attempts", last, made, lastRetryAfterMs ?? delay);
   }
 }
 

@@ -25,6 +25,7 @@ import {
   ResourcePrincipalAuthenticationDetailsProvider,
 } from "oci-common";
 import { type models, UsageapiClient } from "oci-usageapi";
+import { withRetry } from "../../src/lib/retry.js";
 import type { FunctionConfig } from "./config.js";
 import { type FetchOptions, type PageResult, UpstreamError, type UsageFetcher } from "./handler.js";
 import { type ScannedPage, scanUsagePage } from "./page-scan.js";
@@ -33,7 +34,7 @@ import type { UsageFilter, UsageQuery } from "./validate.js";
 type Provider = ResourcePrincipalAuthenticationDetailsProvider;
 
 /** What the last HTTP answer of one attempt said, beyond what OciError keeps. */
-export interface AttemptRecord {
+interface AttemptRecord {
   status?: number;
   retryAfter?: string;
   opcRequestId?: string;
@@ -55,7 +56,7 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 let httpAgent: HttpAgent | undefined;
 let httpsAgent: HttpsAgent | undefined;
 
-export interface RawAnswer {
+interface RawAnswer {
   status: number;
   statusText: string;
   headers: Headers;
@@ -71,6 +72,9 @@ export type Transport = (
   body: string | undefined,
   signal: AbortSignal,
 ) => Promise<RawAnswer>;
+
+/** One resend at once, for an answer lost to a stale keep-alive socket. */
+const RESEND_STALE_SOCKET = { maxAttempts: 2, baseMs: 0, maxDelayMs: 0, sleep: async () => {} };
 
 /**
  * One HTTP exchange over node:http(s) with a keep-alive agent. Node's fetch (the SDK's
@@ -91,8 +95,11 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
   if (secure) httpsAgent ??= new HttpsAgent({ keepAlive: true });
   else httpAgent ??= new HttpAgent({ keepAlive: true });
   const agent = secure ? httpsAgent : httpAgent;
-  const attempt = (mayResend: boolean) =>
+  /** Whether the last attempt failed on a reused keep-alive socket, unanswered: worth one resend. */
+  let staleSocket = false;
+  const attempt = () =>
     new Promise<RawAnswer>((resolve, reject) => {
+      staleSocket = false;
       let answered = false;
       const req = send(url, { method, headers: outgoing, agent, signal }, (res) => {
         answered = true;
@@ -142,14 +149,14 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
       req.on("error", (err: NodeJS.ErrnoException) => {
         // An idle keep-alive socket the server closed just as it was reused, before any answer: the
         // query is read-only, so it goes once more on a fresh connection, as Node's docs advise.
-        const stale = err.code === "ECONNRESET" || err.code === "EPIPE";
-        if (mayResend && stale && req.reusedSocket && !answered && !signal.aborted) {
-          attempt(false).then(resolve, reject);
-        } else reject(err);
+        const reset = err.code === "ECONNRESET" || err.code === "EPIPE";
+        staleSocket = reset && req.reusedSocket && !answered && !signal.aborted;
+        reject(err);
       });
       req.end(body);
     });
-  return attempt(true);
+  // At once, with no backoff: the fresh connection is the remedy, not waiting (the handler owns those retries).
+  return withRetry(attempt, () => ({ retry: staleSocket }), RESEND_STALE_SOCKET);
 };
 
 /** A body that fails when read, for an answer broken off mid-way (as a fetch body would). */
@@ -165,7 +172,7 @@ function failingBody(err: Error): ReadableStream {
  * SDK gets the same status and headers with no items, so it deserialises nothing (the items cost no
  * objects at all); otherwise the SDK gets the text as it came. Other answers reach the SDK untouched.
  */
-export class RecordingHttpClient implements HttpClient {
+class RecordingHttpClient implements HttpClient {
   readonly record: AttemptRecord = {};
 
   constructor(
@@ -336,13 +343,13 @@ export function toSdkDetails(
   return details;
 }
 
-export interface SdkUsage {
+interface SdkUsage {
   usage: UsageFetcher;
   /** The function's tenancy, from the RPST claim res_tenant (cached once read). */
   tenancy(): Promise<string>;
 }
 
-export interface SdkUsageOptions {
+interface SdkUsageOptions {
   /** Builds the provider; default ResourcePrincipalAuthenticationDetailsProvider.builder(). */
   buildProvider?: () => Provider;
   /** Sends the signed request; default node:http(s) (unit tests of endpoint selection capture it). */

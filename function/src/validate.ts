@@ -9,20 +9,21 @@ import { GRANULARITIES, GROUP_BY_DIMENSIONS, QUERY_TYPES } from "../../src/lib/u
 import type { ValidationLimits } from "./config.js";
 
 export { GRANULARITIES, QUERY_TYPES };
+
 /** The groupBy values documented for RequestSummarizedUsagesDetails. */
-export const GROUP_BY_VALUES = GROUP_BY_DIMENSIONS;
-export const FILTER_OPERATORS = ["AND", "NOT", "OR"] as const;
-export const FORECAST_TYPES = ["BASIC"] as const;
+const GROUP_BY_VALUES = GROUP_BY_DIMENSIONS;
+const FILTER_OPERATORS = ["AND", "NOT", "OR"] as const;
+const FORECAST_TYPES = ["BASIC"] as const;
 
 export type Granularity = (typeof GRANULARITIES)[number];
 export type QueryType = (typeof QUERY_TYPES)[number];
 
-export interface UsageTag {
+interface UsageTag {
   namespace?: string | undefined;
   key?: string | undefined;
   value?: string | undefined;
 }
-export interface UsageDimension {
+interface UsageDimension {
   key: string;
   value: string;
 }
@@ -32,7 +33,7 @@ export interface UsageFilter {
   tags?: UsageTag[] | undefined;
   filters?: UsageFilter[] | undefined;
 }
-export interface UsageForecast {
+interface UsageForecast {
   forecastType?: (typeof FORECAST_TYPES)[number] | undefined;
   timeForecastStarted?: Date | undefined;
   timeForecastEnded: Date;
@@ -52,7 +53,7 @@ export interface UsageQuery {
   filter?: UsageFilter | undefined;
 }
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
+type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const MAX_REPORTED_ISSUES = 5;
 const MAX_PAGE_TOKEN_LENGTH = 2048;
@@ -225,7 +226,7 @@ type RawBody = z.infer<typeof BodySchema>;
 
 type Path = readonly PropertyKey[];
 
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;

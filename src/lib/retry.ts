@@ -2,7 +2,7 @@
 // (sleep = random(0, min(cap, base * 2^attempt))), Retry-After honoured, bounded by attempts and a deadline.
 // Sleep, clock and randomness are injectable so tests run instantly and repeat.
 
-export interface RetryDecision {
+interface RetryDecision {
   retry: boolean;
   /** Server-requested wait (Retry-After), in ms. Used instead of the jittered delay when larger. */
   retryAfterMs?: number;
@@ -30,12 +30,16 @@ export interface RetryOptions {
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
-/** Thrown when the next wait would cross the deadline; carries the last error and the wait asked for. */
+/**
+ * Thrown when the next wait would cross the deadline; carries the last error, the server's wait
+ * (Retry-After) and the wait the retry would have taken (the larger of it and the jittered backoff).
+ */
 export class RetryDeadlineError extends Error {
   override name = "RetryDeadlineError";
   constructor(
     readonly lastError: unknown,
     readonly retryAfterMs: number | undefined,
+    readonly delayMs?: number,
   ) {
     super("the retry deadline was reached");
   }
@@ -93,7 +97,7 @@ export async function withRetry<T>(
       const jittered = backoffDelay(n - 1, options.baseMs, options.maxDelayMs, random);
       const delayMs = Math.max(jittered, decision.retryAfterMs ?? 0);
       if (options.deadline !== undefined && now() + delayMs >= options.deadline) {
-        throw new RetryDeadlineError(err, decision.retryAfterMs);
+        throw new RetryDeadlineError(err, decision.retryAfterMs, delayMs);
       }
       options.onRetry?.({ attempt: n, delayMs, reason: decision.reason ?? "retryable error" });
       await sleep(delayMs);

@@ -91,8 +91,8 @@ function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
 }
 
 interface Sink {
-  /** Write one page of items, in order (with their canonicalJson texts when the page has them). */
-  writePage(items: readonly Record<string, unknown>[], canonical?: string | Uint8Array): Promise<void>;
+  /** Write one page of items, in order. */
+  writePage(items: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -249,7 +249,7 @@ async function reportMonth(
     await openSinks(run, window, body, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
-      for (const { sink } of sinks) await sink.writePage(page.items, page.canonical);
+      for (const { sink } of sinks) await sink.writePage(page.items);
     });
     const written = await closeSinks(sinks, fetched);
     fetched.files.push(...written);
@@ -304,8 +304,7 @@ async function csvSink(path: string, columns: Column[], ctx: RowContext): Promis
 async function jsonSink(path: string, header: Parameters<typeof JsonReportWriter.open>[1]): Promise<Sink> {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: (items, canonical) =>
-      canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
+    writePage: (items) => json.writeMany(items),
     close: () => json.close(),
     abort: () => json.abort(),
   };

@@ -33,6 +33,13 @@ describe("func.yaml defaults", () => {
 
   it("rejects a memory that is not a number", () => {
     expect(() => parseFuncYaml("memory: lots\n")).toThrow(FuncYamlError);
+    expect(() => parseFuncYaml("name: x\ntimeout: -5\n")).toThrow(
+      "func.yaml line 2: timeout is not a whole number",
+    );
+  });
+
+  it("rejects a file that is not YAML, naming the line", () => {
+    expect(() => parseFuncYaml("config:\n  A: [1,\n")).toThrow(/^func\.yaml line 3 is not valid YAML: /);
   });
 
   it("falls back to empty defaults, and the second candidate path, when files are missing", async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { scanUsagePage } from "../../function/src/page-scan.js";
 import { mulberry32 } from "../../sandbox/random.js";
 import { JSON_MUTATIONS } from "../support/random.js";
+import { usageItem } from "../support/usage-item.js";
 
 interface Reference {
   itemsJson: string;
@@ -52,21 +53,7 @@ function scanned(text: string): Reference | undefined {
   return result;
 }
 
-const item = (extra: Record<string, unknown> = {}) => ({
-  tenantId: null,
-  compartmentPath: "acme/prod",
-  service: "COMPUTE",
-  resourceId: "ocid1.instance.oc1..aaaa",
-  timeUsageStarted: "2025-06-01T00:00:00.000Z",
-  timeUsageEnded: "2025-07-01T00:00:00.000Z",
-  computedAmount: -58.74,
-  computedQuantity: 6256,
-  attributedCost: "-58.74",
-  currency: "USD",
-  isForecast: false,
-  tags: null,
-  ...extra,
-});
+const item = (extra: Record<string, unknown> = {}) => usageItem({ tags: null, ...extra });
 
 const page = (items: unknown[], groupBy: unknown = ["resourceId"]) => JSON.stringify({ groupBy, items });
 

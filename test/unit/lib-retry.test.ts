@@ -112,6 +112,29 @@ describe("withRetry", () => {
     expect((err as RetryDeadlineError).lastError).toBeInstanceOf(Status);
     expect(h.sleeps).toEqual([]);
   });
+
+  it("hands back, with RetryDeadlineError, the wait it would have taken: the backoff when larger", async () => {
+    const h = harness(1_000);
+    const err = await withRetry(
+      async () => {
+        throw new Status(503, 10);
+      },
+      classify,
+      {
+        maxAttempts: 10,
+        baseMs: 4_000,
+        maxDelayMs: 8_000,
+        deadline: 3_000,
+        sleep: h.sleep,
+        now: h.now,
+        random: () => 0.75,
+      },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryDeadlineError);
+    expect((err as RetryDeadlineError).retryAfterMs).toBe(10);
+    expect((err as RetryDeadlineError).delayMs).toBe(3_000);
+    expect(h.sleeps).toEqual([]);
+  });
 });
 
 describe("backoff and classification", () => {
