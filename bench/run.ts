@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { benchDeploy } from "./deploy.js";
 import { benchFunction } from "./function.js";
 import { benchImage } from "./image.js";
+import { benchMoney } from "./money.js";
 import { benchPageScan } from "./page-scan.js";
 import { benchReport } from "./report.js";
 import { round } from "./stats.js";
@@ -184,6 +185,27 @@ if (want("page-scan")) {
       "3.418 ms per 1,000-item answer, plain / scanner = 0.61 (`npm run bench -- page-scan` at commit " +
       "444d0b8); it was removed.",
     rows: [row("function", "Usage API page to answer items", p.function)],
+  });
+}
+
+if (want("money")) {
+  process.stderr.write("bench: money (lib/money.ts against big.js, summing the same amounts)\n");
+  const m = benchMoney();
+  sections.push({
+    title: "Exact money (issue 8)",
+    note:
+      `\`npx tsx bench/money.ts\`: the exact total of ${m.amounts.toLocaleString("en-US")} JSON amounts shaped like ` +
+      "the Usage API's (up to 6 decimals, some large, some negative), summed the way the report sums them: " +
+      "lib/money.ts's ExactSum (safe-integer coefficients, BigInt only past 2^53) against big.js's `plus`, " +
+      `alternately, ${m.runs} runs each. Both give the same total (${m.total}), checked before timing.`,
+    rows: [
+      {
+        figure: `ns per amount, lib/money vs big.js (median of ${m.runs})`,
+        value: `${m.projectNsPerAmount} vs ${m.bigJsNsPerAmount} ns: big.js / lib/money = ${m.ratio.toFixed(2)}`,
+        target: "≥ 1.5 to keep lib/money.ts",
+        met: m.ratio >= 1.5,
+      },
+    ],
   });
 }
 
