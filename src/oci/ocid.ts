@@ -1,5 +1,6 @@
 // OCIDs: ocid1.<resource type>.<realm>.[region][.future use].<unique id>
 // (docs "Resource Identifiers"). Checked up front so a typo fails before any call, naming the input.
+import { InputError } from "../lib/errors.js";
 import { quote } from "../lib/text.js";
 
 const OCID = /^ocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)(?:\.([a-z0-9-]+))?\.([a-z0-9]{1,255})$/;
@@ -42,4 +43,13 @@ export function ocidProblem(value: string, kind: OcidKind): string | undefined {
     return `${quote(value)} is an OCID of a ${parsed.type}, not of a ${kind}; use the ${kind}'s OCID (${example})`;
   }
   return undefined;
+}
+
+/** An input parser for an OCID of `kind`: the text itself, or an InputError naming the input. */
+export function ocidOf(kind: OcidKind): (text: string, name: string) => string {
+  return (text, name) => {
+    const problem = ocidProblem(text, kind);
+    if (problem) throw new InputError(name, problem);
+    return text;
+  };
 }
