@@ -579,10 +579,11 @@ function sortByInput(problems: InputProblems): void {
  */
 export function readDeployInputs(get: (name: string) => string, options: ReadDeployOptions): DeployInputs {
   const problems = new InputProblems();
-  // The secrets exist from here on: the key and passphrase are masked as they are picked, the registry
-  // passwords by the table reader before its first parser runs.
-  const picked = pickOciAuth(get, options.env, options.setSecret);
+  // The secrets exist from here on. The table reader masks the registry passwords before its first parser
+  // runs (the password first: the runner's log starts with its mask), then the key and its passphrase are
+  // masked as they are picked, before the key is parsed. Parsers print nothing.
   const values = readInputTable(DEPLOY_TABLE, get, problems, options.setSecret);
+  const picked = pickOciAuth(get, options.env, options.setSecret);
   const auth = checkOciAuth(picked, get, problems);
   const context: RuleContext = {
     values,
