@@ -103,11 +103,8 @@ async function checkGateway(
 }
 
 async function findExistingFunction(run: DeployRun, fn: FullDeployInputs["fn"]): Promise<ExistingFunction> {
-  const existing = await findFunction(
-    run.clients.functions,
-    { applicationId: fn.applicationId, name: fn.name, functionId: fn.functionId },
-    run.call,
-  );
+  const { applicationId, name, functionId } = fn;
+  const existing = await findFunction(run.clients.functions, { applicationId, name, functionId }, run.call);
   run.info(
     existing
       ? `function ${existing.fn.displayName} exists (${existing.fn.id})`
@@ -118,17 +115,13 @@ async function findExistingFunction(run: DeployRun, fn: FullDeployInputs["fn"]):
 
 async function findExistingDeployment(
   run: DeployRun,
-  where: { compartmentId: string; gatewayId: string; name: string },
+  where: { compartmentId: string; gatewayId: string; displayName: string },
 ): Promise<ExistingDeployment> {
-  const existing = await findDeployment(
-    run.clients.deployments,
-    { compartmentId: where.compartmentId, gatewayId: where.gatewayId, displayName: where.name },
-    run.call,
-  );
+  const existing = await findDeployment(run.clients.deployments, where, run.call);
   run.info(
     existing
-      ? `deployment ${where.name} exists (${existing.deployment.id}, ${existing.deployment.lifecycleState ?? "ACTIVE"})`
-      : `deployment ${where.name} does not exist yet`,
+      ? `deployment ${where.displayName} exists (${existing.deployment.id}, ${existing.deployment.lifecycleState ?? "ACTIVE"})`
+      : `deployment ${where.displayName} does not exist yet`,
   );
   return existing;
 }
@@ -167,7 +160,7 @@ export function readCurrentState(run: DeployRun, inputs: FullDeployInputs): Prom
       const existingDeployment = await findExistingDeployment(run, {
         compartmentId,
         gatewayId: gateway.id,
-        name: inputs.gateway.deploymentName,
+        displayName: inputs.gateway.deploymentName,
       });
       const namespace = await checkNamespace(run, inputs.image, inputs.auth.tenancyId);
       const identity = await checkIdentityDomain(run, inputs.gateway);

@@ -375,46 +375,11 @@ const applicationRequired: Rule = (c) => {
   );
 };
 
-const gatewayRequired: Rule = (c) => {
-  if (c.imageOnly || c.given("gatewayId") !== "") return;
-  throw new InputError(
-    DEPLOY_INPUTS.gatewayId,
-    "is required for command 'deploy'; set it to the OCID of the API gateway that serves the endpoint",
-  );
-};
-
-/** The identity domain is where the issuer and the keys are discovered, unless both are given. */
-const identityDomainRequired: Rule = (c) => {
-  if (c.imageOnly || c.given("identityDomainUrl") !== "") return;
-  if (c.values.issuer !== undefined && c.values.jwksUrl !== undefined) return;
-  throw new InputError(
-    DEPLOY_INPUTS.identityDomainUrl,
-    `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`,
-  );
-};
-
 const audiencesRequired: Rule = (c) => {
   if (c.imageOnly || c.values.audiences?.length !== 0) return;
   throw new InputError(
     DEPLOY_INPUTS.audiences,
     "is required for command 'deploy'; use the resource application's primary audience, e.g. https://usage.example.com/",
-  );
-};
-
-/** A dry run pushes nothing, so it needs no registry credentials. */
-const registryUsernameRequired: Rule = (c) => {
-  if (c.dryRun || c.given("registryUsername") !== "") return;
-  throw new InputError(
-    DEPLOY_INPUTS.registryUsername,
-    "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)",
-  );
-};
-
-const registryPasswordRequired: Rule = (c) => {
-  if (c.dryRun || c.given("registryPassword") !== "") return;
-  throw new InputError(
-    DEPLOY_INPUTS.registryPassword,
-    "is required to push the image; pass the user's OCIR auth token from a secret",
   );
 };
 
@@ -445,13 +410,39 @@ const tagRule: Rule = ({ values, githubSha }) => {
   }
 };
 
+/** A rule: `key` must be given, unless `exempt` says this run does without it. */
+function requiredUnless(key: keyof DeployTable, exempt: (c: RuleContext) => boolean, detail: string): Rule {
+  return (c) => {
+    if (exempt(c) || c.given(key) !== "") return;
+    throw new InputError(DEPLOY_TABLE[key].name, detail);
+  };
+}
+
 const RULES: Rule[] = [
   applicationRequired,
-  gatewayRequired,
-  identityDomainRequired,
+  requiredUnless(
+    "gatewayId",
+    (c) => c.imageOnly,
+    "is required for command 'deploy'; set it to the OCID of the API gateway that serves the endpoint",
+  ),
+  // The identity domain is where the issuer and the keys are discovered, unless both are given.
+  requiredUnless(
+    "identityDomainUrl",
+    (c) => c.imageOnly || (c.values.issuer !== undefined && c.values.jwksUrl !== undefined),
+    `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`,
+  ),
   audiencesRequired,
-  registryUsernameRequired,
-  registryPasswordRequired,
+  // A dry run pushes nothing, so it needs no registry credentials.
+  requiredUnless(
+    "registryUsername",
+    (c) => c.dryRun,
+    "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)",
+  ),
+  requiredUnless(
+    "registryPassword",
+    (c) => c.dryRun,
+    "is required to push the image; pass the user's OCIR auth token from a secret",
+  ),
   baseCredentialsTogether,
   tagRule,
 ];

@@ -87,7 +87,16 @@ export interface ImagePlan {
   blobs: PlannedBlob[];
 }
 
-export interface BuildResult {
+export interface PushCounts {
+  blobsUploaded: number;
+  blobsCopied: number;
+  blobsMounted: number;
+  blobsSkipped: number;
+  manifestsPushed: number;
+  manifestsSkipped: number;
+}
+
+export interface BuildResult extends PushCounts {
   /** `host/ns/repo:tag@sha256:…`, the reference to deploy. */
   image: string;
   digest: string;
@@ -98,12 +107,6 @@ export interface BuildResult {
   dryRun: boolean;
   /** Blob bytes sent to the target (0 on a no-op re-run). */
   bytesUploaded: number;
-  blobsUploaded: number;
-  blobsCopied: number;
-  blobsMounted: number;
-  blobsSkipped: number;
-  manifestsPushed: number;
-  manifestsSkipped: number;
   requests: number;
   retries: number;
 }
@@ -326,15 +329,6 @@ function blobsToPush(images: BaseImage[], layer: Layer, children: PlannedChild[]
     }
   }
   return blobs;
-}
-
-export interface PushCounts {
-  blobsUploaded: number;
-  blobsCopied: number;
-  blobsMounted: number;
-  blobsSkipped: number;
-  manifestsPushed: number;
-  manifestsSkipped: number;
 }
 
 function noPushes(): PushCounts {

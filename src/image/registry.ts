@@ -457,16 +457,21 @@ export class RegistryClient {
     });
   }
 
+  /** One GET of a blob, redirects followed (to storage, without credentials to other hosts). */
+  private sendGetBlob(repository: string, digest: string) {
+    return this.send({
+      method: "GET",
+      url: this.url(`/v2/${repository}/blobs/${digest}`),
+      ok: [200],
+      redirects: true,
+      repository,
+    });
+  }
+
   /** A small blob (a config) in memory, checked against its digest. */
   async getBlob(repository: string, digest: string, limit = MANIFEST_LIMIT): Promise<Buffer> {
     return this.retrying(`GET blob ${digest}`, async () => {
-      const reply = await this.send({
-        method: "GET",
-        url: this.url(`/v2/${repository}/blobs/${digest}`),
-        ok: [200],
-        redirects: true,
-        repository,
-      });
+      const reply = await this.sendGetBlob(repository, digest);
       const bytes = await readLimited(reply.body, limit, `blob ${digest}`);
       if (sha256(bytes) !== digest) {
         throw new DigestMismatchError(
@@ -486,13 +491,7 @@ export class RegistryClient {
    */
   async openBlob(repository: string, digest: string): Promise<BlobStream> {
     const reply = await this.retrying(`GET blob ${digest}`, async () => {
-      const r = await this.send({
-        method: "GET",
-        url: this.url(`/v2/${repository}/blobs/${digest}`),
-        ok: [200],
-        redirects: true,
-        repository,
-      });
+      const r = await this.sendGetBlob(repository, digest);
       this.checkDigestHeader(r, digest, `blob ${digest}`);
       return r;
     });
