@@ -7,13 +7,13 @@ import type { FunctionsApi } from "./function.js";
 import type { DeploymentsApi, GatewaysApi, WorkRequestsApi } from "./gateway.js";
 import type { JsonGetter } from "./identity.js";
 
-export interface DeployLogger {
+interface DeployLogger {
   info(line: string): void;
   warning(line: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
-export interface ArtifactsApi {
+interface ArtifactsApi {
   getContainerConfiguration(r: {
     compartmentId: string;
   }): Promise<{ containerConfiguration: { namespace: string } }>;

@@ -32,7 +32,7 @@ export interface CurrentState {
 }
 
 /** What an image-only run reads: the platforms, the namespace, and the application's compartment (for IAM). */
-export interface ImageOnlyState {
+interface ImageOnlyState {
   platforms: Platform[];
   namespace: string;
   applicationCompartmentId: string | undefined;

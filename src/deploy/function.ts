@@ -47,7 +47,7 @@ export type FunctionPlan =
 const GONE = new Set(["DELETING", "DELETED"]);
 const BUSY = new Set(["CREATING", "UPDATING"]);
 
-export class FunctionDeployError extends UserFacingError {
+class FunctionDeployError extends UserFacingError {
   override name = "FunctionDeployError";
 }
 

@@ -47,7 +47,7 @@ export type DeploymentPlan =
     }
   | { action: "none"; desired: DesiredDeployment; current: models.Deployment; etag: string };
 
-export class GatewayDeployError extends UserFacingError {
+class GatewayDeployError extends UserFacingError {
   override name = "GatewayDeployError";
 }
 
@@ -178,7 +178,7 @@ async function failureText(
 }
 
 /** Wait for a work request to finish, then for the deployment to be ACTIVE. */
-export async function waitForDeployment(
+async function waitForDeployment(
   apis: { deployments: DeploymentsApi; workRequests: WorkRequestsApi },
   ids: { workRequestId?: string; deploymentId: string; displayName: string },
   waiting: Waiting,

@@ -18,7 +18,7 @@ import { oneLineText } from "../lib/text.js";
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 const BODY_LIMIT = 1024 * 1024;
 
-export class IdentityDomainError extends UserFacingError {
+class IdentityDomainError extends UserFacingError {
   override name = "IdentityDomainError";
 }
 
@@ -36,7 +36,7 @@ export interface JsonGetter {
   getJson(url: string, what: string): Promise<unknown>;
 }
 
-export interface HttpOptions {
+interface HttpOptions {
   dispatcher?: Dispatcher;
   retry?: Partial<RetryOptions>;
   log?: (line: string) => void;
@@ -135,7 +135,7 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
   };
 }
 
-export interface Discovery {
+interface Discovery {
   issuer: string;
   jwksUri: string;
 }

@@ -43,7 +43,7 @@ import {
 import { buildSpec, USAGE_ROUTE } from "./spec.js";
 import type { Waiting } from "./waiting.js";
 
-export interface DeployResult {
+interface DeployResult {
   /** The whole plan, or the image-only one (`image-only: true`). */
   plan: DeployPlan | ImageOnlyPlan;
   image: string;

@@ -36,23 +36,23 @@ export const DEPLOY_OUTPUTS = {
 } as const;
 
 /** When neither `base-image` nor func.yaml's run_image says: the fn CLI's default node runtime. */
-export const FALLBACK_BASE_IMAGE = "fnproject/node:24";
-export const FALLBACK_MEMORY_MB = 256;
-export const FALLBACK_TIMEOUT_SECONDS = 60;
+const FALLBACK_BASE_IMAGE = "fnproject/node:24";
+const FALLBACK_MEMORY_MB = 256;
+const FALLBACK_TIMEOUT_SECONDS = 60;
 /** OCI Functions memory sizes (console choices; "Changing Default Memory and Timeout Settings"). */
-export const MEMORY_SIZES = [128, 256, 512, 1024, 2048, 3072] as const;
-export const MIN_TIMEOUT_SECONDS = 5;
-export const MAX_TIMEOUT_SECONDS = 300;
+const MEMORY_SIZES = [128, 256, 512, 1024, 2048, 3072] as const;
+const MIN_TIMEOUT_SECONDS = 5;
+const MAX_TIMEOUT_SECONDS = 300;
 /** OCI: keys and values together at most 4 KB, counted in UTF-8 octets. */
 export const MAX_CONFIG_BYTES = 4096;
 /** Unconfirmed: one recollection of the docs says 120 s is the maximum skew, another 3600 s; the stricter one. */
 export const MAX_CLOCK_SKEW_SECONDS = 120;
-export const MAX_RATE_LIMIT = 10_000;
-export const MAX_WAIT_MINUTES = 120;
-export const USAGE_API_REGION_KEY = "USAGE_API_REGION";
+const MAX_RATE_LIMIT = 10_000;
+const MAX_WAIT_MINUTES = 120;
+const USAGE_API_REGION_KEY = "USAGE_API_REGION";
 export const JWKS_CACHE_HOURS = 1;
 
-export type JwksMode = "static" | "remote";
+type JwksMode = "static" | "remote";
 
 export interface ImageInputs {
   /** Registry host; `<region-key>.ocir.io` when not given. */
@@ -73,7 +73,7 @@ export interface ImageInputs {
   platforms: Platform[] | undefined;
 }
 
-export interface GatewayInputs {
+interface GatewayInputs {
   gatewayId: string;
   /** Deployment compartment; the gateway's when not given. */
   compartmentId: string | undefined;
@@ -89,7 +89,7 @@ export interface GatewayInputs {
   rateLimit: number | undefined;
 }
 
-export interface FunctionInputs {
+interface FunctionInputs {
   applicationId: string;
   name: string;
   functionId: string | undefined;
@@ -126,7 +126,7 @@ export interface ImageOnlyDeployInputs extends CommonDeployInputs {
 
 export type DeployInputs = FullDeployInputs | ImageOnlyDeployInputs;
 
-export interface ReadDeployOptions {
+interface ReadDeployOptions {
   /** Called for every credential (and each line of the private key) as soon as it is read. */
   setSecret: (value: string) => void;
   /** function/func.yaml as shipped with the action. */
@@ -647,7 +647,7 @@ function assemble(v: DeployValues, derived: Complete<Derived>, c: RuleContext): 
  * `function-config`: KEY=VALUE lines (blank lines and # comments skipped). An empty value removes a func.yaml
  * default. Keys are env-var names; FN_* and OCI_RESOURCE_PRINCIPAL_* belong to the runtime.
  */
-export function parseFunctionConfig(raw: string, name: string): Record<string, string | undefined> {
+function parseFunctionConfig(raw: string, name: string): Record<string, string | undefined> {
   const result: Record<string, string | undefined> = {};
   for (const [index, line] of raw.split(/\r?\n/).entries()) {
     const text = line.trim();
@@ -685,7 +685,7 @@ export function configBytes(config: Record<string, string>): number {
 }
 
 /** The path prefix rules of API Gateway: /, no trailing / (except "/"), no //, URL-safe characters, ≤ 255. */
-export function pathPrefixProblem(prefix: string): string | undefined {
+function pathPrefixProblem(prefix: string): string | undefined {
   if (!prefix.startsWith("/")) return `${quote(prefix)} must start with /; use e.g. /usage`;
   if (prefix.length > 1 && prefix.endsWith("/"))
     return `${quote(prefix)} must not end with /; use e.g. /usage`;

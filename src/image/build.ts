@@ -59,7 +59,7 @@ export interface BuildImageInput {
   log?: (line: string) => void;
 }
 
-export interface PlannedBlob {
+interface PlannedBlob {
   digest: string;
   size: number;
   kind: "base-layer" | "layer" | "config";
@@ -67,13 +67,13 @@ export interface PlannedBlob {
   data?: Buffer;
 }
 
-export interface PlannedChild {
+interface PlannedChild {
   platform: Platform;
   manifest: Built;
   config: Built;
 }
 
-export interface ImagePlan {
+interface ImagePlan {
   base: ImageReference;
   target: ImageReference;
   /** Digest and type of what the base reference resolved to (index or manifest). */
@@ -87,7 +87,7 @@ export interface ImagePlan {
   blobs: PlannedBlob[];
 }
 
-export interface PushCounts {
+interface PushCounts {
   blobsUploaded: number;
   blobsCopied: number;
   blobsMounted: number;
@@ -111,15 +111,12 @@ export interface BuildResult extends PushCounts {
   retries: number;
 }
 
-export class ImageBuildError extends RegistryError {
+class ImageBuildError extends RegistryError {
   override name = "ImageBuildError";
 }
 
 /** Parse both references, with messages that say which one is wrong. */
-export function parseReferences(
-  base: string,
-  target: string,
-): { base: ImageReference; target: ImageReference } {
+function parseReferences(base: string, target: string): { base: ImageReference; target: ImageReference } {
   const baseRef = parseReference(base, { role: "base image" });
   const targetRef = parseReference(target, { role: "target image" });
   if (targetRef.digest) {
@@ -364,7 +361,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
  * the registry is the same, else streamed from the base registry; then child manifests by digest, then the
  * tag. A manifest the target already has under that digest or tag is not sent again.
  */
-export async function pushPlan(
+async function pushPlan(
   plan: ImagePlan,
   target: RegistryClient,
   baseClient: RegistryClient,

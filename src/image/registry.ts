@@ -45,7 +45,7 @@ export interface RegistryClientOptions {
   userAgent?: string;
 }
 
-export interface RegistryCounters {
+interface RegistryCounters {
   requests: number;
   retries: number;
   /** Blob bytes sent in PATCH/PUT bodies (including attempts that failed). */
@@ -53,14 +53,14 @@ export interface RegistryCounters {
   manifestBytesUploaded: number;
 }
 
-export interface FetchedManifest {
+interface FetchedManifest {
   bytes: Buffer;
   /** Content-Type of the answer, without parameters. */
   mediaType: string;
   digest: string;
 }
 
-export interface BlobStream {
+interface BlobStream {
   stream: Readable;
   size: number;
 }
@@ -155,7 +155,7 @@ async function* rechunk(
 }
 
 /** A blob to upload: a buffer, or a way to open a stream of known size (reopened on each attempt). */
-export type BlobSource = { data: Buffer } | { size: number; open: () => Promise<Readable> };
+type BlobSource = { data: Buffer } | { size: number; open: () => Promise<Readable> };
 
 export class RegistryClient {
   readonly registry: string;

@@ -10,7 +10,7 @@ import { type InputProblems, input, optional, readInputTable, secureUrl } from "
 import { ocidOf } from "./ocid.js";
 
 /** Where a credential can come from, in the order they are tried. */
-export type CredentialSource = "input" | "env";
+type CredentialSource = "input" | "env";
 
 /** One credential of the API key: its input, the oracle-actions' environment variable, what it is, and its check. */
 interface CredentialSpec {
@@ -79,7 +79,7 @@ export const OCI_INPUTS = {
   artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
 } as const;
 
-export interface OciEndpoints {
+interface OciEndpoints {
   functions?: string;
   apigateway?: string;
   artifacts?: string;
@@ -259,7 +259,7 @@ function checkKeyMatches(pem: string, passphrase: string | undefined, fingerprin
 }
 
 /** The API key as picked from its sources, masked; `checkOciAuth` checks it. */
-export interface PickedOciAuth {
+interface PickedOciAuth {
   credentials: PickedCredentials;
   passphrase: string | undefined;
 }
