@@ -96,7 +96,7 @@ export interface OciAuth {
   regionKey: string | undefined;
   endpoints: OciEndpoints;
   /** Where each credential came from, for the log. */
-  sources: Record<"tenancy" | "user" | "fingerprint" | "privateKey" | "region", "input" | "env">;
+  sources: Record<Field, CredentialSource>;
 }
 
 const FINGERPRINT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){15}$/;
