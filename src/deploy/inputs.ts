@@ -535,7 +535,7 @@ function resolveBaseImage(c: RuleContext): BaseImage {
   return { value, source };
 }
 
-/** What the rules derive from several inputs; present once no problem was found. */
+/** What the rules derive from several inputs (undefined where they found a problem). */
 interface Derived {
   registry: string | undefined;
   config: Record<string, string> | undefined;

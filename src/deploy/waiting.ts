@@ -14,7 +14,7 @@ export interface Waiting {
 }
 
 /** What one poll found: the result, or that it is not there yet (and what to say while waiting). */
-type PollResult<T> =
+export type PollResult<T> =
   | { done: true; value: T }
   | {
       done: false;
