@@ -253,30 +253,7 @@ export async function applyFunction(
     return plan.current;
   }
   if (plan.action === "create") {
-    const { function: created } = await ociCall(
-      "CreateFunction",
-      () =>
-        api.createFunction({
-          createFunctionDetails: {
-            displayName: desired.displayName,
-            applicationId: desired.applicationId,
-            image: desired.image,
-            imageDigest: desired.imageDigest,
-            memoryInMBs: desired.memoryInMBs,
-            timeoutInSeconds: desired.timeoutInSeconds,
-            config: desired.config,
-          },
-        }),
-      {
-        ...call,
-        // No retry token exists for this call: only a throttled (never processed) attempt is repeated.
-        retry: (err: OciCallError) => err.status === 429,
-        hint: (status) =>
-          status === 409
-            ? `a function named ${desired.displayName} already exists in the application (created concurrently?); re-run deploy`
-            : undefined,
-      },
-    );
+    const created = await createFunction(api, desired, call);
     return (await waitForFunction(api, created.id, waiting, call)).fn;
   }
   let etag = plan.etag;
@@ -306,4 +283,36 @@ export async function applyFunction(
     return again.fn;
   }
   return (await waitForFunction(api, plan.current.id, waiting, call)).fn;
+}
+
+/** CreateFunction. No retry token exists for this call: only a throttled (never processed) attempt is repeated. */
+async function createFunction(
+  api: FunctionsApi,
+  desired: DesiredFunction,
+  call: CallOptions,
+): Promise<models.Function> {
+  const { function: created } = await ociCall(
+    "CreateFunction",
+    () =>
+      api.createFunction({
+        createFunctionDetails: {
+          displayName: desired.displayName,
+          applicationId: desired.applicationId,
+          image: desired.image,
+          imageDigest: desired.imageDigest,
+          memoryInMBs: desired.memoryInMBs,
+          timeoutInSeconds: desired.timeoutInSeconds,
+          config: desired.config,
+        },
+      }),
+    {
+      ...call,
+      retry: (err: OciCallError) => err.status === 429,
+      hint: (status) =>
+        status === 409
+          ? `a function named ${desired.displayName} already exists in the application (created concurrently?); re-run deploy`
+          : undefined,
+    },
+  );
+  return created;
 }

@@ -367,45 +367,60 @@ async function pushPlan(
   baseClient: RegistryClient,
   options: { concurrency?: number; log?: (line: string) => void } = {},
 ): Promise<PushCounts> {
-  const counts = noPushes();
-  const repo = plan.target.repository;
-  const same = sameRegistry(plan.base, plan.target);
-  await pool(plan.blobs, options.concurrency ?? 4, async (blob) => {
-    if (await target.blobExists(repo, blob.digest)) {
-      counts.blobsSkipped++;
-      return;
-    }
-    if (blob.data) {
-      await target.uploadBlob(repo, blob.digest, { data: blob.data });
-      counts.blobsUploaded++;
-      options.log?.(`uploaded ${blob.kind} ${blob.digest} (${blob.size} bytes)`);
-      return;
-    }
-    let location: string | undefined;
-    if (same) {
-      const mount = await target.mountBlob(repo, blob.digest, plan.base.repository);
-      if (mount.mounted) {
-        counts.blobsMounted++;
-        options.log?.(`mounted ${blob.digest} from ${plan.base.repository}`);
-        return;
-      }
-      location = mount.location;
-    }
-    await target.uploadBlob(
-      repo,
-      blob.digest,
-      {
-        size: blob.size,
-        open: async () => (await baseClient.openBlob(plan.base.repository, blob.digest)).stream,
-      },
-      location,
-    );
-    counts.blobsCopied++;
-    options.log?.(
-      `copied ${blob.digest} (${blob.size} bytes) from ${plan.base.registry}/${plan.base.repository}`,
-    );
-  });
+  const push: Push = { plan, target, baseClient, counts: noPushes(), log: options.log };
+  await pool(plan.blobs, options.concurrency ?? 4, (blob) => pushBlob(push, blob));
+  await pushManifests(push);
+  return push.counts;
+}
 
+/** One push under way: the plan, both clients, and what was done so far. */
+interface Push {
+  plan: ImagePlan;
+  target: RegistryClient;
+  baseClient: RegistryClient;
+  counts: PushCounts;
+  log: ((line: string) => void) | undefined;
+}
+
+/** One blob: skipped when present; ours uploaded; a base layer mounted (same registry) or streamed across. */
+async function pushBlob({ plan, target, baseClient, counts, log }: Push, blob: PlannedBlob): Promise<void> {
+  const repo = plan.target.repository;
+  if (await target.blobExists(repo, blob.digest)) {
+    counts.blobsSkipped++;
+    return;
+  }
+  if (blob.data) {
+    await target.uploadBlob(repo, blob.digest, { data: blob.data });
+    counts.blobsUploaded++;
+    log?.(`uploaded ${blob.kind} ${blob.digest} (${blob.size} bytes)`);
+    return;
+  }
+  let location: string | undefined;
+  if (sameRegistry(plan.base, plan.target)) {
+    const mount = await target.mountBlob(repo, blob.digest, plan.base.repository);
+    if (mount.mounted) {
+      counts.blobsMounted++;
+      log?.(`mounted ${blob.digest} from ${plan.base.repository}`);
+      return;
+    }
+    location = mount.location;
+  }
+  await target.uploadBlob(
+    repo,
+    blob.digest,
+    {
+      size: blob.size,
+      open: async () => (await baseClient.openBlob(plan.base.repository, blob.digest)).stream,
+    },
+    location,
+  );
+  counts.blobsCopied++;
+  log?.(`copied ${blob.digest} (${blob.size} bytes) from ${plan.base.registry}/${plan.base.repository}`);
+}
+
+/** The child manifests by digest (several platforms), then the tag; what the target has is not sent again. */
+async function pushManifests({ plan, target, counts, log }: Push): Promise<void> {
+  const repo = plan.target.repository;
   if (plan.children.length > 1) {
     for (const child of plan.children) {
       const existing = await target.headManifest(repo, child.manifest.digest);
@@ -425,8 +440,7 @@ async function pushPlan(
     await target.putManifest(repo, tag, plan.top);
     counts.manifestsPushed++;
   }
-  options.log?.(`${formatReference(plan.target)} -> ${plan.top.digest}`);
-  return counts;
+  log?.(`${formatReference(plan.target)} -> ${plan.top.digest}`);
 }
 
 /**
