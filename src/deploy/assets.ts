@@ -10,11 +10,11 @@ import { type FuncYaml, parseFuncYaml } from "./funcyaml.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Candidates in order: beside the action bundle (dist/function/), then the repository layout from src/deploy/. */
-export const FUNCTION_BUNDLE_PATHS = [
+const FUNCTION_BUNDLE_PATHS = [
   join(here, "function", "func.js"),
   join(here, "..", "..", "function", "dist", "func.js"),
 ];
-export const FUNC_YAML_PATHS = [
+const FUNC_YAML_PATHS = [
   join(here, "function", "func.yaml"),
   join(here, "..", "..", "function", "func.yaml"),
 ];

@@ -2,10 +2,10 @@
 // with if-match only where the image digest or a setting differs, or leave it alone; then wait for ACTIVE.
 import type { models, requests, responses } from "oci-functions";
 import { UserFacingError } from "../lib/errors.js";
-import { realSleep } from "../lib/retry.js";
 import { oneLineText } from "../lib/text.js";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import type { OciCallError } from "../oci/errors.js";
+import { pollUntilDone, type Waiting } from "./waiting.js";
 
 /** The calls of FunctionsManagementClient the upsert makes (the real client satisfies it). */
 export interface FunctionsApi {
@@ -44,20 +44,10 @@ export type FunctionPlan =
     }
   | { action: "none"; desired: DesiredFunction; current: models.Function; etag: string };
 
-export interface Waiting {
-  deadline: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  /** First poll interval; it grows by half each time, up to maxPollMs. */
-  pollMs?: number;
-  maxPollMs?: number;
-  log?: (line: string) => void;
-}
-
 const GONE = new Set(["DELETING", "DELETED"]);
 const BUSY = new Set(["CREATING", "UPDATING"]);
 
-export class FunctionDeployError extends UserFacingError {
+class FunctionDeployError extends UserFacingError {
   override name = "FunctionDeployError";
 }
 
@@ -211,27 +201,25 @@ export async function waitForFunction(
   waiting: Waiting,
   call: CallOptions,
 ): Promise<{ fn: models.Function; etag: string }> {
-  const sleep = waiting.sleep ?? realSleep;
-  const now = waiting.now ?? Date.now;
-  let delay = waiting.pollMs ?? 500;
-  for (;;) {
+  return pollUntilDone(waiting, async () => {
     const { function: fn, etag } = await ociCall("GetFunction", () => api.getFunction({ functionId }), call);
     const state = fn.lifecycleState ?? "ACTIVE";
-    if (state === "ACTIVE") return { fn, etag };
+    if (state === "ACTIVE") return { done: true, value: { fn, etag } };
+    const name = fn.displayName ?? functionId;
     if (state === "FAILED" || GONE.has(state)) {
       throw new FunctionDeployError(
-        `function ${fn.displayName ?? functionId} is ${state} after the change; check the image (its architecture must match the application's shape) and the function's settings, then re-run`,
+        `function ${name} is ${state} after the change; check the image (its architecture must match the application's shape) and the function's settings, then re-run`,
       );
     }
-    if (now() + delay > waiting.deadline) {
-      throw new FunctionDeployError(
-        `function ${fn.displayName ?? functionId} is still ${state} after the wait timeout; it may still become ACTIVE: re-run deploy later, or raise 'wait-timeout'`,
-      );
-    }
-    waiting.log?.(`function ${fn.displayName ?? functionId} is ${state}; waiting`);
-    await sleep(delay);
-    delay = Math.min(Math.round(delay * 1.5), waiting.maxPollMs ?? 5_000);
-  }
+    return {
+      done: false,
+      waitingLine: `function ${name} is ${state}; waiting`,
+      timedOut: () =>
+        new FunctionDeployError(
+          `function ${name} is still ${state} after the wait timeout; it may still become ACTIVE: re-run deploy later, or raise 'wait-timeout'`,
+        ),
+    };
+  });
 }
 
 function updateDetails(changes: FunctionChange[], desired: DesiredFunction): models.UpdateFunctionDetails {
@@ -265,30 +253,7 @@ export async function applyFunction(
     return plan.current;
   }
   if (plan.action === "create") {
-    const { function: created } = await ociCall(
-      "CreateFunction",
-      () =>
-        api.createFunction({
-          createFunctionDetails: {
-            displayName: desired.displayName,
-            applicationId: desired.applicationId,
-            image: desired.image,
-            imageDigest: desired.imageDigest,
-            memoryInMBs: desired.memoryInMBs,
-            timeoutInSeconds: desired.timeoutInSeconds,
-            config: desired.config,
-          },
-        }),
-      {
-        ...call,
-        // No retry token exists for this call: only a throttled (never processed) attempt is repeated.
-        retry: (err: OciCallError) => err.status === 429,
-        hint: (status) =>
-          status === 409
-            ? `a function named ${desired.displayName} already exists in the application (created concurrently?); re-run deploy`
-            : undefined,
-      },
-    );
+    const created = await createFunction(api, desired, call);
     return (await waitForFunction(api, created.id, waiting, call)).fn;
   }
   let etag = plan.etag;
@@ -318,4 +283,36 @@ export async function applyFunction(
     return again.fn;
   }
   return (await waitForFunction(api, plan.current.id, waiting, call)).fn;
+}
+
+/** CreateFunction. No retry token exists for this call: only a throttled (never processed) attempt is repeated. */
+async function createFunction(
+  api: FunctionsApi,
+  desired: DesiredFunction,
+  call: CallOptions,
+): Promise<models.Function> {
+  const { function: created } = await ociCall(
+    "CreateFunction",
+    () =>
+      api.createFunction({
+        createFunctionDetails: {
+          displayName: desired.displayName,
+          applicationId: desired.applicationId,
+          image: desired.image,
+          imageDigest: desired.imageDigest,
+          memoryInMBs: desired.memoryInMBs,
+          timeoutInSeconds: desired.timeoutInSeconds,
+          config: desired.config,
+        },
+      }),
+    {
+      ...call,
+      retry: (err: OciCallError) => err.status === 429,
+      hint: (status) =>
+        status === 409
+          ? `a function named ${desired.displayName} already exists in the application (created concurrently?); re-run deploy`
+          : undefined,
+    },
+  );
+  return created;
 }

@@ -4,12 +4,11 @@
 import { randomUUID } from "node:crypto";
 import type { models, requests, responses } from "oci-apigateway";
 import { UserFacingError } from "../lib/errors.js";
-import { realSleep } from "../lib/retry.js";
 import { oneLineText } from "../lib/text.js";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import type { OciCallError } from "../oci/errors.js";
-import type { Waiting } from "./function.js";
 import { diffSpecs, type SpecChange, specsEqual } from "./spec.js";
+import { pollUntilDone, type Waiting } from "./waiting.js";
 
 export interface GatewaysApi {
   getGateway(r: requests.GetGatewayRequest): Promise<responses.GetGatewayResponse>;
@@ -48,7 +47,7 @@ export type DeploymentPlan =
     }
   | { action: "none"; desired: DesiredDeployment; current: models.Deployment; etag: string };
 
-export class GatewayDeployError extends UserFacingError {
+class GatewayDeployError extends UserFacingError {
   override name = "GatewayDeployError";
 }
 
@@ -179,30 +178,26 @@ async function failureText(
 }
 
 /** Wait for a work request to finish, then for the deployment to be ACTIVE. */
-export async function waitForDeployment(
+async function waitForDeployment(
   apis: { deployments: DeploymentsApi; workRequests: WorkRequestsApi },
   ids: { workRequestId?: string; deploymentId: string; displayName: string },
   waiting: Waiting,
   call: CallOptions,
 ): Promise<{ deployment: models.Deployment; etag: string }> {
-  const sleep = waiting.sleep ?? realSleep;
-  const now = waiting.now ?? Date.now;
-  let delay = waiting.pollMs ?? 500;
-  const maxPoll = waiting.maxPollMs ?? 5_000;
-  const timedOut = (what: string) =>
+  const timedOut = (what: string) => () =>
     new GatewayDeployError(
       `deployment ${ids.displayName} is still ${what} after the wait timeout${ids.workRequestId ? ` (work request ${ids.workRequestId})` : ""}; the change continues in OCI: re-run deploy later, or raise 'wait-timeout'`,
     );
   if (ids.workRequestId) {
     const workRequestId = ids.workRequestId;
-    for (;;) {
+    await pollUntilDone(waiting, async () => {
       const response = await ociCall(
         "GetWorkRequest",
         () => apis.workRequests.getWorkRequest({ workRequestId }),
         call,
       );
-      const { status } = response.workRequest;
-      if (status === "SUCCEEDED") break;
+      const { status, operationType, percentComplete } = response.workRequest;
+      if (status === "SUCCEEDED") return { done: true, value: undefined };
       if (status === "FAILED" || status === "CANCELED") {
         const why = await failureText(
           apis.workRequests,
@@ -212,38 +207,39 @@ export async function waitForDeployment(
           call,
         );
         throw new GatewayDeployError(
-          `deployment ${ids.displayName}: work request ${workRequestId} (${response.workRequest.operationType}) ${status}: ${why}`,
+          `deployment ${ids.displayName}: work request ${workRequestId} (${operationType}) ${status}: ${why}`,
         );
       }
+      // The service may ask for a longer wait (retry-after); never more than 10 s.
       const serverWait =
         typeof response.retryAfter === "number" && response.retryAfter > 0 ? response.retryAfter * 1000 : 0;
-      const wait = Math.min(Math.max(delay, serverWait), 10_000);
-      if (now() + wait > waiting.deadline)
-        throw timedOut(`${status} (${response.workRequest.percentComplete ?? 0}%)`);
-      waiting.log?.(`work request ${workRequestId} is ${status}; waiting`);
-      await sleep(wait);
-      delay = Math.min(Math.round(delay * 1.5), maxPoll);
-    }
-    delay = waiting.pollMs ?? 500;
+      return {
+        done: false,
+        waitingLine: `work request ${workRequestId} is ${status}; waiting`,
+        timedOut: timedOut(`${status} (${percentComplete ?? 0}%)`),
+        waitMs: (interval) => Math.min(Math.max(interval, serverWait), 10_000),
+      };
+    });
   }
-  for (;;) {
+  return pollUntilDone(waiting, async () => {
     const { deployment, etag } = await ociCall(
       "GetDeployment",
       () => apis.deployments.getDeployment({ deploymentId: ids.deploymentId }),
       call,
     );
     const state = deployment.lifecycleState ?? "ACTIVE";
-    if (state === "ACTIVE") return { deployment, etag };
+    if (state === "ACTIVE") return { done: true, value: { deployment, etag } };
     if (state === "FAILED" || GONE.has(state)) {
       throw new GatewayDeployError(
         `deployment ${ids.displayName} is ${state}: ${deployment.lifecycleDetails ? oneLineText(deployment.lifecycleDetails) : "the service gave no details"}`,
       );
     }
-    if (now() + delay > waiting.deadline) throw timedOut(state);
-    waiting.log?.(`deployment ${ids.displayName} is ${state}; waiting`);
-    await sleep(delay);
-    delay = Math.min(Math.round(delay * 1.5), maxPoll);
-  }
+    return {
+      done: false,
+      waitingLine: `deployment ${ids.displayName} is ${state}; waiting`,
+      timedOut: timedOut(state),
+    };
+  });
 }
 
 /** Carry out a plan; returns the deployment once ACTIVE. */
@@ -254,65 +250,21 @@ export async function applyDeployment(
   call: CallOptions,
 ): Promise<models.Deployment> {
   const { desired } = plan;
+  const settled = (deploymentId: string, workRequestId?: string) =>
+    waitForDeployment(apis, { workRequestId, deploymentId, displayName: desired.displayName }, waiting, call);
   if (plan.action === "none") {
     if (plan.current.lifecycleState && BUSY.has(plan.current.lifecycleState)) {
-      return (
-        await waitForDeployment(
-          apis,
-          { deploymentId: plan.current.id, displayName: desired.displayName },
-          waiting,
-          call,
-        )
-      ).deployment;
+      return (await settled(plan.current.id)).deployment;
     }
     return plan.current;
   }
   if (plan.action === "create") {
-    const retryToken = randomUUID();
-    const created = await ociCall(
-      "CreateDeployment",
-      () =>
-        apis.deployments.createDeployment({
-          opcRetryToken: retryToken,
-          createDeploymentDetails: {
-            displayName: desired.displayName,
-            gatewayId: desired.gatewayId,
-            compartmentId: desired.compartmentId,
-            pathPrefix: desired.pathPrefix,
-            specification: desired.specification,
-          },
-        }),
-      {
-        ...call,
-        hint: (status) =>
-          status === 400 || status === 409
-            ? "check 'path-prefix' (another deployment on the gateway may use it) and the JWT inputs"
-            : undefined,
-      },
-    );
-    return (
-      await waitForDeployment(
-        apis,
-        {
-          workRequestId: created.opcWorkRequestId || undefined,
-          deploymentId: created.deployment.id,
-          displayName: desired.displayName,
-        },
-        waiting,
-        call,
-      )
-    ).deployment;
+    const created = await createDeployment(apis.deployments, desired, call);
+    return (await settled(created.deployment.id, created.opcWorkRequestId || undefined)).deployment;
   }
   let etag = plan.etag;
   if (plan.current.lifecycleState && BUSY.has(plan.current.lifecycleState)) {
-    etag = (
-      await waitForDeployment(
-        apis,
-        { deploymentId: plan.current.id, displayName: desired.displayName },
-        waiting,
-        call,
-      )
-    ).etag;
+    etag = (await settled(plan.current.id)).etag;
   }
   let workRequestId: string | undefined;
   try {
@@ -330,12 +282,7 @@ export async function applyDeployment(
   } catch (err) {
     if ((err as OciCallError).status !== 412) throw err;
     // An earlier attempt may have been applied before its answer was lost.
-    const again = await waitForDeployment(
-      apis,
-      { deploymentId: plan.current.id, displayName: desired.displayName },
-      waiting,
-      call,
-    );
+    const again = await settled(plan.current.id);
     if (!specsEqual(again.deployment.specification, desired.specification)) {
       throw new GatewayDeployError(
         `deployment ${desired.displayName} was changed by someone else while deploy ran (${oneLineText((err as Error).message, 200)}); re-run deploy`,
@@ -343,12 +290,35 @@ export async function applyDeployment(
     }
     return again.deployment;
   }
-  return (
-    await waitForDeployment(
-      apis,
-      { workRequestId, deploymentId: plan.current.id, displayName: desired.displayName },
-      waiting,
-      call,
-    )
-  ).deployment;
+  return (await settled(plan.current.id, workRequestId)).deployment;
+}
+
+/** CreateDeployment with a retry token, so that a retried create cannot make two deployments. */
+function createDeployment(
+  api: DeploymentsApi,
+  desired: DesiredDeployment,
+  call: CallOptions,
+): Promise<responses.CreateDeploymentResponse> {
+  const retryToken = randomUUID();
+  return ociCall(
+    "CreateDeployment",
+    () =>
+      api.createDeployment({
+        opcRetryToken: retryToken,
+        createDeploymentDetails: {
+          displayName: desired.displayName,
+          gatewayId: desired.gatewayId,
+          compartmentId: desired.compartmentId,
+          pathPrefix: desired.pathPrefix,
+          specification: desired.specification,
+        },
+      }),
+    {
+      ...call,
+      hint: (status) =>
+        status === 400 || status === 409
+          ? "check 'path-prefix' (another deployment on the gateway may use it) and the JWT inputs"
+          : undefined,
+    },
+  );
 }

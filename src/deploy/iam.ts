@@ -3,7 +3,7 @@
 // invokes the function; the deployer (a group holding the API-key user) pushes the image and manages exactly
 // the function and deployment resource types it touches. Never `manage all-resources`.
 
-export interface IamContext {
+interface IamContext {
   tenancyId: string;
   /** Compartment of the Functions application (the function lives there too). */
   functionCompartmentId: string;
@@ -29,7 +29,7 @@ export interface IamPolicy {
 }
 
 export const DEFAULT_DEPLOYER_GROUP = "UsageApiDeployers";
-export const DEFAULT_DYNAMIC_GROUP = "UsageApiFunction";
+const DEFAULT_DYNAMIC_GROUP = "UsageApiFunction";
 
 /** `tenancy` for the root compartment, else `compartment id <ocid>` (valid policy syntax, no name lookup). */
 export function compartmentClause(compartmentId: string, tenancyId: string): string {

@@ -18,7 +18,7 @@ import { oneLineText } from "../lib/text.js";
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 const BODY_LIMIT = 1024 * 1024;
 
-export class IdentityDomainError extends UserFacingError {
+class IdentityDomainError extends UserFacingError {
   override name = "IdentityDomainError";
 }
 
@@ -36,7 +36,7 @@ export interface JsonGetter {
   getJson(url: string, what: string): Promise<unknown>;
 }
 
-export interface HttpOptions {
+interface HttpOptions {
   dispatcher?: Dispatcher;
   retry?: Partial<RetryOptions>;
   log?: (line: string) => void;
@@ -62,69 +62,16 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
       }
       let text: string;
       try {
-        text = await withRetry(
-          async () => {
-            const res = await request(url, {
-              method: "GET",
-              dispatcher,
-              headers: { accept: "application/json" },
-              headersTimeout: 15_000,
-              bodyTimeout: 15_000,
-            });
-            const body = (
-              await readBodyBytes(
-                res.body,
-                BODY_LIMIT,
-                () =>
-                  new IdentityDomainError(
-                    `${what} at ${oneLineText(url, 120)} is larger than ${BODY_LIMIT} bytes`,
-                  ),
-              )
-            ).toString("utf8");
-            if (res.statusCode !== 200) {
-              const retryAfter = res.headers["retry-after"];
-              throw new HttpStatusError(
-                res.statusCode,
-                Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-                body,
-              );
-            }
-            return body;
-          },
-          (err) => {
-            if (err instanceof HttpStatusError && isRetryableStatus(err.status)) {
-              return {
-                retry: true,
-                retryAfterMs: parseRetryAfter(err.retryAfter, Date.now()),
-                reason: `HTTP ${err.status}`,
-              };
-            }
-            return { retry: isNetworkError(err), reason: "network error" };
-          },
-          {
-            maxAttempts: 4,
-            baseMs: 500,
-            maxDelayMs: 5_000,
-            onRetry: ({ attempt, reason, delayMs }) =>
-              options.log?.(`GET ${what}: attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms`),
-            ...options.retry,
-          },
-        );
+        text = await withRetry(() => getText(url, what, dispatcher), retryable, {
+          maxAttempts: 4,
+          baseMs: 500,
+          maxDelayMs: 5_000,
+          onRetry: ({ attempt, reason, delayMs }) =>
+            options.log?.(`GET ${what}: attempt ${attempt} failed (${reason}); retrying in ${delayMs} ms`),
+          ...options.retry,
+        });
       } catch (caught) {
-        const err = caught instanceof RetryDeadlineError ? caught.lastError : caught;
-        if (err instanceof IdentityDomainError) throw err;
-        if (err instanceof HttpStatusError) {
-          const extra = hint(err.status, what);
-          throw new IdentityDomainError(
-            `GET ${what} ${oneLineText(url, 120)} answered HTTP ${err.status}${extra ? `; ${extra}` : ""}`,
-          );
-        }
-        const code =
-          (err as { code?: string; cause?: { code?: string } }).cause?.code ??
-          (err as { code?: string }).code;
-        throw new IdentityDomainError(
-          `GET ${what} ${oneLineText(url, 120)} failed: ${oneLineText(err instanceof Error ? err.message : String(err), 120)}${code ? ` (${code})` : ""}`,
-        );
+        throw failure(caught instanceof RetryDeadlineError ? caught.lastError : caught, url, what);
       }
       try {
         return JSON.parse(text);
@@ -135,7 +82,54 @@ export function createJsonGetter(options: HttpOptions = {}): JsonGetter {
   };
 }
 
-export interface Discovery {
+/** One GET: the body (bounded) of a 200, else an HttpStatusError. */
+async function getText(url: string, what: string, dispatcher: Dispatcher): Promise<string> {
+  const res = await request(url, {
+    method: "GET",
+    dispatcher,
+    headers: { accept: "application/json" },
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+  });
+  const tooLarge = () =>
+    new IdentityDomainError(`${what} at ${oneLineText(url, 120)} is larger than ${BODY_LIMIT} bytes`);
+  const body = (await readBodyBytes(res.body, BODY_LIMIT, tooLarge)).toString("utf8");
+  if (res.statusCode !== 200) {
+    const retryAfter = res.headers["retry-after"];
+    throw new HttpStatusError(res.statusCode, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, body);
+  }
+  return body;
+}
+
+/** 429 and 5xx (after the server's retry-after) and network failures are tried again. */
+function retryable(err: unknown): { retry: boolean; retryAfterMs?: number; reason: string } {
+  if (err instanceof HttpStatusError && isRetryableStatus(err.status)) {
+    return {
+      retry: true,
+      retryAfterMs: parseRetryAfter(err.retryAfter, Date.now()),
+      reason: `HTTP ${err.status}`,
+    };
+  }
+  return { retry: isNetworkError(err), reason: "network error" };
+}
+
+/** The last failure as one line that names the document, the URL and (for a status) what to check. */
+function failure(err: unknown, url: string, what: string): IdentityDomainError {
+  if (err instanceof IdentityDomainError) return err;
+  if (err instanceof HttpStatusError) {
+    const extra = hint(err.status, what);
+    return new IdentityDomainError(
+      `GET ${what} ${oneLineText(url, 120)} answered HTTP ${err.status}${extra ? `; ${extra}` : ""}`,
+    );
+  }
+  const code =
+    (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  return new IdentityDomainError(
+    `GET ${what} ${oneLineText(url, 120)} failed: ${oneLineText(err instanceof Error ? err.message : String(err), 120)}${code ? ` (${code})` : ""}`,
+  );
+}
+
+interface Discovery {
   issuer: string;
   jwksUri: string;
 }

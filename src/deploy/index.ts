@@ -7,47 +7,30 @@
 // the image part runs (for a function managed elsewhere, e.g. by Terraform): no gateway, function or
 // identity domain is read or written.
 import * as core from "@actions/core";
-import { type BuildImageInput, type BuildResult, buildImage } from "../image/build.js";
-import { type Platform, PlatformError, platformsForShape } from "../image/platforms.js";
-import { isOcirHost } from "../image/reference.js";
-import { UserFacingError } from "../lib/errors.js";
+import type { models as gatewayModels } from "oci-apigateway";
+import type { models as fnModels } from "oci-functions";
+import { buildImage } from "../image/build.js";
+import { oneLine } from "../lib/errors.js";
 import { maskSecret } from "../lib/mask.js";
 import { realSleep } from "../lib/retry.js";
 import { safeLogLine } from "../lib/text.js";
 import type { OciAuth } from "../oci/auth.js";
-import { type CallOptions, createOciClients, ociCall } from "../oci/clients.js";
+import { createOciClients } from "../oci/clients.js";
 import { readFunctionBundle } from "./assets.js";
-import {
-  applyFunction,
-  type DesiredFunction,
-  type FunctionsApi,
-  findFunction,
-  planFunction,
-  readApplication,
-  type Waiting,
-} from "./function.js";
-import {
-  applyDeployment,
-  type DeploymentsApi,
-  type DesiredDeployment,
-  findDeployment,
-  type GatewaysApi,
-  planDeployment,
-  readGateway,
-  type WorkRequestsApi,
-} from "./gateway.js";
+import type { DeployClients, DeployDeps, DeployRun } from "./context.js";
+import { type CurrentState, readCurrentState, readImageOnlyState } from "./current-state.js";
+import { applyFunction, type DesiredFunction, type FunctionPlan, planFunction } from "./function.js";
+import { applyDeployment, type DeploymentPlan, type DesiredDeployment, planDeployment } from "./gateway.js";
 import { iamPolicy } from "./iam.js";
-import { createJsonGetter, discover, type JsonGetter } from "./identity.js";
+import { createJsonGetter } from "./identity.js";
+import { imagePlanView, type PlannedImage, planImage, pushImage } from "./image-plan.js";
 import {
   DEPLOY_OUTPUTS,
   type DeployInputs,
-  expandTag,
   type FullDeployInputs,
-  type ImageInputs,
   type ImageOnlyDeployInputs,
   JWKS_CACHE_HOURS,
 } from "./inputs.js";
-import { type StaticKeys, staticKeysFromJwks } from "./jwks.js";
 import {
   type DeployPlan,
   type ImageOnlyPlan,
@@ -58,42 +41,9 @@ import {
   renderPlanMarkdown,
 } from "./plan.js";
 import { buildSpec, USAGE_ROUTE } from "./spec.js";
+import type { Waiting } from "./waiting.js";
 
-export interface DeployLogger {
-  info(line: string): void;
-  warning(line: string): void;
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
-}
-
-export interface ArtifactsApi {
-  getContainerConfiguration(r: {
-    compartmentId: string;
-  }): Promise<{ containerConfiguration: { namespace: string } }>;
-}
-
-export interface DeployClients {
-  functions: FunctionsApi;
-  gateways: GatewaysApi;
-  deployments: DeploymentsApi;
-  workRequests: WorkRequestsApi;
-  artifacts: ArtifactsApi;
-  close(): void;
-}
-
-export interface DeployDeps {
-  log: DeployLogger;
-  setOutput(name: string, value: string): void;
-  setSecret(value: string): void;
-  writeSummary?(markdown: string): Promise<void>;
-  createClients(auth: OciAuth): DeployClients;
-  buildImage(input: BuildImageInput): Promise<BuildResult>;
-  http: JsonGetter;
-  readFunctionBundle(): Promise<Buffer>;
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export interface DeployResult {
+interface DeployResult {
   /** The whole plan, or the image-only one (`image-only: true`). */
   plan: DeployPlan | ImageOnlyPlan;
   image: string;
@@ -106,147 +56,34 @@ export interface DeployResult {
 }
 
 /** The function OCID shown in a dry-run diff before the function exists. */
-export const PENDING_FUNCTION_ID = "(the new function's OCID)";
-const PLAN_TAG = "deploy-plan";
-
-export function ocirUsername(registry: string, namespace: string, username: string): string {
-  return isOcirHost(registry) && !username.startsWith(`${namespace}/`)
-    ? `${namespace}/${username}`
-    : username;
-}
-
-function routeUrl(deploymentEndpoint: string | undefined): string | undefined {
-  return deploymentEndpoint ? `${deploymentEndpoint.replace(/\/+$/, "")}${USAGE_ROUTE}` : undefined;
-}
-
-/** The tenancy namespace: the input, or Artifacts GetContainerConfiguration. */
-async function lookupNamespace(
-  image: ImageInputs,
-  tenancyId: string,
-  clients: DeployClients,
-  call: CallOptions,
-): Promise<string> {
-  if (image.namespace !== undefined) return image.namespace;
-  const found = await ociCall(
-    "GetContainerConfiguration",
-    () => clients.artifacts.getContainerConfiguration({ compartmentId: tenancyId }),
-    {
-      ...call,
-      hint: (status) =>
-        status === 403 || status === 404
-          ? "set 'namespace' to the tenancy namespace, or allow the user to read objectstorage-namespaces"
-          : undefined,
-    },
-  );
-  return found.containerConfiguration.namespace;
-}
-
-/** The platforms: the `platforms` input, else the application's shape. */
-function platformsOf(
-  image: ImageInputs,
-  application: { displayName?: string; id: string; shape?: string },
-): Platform[] {
-  try {
-    return image.platforms ?? platformsForShape(application.shape ?? "GENERIC_X86");
-  } catch (err) {
-    if (!(err instanceof PlatformError)) throw err;
-    throw new UserFacingError(
-      `application ${application.displayName ?? application.id}: ${err.message}; or set 'platforms'`,
-    );
-  }
-}
-
-interface PlannedImage {
-  /** registry/namespace/repository */
-  repoRef: string;
-  /** Everything buildImage needs but the target: the bundle as /function/func.js, base, platforms, credentials. */
-  input: Omit<BuildImageInput, "target">;
-  /** The dry-run build: the digest a push will give (the base is read; nothing is written). */
-  planned: BuildResult;
-  tag: string;
-  /** repoRef:tag@digest */
-  imageRef: string;
-}
-
-/** The function image, planned: its build input, and the digest and reference a push will give. */
-async function planImage(
-  image: ImageInputs,
-  namespace: string,
-  platforms: Platform[],
-  githubSha: string | undefined,
-  deps: DeployDeps,
-  info: (line: string) => void,
-): Promise<PlannedImage> {
-  const repoRef = `${image.registry}/${namespace}/${image.repository}`;
-  const username = image.username ? ocirUsername(image.registry, namespace, image.username) : undefined;
-  if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
-  const bundle = await deps.readFunctionBundle();
-  const input: Omit<BuildImageInput, "target"> = {
-    files: [{ path: "function/func.js", content: bundle }],
-    base: image.baseImage,
-    platforms,
-    ...(username && image.password ? { credentials: { username, password: image.password } } : {}),
-    ...(image.baseUsername && image.basePassword
-      ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } }
-      : {}),
-    client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
-    log: info,
-  };
-  const planned = await deps.log.group("Plan the function image", () =>
-    deps.buildImage({ ...input, target: `${repoRef}:${PLAN_TAG}`, dryRun: true }),
-  );
-  const tag = expandTag(image.tagTemplate, { digest: planned.digest, sha: githubSha });
-  return { repoRef, input, planned, tag, imageRef: `${repoRef}:${tag}@${planned.digest}` };
-}
-
-/** Push for real, check the digest is the planned one, and log the counters (tests and people read them). */
-async function pushImage(
-  input: Omit<BuildImageInput, "target">,
-  target: string,
-  planned: BuildResult,
-  baseImage: string,
-  deps: DeployDeps,
-  info: (line: string) => void,
-): Promise<BuildResult> {
-  const pushed = await deps.log.group(`Push ${target}`, () => deps.buildImage({ ...input, target }));
-  if (pushed.digest !== planned.digest) {
-    throw new UserFacingError(
-      `the image digest changed between the plan (${planned.digest}) and the push (${pushed.digest}): the base image ${baseImage} moved while deploy ran; re-run deploy`,
-    );
-  }
-  info(
-    `${pushed.image}: ${pushed.blobsUploaded} blobs uploaded (${pushed.bytesUploaded} bytes), ${pushed.blobsMounted} mounted, ${pushed.blobsCopied} copied, ${pushed.blobsSkipped} already there; ${pushed.manifestsPushed} manifests pushed`,
-  );
-  return pushed;
-}
-
-function planImageView(imageRef: string, planned: BuildResult): DeployPlan["image"] {
-  return {
-    reference: imageRef,
-    digest: planned.digest,
-    base: planned.base.reference,
-    baseDigest: planned.base.digest,
-    platforms: planned.platforms.map((p) => p.platform),
-    layerDigest: planned.layer.digest,
-    layerSize: planned.layer.size,
-  };
-}
+const PENDING_FUNCTION_ID = "(the new function's OCID)";
 
 export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise<DeployResult> {
   const info = (line: string) => deps.log.info(safeLogLine(line));
-  const { auth } = inputs;
-  const sources = [...new Set(Object.values(auth.sources))].join(" and ");
-  info(
-    `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${sources === "env" ? "OCI_CLI_* environment variables" : sources === "input" ? "inputs" : "inputs and OCI_CLI_* environment variables"}); region ${auth.region}`,
-  );
-  const clients = deps.createClients(auth);
+  info(authLine(inputs.auth));
+  const clients = deps.createClients(inputs.auth);
+  const run: DeployRun = {
+    deps,
+    clients,
+    info,
+    call: { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } },
+  };
   try {
-    return inputs.imageOnly
-      ? await runImageOnly(inputs, deps, clients, info)
-      : await runFullDeploy(inputs, deps, clients, info);
+    return inputs.imageOnly ? await runImageOnly(run, inputs) : await runFullDeploy(run, inputs);
   } finally {
     clients.close();
   }
+}
+
+function authLine(auth: OciAuth): string {
+  const sources = [...new Set(Object.values(auth.sources))].join(" and ");
+  const from =
+    sources === "env"
+      ? "OCI_CLI_* environment variables"
+      : sources === "input"
+        ? "inputs"
+        : "inputs and OCI_CLI_* environment variables";
+  return `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${from}); region ${auth.region}`;
 }
 
 /**
@@ -254,350 +91,274 @@ export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise
  * left alone. Reads only what the image needs: the application (when given, for its shape) and the namespace
  * (when not given).
  */
-async function runImageOnly(
-  inputs: ImageOnlyDeployInputs,
-  deps: DeployDeps,
-  clients: DeployClients,
-  info: (line: string) => void,
-): Promise<DeployResult> {
-  const { auth } = inputs;
-  const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
-  const found = await deps.log.group(
-    "Check the application and registry namespace (image only)",
-    async () => {
-      let platforms = inputs.image.platforms;
-      let applicationCompartmentId: string | undefined;
-      if (inputs.applicationId !== undefined) {
-        const application = await readApplication(clients.functions, inputs.applicationId, call);
-        applicationCompartmentId = application.compartmentId ?? auth.tenancyId;
-        platforms = platformsOf(inputs.image, application);
-        info(
-          `application ${application.displayName ?? application.id}: shape ${application.shape ?? "GENERIC_X86"} -> ${platforms.map((p) => `${p.os}/${p.architecture}`).join(", ")}${inputs.image.platforms ? " (from 'platforms')" : ""}`,
-        );
-      } else {
-        info(
-          `platforms ${(platforms ?? []).map((p) => `${p.os}/${p.architecture}`).join(", ")} (from 'platforms')`,
-        );
-      }
-      const namespace = await lookupNamespace(inputs.image, auth.tenancyId, clients, call);
-      info(
-        `registry ${inputs.image.registry}, namespace ${namespace}${inputs.image.namespace ? "" : " (looked up)"}`,
-      );
-      // readDeployInputs guarantees `platforms` or `application-id`.
-      return { platforms: platforms as Platform[], namespace, applicationCompartmentId };
-    },
-  );
-
-  const { repoRef, input, planned, tag, imageRef } = await planImage(
-    inputs.image,
-    found.namespace,
-    found.platforms,
-    inputs.githubSha,
-    deps,
-    info,
-  );
-  const plan: ImageOnlyPlan = {
-    imageOnly: true,
-    dryRun: inputs.dryRun,
-    region: auth.region,
-    image: planImageView(imageRef, planned),
-    iam: imageOnlyStatements({
-      tenancyId: auth.tenancyId,
-      repository: inputs.image.repository,
-      namespaceLookedUp: inputs.image.namespace === undefined,
-      applicationCompartmentId: found.applicationCompartmentId,
-    }),
-  };
-  await deps.log.group(inputs.dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
-    for (const line of renderImageOnlyPlan(plan)) deps.log.info(line);
-  });
-  let image = imageRef;
-  let bytesUploaded = 0;
-  if (!inputs.dryRun) {
-    const pushed = await pushImage(input, `${repoRef}:${tag}`, planned, inputs.image.baseImage, deps, info);
-    image = pushed.image;
-    bytesUploaded = pushed.bytesUploaded;
-  }
-  const result: DeployResult = {
+async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Promise<DeployResult> {
+  const state = await readImageOnlyState(run, inputs);
+  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const plan = imageOnlyPlan(inputs, state, image);
+  await printPlan(run, inputs.dryRun, renderImageOnlyPlan(plan));
+  const pushed = inputs.dryRun ? undefined : await pushImage(run, image, inputs.image.baseImage);
+  return report(run, renderImageOnlyPlanMarkdown(plan), {
     plan,
-    image,
+    image: pushed?.image ?? image.imageRef,
     functionId: undefined,
     deploymentId: undefined,
     endpoint: undefined,
     deploymentEndpoint: undefined,
-    bytesUploaded,
-  };
-  setOutputs(deps, result);
-  await summary(deps, renderImageOnlyPlanMarkdown(plan));
-  return result;
+    bytesUploaded: pushed?.bytesUploaded ?? 0,
+  });
 }
 
-async function runFullDeploy(
-  inputs: FullDeployInputs,
-  deps: DeployDeps,
-  clients: DeployClients,
-  info: (line: string) => void,
-): Promise<DeployResult> {
-  const { auth } = inputs;
-  const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
-  const waiting = (): Waiting => ({
-    deadline: deps.now() + inputs.waitTimeoutMs,
-    sleep: deps.sleep,
-    now: deps.now,
-    log: info,
-  });
-  // ---- read-only checks --------------------------------------------------------------------------------
-  const found = await deps.log.group(
-    "Check the application, gateway, registry namespace and identity domain",
-    async () => {
-      const application = await readApplication(clients.functions, inputs.fn.applicationId, call);
-      const platforms = platformsOf(inputs.image, application);
-      info(
-        `application ${application.displayName ?? application.id}: shape ${application.shape ?? "GENERIC_X86"} -> ${platforms.map((p) => `${p.os}/${p.architecture}`).join(", ")}${inputs.image.platforms ? " (from 'platforms')" : ""}`,
-      );
-      const gateway = await readGateway(clients.gateways, inputs.gateway.gatewayId, call);
-      const compartmentId = inputs.gateway.compartmentId ?? gateway.compartmentId;
-      info(`gateway ${gateway.displayName ?? gateway.id} (${gateway.hostname ?? "no hostname"}) is ACTIVE`);
+async function runFullDeploy(run: DeployRun, inputs: FullDeployInputs): Promise<DeployResult> {
+  const state = await readCurrentState(run, inputs);
+  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const changes = planChanges(inputs, state, image);
+  const plan = deployPlan(inputs, state, image, changes);
+  await printPlan(run, inputs.dryRun, renderPlan(plan));
+  if (inputs.dryRun) return reportDryRun(run, plan, state, image);
 
-      const existingFn = await findFunction(
-        clients.functions,
-        { applicationId: inputs.fn.applicationId, name: inputs.fn.name, functionId: inputs.fn.functionId },
-        call,
-      );
-      info(
-        existingFn
-          ? `function ${existingFn.fn.displayName} exists (${existingFn.fn.id})`
-          : `function ${inputs.fn.name} does not exist yet`,
-      );
-      const existingDeployment = await findDeployment(
-        clients.deployments,
-        { compartmentId, gatewayId: gateway.id, displayName: inputs.gateway.deploymentName },
-        call,
-      );
-      info(
-        existingDeployment
-          ? `deployment ${inputs.gateway.deploymentName} exists (${existingDeployment.deployment.id}, ${existingDeployment.deployment.lifecycleState ?? "ACTIVE"})`
-          : `deployment ${inputs.gateway.deploymentName} does not exist yet`,
-      );
-
-      const namespace = await lookupNamespace(inputs.image, auth.tenancyId, clients, call);
-      info(
-        `registry ${inputs.image.registry}, namespace ${namespace}${inputs.image.namespace ? "" : " (looked up)"}`,
-      );
-
-      const discovery =
-        inputs.gateway.issuer !== undefined && inputs.gateway.jwksUrl !== undefined
-          ? undefined
-          : await discover(deps.http, inputs.gateway.identityDomainUrl as string);
-      const issuer = inputs.gateway.issuer ?? (discovery?.issuer as string);
-      const jwksUri = inputs.gateway.jwksUrl ?? (discovery?.jwksUri as string);
-      // Fetched in both modes: a JWKS with no key the gateway can use fails here, not on every request later.
-      const keys: StaticKeys = staticKeysFromJwks(await deps.http.getJson(jwksUri, "JWKS"), jwksUri);
-      info(
-        `identity domain: issuer ${issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}${keys.dropped.length > 0 ? `; skipped ${keys.dropped.map((d) => `${d.kid ?? "(no kid)"} (${d.reason})`).join(", ")}` : ""}`,
-      );
-      return {
-        application,
-        platforms,
-        gateway,
-        compartmentId,
-        existingFn,
-        existingDeployment,
-        namespace,
-        issuer,
-        jwksUri,
-        keys,
-      };
-    },
-  );
-
-  // ---- the image, planned (the base is read; nothing is written) ----------------------------------------
-  const {
-    repoRef,
-    input: imageInput,
-    planned,
-    tag,
-    imageRef,
-  } = await planImage(inputs.image, found.namespace, found.platforms, inputs.githubSha, deps, info);
-
-  // ---- plans ---------------------------------------------------------------------------------------------
-  const desiredFn: DesiredFunction = {
-    applicationId: inputs.fn.applicationId,
-    displayName: found.existingFn?.fn.displayName ?? inputs.fn.name,
-    image: `${repoRef}:${tag}`,
-    imageDigest: planned.digest,
-    memoryInMBs: inputs.fn.memoryInMBs,
-    timeoutInSeconds: inputs.fn.timeoutInSeconds,
-    config: inputs.fn.config,
-  };
-  const fnPlan = planFunction(found.existingFn, desiredFn);
-  const specFor = (functionId: string) =>
-    buildSpec({
-      functionId,
-      issuers: [found.issuer],
-      audiences: inputs.gateway.audiences,
-      maxClockSkewSeconds: inputs.gateway.maxClockSkewSeconds,
-      publicKeys:
-        inputs.gateway.jwksMode === "static"
-          ? { type: "STATIC_KEYS", keys: found.keys.keys }
-          : { type: "REMOTE_JWKS", uri: found.jwksUri, maxCacheDurationInHours: JWKS_CACHE_HOURS },
-      requiredScopes: inputs.gateway.requiredScopes,
-      rateLimit: inputs.gateway.rateLimit,
-    });
-  const desiredDeployment = (functionId: string): DesiredDeployment => ({
-    gatewayId: found.gateway.id,
-    compartmentId: found.compartmentId,
-    displayName: inputs.gateway.deploymentName,
-    pathPrefix: inputs.gateway.pathPrefix,
-    specification: specFor(functionId),
-  });
-  const deploymentPlan = planDeployment(
-    found.existingDeployment,
-    desiredDeployment(found.existingFn?.fn.id ?? PENDING_FUNCTION_ID),
-  );
-  const existingEndpoint = found.existingDeployment?.deployment.endpoint;
-  const plan: DeployPlan = {
-    dryRun: inputs.dryRun,
-    region: auth.region,
-    image: planImageView(imageRef, planned),
-    fn: {
-      name: desiredFn.displayName,
-      applicationId: inputs.fn.applicationId,
-      id: found.existingFn?.fn.id,
-      action: fnPlan.action,
-      changes: fnPlan.action === "update" ? fnPlan.changes : [],
-    },
-    deployment: {
-      name: inputs.gateway.deploymentName,
-      gatewayId: found.gateway.id,
-      pathPrefix: inputs.gateway.pathPrefix,
-      id: found.existingDeployment?.deployment.id,
-      action: deploymentPlan.action,
-      changes: deploymentPlan.action === "none" ? [] : deploymentPlan.changes,
-      endpoint: routeUrl(existingEndpoint),
-    },
-    jwt: {
-      issuer: found.issuer,
-      audiences: inputs.gateway.audiences,
-      mode: inputs.gateway.jwksMode,
-      jwksUri: found.jwksUri,
-      kids: found.keys.keys.map((k) => k.kid),
-      dropped: found.keys.dropped,
-      requiredScopes: inputs.gateway.requiredScopes,
-    },
-    iam: iamPolicy({
-      tenancyId: auth.tenancyId,
-      functionCompartmentId: found.application.compartmentId ?? auth.tenancyId,
-      deploymentCompartmentId: found.compartmentId,
-      gatewayCompartmentId: found.gateway.compartmentId,
-      repository: inputs.image.repository,
-      functionId: found.existingFn?.fn.id,
-    }),
-  };
-  await deps.log.group(inputs.dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
-    for (const line of renderPlan(plan)) deps.log.info(line);
-  });
-
-  if (inputs.dryRun) {
-    const result: DeployResult = {
-      plan,
-      image: imageRef,
-      functionId: found.existingFn?.fn.id,
-      deploymentId: found.existingDeployment?.deployment.id,
-      endpoint: routeUrl(existingEndpoint),
-      deploymentEndpoint: existingEndpoint,
-      bytesUploaded: 0,
-    };
-    setOutputs(deps, result);
-    await summary(deps, renderPlanMarkdown(plan));
-    return result;
-  }
-
-  // ---- writes --------------------------------------------------------------------------------------------
-  const pushed = await pushImage(
-    imageInput,
-    `${repoRef}:${tag}`,
-    planned,
-    inputs.image.baseImage,
-    deps,
-    info,
-  );
-
-  const fn = await deps.log.group(
-    `Function ${desiredFn.displayName}: ${fnPlan.action === "none" ? "unchanged" : fnPlan.action}`,
-    () => applyFunction(clients.functions, fnPlan, waiting(), call),
-  );
-  info(
-    `function ${fn.displayName ?? desiredFn.displayName} (${fn.id}) is ACTIVE with ${fn.imageDigest ?? planned.digest}`,
-  );
-
-  const finalPlan = planDeployment(found.existingDeployment, desiredDeployment(fn.id));
-  const deployment = await deps.log.group(
-    `Deployment ${inputs.gateway.deploymentName}: ${finalPlan.action === "none" ? "unchanged" : finalPlan.action}`,
-    async () => {
-      if (finalPlan.action !== "none") {
-        info(`${finalPlan.changes.length} specification changes (the diff is in the plan above)`);
-      }
-      return applyDeployment(
-        { deployments: clients.deployments, workRequests: clients.workRequests },
-        finalPlan,
-        waiting(),
-        call,
-      );
-    },
-  );
+  const pushed = await pushImage(run, image, inputs.image.baseImage);
+  const fn = await applyFunctionStep(run, inputs, changes);
+  const deployment = await applyDeploymentStep(run, inputs, state, changes, fn.id);
   const endpoint = routeUrl(deployment.endpoint);
-  info(
-    `deployment ${deployment.displayName ?? inputs.gateway.deploymentName} (${deployment.id}) is ACTIVE: POST ${endpoint}`,
-  );
-
-  const finalView: DeployPlan = {
+  const finalPlan: DeployPlan = {
     ...plan,
     fn: { ...plan.fn, id: fn.id },
     deployment: { ...plan.deployment, id: deployment.id, endpoint },
   };
-  const result: DeployResult = {
-    plan: finalView,
+  // The summary's policy names the function, which exists now.
+  const summaryPlan: DeployPlan = { ...finalPlan, iam: iamFor(inputs, state, fn.id) };
+  return report(run, renderPlanMarkdown(summaryPlan), {
+    plan: finalPlan,
     image: pushed.image,
     functionId: fn.id,
     deploymentId: deployment.id,
     endpoint,
     deploymentEndpoint: deployment.endpoint,
     bytesUploaded: pushed.bytesUploaded,
-  };
-  setOutputs(deps, result);
-  await summary(
-    deps,
-    renderPlanMarkdown({
-      ...finalView,
-      iam: iamPolicy({
-        tenancyId: auth.tenancyId,
-        functionCompartmentId: found.application.compartmentId ?? auth.tenancyId,
-        deploymentCompartmentId: found.compartmentId,
-        gatewayCompartmentId: found.gateway.compartmentId,
-        repository: inputs.image.repository,
-        functionId: fn.id,
-      }),
-    }),
-  );
-  return result;
+  });
 }
 
-function setOutputs(deps: DeployDeps, result: DeployResult): void {
+// ---- Plans ---------------------------------------------------------------------------------------------
+
+interface PlannedChanges {
+  desiredFn: DesiredFunction;
+  fnPlan: FunctionPlan;
+  /** The deployment wanted once the function's OCID is known. */
+  desiredDeployment: (functionId: string) => DesiredDeployment;
+  /** The deployment plan as it can be shown before the function exists. */
+  deploymentPlan: DeploymentPlan;
+}
+
+function planChanges(inputs: FullDeployInputs, state: CurrentState, image: PlannedImage): PlannedChanges {
+  const desiredFn: DesiredFunction = {
+    applicationId: inputs.fn.applicationId,
+    displayName: state.existingFn?.fn.displayName ?? inputs.fn.name,
+    image: image.target,
+    imageDigest: image.planned.digest,
+    memoryInMBs: inputs.fn.memoryInMBs,
+    timeoutInSeconds: inputs.fn.timeoutInSeconds,
+    config: inputs.fn.config,
+  };
+  const { gateway } = inputs;
+  const desiredDeployment = (functionId: string): DesiredDeployment => ({
+    gatewayId: state.gateway.id,
+    compartmentId: state.compartmentId,
+    displayName: gateway.deploymentName,
+    pathPrefix: gateway.pathPrefix,
+    specification: buildSpec({
+      functionId,
+      issuers: [state.issuer],
+      audiences: gateway.audiences,
+      maxClockSkewSeconds: gateway.maxClockSkewSeconds,
+      publicKeys:
+        gateway.jwksMode === "static"
+          ? { type: "STATIC_KEYS", keys: state.keys.keys }
+          : { type: "REMOTE_JWKS", uri: state.jwksUri, maxCacheDurationInHours: JWKS_CACHE_HOURS },
+      requiredScopes: gateway.requiredScopes,
+      rateLimit: gateway.rateLimit,
+    }),
+  });
+  return {
+    desiredFn,
+    fnPlan: planFunction(state.existingFn, desiredFn),
+    desiredDeployment,
+    deploymentPlan: planDeployment(
+      state.existingDeployment,
+      desiredDeployment(state.existingFn?.fn.id ?? PENDING_FUNCTION_ID),
+    ),
+  };
+}
+
+function iamFor(inputs: FullDeployInputs, state: CurrentState, functionId: string | undefined) {
+  return iamPolicy({
+    tenancyId: inputs.auth.tenancyId,
+    functionCompartmentId: state.application.compartmentId ?? inputs.auth.tenancyId,
+    deploymentCompartmentId: state.compartmentId,
+    gatewayCompartmentId: state.gateway.compartmentId,
+    repository: inputs.image.repository,
+    functionId,
+  });
+}
+
+/** The plan as printed and summarised. */
+function deployPlan(
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  image: PlannedImage,
+  changes: PlannedChanges,
+): DeployPlan {
+  const { fnPlan, deploymentPlan } = changes;
+  return {
+    dryRun: inputs.dryRun,
+    region: inputs.auth.region,
+    image: imagePlanView(image),
+    fn: {
+      name: changes.desiredFn.displayName,
+      applicationId: inputs.fn.applicationId,
+      id: state.existingFn?.fn.id,
+      action: fnPlan.action,
+      changes: fnPlan.action === "update" ? fnPlan.changes : [],
+    },
+    deployment: {
+      name: inputs.gateway.deploymentName,
+      gatewayId: state.gateway.id,
+      pathPrefix: inputs.gateway.pathPrefix,
+      id: state.existingDeployment?.deployment.id,
+      action: deploymentPlan.action,
+      changes: deploymentPlan.action === "none" ? [] : deploymentPlan.changes,
+      endpoint: routeUrl(state.existingDeployment?.deployment.endpoint),
+    },
+    jwt: {
+      issuer: state.issuer,
+      audiences: inputs.gateway.audiences,
+      mode: inputs.gateway.jwksMode,
+      jwksUri: state.jwksUri,
+      kids: state.keys.keys.map((k) => k.kid),
+      dropped: state.keys.dropped,
+      requiredScopes: inputs.gateway.requiredScopes,
+    },
+    iam: iamFor(inputs, state, state.existingFn?.fn.id),
+  };
+}
+
+function imageOnlyPlan(
+  inputs: ImageOnlyDeployInputs,
+  state: { applicationCompartmentId: string | undefined },
+  image: PlannedImage,
+): ImageOnlyPlan {
+  return {
+    imageOnly: true,
+    dryRun: inputs.dryRun,
+    region: inputs.auth.region,
+    image: imagePlanView(image),
+    iam: imageOnlyStatements({
+      tenancyId: inputs.auth.tenancyId,
+      repository: inputs.image.repository,
+      namespaceLookedUp: inputs.image.namespace === undefined,
+      applicationCompartmentId: state.applicationCompartmentId,
+    }),
+  };
+}
+
+async function printPlan(run: DeployRun, dryRun: boolean, lines: string[]): Promise<void> {
+  await run.deps.log.group(dryRun ? "Plan (dry run: nothing is changed)" : "Plan", async () => {
+    for (const line of lines) run.deps.log.info(line);
+  });
+}
+
+// ---- Writes --------------------------------------------------------------------------------------------
+
+function waiting(run: DeployRun, inputs: FullDeployInputs): Waiting {
+  const { deps, info } = run;
+  return { deadline: deps.now() + inputs.waitTimeoutMs, sleep: deps.sleep, now: deps.now, log: info };
+}
+
+function actionWord(action: "create" | "update" | "none"): string {
+  return action === "none" ? "unchanged" : action;
+}
+
+async function applyFunctionStep(
+  run: DeployRun,
+  inputs: FullDeployInputs,
+  { desiredFn, fnPlan }: PlannedChanges,
+): Promise<fnModels.Function> {
+  const fn = await run.deps.log.group(`Function ${desiredFn.displayName}: ${actionWord(fnPlan.action)}`, () =>
+    applyFunction(run.clients.functions, fnPlan, waiting(run, inputs), run.call),
+  );
+  run.info(
+    `function ${fn.displayName ?? desiredFn.displayName} (${fn.id}) is ACTIVE with ${fn.imageDigest ?? desiredFn.imageDigest}`,
+  );
+  return fn;
+}
+
+/** Planned again with the function's real OCID (the dry-run view used a placeholder for a new function). */
+async function applyDeploymentStep(
+  run: DeployRun,
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  changes: PlannedChanges,
+  functionId: string,
+): Promise<gatewayModels.Deployment> {
+  const name = inputs.gateway.deploymentName;
+  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
+  const deployment = await run.deps.log.group(`Deployment ${name}: ${actionWord(plan.action)}`, async () => {
+    if (plan.action !== "none") {
+      run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
+    }
+    return applyDeployment(
+      { deployments: run.clients.deployments, workRequests: run.clients.workRequests },
+      plan,
+      waiting(run, inputs),
+      run.call,
+    );
+  });
+  run.info(
+    `deployment ${deployment.displayName ?? name} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)}`,
+  );
+  return deployment;
+}
+
+// ---- Results -------------------------------------------------------------------------------------------
+
+function routeUrl(deploymentEndpoint: string | undefined): string | undefined {
+  return deploymentEndpoint ? `${deploymentEndpoint.replace(/\/+$/, "")}${USAGE_ROUTE}` : undefined;
+}
+
+/** A dry run's result: what exists now, and the image reference a push would give. */
+function reportDryRun(
+  run: DeployRun,
+  plan: DeployPlan,
+  state: CurrentState,
+  image: PlannedImage,
+): Promise<DeployResult> {
+  const existingEndpoint = state.existingDeployment?.deployment.endpoint;
+  return report(run, renderPlanMarkdown(plan), {
+    plan,
+    image: image.imageRef,
+    functionId: state.existingFn?.fn.id,
+    deploymentId: state.existingDeployment?.deployment.id,
+    endpoint: routeUrl(existingEndpoint),
+    deploymentEndpoint: existingEndpoint,
+    bytesUploaded: 0,
+  });
+}
+
+/** Set the outputs and write the job summary. */
+async function report(run: DeployRun, summaryMarkdown: string, result: DeployResult): Promise<DeployResult> {
+  const { deps } = run;
   deps.setOutput(DEPLOY_OUTPUTS.image, result.image);
   deps.setOutput(DEPLOY_OUTPUTS.functionId, result.functionId ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.deploymentId, result.deploymentId ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.endpoint, result.endpoint ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.deploymentEndpoint, result.deploymentEndpoint ?? "");
-}
-
-async function summary(deps: DeployDeps, markdown: string): Promise<void> {
-  if (!deps.writeSummary) return;
-  try {
-    await deps.writeSummary(markdown);
-  } catch (err) {
-    deps.log.warning(`could not write the job summary: ${err instanceof Error ? err.message : String(err)}`);
+  if (deps.writeSummary) {
+    try {
+      await deps.writeSummary(summaryMarkdown);
+    } catch (err) {
+      deps.log.warning(`could not write the job summary: ${oneLine(err)}`);
+    }
   }
+  return result;
 }
 
 /** The real dependencies: @actions/core, the SDK clients, the registry client, undici. */
@@ -614,7 +375,7 @@ export function createDeployDeps(): DeployDeps {
       if (!process.env.GITHUB_STEP_SUMMARY) return;
       await core.summary.addRaw(markdown).write();
     },
-    createClients: (auth) => createOciClients(auth),
+    createClients: (auth: OciAuth): DeployClients => createOciClients(auth),
     buildImage,
     http: createJsonGetter(),
     readFunctionBundle: () => readFunctionBundle(),

@@ -1,53 +1,31 @@
 // The `deploy` command's inputs: read once, validated before any side effect, into one typed object.
-// Input names are the constants below; a unit test checks them and their defaults against action.yml's
-// deploy section. Every problem is reported at once, each naming its input and the fix.
+// One table row per input (its name and default exactly as action.yml declares them, and its parser); a unit
+// test checks the names and defaults against action.yml's deploy section. Rules that involve more than one
+// input (or the environment) run after the table; every problem is reported at once, in the table's order,
+// each naming its input and the fix.
 
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
-import { InputError, UserFacingError } from "../lib/errors.js";
-import { parseBoolean, secureUrl } from "../lib/inputs.js";
+import { InputError } from "../lib/errors.js";
+import {
+  booleanInput,
+  type InputParser,
+  InputProblems,
+  type InputValues,
+  input,
+  inputDefaults,
+  inputNames,
+  inputText,
+  optional,
+  readInputTable,
+  secureUrl,
+  singleLine,
+  splitList,
+} from "../lib/inputs.js";
 import { quote } from "../lib/text.js";
-import { OCI_INPUTS, type OciAuth, readOciAuth } from "../oci/auth.js";
-import { type OcidKind, ocidProblem } from "../oci/ocid.js";
+import { checkOciAuth, OCI_INPUTS, type OciAuth, pickOciAuth } from "../oci/auth.js";
+import { type OcidKind, ocidOf } from "../oci/ocid.js";
 import type { FuncYaml } from "./funcyaml.js";
-
-export const DEPLOY_INPUTS = {
-  ...OCI_INPUTS,
-  compartmentId: "compartment-id",
-  applicationId: "application-id",
-  functionName: "function-name",
-  functionId: "function-id",
-  functionMemory: "function-memory",
-  functionTimeout: "function-timeout",
-  functionConfig: "function-config",
-  usageApiRegion: "usage-api-region",
-  registry: "registry",
-  namespace: "namespace",
-  repository: "repository",
-  tag: "tag",
-  registryUsername: "registry-username",
-  registryPassword: "registry-password",
-  baseImage: "base-image",
-  baseRegistryUsername: "base-registry-username",
-  baseRegistryPassword: "base-registry-password",
-  platforms: "platforms",
-  gatewayId: "gateway-id",
-  deploymentName: "deployment-name",
-  pathPrefix: "path-prefix",
-  identityDomainUrl: "identity-domain-url",
-  issuer: "issuer",
-  audiences: "audiences",
-  jwksMode: "jwks-mode",
-  jwksUrl: "jwks-url",
-  maxClockSkew: "max-clock-skew",
-  requiredScope: "required-scope",
-  rateLimit: "rate-limit",
-  waitTimeout: "wait-timeout",
-  dryRun: "dry-run",
-  imageOnly: "image-only",
-} as const;
-
-export type DeployInputName = (typeof DEPLOY_INPUTS)[keyof typeof DEPLOY_INPUTS];
 
 export const DEPLOY_OUTPUTS = {
   image: "image",
@@ -57,38 +35,24 @@ export const DEPLOY_OUTPUTS = {
   deploymentEndpoint: "deployment-endpoint",
 } as const;
 
-/** Defaults exactly as action.yml declares them (a bare `node dist/index.js` gets them from here). */
-export const DEPLOY_DEFAULTS: Partial<Record<DeployInputName, string>> = {
-  [DEPLOY_INPUTS.functionName]: "usage-api",
-  [DEPLOY_INPUTS.repository]: "usage-api",
-  [DEPLOY_INPUTS.tag]: "fn-{digest}",
-  [DEPLOY_INPUTS.deploymentName]: "usage-api",
-  [DEPLOY_INPUTS.pathPrefix]: "/usage",
-  [DEPLOY_INPUTS.jwksMode]: "static",
-  [DEPLOY_INPUTS.maxClockSkew]: "60",
-  [DEPLOY_INPUTS.waitTimeout]: "20",
-  [DEPLOY_INPUTS.dryRun]: "false",
-  [DEPLOY_INPUTS.imageOnly]: "false",
-};
-
 /** When neither `base-image` nor func.yaml's run_image says: the fn CLI's default node runtime. */
-export const FALLBACK_BASE_IMAGE = "fnproject/node:24";
-export const FALLBACK_MEMORY_MB = 256;
-export const FALLBACK_TIMEOUT_SECONDS = 60;
+const FALLBACK_BASE_IMAGE = "fnproject/node:24";
+const FALLBACK_MEMORY_MB = 256;
+const FALLBACK_TIMEOUT_SECONDS = 60;
 /** OCI Functions memory sizes (console choices; "Changing Default Memory and Timeout Settings"). */
-export const MEMORY_SIZES = [128, 256, 512, 1024, 2048, 3072] as const;
-export const MIN_TIMEOUT_SECONDS = 5;
-export const MAX_TIMEOUT_SECONDS = 300;
+const MEMORY_SIZES = [128, 256, 512, 1024, 2048, 3072] as const;
+const MIN_TIMEOUT_SECONDS = 5;
+const MAX_TIMEOUT_SECONDS = 300;
 /** OCI: keys and values together at most 4 KB, counted in UTF-8 octets. */
 export const MAX_CONFIG_BYTES = 4096;
 /** Unconfirmed: one recollection of the docs says 120 s is the maximum skew, another 3600 s; the stricter one. */
 export const MAX_CLOCK_SKEW_SECONDS = 120;
-export const MAX_RATE_LIMIT = 10_000;
-export const MAX_WAIT_MINUTES = 120;
-export const USAGE_API_REGION_KEY = "USAGE_API_REGION";
+const MAX_RATE_LIMIT = 10_000;
+const MAX_WAIT_MINUTES = 120;
+const USAGE_API_REGION_KEY = "USAGE_API_REGION";
 export const JWKS_CACHE_HOURS = 1;
 
-export type JwksMode = "static" | "remote";
+type JwksMode = "static" | "remote";
 
 export interface ImageInputs {
   /** Registry host; `<region-key>.ocir.io` when not given. */
@@ -109,7 +73,7 @@ export interface ImageInputs {
   platforms: Platform[] | undefined;
 }
 
-export interface GatewayInputs {
+interface GatewayInputs {
   gatewayId: string;
   /** Deployment compartment; the gateway's when not given. */
   compartmentId: string | undefined;
@@ -125,7 +89,7 @@ export interface GatewayInputs {
   rateLimit: number | undefined;
 }
 
-export interface FunctionInputs {
+interface FunctionInputs {
   applicationId: string;
   name: string;
   functionId: string | undefined;
@@ -162,7 +126,7 @@ export interface ImageOnlyDeployInputs extends CommonDeployInputs {
 
 export type DeployInputs = FullDeployInputs | ImageOnlyDeployInputs;
 
-export interface ReadDeployOptions {
+interface ReadDeployOptions {
   /** Called for every credential (and each line of the private key) as soon as it is read. */
   setSecret: (value: string) => void;
   /** function/func.yaml as shipped with the action. */
@@ -177,50 +141,513 @@ const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const SCOPE_NAME = /^[\x21-\x7e]+$/;
 const SAMPLE_DIGEST = "0123456789abcdef";
 const SAMPLE_SHA = "0123456789ab";
+const IDENTITY_DOMAIN_EXAMPLE = "https://idcs-….identity.oraclecloud.com";
 
-function parseInteger(name: string, raw: string, min: number, max: number, unit: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new InputError(
-      name,
-      `${quote(raw)} is not valid; use a whole number of ${unit} from ${min} to ${max}`,
-    );
-  }
-  return Number(raw);
+// ---- Parsers of one input ---------------------------------------------------------------------------------
+
+/** The text as given (trimmed, the default applied). */
+const asIs: InputParser<string> = (text) => text;
+
+/** An OCID of `kind`, or undefined when empty. */
+function ocid(kind: OcidKind): InputParser<string | undefined> {
+  return optional(ocidOf(kind));
 }
 
-function requireOcid(name: string, raw: string, kind: OcidKind, what: string): string {
-  if (raw === "") throw new InputError(name, `is required for command 'deploy'; set it to ${what}`);
-  const problem = ocidProblem(raw, kind);
-  if (problem) throw new InputError(name, problem);
-  return raw;
-}
-
-function optionalOcid(name: string, raw: string, kind: OcidKind): string | undefined {
-  if (raw === "") return undefined;
-  const problem = ocidProblem(raw, kind);
-  if (problem) throw new InputError(name, problem);
-  return raw;
+/** A whole number from `min` to `max` of `unit` ("seconds", "minutes"). */
+function wholeNumberOf(min: number, max: number, unit: string): InputParser<number> {
+  return (text, name) => {
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new InputError(
+        name,
+        `${quote(text)} is not valid; use a whole number of ${unit} from ${min} to ${max}`,
+      );
+    }
+    return Number(text);
+  };
 }
 
 /** An https URL (http only on loopback), no credentials, query or fragment; returned without a trailing slash. */
-export function serviceUrl(name: string, raw: string, example: string): string {
-  return secureUrl(name, raw, { example }).href.replace(/\/+$/, "");
+function serviceUrl(example: string): InputParser<string> {
+  return (text, name) => secureUrl(name, text, { example }).href.replace(/\/+$/, "");
 }
 
-/** A comma- or newline-separated list, trimmed, empty items dropped. */
-function list(raw: string): string[] {
-  return raw
-    .split(/[,\n]/)
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+const platformList: InputParser<Platform[]> = (text, name) => {
+  try {
+    return parsePlatforms(text);
+  } catch (err) {
+    if (!(err instanceof PlatformError)) throw err;
+    throw new InputError(name, `${err.message}; or leave it empty to follow the application's shape`);
+  }
+};
+
+const functionName: InputParser<string> = (text, name) => {
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(text)) {
+    throw new InputError(name, `${quote(text)} is not a function name; use letters, digits, - and _`);
+  }
+  return text;
+};
+
+const memorySize: InputParser<number> = (text, name) => {
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(MEMORY_SIZES as readonly number[]).includes(n)) {
+    throw new InputError(
+      name,
+      `${quote(text)} is not a Functions memory size; use one of ${MEMORY_SIZES.join(", ")} (MB)`,
+    );
+  }
+  return n;
+};
+
+const homeRegion: InputParser<string> = (text, name) => {
+  const value = text.toLowerCase();
+  if (!/^[a-z]{2,}(?:-[a-z0-9]+)+-\d+$/.test(value)) {
+    throw new InputError(
+      name,
+      `${quote(value)} is not a region identifier; use the tenancy's home region, e.g. us-ashburn-1`,
+    );
+  }
+  return value;
+};
+
+const registryHost: InputParser<string> = (text, name) => {
+  const value = text.toLowerCase();
+  let parsed: { registry: string } | undefined;
+  try {
+    parsed = parseReference(`${value}/namespace/repository:tag`, { role: "registry" });
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.registry !== value) {
+    throw new InputError(name, `${quote(value)} is not a registry host; use e.g. iad.ocir.io`);
+  }
+  return value;
+};
+
+const tenancyNamespace: InputParser<string> = (text, name) => {
+  if (!NAMESPACE.test(text)) {
+    throw new InputError(
+      name,
+      `${quote(text)} is not a tenancy namespace; use the lower-case namespace the console shows under Tenancy details`,
+    );
+  }
+  return text;
+};
+
+/** The repository's own form; whether the whole target reference parses is `repositoryRule`'s. */
+const repositoryName: InputParser<string> = (text, name) => {
+  if (text === "" || text.startsWith("/") || text.endsWith("/")) {
+    throw new InputError(name, `${quote(text)} is not a repository name; use e.g. usage-api`);
+  }
+  return text;
+};
+
+const deploymentName: InputParser<string> = (text, name) => {
+  if (text.length > 255 || CONTROL.test(text)) {
+    throw new InputError(name, "must be 1-255 characters without control characters");
+  }
+  return text;
+};
+
+const pathPrefix: InputParser<string> = (text, name) => {
+  const problem = pathPrefixProblem(text);
+  if (problem) throw new InputError(name, problem);
+  return text;
+};
+
+const jwksMode: InputParser<JwksMode> = (text, name) => {
+  const value = text.toLowerCase();
+  if (value !== "static" && value !== "remote") {
+    throw new InputError(
+      name,
+      `${quote(value)} is not allowed; use static (keys copied into the deployment) or remote (the gateway reads the JWKS URL)`,
+    );
+  }
+  return value;
+};
+
+const audienceList: InputParser<string[]> = (text, name) => {
+  const items = splitList(text);
+  for (const item of items) {
+    if (CONTROL.test(item) || /\s/.test(item))
+      throw new InputError(name, `${quote(item)} must not contain spaces`);
+  }
+  if (new Set(items).size !== items.length) throw new InputError(name, "lists an audience twice");
+  return items;
+};
+
+const scopeList: InputParser<string[]> = (text, name) => {
+  const items = splitList(text);
+  for (const item of items) {
+    if (item.includes("://") || item.includes("/")) {
+      throw new InputError(
+        name,
+        `${quote(item)} includes the audience; the token's scope claim holds scope names only, e.g. usage.read`,
+      );
+    }
+    if (!SCOPE_NAME.test(item)) throw new InputError(name, `${quote(item)} is not a scope name`);
+  }
+  return [...new Set(items)];
+};
+
+// ---- The table: one row per input, in the order problems are reported ------------------------------------
+
+const DEPLOY_TABLE = {
+  dryRun: input("dry-run", booleanInput, { default: "false" }),
+  imageOnly: input("image-only", booleanInput, { default: "false" }),
+  platforms: input("platforms", optional(platformList)),
+  // function
+  applicationId: input("application-id", ocid("application")),
+  functionName: input("function-name", functionName, { default: "usage-api" }),
+  functionId: input("function-id", ocid("function")),
+  functionMemory: input("function-memory", optional(memorySize)),
+  functionTimeout: input(
+    "function-timeout",
+    optional(wholeNumberOf(MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS, "seconds")),
+  ),
+  usageApiRegion: input("usage-api-region", optional(homeRegion)),
+  functionConfig: input("function-config", parseFunctionConfig, { untrimmed: true }),
+  // image
+  registry: input("registry", optional(registryHost)),
+  namespace: input("namespace", optional(tenancyNamespace)),
+  tag: input("tag", asIs, { default: "fn-{digest}" }),
+  repository: input("repository", repositoryName, { default: "usage-api" }),
+  registryUsername: input("registry-username", optional(singleLine({ noSpaces: true }))),
+  registryPassword: input("registry-password", optional(asIs), { secret: true }),
+  baseImage: input("base-image", optional(asIs)),
+  baseRegistryUsername: input("base-registry-username", optional(asIs)),
+  baseRegistryPassword: input("base-registry-password", optional(asIs), { secret: true }),
+  // gateway (not needed with image-only; values given anyway are still checked)
+  gatewayId: input("gateway-id", ocid("gateway")),
+  compartmentId: input("compartment-id", ocid("compartment")),
+  deploymentName: input("deployment-name", deploymentName, { default: "usage-api" }),
+  pathPrefix: input("path-prefix", pathPrefix, { default: "/usage" }),
+  issuer: input("issuer", optional(singleLine({ noSpaces: true }))),
+  jwksMode: input("jwks-mode", jwksMode, { default: "static" }),
+  jwksUrl: input("jwks-url", optional(serviceUrl(`${IDENTITY_DOMAIN_EXAMPLE}/admin/v1/SigningCert/jwk`))),
+  identityDomainUrl: input("identity-domain-url", optional(serviceUrl(IDENTITY_DOMAIN_EXAMPLE))),
+  audiences: input("audiences", audienceList),
+  maxClockSkew: input("max-clock-skew", wholeNumberOf(0, MAX_CLOCK_SKEW_SECONDS, "seconds"), {
+    default: "60",
+  }),
+  requiredScope: input("required-scope", scopeList),
+  rateLimit: input("rate-limit", optional(wholeNumberOf(1, MAX_RATE_LIMIT, "requests per second"))),
+  waitTimeout: input("wait-timeout", wholeNumberOf(1, MAX_WAIT_MINUTES, "minutes"), { default: "20" }),
+};
+
+type DeployTable = typeof DEPLOY_TABLE;
+type DeployValues = InputValues<DeployTable>;
+
+export const DEPLOY_INPUTS = { ...OCI_INPUTS, ...inputNames(DEPLOY_TABLE) };
+
+/** Defaults exactly as action.yml declares them (a bare `node dist/index.js` gets them from here). */
+export const DEPLOY_DEFAULTS: Record<string, string> = inputDefaults(DEPLOY_TABLE);
+
+// ---- Rules over more than one input ---------------------------------------------------------------------
+
+/** What the rules see: the values the table read, the text of each input, and what is not an input. */
+interface RuleContext {
+  values: Partial<DeployValues>;
+  /** The input's text as its parser saw it ("" when empty and without a default). */
+  given(key: keyof DeployTable): string;
+  auth: OciAuth | undefined;
+  funcYaml: FuncYaml;
+  githubSha: string | undefined;
+  imageOnly: boolean;
+  dryRun: boolean;
 }
+
+/** A rule: throws an InputError naming the input to fix. */
+type Rule = (c: RuleContext) => void;
+
+const applicationRequired: Rule = (c) => {
+  if (c.given("applicationId") !== "") return;
+  const name = DEPLOY_TABLE.applicationId.name;
+  if (c.imageOnly) {
+    if (c.given("platforms") !== "") return;
+    throw new InputError(
+      name,
+      `is required with '${DEPLOY_INPUTS.imageOnly}: true' unless '${DEPLOY_INPUTS.platforms}' is set; set 'platforms' (e.g. linux/amd64), or the application's OCID so its shape decides the platforms`,
+    );
+  }
+  throw new InputError(
+    name,
+    "is required for command 'deploy'; set it to the OCID of the Functions application (create it once in the console: it holds the network and the shape)",
+  );
+};
+
+const audiencesRequired: Rule = (c) => {
+  if (c.imageOnly || c.values.audiences?.length !== 0) return;
+  throw new InputError(
+    DEPLOY_INPUTS.audiences,
+    "is required for command 'deploy'; use the resource application's primary audience, e.g. https://usage.example.com/",
+  );
+};
+
+const baseCredentialsTogether: Rule = ({ values }) => {
+  const noUsername = values.baseRegistryUsername === undefined;
+  if (noUsername === (values.baseRegistryPassword === undefined)) return;
+  throw new InputError(
+    noUsername ? DEPLOY_INPUTS.baseRegistryUsername : DEPLOY_INPUTS.baseRegistryPassword,
+    `'${DEPLOY_INPUTS.baseRegistryUsername}' and '${DEPLOY_INPUTS.baseRegistryPassword}' go together; set both or neither`,
+  );
+};
+
+/** `{sha}` needs GITHUB_SHA; and the tag, with its placeholders filled, must be a valid tag. */
+const tagRule: Rule = ({ values, githubSha }) => {
+  const template = values.tag ?? "";
+  if (template.includes("{sha}") && !githubSha) {
+    throw new InputError(
+      DEPLOY_INPUTS.tag,
+      "uses {sha} but GITHUB_SHA is not set; use {digest} or a fixed tag",
+    );
+  }
+  const sampleTag = expandTag(template, { digest: SAMPLE_DIGEST, sha: githubSha ?? SAMPLE_SHA });
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(sampleTag)) {
+    throw new InputError(
+      DEPLOY_INPUTS.tag,
+      `${quote(template)} does not make a valid tag; use 1-128 of A-Z a-z 0-9 _ . - (not starting with . or -), with {digest} or {sha} placeholders`,
+    );
+  }
+};
+
+/** A rule: `key` must be given, unless `exempt` says this run does without it. */
+function requiredUnless(key: keyof DeployTable, exempt: (c: RuleContext) => boolean, detail: string): Rule {
+  return (c) => {
+    if (exempt(c) || c.given(key) !== "") return;
+    throw new InputError(DEPLOY_TABLE[key].name, detail);
+  };
+}
+
+const RULES: Rule[] = [
+  applicationRequired,
+  requiredUnless(
+    "gatewayId",
+    (c) => c.imageOnly,
+    "is required for command 'deploy'; set it to the OCID of the API gateway that serves the endpoint",
+  ),
+  // The identity domain is where the issuer and the keys are discovered, unless both are given.
+  requiredUnless(
+    "identityDomainUrl",
+    (c) => c.imageOnly || (c.values.issuer !== undefined && c.values.jwksUrl !== undefined),
+    `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`,
+  ),
+  audiencesRequired,
+  // A dry run pushes nothing, so it needs no registry credentials.
+  requiredUnless(
+    "registryUsername",
+    (c) => c.dryRun,
+    "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)",
+  ),
+  requiredUnless(
+    "registryPassword",
+    (c) => c.dryRun,
+    "is required to push the image; pass the user's OCIR auth token from a secret",
+  ),
+  baseCredentialsTogether,
+  tagRule,
+];
+
+/** The registry host: the input, else OCIR in the auth's region. */
+function resolveRegistry(c: RuleContext): string | undefined {
+  if (c.given("registry") !== "") return c.values.registry;
+  if (!c.auth) return undefined;
+  if (!c.auth.regionKey) {
+    throw new InputError(
+      DEPLOY_INPUTS.registry,
+      `is required: region ${c.auth.region} is unknown to this SDK version, so the OCIR host cannot be derived; set it to <region-key>.ocir.io`,
+    );
+  }
+  return ocirHost(c.auth.regionKey);
+}
+
+/** The whole target reference parses (placeholders stand in for a registry or namespace not known yet). */
+function repositoryRule(c: RuleContext, registry: string | undefined): void {
+  const repository = c.values.repository;
+  if (repository === undefined) return;
+  try {
+    parseReference(
+      `${registry ?? "registry.invalid"}/${c.values.namespace ?? "namespace"}/${repository}:tag`,
+      {
+        role: "target image",
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof InvalidReferenceError)) throw err;
+    throw new InputError(
+      DEPLOY_INPUTS.repository,
+      `${quote(repository)} is not a valid repository name (lower-case a-z, 0-9, . _ - and /)`,
+    );
+  }
+}
+
+/**
+ * What the function gets: func.yaml's config, then `function-config` (an empty value removes a key), then
+ * USAGE_API_REGION (`usage-api-region`, else the auth's region unless `function-config` sets it); sorted.
+ */
+function mergeConfig(c: RuleContext): Record<string, string> | undefined {
+  const given = c.values.functionConfig;
+  if (given === undefined) return undefined;
+  const usageApiRegion = c.values.usageApiRegion;
+  if (usageApiRegion !== undefined && Object.hasOwn(given, USAGE_API_REGION_KEY)) {
+    throw new InputError(
+      DEPLOY_INPUTS.functionConfig,
+      `sets ${USAGE_API_REGION_KEY} and so does '${DEPLOY_INPUTS.usageApiRegion}'; set it in one place`,
+    );
+  }
+  const merged: Record<string, string> = { ...c.funcYaml.config };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  const region = usageApiRegion ?? (Object.hasOwn(given, USAGE_API_REGION_KEY) ? undefined : c.auth?.region);
+  if (region !== undefined) merged[USAGE_API_REGION_KEY] = region;
+  const size = configBytes(merged);
+  if (size > MAX_CONFIG_BYTES) {
+    throw new InputError(
+      DEPLOY_INPUTS.functionConfig,
+      `the function config (func.yaml defaults included) is ${size} bytes; OCI allows ${MAX_CONFIG_BYTES}: drop or shorten entries`,
+    );
+  }
+  return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+interface BaseImage {
+  value: string;
+  source: ImageInputs["baseImageSource"];
+}
+
+/** The base image: the input, else func.yaml's run_image, else the fn CLI's default. */
+function resolveBaseImage(c: RuleContext): BaseImage {
+  const given = c.values.baseImage;
+  const runImage = c.funcYaml.runImage;
+  const source: BaseImage["source"] = given !== undefined ? "input" : runImage ? "func.yaml" : "default";
+  const value = given ?? runImage ?? FALLBACK_BASE_IMAGE;
+  try {
+    parseReference(value, { role: "base image" });
+  } catch (err) {
+    if (!(err instanceof InvalidReferenceError)) throw err;
+    const where = source === "func.yaml" ? " (taken from func.yaml's run_image)" : "";
+    throw new InputError(
+      DEPLOY_INPUTS.baseImage,
+      `${err.message}${where}; use e.g. fnproject/node:24 or <region-key>.ocir.io/<namespace>/node:24`,
+    );
+  }
+  return { value, source };
+}
+
+/** What the rules derive from several inputs (undefined where they found a problem). */
+interface Derived {
+  registry: string | undefined;
+  config: Record<string, string> | undefined;
+  base: BaseImage | undefined;
+}
+
+/** What the rules derived, once no problem was found. */
+type Complete<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+
+function applyRules(c: RuleContext, problems: InputProblems): Derived {
+  for (const rule of RULES) problems.check(() => rule(c));
+  const registry = problems.check(() => resolveRegistry(c));
+  problems.check(() => repositoryRule(c, registry));
+  return {
+    registry,
+    config: problems.check(() => mergeConfig(c)),
+    base: problems.check(() => resolveBaseImage(c)),
+  };
+}
+
+/** Problems in the order of the inputs they name: the API key's first, then the table's rows. */
+function sortByInput(problems: InputProblems): void {
+  const order = Object.values(DEPLOY_INPUTS) as string[];
+  problems.errors.sort((a, b) => order.indexOf(a.input) - order.indexOf(b.input));
+}
+
+// ---- The reader ----------------------------------------------------------------------------------------
+
+/**
+ * Read and validate every `deploy` input. `get` returns the raw input ("" when unset), like core.getInput.
+ * All problems are reported at once, in one line.
+ */
+export function readDeployInputs(get: (name: string) => string, options: ReadDeployOptions): DeployInputs {
+  const problems = new InputProblems();
+  // The secrets exist from here on. The table reader masks the registry passwords before its first parser
+  // runs (the password first: the runner's log starts with its mask), then the key and its passphrase are
+  // masked as they are picked, before the key is parsed. Parsers print nothing.
+  const values = readInputTable(DEPLOY_TABLE, get, problems, options.setSecret);
+  const picked = pickOciAuth(get, options.env, options.setSecret);
+  const auth = checkOciAuth(picked, get, problems);
+  const context: RuleContext = {
+    values,
+    given: (key) => inputText(DEPLOY_TABLE[key], get),
+    auth,
+    funcYaml: options.funcYaml,
+    githubSha: (options.env.GITHUB_SHA ?? "").trim() || undefined,
+    imageOnly: values.imageOnly ?? false,
+    dryRun: values.dryRun ?? false,
+  };
+  const derived = applyRules(context, problems);
+  sortByInput(problems);
+  problems.throwIfAny();
+  return assemble(values as DeployValues, derived as Complete<Derived>, context);
+}
+
+/** The checked values as the deploy flow takes them. */
+function assemble(v: DeployValues, derived: Complete<Derived>, c: RuleContext): DeployInputs {
+  const common: CommonDeployInputs = {
+    auth: c.auth!,
+    image: {
+      registry: derived.registry,
+      namespace: v.namespace,
+      repository: v.repository,
+      tagTemplate: v.tag,
+      username: v.registryUsername,
+      password: v.registryPassword,
+      baseImage: derived.base.value,
+      baseImageSource: derived.base.source,
+      baseUsername: v.baseRegistryUsername,
+      basePassword: v.baseRegistryPassword,
+      platforms: v.platforms,
+    },
+    waitTimeoutMs: v.waitTimeout * 60_000,
+    dryRun: v.dryRun,
+    githubSha: c.githubSha,
+  };
+  if (v.imageOnly) return { ...common, imageOnly: true, applicationId: v.applicationId };
+  return {
+    ...common,
+    imageOnly: false,
+    fn: {
+      applicationId: v.applicationId!,
+      name: v.functionName,
+      functionId: v.functionId,
+      memoryInMBs: v.functionMemory ?? c.funcYaml.memory ?? FALLBACK_MEMORY_MB,
+      timeoutInSeconds: v.functionTimeout ?? c.funcYaml.timeout ?? FALLBACK_TIMEOUT_SECONDS,
+      config: derived.config,
+    },
+    gateway: {
+      gatewayId: v.gatewayId!,
+      compartmentId: v.compartmentId,
+      deploymentName: v.deploymentName,
+      pathPrefix: v.pathPrefix,
+      identityDomainUrl: v.identityDomainUrl,
+      issuer: v.issuer,
+      audiences: v.audiences,
+      jwksMode: v.jwksMode,
+      jwksUrl: v.jwksUrl,
+      maxClockSkewSeconds: v.maxClockSkew,
+      requiredScopes: v.requiredScope,
+      rateLimit: v.rateLimit,
+    },
+  };
+}
+
+// ---- Helpers the flow and the tests use -------------------------------------------------------------------
 
 /**
  * `function-config`: KEY=VALUE lines (blank lines and # comments skipped). An empty value removes a func.yaml
  * default. Keys are env-var names; FN_* and OCI_RESOURCE_PRINCIPAL_* belong to the runtime.
  */
-export function parseFunctionConfig(raw: string): Record<string, string | undefined> {
-  const name = DEPLOY_INPUTS.functionConfig;
+function parseFunctionConfig(raw: string, name: string): Record<string, string | undefined> {
   const result: Record<string, string | undefined> = {};
   for (const [index, line] of raw.split(/\r?\n/).entries()) {
     const text = line.trim();
@@ -258,7 +685,7 @@ export function configBytes(config: Record<string, string>): number {
 }
 
 /** The path prefix rules of API Gateway: /, no trailing / (except "/"), no //, URL-safe characters, ≤ 255. */
-export function pathPrefixProblem(prefix: string): string | undefined {
+function pathPrefixProblem(prefix: string): string | undefined {
   if (!prefix.startsWith("/")) return `${quote(prefix)} must start with /; use e.g. /usage`;
   if (prefix.length > 1 && prefix.endsWith("/"))
     return `${quote(prefix)} must not end with /; use e.g. /usage`;
@@ -276,435 +703,4 @@ export function expandTag(template: string, values: { digest?: string; sha?: str
     if (value === undefined) throw new Error(`no value for {${key}}`);
     return key === "digest" ? value.replace(/^sha256:/, "").slice(0, 16) : value.slice(0, 12);
   });
-}
-
-/**
- * Read and validate every `deploy` input. `get` returns the raw input ("" when unset), like core.getInput.
- * All problems are reported at once, in one line.
- */
-export function readDeployInputs(get: (name: string) => string, options: ReadDeployOptions): DeployInputs {
-  const raw = (name: DeployInputName): string => {
-    const value = get(name).trim();
-    return value === "" ? (DEPLOY_DEFAULTS[name] ?? "") : value;
-  };
-  // The secrets exist from here on: mask them first.
-  const registryPassword = get(DEPLOY_INPUTS.registryPassword).trim();
-  const basePassword = get(DEPLOY_INPUTS.baseRegistryPassword).trim();
-  if (registryPassword !== "") options.setSecret(registryPassword);
-  if (basePassword !== "") options.setSecret(basePassword);
-
-  const errors: InputError[] = [];
-  function check<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      errors.push(err);
-      return undefined;
-    }
-  }
-
-  const authResult = readOciAuth((name) => get(name), options.env, { mask: options.setSecret });
-  errors.push(...authResult.errors);
-  const auth = authResult.auth;
-
-  const dryRun = check(() => parseBoolean(DEPLOY_INPUTS.dryRun, raw(DEPLOY_INPUTS.dryRun))) ?? false;
-  const imageOnly = check(() => parseBoolean(DEPLOY_INPUTS.imageOnly, raw(DEPLOY_INPUTS.imageOnly))) ?? false;
-  // Read before the application: with image-only, `platforms` can stand in for it.
-  const platforms = check(() => {
-    const value = raw(DEPLOY_INPUTS.platforms);
-    if (value === "") return undefined;
-    try {
-      return parsePlatforms(value);
-    } catch (err) {
-      if (!(err instanceof PlatformError)) throw err;
-      throw new InputError(
-        DEPLOY_INPUTS.platforms,
-        `${err.message}; or leave it empty to follow the application's shape`,
-      );
-    }
-  });
-  const platformsGiven = raw(DEPLOY_INPUTS.platforms) !== "";
-
-  // ---- function ----
-  const applicationId = check(() => {
-    const value = raw(DEPLOY_INPUTS.applicationId);
-    if (imageOnly && (value !== "" || platformsGiven)) {
-      return optionalOcid(DEPLOY_INPUTS.applicationId, value, "application");
-    }
-    if (imageOnly) {
-      throw new InputError(
-        DEPLOY_INPUTS.applicationId,
-        `is required with '${DEPLOY_INPUTS.imageOnly}: true' unless '${DEPLOY_INPUTS.platforms}' is set; set 'platforms' (e.g. linux/amd64), or the application's OCID so its shape decides the platforms`,
-      );
-    }
-    return requireOcid(
-      DEPLOY_INPUTS.applicationId,
-      value,
-      "application",
-      "the OCID of the Functions application (create it once in the console: it holds the network and the shape)",
-    );
-  });
-  const functionName = check(() => {
-    const value = raw(DEPLOY_INPUTS.functionName);
-    if (!/^[A-Za-z0-9_-]{1,255}$/.test(value)) {
-      throw new InputError(
-        DEPLOY_INPUTS.functionName,
-        `${quote(value)} is not a function name; use letters, digits, - and _`,
-      );
-    }
-    return value;
-  });
-  const functionId = check(() =>
-    optionalOcid(DEPLOY_INPUTS.functionId, raw(DEPLOY_INPUTS.functionId), "function"),
-  );
-  const memory = check(() => {
-    const value = raw(DEPLOY_INPUTS.functionMemory);
-    if (value === "") return options.funcYaml.memory ?? FALLBACK_MEMORY_MB;
-    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!(MEMORY_SIZES as readonly number[]).includes(n)) {
-      throw new InputError(
-        DEPLOY_INPUTS.functionMemory,
-        `${quote(value)} is not a Functions memory size; use one of ${MEMORY_SIZES.join(", ")} (MB)`,
-      );
-    }
-    return n;
-  });
-  const timeout = check(() => {
-    const value = raw(DEPLOY_INPUTS.functionTimeout);
-    if (value === "") return options.funcYaml.timeout ?? FALLBACK_TIMEOUT_SECONDS;
-    return parseInteger(
-      DEPLOY_INPUTS.functionTimeout,
-      value,
-      MIN_TIMEOUT_SECONDS,
-      MAX_TIMEOUT_SECONDS,
-      "seconds",
-    );
-  });
-  const usageApiRegion = check(() => {
-    const value = raw(DEPLOY_INPUTS.usageApiRegion).toLowerCase();
-    if (value === "") return undefined;
-    if (!/^[a-z]{2,}(?:-[a-z0-9]+)+-\d+$/.test(value)) {
-      throw new InputError(
-        DEPLOY_INPUTS.usageApiRegion,
-        `${quote(value)} is not a region identifier; use the tenancy's home region, e.g. us-ashburn-1`,
-      );
-    }
-    return value;
-  });
-  const config = check(() => {
-    const given = parseFunctionConfig(get(DEPLOY_INPUTS.functionConfig));
-    if (usageApiRegion !== undefined && Object.hasOwn(given, USAGE_API_REGION_KEY)) {
-      throw new InputError(
-        DEPLOY_INPUTS.functionConfig,
-        `sets ${USAGE_API_REGION_KEY} and so does '${DEPLOY_INPUTS.usageApiRegion}'; set it in one place`,
-      );
-    }
-    const merged: Record<string, string> = { ...options.funcYaml.config };
-    for (const [key, value] of Object.entries(given)) {
-      if (value === undefined) delete merged[key];
-      else merged[key] = value;
-    }
-    const region = usageApiRegion ?? (Object.hasOwn(given, USAGE_API_REGION_KEY) ? undefined : auth?.region);
-    if (region !== undefined) merged[USAGE_API_REGION_KEY] = region;
-    const size = configBytes(merged);
-    if (size > MAX_CONFIG_BYTES) {
-      throw new InputError(
-        DEPLOY_INPUTS.functionConfig,
-        `the function config (func.yaml defaults included) is ${size} bytes; OCI allows ${MAX_CONFIG_BYTES}: drop or shorten entries`,
-      );
-    }
-    return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  });
-
-  // ---- image ----
-  const registry = check(() => {
-    const value = raw(DEPLOY_INPUTS.registry).toLowerCase();
-    if (value === "") {
-      if (!auth) return undefined;
-      if (!auth.regionKey) {
-        throw new InputError(
-          DEPLOY_INPUTS.registry,
-          `is required: region ${auth.region} is unknown to this SDK version, so the OCIR host cannot be derived; set it to <region-key>.ocir.io`,
-        );
-      }
-      return ocirHost(auth.regionKey);
-    }
-    let parsed: { registry: string } | undefined;
-    try {
-      parsed = parseReference(`${value}/namespace/repository:tag`, { role: "registry" });
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.registry !== value) {
-      throw new InputError(
-        DEPLOY_INPUTS.registry,
-        `${quote(value)} is not a registry host; use e.g. iad.ocir.io`,
-      );
-    }
-    return value;
-  });
-  const namespace = check(() => {
-    const value = raw(DEPLOY_INPUTS.namespace);
-    if (value === "") return undefined;
-    if (!NAMESPACE.test(value)) {
-      throw new InputError(
-        DEPLOY_INPUTS.namespace,
-        `${quote(value)} is not a tenancy namespace; use the lower-case namespace the console shows under Tenancy details`,
-      );
-    }
-    return value;
-  });
-  const githubSha = (options.env.GITHUB_SHA ?? "").trim() || undefined;
-  const repository = raw(DEPLOY_INPUTS.repository);
-  const tagTemplate = raw(DEPLOY_INPUTS.tag);
-  check(() => {
-    if (tagTemplate.includes("{sha}") && !githubSha) {
-      throw new InputError(
-        DEPLOY_INPUTS.tag,
-        "uses {sha} but GITHUB_SHA is not set; use {digest} or a fixed tag",
-      );
-    }
-    const sampleTag = expandTag(tagTemplate, { digest: SAMPLE_DIGEST, sha: githubSha ?? SAMPLE_SHA });
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(sampleTag)) {
-      throw new InputError(
-        DEPLOY_INPUTS.tag,
-        `${quote(tagTemplate)} does not make a valid tag; use 1-128 of A-Z a-z 0-9 _ . - (not starting with . or -), with {digest} or {sha} placeholders`,
-      );
-    }
-  });
-  check(() => {
-    if (repository === "" || repository.startsWith("/") || repository.endsWith("/")) {
-      throw new InputError(
-        DEPLOY_INPUTS.repository,
-        `${quote(repository)} is not a repository name; use e.g. usage-api`,
-      );
-    }
-    try {
-      parseReference(`${registry ?? "registry.invalid"}/${namespace ?? "namespace"}/${repository}:tag`, {
-        role: "target image",
-      });
-    } catch (err) {
-      if (!(err instanceof InvalidReferenceError)) throw err;
-      throw new InputError(
-        DEPLOY_INPUTS.repository,
-        `${quote(repository)} is not a valid repository name (lower-case a-z, 0-9, . _ - and /)`,
-      );
-    }
-  });
-  const username = check(() => {
-    const value = raw(DEPLOY_INPUTS.registryUsername);
-    if (value === "") {
-      if (dryRun) return undefined;
-      throw new InputError(
-        DEPLOY_INPUTS.registryUsername,
-        "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)",
-      );
-    }
-    if (CONTROL.test(value) || /\s/.test(value)) {
-      throw new InputError(DEPLOY_INPUTS.registryUsername, "must not contain spaces or control characters");
-    }
-    return value;
-  });
-  check(() => {
-    if (registryPassword === "" && !dryRun) {
-      throw new InputError(
-        DEPLOY_INPUTS.registryPassword,
-        "is required to push the image; pass the user's OCIR auth token from a secret",
-      );
-    }
-  });
-  const base = check(() => {
-    const given = raw(DEPLOY_INPUTS.baseImage);
-    const source: ImageInputs["baseImageSource"] =
-      given !== "" ? "input" : options.funcYaml.runImage ? "func.yaml" : "default";
-    const value = given !== "" ? given : (options.funcYaml.runImage ?? FALLBACK_BASE_IMAGE);
-    try {
-      parseReference(value, { role: "base image" });
-    } catch (err) {
-      if (!(err instanceof InvalidReferenceError)) throw err;
-      const where = source === "func.yaml" ? " (taken from func.yaml's run_image)" : "";
-      throw new InputError(
-        DEPLOY_INPUTS.baseImage,
-        `${err.message}${where}; use e.g. fnproject/node:24 or <region-key>.ocir.io/<namespace>/node:24`,
-      );
-    }
-    return { value, source };
-  });
-  const baseUsername = raw(DEPLOY_INPUTS.baseRegistryUsername) || undefined;
-  check(() => {
-    if ((baseUsername === undefined) !== (basePassword === "")) {
-      throw new InputError(
-        baseUsername === undefined ? DEPLOY_INPUTS.baseRegistryUsername : DEPLOY_INPUTS.baseRegistryPassword,
-        `'${DEPLOY_INPUTS.baseRegistryUsername}' and '${DEPLOY_INPUTS.baseRegistryPassword}' go together; set both or neither`,
-      );
-    }
-  });
-
-  // ---- gateway (not needed with image-only; values given anyway are still checked) ----
-  const gatewayId = check(() =>
-    imageOnly
-      ? optionalOcid(DEPLOY_INPUTS.gatewayId, raw(DEPLOY_INPUTS.gatewayId), "gateway")
-      : requireOcid(
-          DEPLOY_INPUTS.gatewayId,
-          raw(DEPLOY_INPUTS.gatewayId),
-          "gateway",
-          "the OCID of the API gateway that serves the endpoint",
-        ),
-  );
-  const compartmentId = check(() =>
-    optionalOcid(DEPLOY_INPUTS.compartmentId, raw(DEPLOY_INPUTS.compartmentId), "compartment"),
-  );
-  const deploymentName = check(() => {
-    const value = raw(DEPLOY_INPUTS.deploymentName);
-    if (value.length > 255 || CONTROL.test(value)) {
-      throw new InputError(
-        DEPLOY_INPUTS.deploymentName,
-        "must be 1-255 characters without control characters",
-      );
-    }
-    return value;
-  });
-  const pathPrefix = check(() => {
-    const value = raw(DEPLOY_INPUTS.pathPrefix);
-    const problem = pathPrefixProblem(value);
-    if (problem) throw new InputError(DEPLOY_INPUTS.pathPrefix, problem);
-    return value;
-  });
-  const issuer = check(() => {
-    const value = raw(DEPLOY_INPUTS.issuer);
-    if (value === "") return undefined;
-    if (CONTROL.test(value) || /\s/.test(value))
-      throw new InputError(DEPLOY_INPUTS.issuer, "must not contain spaces or control characters");
-    return value;
-  });
-  const jwksMode = check(() => {
-    const value = raw(DEPLOY_INPUTS.jwksMode).toLowerCase();
-    if (value !== "static" && value !== "remote") {
-      throw new InputError(
-        DEPLOY_INPUTS.jwksMode,
-        `${quote(value)} is not allowed; use static (keys copied into the deployment) or remote (the gateway reads the JWKS URL)`,
-      );
-    }
-    return value as JwksMode;
-  });
-  const jwksUrl = check(() => {
-    const value = raw(DEPLOY_INPUTS.jwksUrl);
-    return value === ""
-      ? undefined
-      : serviceUrl(
-          DEPLOY_INPUTS.jwksUrl,
-          value,
-          "https://idcs-….identity.oraclecloud.com/admin/v1/SigningCert/jwk",
-        );
-  });
-  const identityDomainUrl = check(() => {
-    const value = raw(DEPLOY_INPUTS.identityDomainUrl);
-    if (value === "") {
-      if (imageOnly || (issuer !== undefined && jwksUrl !== undefined)) return undefined;
-      throw new InputError(
-        DEPLOY_INPUTS.identityDomainUrl,
-        `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com`,
-      );
-    }
-    return serviceUrl(DEPLOY_INPUTS.identityDomainUrl, value, "https://idcs-….identity.oraclecloud.com");
-  });
-  const audiences = check(() => {
-    const items = list(raw(DEPLOY_INPUTS.audiences));
-    if (items.length === 0 && !imageOnly) {
-      throw new InputError(
-        DEPLOY_INPUTS.audiences,
-        "is required for command 'deploy'; use the resource application's primary audience, e.g. https://usage.example.com/",
-      );
-    }
-    for (const item of items) {
-      if (CONTROL.test(item) || /\s/.test(item))
-        throw new InputError(DEPLOY_INPUTS.audiences, `${quote(item)} must not contain spaces`);
-    }
-    if (new Set(items).size !== items.length)
-      throw new InputError(DEPLOY_INPUTS.audiences, "lists an audience twice");
-    return items;
-  });
-  const maxClockSkew = check(() =>
-    parseInteger(
-      DEPLOY_INPUTS.maxClockSkew,
-      raw(DEPLOY_INPUTS.maxClockSkew),
-      0,
-      MAX_CLOCK_SKEW_SECONDS,
-      "seconds",
-    ),
-  );
-  const requiredScopes = check(() => {
-    const items = list(raw(DEPLOY_INPUTS.requiredScope));
-    for (const item of items) {
-      if (item.includes("://") || item.includes("/")) {
-        throw new InputError(
-          DEPLOY_INPUTS.requiredScope,
-          `${quote(item)} includes the audience; the token's scope claim holds scope names only, e.g. usage.read`,
-        );
-      }
-      if (!SCOPE_NAME.test(item))
-        throw new InputError(DEPLOY_INPUTS.requiredScope, `${quote(item)} is not a scope name`);
-    }
-    return [...new Set(items)];
-  });
-  const rateLimit = check(() => {
-    const value = raw(DEPLOY_INPUTS.rateLimit);
-    return value === ""
-      ? undefined
-      : parseInteger(DEPLOY_INPUTS.rateLimit, value, 1, MAX_RATE_LIMIT, "requests per second");
-  });
-  const waitTimeout = check(() =>
-    parseInteger(DEPLOY_INPUTS.waitTimeout, raw(DEPLOY_INPUTS.waitTimeout), 1, MAX_WAIT_MINUTES, "minutes"),
-  );
-
-  if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new UserFacingError(errors.map((e) => e.message).join("; "));
-
-  const common: CommonDeployInputs = {
-    auth: auth!,
-    image: {
-      registry: registry!,
-      namespace,
-      repository,
-      tagTemplate,
-      username,
-      password: registryPassword === "" ? undefined : registryPassword,
-      baseImage: base!.value,
-      baseImageSource: base!.source,
-      baseUsername,
-      basePassword: basePassword === "" ? undefined : basePassword,
-      platforms,
-    },
-    waitTimeoutMs: waitTimeout! * 60_000,
-    dryRun,
-    githubSha,
-  };
-  if (imageOnly) return { ...common, imageOnly: true, applicationId };
-  return {
-    ...common,
-    imageOnly: false,
-    fn: {
-      applicationId: applicationId!,
-      name: functionName!,
-      functionId,
-      memoryInMBs: memory!,
-      timeoutInSeconds: timeout!,
-      config: config!,
-    },
-    gateway: {
-      gatewayId: gatewayId!,
-      compartmentId,
-      deploymentName: deploymentName!,
-      pathPrefix: pathPrefix!,
-      identityDomainUrl,
-      issuer,
-      audiences: audiences!,
-      jwksMode: jwksMode!,
-      jwksUrl,
-      maxClockSkewSeconds: maxClockSkew!,
-      requiredScopes: requiredScopes!,
-      rateLimit,
-    },
-  };
 }

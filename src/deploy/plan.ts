@@ -89,7 +89,7 @@ export function imageOnlyStatements(ctx: {
 }
 
 /** A value from outside (names, config values) made safe for one log line: no control characters, bounded. */
-export function safeText(value: string | undefined, limit = 80): string {
+function safeText(value: string | undefined, limit = 80): string {
   if (value === undefined) return "(none)";
   return clip(flatten(value), limit);
 }
@@ -102,7 +102,7 @@ function functionChangeLine(c: FunctionChange): string {
   return `~ ${c.field}: ${safeText(c.before)} → ${safeText(c.after)}`;
 }
 
-export function planHeadline(plan: DeployPlan): string {
+function planHeadline(plan: DeployPlan): string {
   const parts = [`function ${VERB[plan.fn.action]}`, `deployment ${VERB[plan.deployment.action]}`];
   return `${plan.dryRun ? "Dry run (nothing is changed)" : "Plan"}: image ${plan.image.digest}; ${parts.join(", ")}`;
 }

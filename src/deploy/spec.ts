@@ -6,10 +6,10 @@ import { models } from "oci-apigateway";
 import type { StaticJsonWebKey } from "./jwks.js";
 
 export const USAGE_ROUTE = "/request-summarized-usages";
-export const TOKEN_HEADER = "Authorization";
-export const TOKEN_AUTH_SCHEME = "Bearer";
+const TOKEN_HEADER = "Authorization";
+const TOKEN_AUTH_SCHEME = "Bearer";
 
-export type PublicKeysOption =
+type PublicKeysOption =
   | { type: "STATIC_KEYS"; keys: readonly StaticJsonWebKey[] }
   | { type: "REMOTE_JWKS"; uri: string; maxCacheDurationInHours: number };
 
@@ -94,7 +94,7 @@ export function buildSpec(o: SpecOptions): models.ApiSpecification {
 
 // ---- canonical form ----------------------------------------------------------------------------------------
 
-export type Json = string | number | boolean | Json[] | { [key: string]: Json };
+type Json = string | number | boolean | Json[] | { [key: string]: Json };
 
 /**
  * Values the service assumes when a field is absent, so an explicit default and an absent field are the same

@@ -8,7 +8,7 @@
 import { credentialsHint, RegistryAuthError, RegistryError, rejectedCredentials } from "./errors.js";
 import { isLoopbackRegistry } from "./reference.js";
 
-export interface Challenge {
+interface Challenge {
   /** Lower case: `basic`, `bearer`. */
   scheme: string;
   /** Parameter names in lower case; values unquoted. */
@@ -113,7 +113,7 @@ export interface TokenResponse {
 /** GET the token URL with these headers; never follows redirects. Retries are the transport's business. */
 export type TokenTransport = (url: string, headers: Record<string, string>) => Promise<TokenResponse>;
 
-export interface RegistryAuthOptions {
+interface RegistryAuthOptions {
   /** Registry name for messages (`iad.ocir.io`). */
   registry: string;
   /** The registry API origin (`https://iad.ocir.io`): the only origin that receives credentials by default. */

@@ -59,7 +59,7 @@ export interface BuildImageInput {
   log?: (line: string) => void;
 }
 
-export interface PlannedBlob {
+interface PlannedBlob {
   digest: string;
   size: number;
   kind: "base-layer" | "layer" | "config";
@@ -67,13 +67,13 @@ export interface PlannedBlob {
   data?: Buffer;
 }
 
-export interface PlannedChild {
+interface PlannedChild {
   platform: Platform;
   manifest: Built;
   config: Built;
 }
 
-export interface ImagePlan {
+interface ImagePlan {
   base: ImageReference;
   target: ImageReference;
   /** Digest and type of what the base reference resolved to (index or manifest). */
@@ -87,7 +87,16 @@ export interface ImagePlan {
   blobs: PlannedBlob[];
 }
 
-export interface BuildResult {
+interface PushCounts {
+  blobsUploaded: number;
+  blobsCopied: number;
+  blobsMounted: number;
+  blobsSkipped: number;
+  manifestsPushed: number;
+  manifestsSkipped: number;
+}
+
+export interface BuildResult extends PushCounts {
   /** `host/ns/repo:tag@sha256:…`, the reference to deploy. */
   image: string;
   digest: string;
@@ -98,25 +107,16 @@ export interface BuildResult {
   dryRun: boolean;
   /** Blob bytes sent to the target (0 on a no-op re-run). */
   bytesUploaded: number;
-  blobsUploaded: number;
-  blobsCopied: number;
-  blobsMounted: number;
-  blobsSkipped: number;
-  manifestsPushed: number;
-  manifestsSkipped: number;
   requests: number;
   retries: number;
 }
 
-export class ImageBuildError extends RegistryError {
+class ImageBuildError extends RegistryError {
   override name = "ImageBuildError";
 }
 
 /** Parse both references, with messages that say which one is wrong. */
-export function parseReferences(
-  base: string,
-  target: string,
-): { base: ImageReference; target: ImageReference } {
+function parseReferences(base: string, target: string): { base: ImageReference; target: ImageReference } {
   const baseRef = parseReference(base, { role: "base image" });
   const targetRef = parseReference(target, { role: "target image" });
   if (targetRef.digest) {
@@ -143,11 +143,20 @@ function notFound(err: unknown, base: ImageReference): never {
   throw err;
 }
 
+/** One image of the base: a child of its index (with its descriptor), or the base itself. */
 interface BaseImage {
   descriptor?: IndexDescriptor;
   platform: Platform;
   parsed: Extract<ParsedManifest, { kind: "manifest" }>;
   digest: string;
+}
+
+/** The base as resolved: what its reference points to, and the image of each wanted platform. */
+interface ResolvedBase {
+  name: string;
+  digest: string;
+  top: ParsedManifest;
+  images: BaseImage[];
 }
 
 /** Resolve the base and build every manifest and config in memory. Reads the base only. */
@@ -158,108 +167,154 @@ export async function planImage(
   layer: Layer = buildLayer(input.files),
 ): Promise<ImagePlan> {
   const { base, target } = refs;
-  const baseName = formatReference(base);
   if (input.platforms.length === 0)
     throw new ImageBuildError("no platform asked for", { registry: target.registry });
+  const resolved = await resolveBase(input, base, baseClient);
+  const children: PlannedChild[] = [];
+  for (const image of resolved.images) {
+    children.push(await planChild(input, { base, baseClient, name: resolved.name }, image, layer));
+  }
+  return {
+    base,
+    target,
+    baseDigest: resolved.digest,
+    baseMediaType: resolved.top.mediaType,
+    layer,
+    children,
+    top: topManifest(resolved, children),
+    blobs: blobsToPush(resolved.images, layer, children),
+  };
+}
+
+/** Fetch the base's manifest, and for an index the child of each wanted platform. */
+async function resolveBase(
+  input: Pick<BuildImageInput, "platforms" | "log">,
+  base: ImageReference,
+  baseClient: RegistryClient,
+): Promise<ResolvedBase> {
+  const name = formatReference(base);
   const fetched = await baseClient
     .getManifest(base.repository, referenceIdentifier(base))
     .catch((err) => notFound(err, base));
-  const top = parseManifest(fetched.bytes, fetched.mediaType, `base image ${baseName}`);
-  input.log?.(`base ${baseName}: ${top.kind} ${fetched.digest}`);
-
-  const images: BaseImage[] = [];
-  if (top.kind === "index") {
-    for (const descriptor of selectChildren(top.index.manifests, input.platforms, baseName)) {
-      if (descriptor.mediaType && isIndexType(descriptor.mediaType)) {
-        throw new ImageBuildError(
-          `base image ${baseName} nests an index for ${formatPlatform(descriptor.platform as Platform)}; nested indexes are not supported`,
-          {
-            registry: base.registry,
-          },
-        );
-      }
-      const child = await baseClient.getManifest(base.repository, descriptor.digest);
-      const parsed = parseManifest(
-        child.bytes,
-        descriptor.mediaType || child.mediaType,
-        `base image ${baseName} (${descriptor.digest})`,
-      );
-      if (parsed.kind !== "manifest") {
-        throw new ImageBuildError(
-          `base image ${baseName} child ${descriptor.digest} is not an image manifest`,
-          { registry: base.registry },
-        );
-      }
-      images.push({ descriptor, platform: descriptor.platform as Platform, parsed, digest: child.digest });
-    }
-  } else {
-    images.push({ platform: { os: "", architecture: "" }, parsed: top, digest: fetched.digest });
+  const top = parseManifest(fetched.bytes, fetched.mediaType, `base image ${name}`);
+  input.log?.(`base ${name}: ${top.kind} ${fetched.digest}`);
+  if (top.kind !== "index") {
+    // Its platform is known once its config is read (planChild).
+    const image = { platform: { os: "", architecture: "" }, parsed: top, digest: fetched.digest };
+    return { name, digest: fetched.digest, top, images: [image] };
   }
+  const images: BaseImage[] = [];
+  for (const descriptor of selectChildren(top.index.manifests, input.platforms, name)) {
+    images.push(await baseChild(base, name, descriptor, baseClient));
+  }
+  return { name, digest: fetched.digest, top, images };
+}
 
-  const children: PlannedChild[] = [];
-  const baseLayers = new Map<string, PlannedBlob>();
-  for (const image of images) {
-    const manifest = image.parsed.manifest;
-    const configBytes = await baseClient.getBlob(base.repository, manifest.config.digest);
-    const baseConfig = parseConfig(configBytes);
-    const configPlatform: Platform = {
-      os: baseConfig.os,
-      architecture: baseConfig.architecture,
-      ...(baseConfig.variant ? { variant: baseConfig.variant } : {}),
-    };
-    if (!image.descriptor) {
-      const wanted = input.platforms;
-      if (wanted.length !== 1 || !platformMatches(wanted[0] as Platform, configPlatform)) {
-        throw new ImageBuildError(
-          `base image ${baseName} is a single ${formatPlatform(configPlatform)} image, but ${wanted.map(formatPlatform).join(" and ")} ${wanted.length === 1 ? "is" : "are"} needed; use a multi-platform base (an index) or change 'platforms'`,
-          { registry: base.registry },
-        );
-      }
-      image.platform = configPlatform;
-    }
-    if (baseConfig.rootfs.diff_ids.length !== manifest.layers.length) {
+async function baseChild(
+  base: ImageReference,
+  name: string,
+  descriptor: IndexDescriptor,
+  baseClient: RegistryClient,
+): Promise<BaseImage> {
+  if (descriptor.mediaType && isIndexType(descriptor.mediaType)) {
+    throw new ImageBuildError(
+      `base image ${name} nests an index for ${formatPlatform(descriptor.platform as Platform)}; nested indexes are not supported`,
+      {
+        registry: base.registry,
+      },
+    );
+  }
+  const child = await baseClient.getManifest(base.repository, descriptor.digest);
+  const parsed = parseManifest(
+    child.bytes,
+    descriptor.mediaType || child.mediaType,
+    `base image ${name} (${descriptor.digest})`,
+  );
+  if (parsed.kind !== "manifest") {
+    throw new ImageBuildError(`base image ${name} child ${descriptor.digest} is not an image manifest`, {
+      registry: base.registry,
+    });
+  }
+  return { descriptor, platform: descriptor.platform as Platform, parsed, digest: child.digest };
+}
+
+/** One platform's image: the base's config with the function's settings, and its manifest with our layer. */
+async function planChild(
+  input: Pick<BuildImageInput, "platforms" | "created" | "workingDir" | "entrypoint">,
+  from: { base: ImageReference; baseClient: RegistryClient; name: string },
+  image: BaseImage,
+  layer: Layer,
+): Promise<PlannedChild> {
+  const { base, name } = from;
+  const manifest = image.parsed.manifest;
+  const baseConfig = parseConfig(await from.baseClient.getBlob(base.repository, manifest.config.digest));
+  const configPlatform: Platform = {
+    os: baseConfig.os,
+    architecture: baseConfig.architecture,
+    ...(baseConfig.variant ? { variant: baseConfig.variant } : {}),
+  };
+  if (!image.descriptor) {
+    const wanted = input.platforms;
+    if (wanted.length !== 1 || !platformMatches(wanted[0] as Platform, configPlatform)) {
       throw new ImageBuildError(
-        `base image ${baseName} (${formatPlatform(image.platform)}) has ${manifest.layers.length} layers but ${baseConfig.rootfs.diff_ids.length} diff_ids`,
+        `base image ${name} is a single ${formatPlatform(configPlatform)} image, but ${wanted.map(formatPlatform).join(" and ")} ${wanted.length === 1 ? "is" : "are"} needed; use a multi-platform base (an index) or change 'platforms'`,
         { registry: base.registry },
       );
     }
-    const config = functionConfig(baseConfig, {
+    image.platform = configPlatform;
+  }
+  if (baseConfig.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new ImageBuildError(
+      `base image ${name} (${formatPlatform(image.platform)}) has ${manifest.layers.length} layers but ${baseConfig.rootfs.diff_ids.length} diff_ids`,
+      { registry: base.registry },
+    );
+  }
+  const configBytes = serializeConfig(
+    functionConfig(baseConfig, {
       diffId: layer.diffId,
       created: input.created,
       workingDir: input.workingDir,
       entrypoint: input.entrypoint,
-    });
-    const configBytesNew = serializeConfig(config);
-    const configMediaType = manifest.config.mediaType;
-    const configBuilt: Built = {
-      bytes: configBytesNew,
-      mediaType: configMediaType,
-      digest: sha256(configBytesNew),
-      size: configBytesNew.length,
-    };
-    const built = appendLayer(manifest, {
-      mediaType: image.parsed.mediaType,
-      layer: { digest: layer.digest, size: layer.size },
-      config: { digest: configBuilt.digest, size: configBuilt.size },
-      annotations: baseAnnotations(baseName, image.digest),
-    });
-    for (const l of manifest.layers as Descriptor[]) {
+    }),
+  );
+  const config: Built = {
+    bytes: configBytes,
+    mediaType: manifest.config.mediaType,
+    digest: sha256(configBytes),
+    size: configBytes.length,
+  };
+  const built = appendLayer(manifest, {
+    mediaType: image.parsed.mediaType,
+    layer: { digest: layer.digest, size: layer.size },
+    config: { digest: config.digest, size: config.size },
+    annotations: baseAnnotations(name, image.digest),
+  });
+  return { platform: image.platform, manifest: built, config };
+}
+
+/** What the tag points to: an index of the children, or (one platform, as ko does) the plain image. */
+function topManifest(resolved: ResolvedBase, children: PlannedChild[]): Built {
+  if (resolved.top.kind === "index" && children.length > 1) {
+    return buildIndex(
+      resolved.top.mediaType,
+      children.map((c, i) => ({
+        base: resolved.images[i]?.descriptor as IndexDescriptor,
+        manifest: c.manifest,
+      })),
+      baseAnnotations(resolved.name, resolved.digest),
+    );
+  }
+  return (children[0] as PlannedChild).manifest;
+}
+
+/** Every blob the target needs, once each: the base layers (not the non-distributable), ours, the configs. */
+function blobsToPush(images: BaseImage[], layer: Layer, children: PlannedChild[]): PlannedBlob[] {
+  const baseLayers = new Map<string, PlannedBlob>();
+  for (const image of images) {
+    for (const l of image.parsed.manifest.layers as Descriptor[]) {
       if (!isNonDistributable(l) && !baseLayers.has(l.digest))
         baseLayers.set(l.digest, { digest: l.digest, size: l.size, kind: "base-layer" });
     }
-    children.push({ platform: image.platform, manifest: built, config: configBuilt });
-  }
-
-  let topBuilt: Built;
-  if (top.kind === "index" && children.length > 1) {
-    topBuilt = buildIndex(
-      top.mediaType,
-      children.map((c, i) => ({ base: images[i]?.descriptor as IndexDescriptor, manifest: c.manifest })),
-      baseAnnotations(baseName, fetched.digest),
-    );
-  } else {
-    // One platform: push a plain image, as ko does.
-    topBuilt = (children[0] as PlannedChild).manifest;
   }
   const blobs: PlannedBlob[] = [
     ...baseLayers.values(),
@@ -270,25 +325,18 @@ export async function planImage(
       blobs.push({ digest: c.config.digest, size: c.config.size, kind: "config", data: c.config.bytes });
     }
   }
-  return {
-    base,
-    target,
-    baseDigest: fetched.digest,
-    baseMediaType: top.mediaType,
-    layer,
-    children,
-    top: topBuilt,
-    blobs,
-  };
+  return blobs;
 }
 
-export interface PushCounts {
-  blobsUploaded: number;
-  blobsCopied: number;
-  blobsMounted: number;
-  blobsSkipped: number;
-  manifestsPushed: number;
-  manifestsSkipped: number;
+function noPushes(): PushCounts {
+  return {
+    blobsUploaded: 0,
+    blobsCopied: 0,
+    blobsMounted: 0,
+    blobsSkipped: 0,
+    manifestsPushed: 0,
+    manifestsSkipped: 0,
+  };
 }
 
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -313,58 +361,66 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
  * the registry is the same, else streamed from the base registry; then child manifests by digest, then the
  * tag. A manifest the target already has under that digest or tag is not sent again.
  */
-export async function pushPlan(
+async function pushPlan(
   plan: ImagePlan,
   target: RegistryClient,
   baseClient: RegistryClient,
   options: { concurrency?: number; log?: (line: string) => void } = {},
 ): Promise<PushCounts> {
-  const counts: PushCounts = {
-    blobsUploaded: 0,
-    blobsCopied: 0,
-    blobsMounted: 0,
-    blobsSkipped: 0,
-    manifestsPushed: 0,
-    manifestsSkipped: 0,
-  };
-  const repo = plan.target.repository;
-  const same = sameRegistry(plan.base, plan.target);
-  await pool(plan.blobs, options.concurrency ?? 4, async (blob) => {
-    if (await target.blobExists(repo, blob.digest)) {
-      counts.blobsSkipped++;
-      return;
-    }
-    if (blob.data) {
-      await target.uploadBlob(repo, blob.digest, { data: blob.data });
-      counts.blobsUploaded++;
-      options.log?.(`uploaded ${blob.kind} ${blob.digest} (${blob.size} bytes)`);
-      return;
-    }
-    let location: string | undefined;
-    if (same) {
-      const mount = await target.mountBlob(repo, blob.digest, plan.base.repository);
-      if (mount.mounted) {
-        counts.blobsMounted++;
-        options.log?.(`mounted ${blob.digest} from ${plan.base.repository}`);
-        return;
-      }
-      location = mount.location;
-    }
-    await target.uploadBlob(
-      repo,
-      blob.digest,
-      {
-        size: blob.size,
-        open: async () => (await baseClient.openBlob(plan.base.repository, blob.digest)).stream,
-      },
-      location,
-    );
-    counts.blobsCopied++;
-    options.log?.(
-      `copied ${blob.digest} (${blob.size} bytes) from ${plan.base.registry}/${plan.base.repository}`,
-    );
-  });
+  const push: Push = { plan, target, baseClient, counts: noPushes(), log: options.log };
+  await pool(plan.blobs, options.concurrency ?? 4, (blob) => pushBlob(push, blob));
+  await pushManifests(push);
+  return push.counts;
+}
 
+/** One push under way: the plan, both clients, and what was done so far. */
+interface Push {
+  plan: ImagePlan;
+  target: RegistryClient;
+  baseClient: RegistryClient;
+  counts: PushCounts;
+  log: ((line: string) => void) | undefined;
+}
+
+/** One blob: skipped when present; ours uploaded; a base layer mounted (same registry) or streamed across. */
+async function pushBlob({ plan, target, baseClient, counts, log }: Push, blob: PlannedBlob): Promise<void> {
+  const repo = plan.target.repository;
+  if (await target.blobExists(repo, blob.digest)) {
+    counts.blobsSkipped++;
+    return;
+  }
+  if (blob.data) {
+    await target.uploadBlob(repo, blob.digest, { data: blob.data });
+    counts.blobsUploaded++;
+    log?.(`uploaded ${blob.kind} ${blob.digest} (${blob.size} bytes)`);
+    return;
+  }
+  let location: string | undefined;
+  if (sameRegistry(plan.base, plan.target)) {
+    const mount = await target.mountBlob(repo, blob.digest, plan.base.repository);
+    if (mount.mounted) {
+      counts.blobsMounted++;
+      log?.(`mounted ${blob.digest} from ${plan.base.repository}`);
+      return;
+    }
+    location = mount.location;
+  }
+  await target.uploadBlob(
+    repo,
+    blob.digest,
+    {
+      size: blob.size,
+      open: async () => (await baseClient.openBlob(plan.base.repository, blob.digest)).stream,
+    },
+    location,
+  );
+  counts.blobsCopied++;
+  log?.(`copied ${blob.digest} (${blob.size} bytes) from ${plan.base.registry}/${plan.base.repository}`);
+}
+
+/** The child manifests by digest (several platforms), then the tag; what the target has is not sent again. */
+async function pushManifests({ plan, target, counts, log }: Push): Promise<void> {
+  const repo = plan.target.repository;
   if (plan.children.length > 1) {
     for (const child of plan.children) {
       const existing = await target.headManifest(repo, child.manifest.digest);
@@ -384,29 +440,28 @@ export async function pushPlan(
     await target.putManifest(repo, tag, plan.top);
     counts.manifestsPushed++;
   }
-  options.log?.(`${formatReference(plan.target)} -> ${plan.top.digest}`);
-  return counts;
+  log?.(`${formatReference(plan.target)} -> ${plan.top.digest}`);
 }
 
-/** Build the layer, plan against the base, push (unless dryRun), and report what happened. */
-export async function buildImage(input: BuildImageInput): Promise<BuildResult> {
-  const refs = parseReferences(input.base, input.target);
-  const layer = buildLayer(input.files);
+/**
+ * The registry clients: the target's (none on a dry run) and the base's, which is the target's own when the
+ * base lives in the same registry (one token for push+pull on the target and pull on the base: mounts need it).
+ */
+function registryClients(
+  input: BuildImageInput,
+  refs: { base: ImageReference; target: ImageReference },
+): { target: RegistryClient | undefined; baseClient: RegistryClient } {
   const same = sameRegistry(refs.base, refs.target);
-  const dryRun = input.dryRun ?? false;
   const common = { ...input.client, log: input.client?.log ?? input.log };
   const basePull = repositoryScope(refs.base.repository, ["pull"]);
-
-  let target: RegistryClient | undefined;
-  if (!dryRun) {
-    target = new RegistryClient({
-      ...common,
-      registry: refs.target.registry,
-      credentials: input.credentials,
-      // One token for push+pull on the target and pull on a base in the same registry (mounts need it).
-      scopes: [repositoryScope(refs.target.repository, ["pull", "push"]), ...(same ? [basePull] : [])],
-    });
-  }
+  const target = input.dryRun
+    ? undefined
+    : new RegistryClient({
+        ...common,
+        registry: refs.target.registry,
+        credentials: input.credentials,
+        scopes: [repositoryScope(refs.target.repository, ["pull", "push"]), ...(same ? [basePull] : [])],
+      });
   const baseClient =
     same && target
       ? target
@@ -416,20 +471,20 @@ export async function buildImage(input: BuildImageInput): Promise<BuildResult> {
           credentials: same ? input.credentials : input.baseCredentials,
           scopes: [basePull],
         });
+  return { target, baseClient };
+}
 
+/** Build the layer, plan against the base, push (unless dryRun), and report what happened. */
+export async function buildImage(input: BuildImageInput): Promise<BuildResult> {
+  const refs = parseReferences(input.base, input.target);
+  const layer = buildLayer(input.files);
+  const { target, baseClient } = registryClients(input, refs);
   if (target) await target.ping();
   if (baseClient !== target) await baseClient.ping();
   const plan = await planImage(input, refs, baseClient, layer);
   const counts: PushCounts = target
     ? await pushPlan(plan, target, baseClient, { concurrency: input.concurrency, log: input.log })
-    : {
-        blobsUploaded: 0,
-        blobsCopied: 0,
-        blobsMounted: 0,
-        blobsSkipped: 0,
-        manifestsPushed: 0,
-        manifestsSkipped: 0,
-      };
+    : noPushes();
 
   const clients = [...new Set([target, baseClient].filter((c): c is RegistryClient => c !== undefined))];
   const targetName = formatReference({
@@ -448,7 +503,7 @@ export async function buildImage(input: BuildImageInput): Promise<BuildResult> {
       configDigest: c.config.digest,
     })),
     layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size },
-    dryRun,
+    dryRun: input.dryRun ?? false,
     bytesUploaded: target?.counters.blobBytesUploaded ?? 0,
     ...counts,
     requests: clients.reduce((n, c) => n + c.counters.requests, 0),

@@ -2,7 +2,7 @@
 // Fn runtime settings the fn CLI's Dockerfile gives (WORKDIR /function, ENTRYPOINT ["node","func.js"]).
 // Pure: a new object, the base is not touched; the serialisation keeps the base's key order.
 
-export interface HistoryEntry {
+interface HistoryEntry {
   created?: string;
   created_by?: string;
   author?: string;
@@ -10,7 +10,7 @@ export interface HistoryEntry {
   empty_layer?: boolean;
 }
 
-export interface ContainerConfig {
+interface ContainerConfig {
   Env?: string[];
   Entrypoint?: string[] | null;
   Cmd?: string[] | null;
@@ -34,7 +34,7 @@ export interface ImageConfig {
 /** The fixed time of every function image (ko's choice: reproducible images are "created in 1970"). */
 export const EPOCH = "1970-01-01T00:00:00Z";
 
-export interface FunctionConfigOptions {
+interface FunctionConfigOptions {
   /** diff_id (sha256 of the uncompressed tar) of the appended layer. */
   diffId: string;
   workingDir?: string;

@@ -2,7 +2,7 @@
 // error code and message, and what to do about it.
 import { UserFacingError } from "../lib/errors.js";
 
-export interface DistributionError {
+interface DistributionError {
   code: string;
   message: string;
   detail?: unknown;
@@ -31,7 +31,7 @@ export function parseDistributionErrors(body: string): DistributionError[] {
   return [];
 }
 
-export interface RegistryErrorInit {
+interface RegistryErrorInit {
   registry: string;
   status?: number;
   method?: string;

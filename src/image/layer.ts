@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { constants, crc32, deflateRawSync } from "node:zlib";
 
-export interface LayerFile {
+interface LayerFile {
   /** Path inside the image, relative to `/`: `function/func.js`. */
   path: string;
   content: Uint8Array | string;
@@ -14,7 +14,7 @@ export interface LayerFile {
   mode?: number;
 }
 
-export interface LayerSymlink {
+interface LayerSymlink {
   path: string;
   /** Link target; it must resolve inside the link's top-level directory (e.g. inside `function/`). */
   linkTarget: string;
@@ -192,7 +192,7 @@ function padding(size: number): Buffer {
 const isAscii = (text: string) => /^[\x20-\x7e]*$/.test(text);
 
 /** The uncompressed tar for sorted entries. */
-export function encodeTar(entries: readonly TarEntry[]): Buffer {
+function encodeTar(entries: readonly TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries) {
     const fullName = entry.type === "dir" ? `${entry.name}/` : entry.name;

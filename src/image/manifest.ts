@@ -27,7 +27,7 @@ export const MANIFEST_ACCEPT = [
   MediaType.DOCKER_MANIFEST,
 ].join(", ");
 
-export type Family = "oci" | "docker";
+type Family = "oci" | "docker";
 
 export interface Descriptor {
   mediaType: string;
@@ -47,7 +47,7 @@ export interface ImageManifest {
   [key: string]: unknown;
 }
 
-export interface ImageIndex {
+interface ImageIndex {
   schemaVersion: 2;
   mediaType?: string;
   manifests: IndexDescriptor[];
@@ -71,7 +71,7 @@ export class ManifestError extends Error {
   override name = "ManifestError";
 }
 
-export function familyOf(mediaType: string): Family {
+function familyOf(mediaType: string): Family {
   return mediaType.startsWith("application/vnd.docker.") ? "docker" : "oci";
 }
 
@@ -79,7 +79,7 @@ export function isIndexType(mediaType: string): boolean {
   return mediaType === MediaType.OCI_INDEX || mediaType === MediaType.DOCKER_LIST;
 }
 
-export function isManifestType(mediaType: string): boolean {
+function isManifestType(mediaType: string): boolean {
   return mediaType === MediaType.OCI_MANIFEST || mediaType === MediaType.DOCKER_MANIFEST;
 }
 
@@ -136,7 +136,7 @@ export function parseManifest(bytes: Uint8Array, contentType?: string, what = "m
   throw new ManifestError(`the ${what} has media type ${mediaType}, which is not an image manifest or index`);
 }
 
-export function layerMediaType(family: Family): string {
+function layerMediaType(family: Family): string {
   return family === "oci" ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP;
 }
 
@@ -153,7 +153,7 @@ function built(value: unknown, mediaType: string): Built {
   return { bytes, mediaType, digest: sha256(bytes), size: bytes.length };
 }
 
-export interface AppendOptions {
+interface AppendOptions {
   /** The base manifest's media type (from the parse: body, header or index descriptor). */
   mediaType: string;
   layer: { digest: string; size: number };
@@ -190,7 +190,7 @@ export function appendLayer(base: ImageManifest, options: AppendOptions): Built 
   return built(ordered(manifest, ["schemaVersion", "mediaType", "config", "layers"]), options.mediaType);
 }
 
-export interface IndexChild {
+interface IndexChild {
   /** The base index's descriptor of this platform (platform, annotations are kept). */
   base: IndexDescriptor;
   manifest: Built;

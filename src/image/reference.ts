@@ -18,7 +18,7 @@ export class InvalidReferenceError extends UserFacingError {
   override name = "InvalidReferenceError";
 }
 
-export const DOCKER_HUB = "docker.io";
+const DOCKER_HUB = "docker.io";
 const DOCKER_HUB_API = "registry-1.docker.io";
 const DEFAULT_TAG = "latest";
 
@@ -49,7 +49,7 @@ function looksLikeHost(first: string): boolean {
   return first.includes(".") || first.includes(":") || first === "localhost" || first !== first.toLowerCase();
 }
 
-export interface ParseOptions {
+interface ParseOptions {
   /** What the reference is, for the error message: `base image`, `target image`. */
   role?: string;
   /** Add `latest` when neither a tag nor a digest is given (the default). */

@@ -45,7 +45,7 @@ export interface RegistryClientOptions {
   userAgent?: string;
 }
 
-export interface RegistryCounters {
+interface RegistryCounters {
   requests: number;
   retries: number;
   /** Blob bytes sent in PATCH/PUT bodies (including attempts that failed). */
@@ -53,14 +53,14 @@ export interface RegistryCounters {
   manifestBytesUploaded: number;
 }
 
-export interface FetchedManifest {
+interface FetchedManifest {
   bytes: Buffer;
   /** Content-Type of the answer, without parameters. */
   mediaType: string;
   digest: string;
 }
 
-export interface BlobStream {
+interface BlobStream {
   stream: Readable;
   size: number;
 }
@@ -155,7 +155,7 @@ async function* rechunk(
 }
 
 /** A blob to upload: a buffer, or a way to open a stream of known size (reopened on each attempt). */
-export type BlobSource = { data: Buffer } | { size: number; open: () => Promise<Readable> };
+type BlobSource = { data: Buffer } | { size: number; open: () => Promise<Readable> };
 
 export class RegistryClient {
   readonly registry: string;
@@ -457,16 +457,21 @@ export class RegistryClient {
     });
   }
 
+  /** One GET of a blob, redirects followed (to storage, without credentials to other hosts). */
+  private sendGetBlob(repository: string, digest: string) {
+    return this.send({
+      method: "GET",
+      url: this.url(`/v2/${repository}/blobs/${digest}`),
+      ok: [200],
+      redirects: true,
+      repository,
+    });
+  }
+
   /** A small blob (a config) in memory, checked against its digest. */
   async getBlob(repository: string, digest: string, limit = MANIFEST_LIMIT): Promise<Buffer> {
     return this.retrying(`GET blob ${digest}`, async () => {
-      const reply = await this.send({
-        method: "GET",
-        url: this.url(`/v2/${repository}/blobs/${digest}`),
-        ok: [200],
-        redirects: true,
-        repository,
-      });
+      const reply = await this.sendGetBlob(repository, digest);
       const bytes = await readLimited(reply.body, limit, `blob ${digest}`);
       if (sha256(bytes) !== digest) {
         throw new DigestMismatchError(
@@ -486,13 +491,7 @@ export class RegistryClient {
    */
   async openBlob(repository: string, digest: string): Promise<BlobStream> {
     const reply = await this.retrying(`GET blob ${digest}`, async () => {
-      const r = await this.send({
-        method: "GET",
-        url: this.url(`/v2/${repository}/blobs/${digest}`),
-        ok: [200],
-        redirects: true,
-        repository,
-      });
+      const r = await this.sendGetBlob(repository, digest);
       this.checkDigestHeader(r, digest, `blob ${digest}`);
       return r;
     });

@@ -6,31 +6,80 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import * as common from "oci-common";
 import { InputError } from "../lib/errors.js";
-import { secureUrl } from "../lib/inputs.js";
-import { ocidProblem } from "./ocid.js";
+import { type InputProblems, input, optional, readInputTable, secureUrl } from "../lib/inputs.js";
+import { ocidOf } from "./ocid.js";
+
+/** Where a credential can come from, in the order they are tried. */
+type CredentialSource = "input" | "env";
+
+/** One credential of the API key: its input, the oracle-actions' environment variable, what it is, and its check. */
+interface CredentialSpec {
+  input: string;
+  env: string;
+  /** For the "is required" message. */
+  what: string;
+  /** The text as picked (trimmed) becomes the value; throws InputError naming `name`. */
+  parse: (text: string, name: string) => string;
+}
+
+/** The credentials picked from the inputs, else the environment variables of oracle-actions/run-oci-cli-command. */
+const CREDENTIALS = {
+  tenancy: {
+    input: "oci-tenancy",
+    env: "OCI_CLI_TENANCY",
+    what: "the tenancy OCID",
+    parse: ocidOf("tenancy"),
+  },
+  user: {
+    input: "oci-user",
+    env: "OCI_CLI_USER",
+    what: "the OCID of the user the API key belongs to",
+    parse: ocidOf("user"),
+  },
+  fingerprint: {
+    input: "oci-fingerprint",
+    env: "OCI_CLI_FINGERPRINT",
+    what: "the API key's fingerprint",
+    parse: fingerprintText,
+  },
+  privateKey: {
+    input: "oci-private-key",
+    env: "OCI_CLI_KEY_CONTENT",
+    what: "the API key's private key, PEM content",
+    parse: (text) => normalizePem(text),
+  },
+  region: {
+    input: "oci-region",
+    env: "OCI_CLI_REGION",
+    what: "the region to deploy to, e.g. us-ashburn-1",
+    parse: regionId,
+  },
+} as const satisfies Record<string, CredentialSpec>;
+
+type Field = keyof typeof CREDENTIALS;
+
+/** The SDK endpoint overrides (advanced: private endpoints, the local sandbox). */
+const ENDPOINT_TABLE = {
+  functions: input("oci-functions-endpoint", optional(endpointUrl)),
+  apigateway: input("oci-apigateway-endpoint", optional(endpointUrl)),
+  artifacts: input("oci-artifacts-endpoint", optional(endpointUrl)),
+};
+
+const PASSPHRASE_INPUT = "oci-private-key-passphrase";
 
 export const OCI_INPUTS = {
-  tenancy: "oci-tenancy",
-  user: "oci-user",
-  fingerprint: "oci-fingerprint",
-  privateKey: "oci-private-key",
-  passphrase: "oci-private-key-passphrase",
-  region: "oci-region",
-  functionsEndpoint: "oci-functions-endpoint",
-  apigatewayEndpoint: "oci-apigateway-endpoint",
-  artifactsEndpoint: "oci-artifacts-endpoint",
+  tenancy: CREDENTIALS.tenancy.input,
+  user: CREDENTIALS.user.input,
+  fingerprint: CREDENTIALS.fingerprint.input,
+  privateKey: CREDENTIALS.privateKey.input,
+  passphrase: PASSPHRASE_INPUT,
+  region: CREDENTIALS.region.input,
+  functionsEndpoint: ENDPOINT_TABLE.functions.name,
+  apigatewayEndpoint: ENDPOINT_TABLE.apigateway.name,
+  artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
 } as const;
 
-/** The environment variables of oracle-actions/run-oci-cli-command and friends. */
-export const OCI_ENV = {
-  tenancy: "OCI_CLI_TENANCY",
-  user: "OCI_CLI_USER",
-  fingerprint: "OCI_CLI_FINGERPRINT",
-  privateKey: "OCI_CLI_KEY_CONTENT",
-  region: "OCI_CLI_REGION",
-} as const;
-
-export interface OciEndpoints {
+interface OciEndpoints {
   functions?: string;
   apigateway?: string;
   artifacts?: string;
@@ -47,7 +96,7 @@ export interface OciAuth {
   regionKey: string | undefined;
   endpoints: OciEndpoints;
   /** Where each credential came from, for the log. */
-  sources: Record<"tenancy" | "user" | "fingerprint" | "privateKey" | "region", "input" | "env">;
+  sources: Record<Field, CredentialSource>;
 }
 
 const FINGERPRINT = /^[0-9a-f]{2}(?::[0-9a-f]{2}){15}$/;
@@ -71,7 +120,7 @@ export function normalizePem(text: string): string {
 }
 
 /** Parse the private key; the message names the input and says how to fix it. */
-export function parsePrivateKey(pem: string, passphrase: string | undefined): KeyObject {
+function parsePrivateKey(pem: string, passphrase: string | undefined): KeyObject {
   const name = OCI_INPUTS.privateKey;
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
     throw new InputError(
@@ -111,149 +160,152 @@ export function parsePrivateKey(pem: string, passphrase: string | undefined): Ke
 }
 
 /** An advanced endpoint override: an absolute http(s) URL (http only on loopback), no credentials or query. */
-export function endpointOverride(name: string, raw: string): string | undefined {
-  if (raw === "") return undefined;
+function endpointUrl(raw: string, name: string): string {
   const url = secureUrl(name, raw, { example: "https://functions.us-ashburn-1.oci.oraclecloud.com" });
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-export interface ReadAuthOptions {
-  /** core.setSecret: called for the key (every line), the passphrase, as soon as they are read. */
-  mask: (secret: string) => void;
+function fingerprintText(text: string, name: string): string {
+  const fingerprint = text.toLowerCase();
+  if (!FINGERPRINT.test(fingerprint)) {
+    throw new InputError(
+      name,
+      "is not an API key fingerprint; use the 16 colon-separated hex pairs the console shows (aa:bb:…:ff)",
+    );
+  }
+  return fingerprint;
 }
 
-type Field = keyof OciAuth["sources"];
+function regionId(text: string, name: string): string {
+  const region = text.toLowerCase();
+  if (!REGION.test(region)) {
+    throw new InputError(name, `'${region.slice(0, 40)}' is not a region identifier; use e.g. us-ashburn-1`);
+  }
+  return region;
+}
+
+type Get = (name: string) => string;
+type Env = Record<string, string | undefined>;
+
+/** How each source reads one credential ("" when it does not hold it). */
+const SOURCES: Record<CredentialSource, (spec: CredentialSpec, get: Get, env: Env) => string> = {
+  input: (spec, get) => get(spec.input).trim(),
+  env: (spec, _get, env) => (env[spec.env] ?? "").trim(),
+};
+
+interface PickedCredentials {
+  text: Record<Field, string>;
+  sources: OciAuth["sources"];
+}
+
+/** Each credential from the first source that holds it. */
+function pickCredentials(get: Get, env: Env): PickedCredentials {
+  const text = {} as Record<Field, string>;
+  const sources = {} as OciAuth["sources"];
+  for (const field of Object.keys(CREDENTIALS) as Field[]) {
+    text[field] = "";
+    for (const source of Object.keys(SOURCES) as CredentialSource[]) {
+      const value = SOURCES[source](CREDENTIALS[field], get, env);
+      if (value === "") continue;
+      text[field] = value;
+      sources[field] = source;
+      break;
+    }
+  }
+  return { text, sources };
+}
+
+/** The key (as given and as it will be used) and its passphrase, masked before anything can print them. */
+function maskKey(rawKey: string, passphrase: string, mask: (secret: string) => void): void {
+  if (rawKey !== "") mask(rawKey);
+  if (rawKey !== "" && normalizePem(rawKey) !== `${rawKey}\n`) mask(normalizePem(rawKey).trim());
+  if (passphrase !== "") mask(passphrase);
+}
+
+/** Each credential checked alone; a missing one names its input and its environment variable. */
+function checkCredentials(
+  picked: PickedCredentials,
+  problems: InputProblems,
+): Partial<Record<Field, string>> {
+  const values: Partial<Record<Field, string>> = {};
+  for (const field of Object.keys(CREDENTIALS) as Field[]) {
+    const spec: CredentialSpec = CREDENTIALS[field];
+    const text = picked.text[field];
+    if (text === "") {
+      problems.add(
+        new InputError(
+          spec.input,
+          `is required for command 'deploy' (${spec.what}); set the input or the ${spec.env} environment variable`,
+        ),
+      );
+      continue;
+    }
+    problems.check(() => {
+      values[field] = spec.parse(text, spec.input);
+    });
+  }
+  return values;
+}
+
+/** The key parses (with its passphrase) as an RSA key, and the fingerprint given is that key's. */
+function checkKeyMatches(pem: string, passphrase: string | undefined, fingerprint: string | undefined): void {
+  const actual = keyFingerprint(parsePrivateKey(pem, passphrase));
+  if (fingerprint !== undefined && actual !== fingerprint) {
+    throw new InputError(
+      OCI_INPUTS.fingerprint,
+      `${fingerprint} is not the fingerprint of the key in '${OCI_INPUTS.privateKey}' (that key's is ${actual}); the fingerprint and the private key must be of the same API key`,
+    );
+  }
+}
+
+/** The API key as picked from its sources, masked; `checkOciAuth` checks it. */
+interface PickedOciAuth {
+  credentials: PickedCredentials;
+  passphrase: string | undefined;
+}
 
 /**
- * Read and check the API key. Returns the auth, or every problem found (as InputErrors naming the input).
- * `get` reads an action input ("" when unset); `env` is process.env.
+ * Pick the API key's credentials (each from the input, else its OCI_CLI_* variable) and mask the key and the
+ * passphrase at once, before anything else reads them. `get` reads an action input ("" when unset); `env` is
+ * process.env; `mask` is core.setSecret.
  */
-export function readOciAuth(
-  get: (name: string) => string,
-  env: Record<string, string | undefined>,
-  options: ReadAuthOptions,
-): { auth?: OciAuth; errors: InputError[] } {
-  const errors: InputError[] = [];
-  const sources = {} as OciAuth["sources"];
-  const pick = (field: Field): string => {
-    const fromInput = get(OCI_INPUTS[field]).trim();
-    if (fromInput !== "") {
-      sources[field] = "input";
-      return fromInput;
-    }
-    const fromEnv = (env[OCI_ENV[field]] ?? "").trim();
-    if (fromEnv !== "") sources[field] = "env";
-    return fromEnv;
-  };
-  const rawKey = pick("privateKey");
+export function pickOciAuth(get: Get, env: Env, mask: (secret: string) => void): PickedOciAuth {
+  const credentials = pickCredentials(get, env);
   const passphrase = get(OCI_INPUTS.passphrase);
-  // The secrets exist from here on: mask them before anything can print them.
-  if (rawKey !== "") options.mask(rawKey);
-  if (rawKey !== "" && normalizePem(rawKey) !== `${rawKey}\n`) options.mask(normalizePem(rawKey).trim());
-  if (passphrase !== "") options.mask(passphrase);
+  maskKey(credentials.text.privateKey, passphrase, mask);
+  return { credentials, passphrase: passphrase === "" ? undefined : passphrase };
+}
 
-  const tenancyId = pick("tenancy");
-  const userId = pick("user");
-  const fingerprint = pick("fingerprint").toLowerCase();
-  const region = pick("region").toLowerCase();
-  const missing = (field: Field, what: string) =>
-    errors.push(
-      new InputError(
-        OCI_INPUTS[field],
-        `is required for command 'deploy' (${what}); set the input or the ${OCI_ENV[field]} environment variable`,
-      ),
-    );
-
-  if (tenancyId === "") missing("tenancy", "the tenancy OCID");
-  else {
-    const problem = ocidProblem(tenancyId, "tenancy");
-    if (problem) errors.push(new InputError(OCI_INPUTS.tenancy, problem));
+/**
+ * Check the picked key. Every problem is added to `problems` (as InputErrors naming the input); the auth is
+ * returned only when there is none.
+ */
+export function checkOciAuth(picked: PickedOciAuth, get: Get, problems: InputProblems): OciAuth | undefined {
+  const before = problems.errors.length;
+  const values = checkCredentials(picked.credentials, problems);
+  const { privateKey: privateKeyPem, tenancy, user, fingerprint, region } = values;
+  if (privateKeyPem !== undefined) {
+    problems.check(() => checkKeyMatches(privateKeyPem, picked.passphrase, fingerprint));
   }
-  if (userId === "") missing("user", "the OCID of the user the API key belongs to");
-  else {
-    const problem = ocidProblem(userId, "user");
-    if (problem) errors.push(new InputError(OCI_INPUTS.user, problem));
-  }
-  let fingerprintOk = false;
-  if (fingerprint === "") missing("fingerprint", "the API key's fingerprint");
-  else if (!FINGERPRINT.test(fingerprint)) {
-    errors.push(
-      new InputError(
-        OCI_INPUTS.fingerprint,
-        "is not an API key fingerprint; use the 16 colon-separated hex pairs the console shows (aa:bb:…:ff)",
-      ),
-    );
-  } else fingerprintOk = true;
-
-  let privateKeyPem = "";
-  if (rawKey === "") missing("privateKey", "the API key's private key, PEM content");
-  else {
-    privateKeyPem = normalizePem(rawKey);
-    try {
-      const key = parsePrivateKey(privateKeyPem, passphrase === "" ? undefined : passphrase);
-      const actual = keyFingerprint(key);
-      if (fingerprintOk && actual !== fingerprint) {
-        errors.push(
-          new InputError(
-            OCI_INPUTS.fingerprint,
-            `${fingerprint} is not the fingerprint of the key in '${OCI_INPUTS.privateKey}' (that key's is ${actual}); the fingerprint and the private key must be of the same API key`,
-          ),
-        );
-      }
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      errors.push(err);
-    }
-  }
-
-  let regionKey: string | undefined;
-  if (region === "") missing("region", "the region to deploy to, e.g. us-ashburn-1");
-  else if (!REGION.test(region)) {
-    errors.push(
-      new InputError(
-        OCI_INPUTS.region,
-        `'${region.slice(0, 40)}' is not a region identifier; use e.g. us-ashburn-1`,
-      ),
-    );
-  } else {
-    regionKey = regionKeyOf(region);
-  }
-
-  const endpoints: OciEndpoints = {};
-  const endpointFields = [
-    ["functions", OCI_INPUTS.functionsEndpoint],
-    ["apigateway", OCI_INPUTS.apigatewayEndpoint],
-    ["artifacts", OCI_INPUTS.artifactsEndpoint],
-  ] as const;
-  for (const [key, name] of endpointFields) {
-    try {
-      const value = endpointOverride(name, get(name).trim());
-      if (value) endpoints[key] = value;
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      errors.push(err);
-    }
-  }
-
-  if (errors.length > 0) return { errors };
+  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {});
+  if (problems.errors.length > before) return undefined;
   return {
-    errors,
-    auth: {
-      tenancyId,
-      userId,
-      fingerprint,
-      privateKeyPem,
-      passphrase: passphrase === "" ? undefined : passphrase,
-      region,
-      regionKey,
-      endpoints,
-      sources,
-    },
+    tenancyId: tenancy!,
+    userId: user!,
+    fingerprint: fingerprint!,
+    privateKeyPem: privateKeyPem!,
+    passphrase: picked.passphrase,
+    region: region!,
+    regionKey: regionKeyOf(region!),
+    endpoints: Object.fromEntries(
+      Object.entries(endpoints).filter(([, url]) => url !== undefined),
+    ) as OciEndpoints,
+    sources: picked.credentials.sources,
   };
 }
 
 /** `us-ashburn-1` → `iad`, from the SDK's region table; undefined for a region the SDK does not know. */
-export function regionKeyOf(regionId: string): string | undefined {
+function regionKeyOf(regionId: string): string | undefined {
   try {
     return common.Region.fromRegionId(regionId)?.regionCode?.toLowerCase();
   } catch {

@@ -12,7 +12,7 @@ import { RetryDeadlineError, type RetryOptions, withRetry } from "../lib/retry.j
 import { authenticationProvider, type OciAuth } from "./auth.js";
 import { type OciCallError, ociCallError } from "./errors.js";
 
-export interface OciClients {
+interface OciClients {
   functions: FunctionsManagementClient;
   gateways: GatewayClient;
   deployments: DeploymentClient;
@@ -26,7 +26,7 @@ const SDK_RETRIER_LINES =
   /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
 let quieted = false;
 
-export function quietSdkRetrierWarnings(): void {
+function quietSdkRetrierWarnings(): void {
   if (quieted) return;
   quieted = true;
   const original = console.warn.bind(console);

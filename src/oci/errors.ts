@@ -8,14 +8,14 @@ import { isNetworkError } from "../lib/retry.js";
 import { oneLineText } from "../lib/text.js";
 
 /** The fields of the SDK's OciError that matter (read structurally: bundles may hold two copies of the class). */
-export interface OciServiceFailure {
+interface OciServiceFailure {
   statusCode: number;
   serviceCode: string;
   message: string;
   opcRequestId: string | null;
 }
 
-export function isOciServiceFailure(err: unknown): err is OciServiceFailure {
+function isOciServiceFailure(err: unknown): err is OciServiceFailure {
   if (typeof err !== "object" || err === null) return false;
   const e = err as Record<string, unknown>;
   return typeof e.statusCode === "number" && e.statusCode > 0 && typeof e.serviceCode === "string";
@@ -30,7 +30,7 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export interface OciCallErrorInit {
+interface OciCallErrorInit {
   call: string;
   status?: number;
   serviceCode?: string;
@@ -59,14 +59,14 @@ export class OciCallError extends UserFacingError {
 }
 
 /** Throttling, server errors, and the SDK's own retryable 409 IncorrectState. */
-export function isRetryableOciStatus(status: number, serviceCode: string | undefined): boolean {
+function isRetryableOciStatus(status: number, serviceCode: string | undefined): boolean {
   if (status === 429) return true;
   if (status === 409) return serviceCode === "IncorrectState";
   return status >= 500 && status <= 599 && status !== 501;
 }
 
 /** A short "what to check" for a status, by call kind. */
-export function defaultHint(status: number | undefined): string | undefined {
+function defaultHint(status: number | undefined): string | undefined {
   switch (status) {
     case 401:
       return "check the API key: oci-user, oci-fingerprint and oci-private-key must belong together, the public key must be uploaded to that user, and oci-tenancy must be the user's tenancy";

@@ -1,10 +1,11 @@
 // OCIDs: ocid1.<resource type>.<realm>.[region][.future use].<unique id>
 // (docs "Resource Identifiers"). Checked up front so a typo fails before any call, naming the input.
+import { InputError } from "../lib/errors.js";
 import { quote } from "../lib/text.js";
 
 const OCID = /^ocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)(?:\.([a-z0-9-]+))?\.([a-z0-9]{1,255})$/;
 
-export interface ParsedOcid {
+interface ParsedOcid {
   type: string;
   realm: string;
   /** Region key or id; empty for global resources (tenancy, user, compartment). */
@@ -12,14 +13,14 @@ export interface ParsedOcid {
   unique: string;
 }
 
-export function parseOcid(value: string): ParsedOcid | undefined {
+function parseOcid(value: string): ParsedOcid | undefined {
   const m = OCID.exec(value);
   if (!m) return undefined;
   return { type: m[1]!, realm: m[2]!, region: m[3]!, unique: m[5]! };
 }
 
 /** The resource types the deploy command takes, with an example for messages. */
-export const OCID_TYPES = {
+const OCID_TYPES = {
   tenancy: { types: ["tenancy"], example: "ocid1.tenancy.oc1..aaaa…" },
   user: { types: ["user"], example: "ocid1.user.oc1..aaaa…" },
   compartment: { types: ["compartment", "tenancy"], example: "ocid1.compartment.oc1..aaaa…" },
@@ -32,7 +33,7 @@ export const OCID_TYPES = {
 export type OcidKind = keyof typeof OCID_TYPES;
 
 /** Why `value` is not an OCID of `kind`, or undefined when it is one. */
-export function ocidProblem(value: string, kind: OcidKind): string | undefined {
+function ocidProblem(value: string, kind: OcidKind): string | undefined {
   const { types, example } = OCID_TYPES[kind];
   const parsed = parseOcid(value);
   if (!parsed) {
@@ -42,4 +43,13 @@ export function ocidProblem(value: string, kind: OcidKind): string | undefined {
     return `${quote(value)} is an OCID of a ${parsed.type}, not of a ${kind}; use the ${kind}'s OCID (${example})`;
   }
   return undefined;
+}
+
+/** An input parser for an OCID of `kind`: the text itself, or an InputError naming the input. */
+export function ocidOf(kind: OcidKind): (text: string, name: string) => string {
+  return (text, name) => {
+    const problem = ocidProblem(text, kind);
+    if (problem) throw new InputError(name, problem);
+    return text;
+  };
 }

@@ -2,8 +2,10 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readActionYml } from "../../scripts/action-yml.mjs";
+import type { DeployClients, DeployDeps } from "../../src/deploy/context.js";
 import { parseFuncYaml } from "../../src/deploy/funcyaml.js";
-import { type DeployClients, type DeployDeps, ocirUsername, runDeploy } from "../../src/deploy/index.js";
+import { ocirUsername } from "../../src/deploy/image-plan.js";
+import { runDeploy } from "../../src/deploy/index.js";
 import {
   DEPLOY_DEFAULTS,
   DEPLOY_INPUTS,
