@@ -2,7 +2,7 @@
 // each item, as the JSON report writes them. Whenever the fast path answers, its items, groupBy, nextPage
 // and canonical texts must be exactly those; whenever parsePage would refuse a page, it must not answer.
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../sandbox/random.js";
+import { mulberry32 } from "../../sandbox/core/random.js";
 import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
 import { LayoutCache, type ScannedPage, scanPage } from "../../src/report/page-scan.js";

@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FaultInjector } from "./faults.js";
-import type { FnCall, FnResult } from "./gateway.js";
+import type { FaultInjector } from "../core/faults.js";
+import type { FnCall, FnResult } from "../gateway/index.js";
 
 export type { FnCall, FnResult };
 

@@ -9,8 +9,8 @@
 // settle are marked "unconfirmed" and listed in docs/sandbox.md.
 import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
-import { parseReference } from "../src/image/reference.js";
-import type { OciAuthority } from "./auth.js";
+import { parseReference } from "../../src/image/reference.js";
+import type { OciAuthority } from "../core/auth.js";
 import {
   apiErrors,
   type ControlPlaneStats,
@@ -30,10 +30,10 @@ import {
   type ServiceRequest,
   sleep,
   startControlPlane,
-} from "./control-plane.js";
-import type { FaultInjector } from "./faults.js";
-import { type FnAgent, type FnCall, type FnResult, FunctionError } from "./fnagent.js";
-import { type PulledFunction, pullFunction, type Registry, type SandboxPlatform } from "./registry.js";
+} from "../core/control-plane.js";
+import type { FaultInjector } from "../core/faults.js";
+import { type FnAgent, type FnCall, type FnResult, FunctionError } from "../fnagent/index.js";
+import { type PulledFunction, pullFunction, type Registry, type SandboxPlatform } from "../registry/index.js";
 
 export const FUNCTIONS_BASE_PATH = "/20181201";
 

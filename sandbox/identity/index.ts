@@ -11,9 +11,17 @@ import {
 } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
-import type { Fault, FaultInjector } from "./faults.js";
-import { BodyTooLargeError, listen, newRequestId, pathOf, readBody, sendJson, takeFault } from "./http.js";
-import { certificateThumbprints, selfSignedCertificate } from "./x509.js";
+import type { Fault, FaultInjector } from "../core/faults.js";
+import {
+  BodyTooLargeError,
+  listen,
+  newRequestId,
+  pathOf,
+  readBody,
+  sendJson,
+  takeFault,
+} from "../core/http.js";
+import { certificateThumbprints, selfSignedCertificate } from "../core/x509.js";
 
 /** A resource server (an IDCS confidential/resource app) with its primary audience and scope names. */
 export interface ResourceApp {

@@ -6,7 +6,7 @@
 //
 // Wire shapes follow oci-apigateway 2.139.1 (lib/client.js and lib/model). Choices the public record does
 // not settle are marked "unconfirmed" and listed in docs/sandbox.md.
-import type { OciAuthority } from "./auth.js";
+import type { OciAuthority } from "../core/auth.js";
 import {
   apiErrors,
   type ControlPlaneStats,
@@ -28,10 +28,10 @@ import {
   sleep,
   sortItems,
   startControlPlane,
-} from "./control-plane.js";
-import type { FaultInjector } from "./faults.js";
-import { type Gateway, SpecValidationError } from "./gateway.js";
-import { type ApiSpecification, validatePathPrefix, validateSpecification } from "./jwt-policy.js";
+} from "../core/control-plane.js";
+import type { FaultInjector } from "../core/faults.js";
+import { type Gateway, SpecValidationError } from "../gateway/index.js";
+import { type ApiSpecification, validatePathPrefix, validateSpecification } from "../gateway/jwt-policy.js";
 
 export const APIGATEWAY_BASE_PATH = "/20190501";
 

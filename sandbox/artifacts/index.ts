@@ -1,6 +1,6 @@
 // The emulated Artifacts and Container Images API (ArtifactsClient, base /20160918), only as far as deploy
 // needs it: GetContainerConfiguration, which tells the tenancy's registry namespace (oci-services.md §6).
-import type { OciAuthority } from "./auth.js";
+import type { OciAuthority } from "../core/auth.js";
 import {
   apiErrors,
   type ControlPlaneStats,
@@ -8,8 +8,8 @@ import {
   etagOf,
   isOcid,
   startControlPlane,
-} from "./control-plane.js";
-import { FaultInjector } from "./faults.js";
+} from "../core/control-plane.js";
+import { FaultInjector } from "../core/faults.js";
 
 export const ARTIFACTS_BASE_PATH = "/20160918";
 

@@ -3,8 +3,8 @@
 // forwarding to Oracle Functions (through the `invokeFunction` the sandbox passes in) or stock responses.
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import { Agent, fetch as undiciFetch } from "undici";
-import type { FaultInjector } from "./faults.js";
-import { BodyTooLargeError, listen, newRequestId, readBody, takeFault } from "./http.js";
+import type { FaultInjector } from "../core/faults.js";
+import { BodyTooLargeError, listen, newRequestId, readBody, takeFault } from "../core/http.js";
 import {
   type ApiSpecification,
   type ApiSpecificationRoute,

@@ -9,18 +9,8 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import {
-  type CompactSummary,
-  type FilterJson,
-  GROUP_BY_KEYS,
-  InvalidQueryError,
-  QUERY_TYPES,
-  type SummarizeDetails,
-  summarizeCompact,
-} from "./aggregate.js";
-import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
-import type { Dataset, Granularity } from "./dataset.js";
-import type { FaultInjector } from "./faults.js";
+import { NotAuthenticatedError, type OciAuthority, type Principal } from "../core/auth.js";
+import type { FaultInjector } from "../core/faults.js";
 import {
   BodyTooLargeError,
   listen,
@@ -31,7 +21,17 @@ import {
   sendBody,
   sendOciError,
   startOciRequest,
-} from "./http.js";
+} from "../core/http.js";
+import {
+  type CompactSummary,
+  type FilterJson,
+  GROUP_BY_KEYS,
+  InvalidQueryError,
+  QUERY_TYPES,
+  type SummarizeDetails,
+  summarizeCompact,
+} from "./aggregate.js";
+import type { Dataset, Granularity } from "./dataset.js";
 
 export interface UsageApiOptions {
   dataset: Dataset;

@@ -10,10 +10,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { buildLayer, type LayerEntry } from "../src/image/layer.js";
-import { parseReference } from "../src/image/reference.js";
-import { FaultInjector } from "./faults.js";
-import { type Listening, listen, newRequestId, pathOf, queryOf, takeFault } from "./http.js";
+import { buildLayer, type LayerEntry } from "../../src/image/layer.js";
+import { parseReference } from "../../src/image/reference.js";
+import { FaultInjector } from "../core/faults.js";
+import { type Listening, listen, newRequestId, pathOf, queryOf, takeFault } from "../core/http.js";
 
 export const TOKEN_PATH = "/20180419/docker/token";
 
