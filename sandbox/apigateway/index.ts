@@ -7,12 +7,18 @@
 // Wire shapes follow oci-apigateway 2.139.1 (lib/client.js and lib/model). Choices the public record does
 // not settle are marked "unconfirmed" and listed in docs/sandbox.md.
 import type { OciAuthority } from "../core/auth.js";
+import { apiErrors } from "../core/errors.js";
+import type { FaultInjector } from "../core/faults.js";
 import {
-  apiErrors,
   type ControlPlaneStats,
+  emptyStats,
+  type Route,
+  type ServiceRequest,
+  startOciService,
+} from "../core/pipeline.js";
+import {
   checkIfMatch,
   definedTags,
-  emptyStats,
   etagOf,
   freeformTags,
   isOcid,
@@ -21,15 +27,11 @@ import {
   optionalString,
   type PagingSettings,
   paginate,
-  type Route,
   randomOcid,
   requiredString,
-  type ServiceRequest,
   sleep,
   sortItems,
-  startControlPlane,
-} from "../core/control-plane.js";
-import type { FaultInjector } from "../core/faults.js";
+} from "../core/resources.js";
 import { type Gateway, SpecValidationError } from "../gateway/index.js";
 import { type ApiSpecification, validatePathPrefix, validateSpecification } from "../gateway/jwt-policy.js";
 
@@ -576,7 +578,7 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
     },
   ];
 
-  const server = await startControlPlane({
+  const server = await startOciService({
     basePath: APIGATEWAY_BASE_PATH,
     authority: opts.authority,
     tenancyId: opts.tenancyId,

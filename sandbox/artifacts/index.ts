@@ -1,15 +1,10 @@
 // The emulated Artifacts and Container Images API (ArtifactsClient, base /20160918), only as far as deploy
 // needs it: GetContainerConfiguration, which tells the tenancy's registry namespace (oci-services.md §6).
 import type { OciAuthority } from "../core/auth.js";
-import {
-  apiErrors,
-  type ControlPlaneStats,
-  emptyStats,
-  etagOf,
-  isOcid,
-  startControlPlane,
-} from "../core/control-plane.js";
+import { apiErrors } from "../core/errors.js";
 import { FaultInjector } from "../core/faults.js";
+import { type ControlPlaneStats, emptyStats, startOciService } from "../core/pipeline.js";
+import { etagOf, isOcid } from "../core/resources.js";
 
 export const ARTIFACTS_BASE_PATH = "/20160918";
 
@@ -35,7 +30,7 @@ export async function startArtifacts(opts: ArtifactsOptions): Promise<ArtifactsS
   const stats = emptyStats();
   const faults = opts.faults ?? new FaultInjector("artifacts");
   const compartments = new Set(opts.compartments);
-  const server = await startControlPlane({
+  const server = await startOciService({
     basePath: ARTIFACTS_BASE_PATH,
     authority: opts.authority,
     tenancyId: opts.tenancyId,

@@ -11,27 +11,29 @@ import { existsSync } from "node:fs";
 import { join, posix } from "node:path";
 import { parseReference } from "../../src/image/reference.js";
 import type { OciAuthority } from "../core/auth.js";
+import { apiErrors } from "../core/errors.js";
+import type { FaultInjector } from "../core/faults.js";
 import {
-  apiErrors,
   type ControlPlaneStats,
+  emptyStats,
+  type Route,
+  type ServiceAnswer,
+  type ServiceRequest,
+  startOciService,
+} from "../core/pipeline.js";
+import {
   checkIfMatch,
   definedTags,
-  emptyStats,
   etagOf,
   freeformTags,
   jsonBody,
   listPage,
   optionalString,
   type PagingSettings,
-  type Route,
   randomOcid,
   requiredString,
-  type ServiceAnswer,
-  type ServiceRequest,
   sleep,
-  startControlPlane,
-} from "../core/control-plane.js";
-import type { FaultInjector } from "../core/faults.js";
+} from "../core/resources.js";
 import { type FnAgent, type FnCall, type FnResult, FunctionError } from "../fnagent/index.js";
 import { type PulledFunction, pullFunction, type Registry, type SandboxPlatform } from "../registry/index.js";
 
@@ -770,7 +772,7 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
     return { status: 200, body: snapshot(r), headers: { etag: stored.etag } };
   }
 
-  const server = await startControlPlane({
+  const server = await startOciService({
     basePath: FUNCTIONS_BASE_PATH,
     authority: opts.authority,
     tenancyId: opts.tenancyId,
