@@ -235,103 +235,128 @@ class Model {
   }
 }
 
+type StringField = "service" | "unit" | "compartmentName" | "platform" | "region" | "ad";
+
+/** A dimension over a list of values: code = the row's index in it + 1, the item's `field` = the value. */
+function listDim(
+  name: GroupByKey,
+  field: StringField,
+  values: readonly string[],
+  index: (row: Readonly<BaseRow>) => number,
+): Dim {
+  return {
+    name,
+    card: values.length + 1,
+    fields: [field],
+    code: (row) => index(row) + 1,
+    apply: (item, c) => {
+      item[field] = values[c - 1] ?? null;
+    },
+  };
+}
+
+/** skuName or skuPartNumber: both group by SKU and carry its unit and unit price. */
+function skuDim(ds: Dataset, name: "skuName" | "skuPartNumber"): Dim {
+  return {
+    name,
+    card: ds.skus.length + 1,
+    fields: ["skuName", "skuPartNumber", "unit", "unitPrice"],
+    code: (row) => row.sku + 1,
+    apply: (item, c) => {
+      const sku = ds.skus[c - 1];
+      if (!sku) return;
+      if (name === "skuName") item.skuName = sku.name;
+      else item.skuPartNumber = sku.partNumber;
+      item.unit = sku.unit;
+      item.unitPrice = sku.unitPriceNanos === null ? null : Number(formatScaled(sku.unitPriceNanos, 9));
+    },
+  };
+}
+
+function compartmentDim(model: Model, name: "compartmentId" | "compartmentPath"): Dim {
+  const { ds, compartmentOf } = model;
+  return {
+    name,
+    card: ds.compartments.length + 1,
+    fields: ["compartmentId", "compartmentPath"],
+    code: (row) => compartmentOf[row.compartment]! + 1,
+    apply: (item, c) => {
+      const comp = ds.compartments[c - 1];
+      if (!comp) return;
+      if (name === "compartmentId") item.compartmentId = comp.id;
+      else item.compartmentPath = comp.path;
+    },
+  };
+}
+
+/** tenantId or tenantName: one value for every row. */
+function tenantDim(ds: Dataset, name: "tenantId" | "tenantName"): Dim {
+  return {
+    name,
+    card: 2,
+    fields: [name],
+    code: () => 1,
+    apply: (item) => {
+      item[name] = name === "tenantId" ? ds.tenancyId : ds.tenancyName;
+    },
+  };
+}
+
+function tagDim(model: Model, name: "tagNamespace" | "tagKey" | "tagValue"): Dim {
+  const vocab =
+    name === "tagNamespace" ? model.tagNamespaces : name === "tagKey" ? model.tagKeys : model.tagValues;
+  const field = name === "tagNamespace" ? "namespace" : name === "tagKey" ? "key" : "value";
+  return {
+    name,
+    card: vocab.list.length + 1,
+    fields: ["tags"],
+    code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
+    apply: (item, c) => {
+      if (c === 0) return;
+      const tags = item.tags ?? [];
+      const entry = tags[0] ?? { namespace: null, key: null, value: null };
+      entry[field] = vocab.list[c - 1]!;
+      tags[0] = entry;
+      item.tags = tags;
+    },
+  };
+}
+
 /** One grouping dimension: code 0 is null, code i + 1 is table entry i. */
 function dimension(model: Model, name: GroupByKey): Dim {
   const ds = model.ds;
   const cOf = model.compartmentOf;
   switch (name) {
     case "service":
-      return {
-        name,
-        card: ds.services.length + 1,
-        fields: ["service"],
-        code: (row) => row.service + 1,
-        apply: (item, c) => {
-          item.service = ds.services[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "service", ds.services, (row) => row.service);
     case "skuName":
     case "skuPartNumber":
-      return {
-        name,
-        card: ds.skus.length + 1,
-        fields: ["skuName", "skuPartNumber", "unit", "unitPrice"],
-        code: (row) => row.sku + 1,
-        apply: (item, c) => {
-          const sku = ds.skus[c - 1];
-          if (!sku) return;
-          if (name === "skuName") item.skuName = sku.name;
-          else item.skuPartNumber = sku.partNumber;
-          item.unit = sku.unit;
-          item.unitPrice = sku.unitPriceNanos === null ? null : Number(formatScaled(sku.unitPriceNanos, 9));
-        },
-      };
+      return skuDim(ds, name);
     case "unit":
-      return {
-        name,
-        card: ds.units.length + 1,
-        fields: ["unit"],
-        code: (row) => ds.skuUnit[row.sku]! + 1,
-        apply: (item, c) => {
-          item.unit = ds.units[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "unit", ds.units, (row) => ds.skuUnit[row.sku]!);
     case "compartmentId":
     case "compartmentPath":
-      return {
-        name,
-        card: ds.compartments.length + 1,
-        fields: ["compartmentId", "compartmentPath"],
-        code: (row) => cOf[row.compartment]! + 1,
-        apply: (item, c) => {
-          const comp = ds.compartments[c - 1];
-          if (!comp) return;
-          if (name === "compartmentId") item.compartmentId = comp.id;
-          else item.compartmentPath = comp.path;
-        },
-      };
+      return compartmentDim(model, name);
     case "compartmentName": {
       const names = model.compartmentNames;
-      return {
-        name,
-        card: names.list.length + 1,
-        fields: ["compartmentName"],
-        code: (row) => names.of[cOf[row.compartment]!]! + 1,
-        apply: (item, c) => {
-          item.compartmentName = names.list[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "compartmentName", names.list, (row) => names.of[cOf[row.compartment]!]!);
     }
     case "platform":
-      return {
-        name,
-        card: ds.platforms.length + 1,
-        fields: ["platform"],
-        code: (row) => row.platform + 1,
-        apply: (item, c) => {
-          item.platform = ds.platforms[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "platform", ds.platforms, (row) => row.platform);
     case "region":
-      return {
+      return listDim(
         name,
-        card: ds.regions.length + 1,
-        fields: ["region"],
-        code: (row) => row.region + 1,
-        apply: (item, c) => {
-          item.region = ds.regions[c - 1]?.name ?? null;
-        },
-      };
+        "region",
+        ds.regions.map((r) => r.name),
+        (row) => row.region,
+      );
     case "logicalAd":
-      return {
+      return listDim(
         name,
-        card: ds.availabilityDomains.length + 1,
-        fields: ["ad"],
-        code: (row) => row.ad + 1,
-        apply: (item, c) => {
-          item.ad = ds.availabilityDomains[c - 1]?.name ?? null;
-        },
-      };
+        "ad",
+        ds.availabilityDomains.map((a) => a.name),
+        (row) => row.ad,
+      );
     case "resourceId":
       return {
         name,
@@ -343,93 +368,66 @@ function dimension(model: Model, name: GroupByKey): Dim {
         },
       };
     case "tenantId":
-      return {
-        name,
-        card: 2,
-        fields: ["tenantId"],
-        code: () => 1,
-        apply: (item) => {
-          item.tenantId = ds.tenancyId;
-        },
-      };
     case "tenantName":
-      return {
-        name,
-        card: 2,
-        fields: ["tenantName"],
-        code: () => 1,
-        apply: (item) => {
-          item.tenantName = ds.tenancyName;
-        },
-      };
+      return tenantDim(ds, name);
     case "tagNamespace":
     case "tagKey":
-    case "tagValue": {
-      const vocab =
-        name === "tagNamespace" ? model.tagNamespaces : name === "tagKey" ? model.tagKeys : model.tagValues;
-      const field = name === "tagNamespace" ? "namespace" : name === "tagKey" ? "key" : "value";
-      return {
-        name,
-        card: vocab.list.length + 1,
-        fields: ["tags"],
-        code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
-        apply: (item, c) => {
-          if (c === 0) return;
-          const tags = item.tags ?? [];
-          const entry = tags[0] ?? { namespace: null, key: null, value: null };
-          entry[field] = vocab.list[c - 1]!;
-          tags[0] = entry;
-          item.tags = tags;
-        },
-      };
-    }
+    case "tagValue":
+      return tagDim(model, name);
   }
 }
 
+type RowPredicate = (row: Readonly<BaseRow>) => boolean;
+
+/** Rows whose index (by `of`) is `i`. */
+const rowsAt =
+  (i: number, of: (row: Readonly<BaseRow>) => number): RowPredicate =>
+  (row) =>
+    of(row) === i;
+
 /** The value of a dimension on a row, for filters; tag dimensions are handled by the caller. */
-function filterPredicate(model: Model, key: string, value: string): (row: Readonly<BaseRow>) => boolean {
+function filterPredicate(model: Model, key: string, value: string): RowPredicate {
   const ds = model.ds;
   const cOf = model.compartmentOf;
-  const indexIn = (list: readonly string[]) => list.indexOf(value);
   switch (key as GroupByKey) {
-    case "service": {
-      const i = indexIn(ds.services);
-      return (row) => row.service === i;
-    }
-    case "skuName": {
-      const i = ds.skus.findIndex((s) => s.name === value);
-      return (row) => row.sku === i;
-    }
-    case "skuPartNumber": {
-      const i = ds.skus.findIndex((s) => s.partNumber === value);
-      return (row) => row.sku === i;
-    }
-    case "unit": {
-      const i = indexIn(ds.units);
-      return (row) => ds.skuUnit[row.sku] === i;
-    }
-    case "compartmentId": {
-      const i = ds.compartments.findIndex((c) => c.id === value);
-      return (row) => cOf[row.compartment] === i;
-    }
-    case "compartmentPath": {
-      const i = ds.compartments.findIndex((c) => c.path === value);
-      return (row) => cOf[row.compartment] === i;
-    }
+    case "service":
+      return rowsAt(ds.services.indexOf(value), (row) => row.service);
+    case "skuName":
+      return rowsAt(
+        ds.skus.findIndex((s) => s.name === value),
+        (row) => row.sku,
+      );
+    case "skuPartNumber":
+      return rowsAt(
+        ds.skus.findIndex((s) => s.partNumber === value),
+        (row) => row.sku,
+      );
+    case "unit":
+      return rowsAt(ds.units.indexOf(value), (row) => ds.skuUnit[row.sku]!);
+    case "compartmentId":
+      return rowsAt(
+        ds.compartments.findIndex((c) => c.id === value),
+        (row) => cOf[row.compartment]!,
+      );
+    case "compartmentPath":
+      return rowsAt(
+        ds.compartments.findIndex((c) => c.path === value),
+        (row) => cOf[row.compartment]!,
+      );
     case "compartmentName":
       return (row) => ds.compartments[cOf[row.compartment]!]!.name === value;
-    case "platform": {
-      const i = indexIn(ds.platforms);
-      return (row) => row.platform === i;
-    }
-    case "region": {
-      const i = ds.regions.findIndex((r) => r.name === value);
-      return (row) => row.region === i;
-    }
-    case "logicalAd": {
-      const i = ds.availabilityDomains.findIndex((a) => a.name === value);
-      return (row) => row.ad === i;
-    }
+    case "platform":
+      return rowsAt(ds.platforms.indexOf(value), (row) => row.platform);
+    case "region":
+      return rowsAt(
+        ds.regions.findIndex((r) => r.name === value),
+        (row) => row.region,
+      );
+    case "logicalAd":
+      return rowsAt(
+        ds.availabilityDomains.findIndex((a) => a.name === value),
+        (row) => row.ad,
+      );
     case "resourceId": {
       const i = ds.resourceIndexOf(value);
       return (row) => i >= 0 && row.resource === i;

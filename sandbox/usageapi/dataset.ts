@@ -463,87 +463,33 @@ const K_FN = 6;
 const K_APIGW = 7;
 const K_NAT = 8;
 
+/** A kind whose OCID type is its type name. */
+const kind = (
+  type: string,
+  service: string,
+  weight: number,
+  perAd: boolean,
+  lines: readonly Line[],
+): Kind => ({
+  type,
+  ocidType: type,
+  service,
+  weight,
+  perAd,
+  lines,
+});
+
 const KINDS: readonly Kind[] = [
-  {
-    type: "instance",
-    ocidType: "instance",
-    service: "Compute",
-    weight: 26,
-    perAd: true,
-    lines: SHAPES[0]!.lines,
-  },
-  {
-    type: "bootvolume",
-    ocidType: "bootvolume",
-    service: "Block Storage",
-    weight: 14,
-    perAd: true,
-    lines: [line("B91961", "storage"), line("B91962", "storage")],
-  },
-  {
-    type: "volume",
-    ocidType: "volume",
-    service: "Block Storage",
-    weight: 10,
-    perAd: true,
-    lines: [line("B91961", "storage"), line("B91962", "storage")],
-  },
-  {
-    type: "bucket",
-    ocidType: "bucket",
-    service: "Object Storage",
-    weight: 10,
-    perAd: false,
-    lines: [line("B91628", "storage"), line("B91627", "volume")],
-  },
-  {
-    type: "autonomousdatabase",
-    ocidType: "autonomousdatabase",
-    service: "Database",
-    weight: 6,
-    perAd: false,
-    lines: [line("B95702", "rate"), line("B95706", "storage")],
-  },
-  {
-    type: "loadbalancer",
-    ocidType: "loadbalancer",
-    service: "Load Balancer",
-    weight: 6,
-    perAd: false,
-    lines: [line("B93030", "rate"), line("B93031", "rate")],
-  },
-  {
-    type: "fnfunc",
-    ocidType: "fnfunc",
-    service: "Functions",
-    weight: 10,
-    perAd: false,
-    lines: [line("B90617", "volume"), line("B90618", "volume")],
-  },
-  {
-    type: "apigateway",
-    ocidType: "apigateway",
-    service: "API Gateway",
-    weight: 5,
-    perAd: false,
-    lines: [line("B92072", "volume")],
-  },
-  {
-    type: "natgateway",
-    ocidType: "natgateway",
-    service: "Networking",
-    weight: 6,
-    perAd: false,
-    lines: [line("B88327", "volume")],
-  },
-  {
-    type: "loggroup",
-    ocidType: "loggroup",
-    service: "Logging",
-    weight: 7,
-    perAd: false,
-    lines: [line("B92593", "storage")],
-  },
+  kind("instance", "Compute", 26, true, SHAPES[0]!.lines),
+  kind("bootvolume", "Block Storage", 14, true, [line("B91961", "storage"), line("B91962", "storage")]),
+  kind("volume", "Block Storage", 10, true, [line("B91961", "storage"), line("B91962", "storage")]),
+  kind("bucket", "Object Storage", 10, false, [line("B91628", "storage"), line("B91627", "volume")]),
+  kind("autonomousdatabase", "Database", 6, false, [line("B95702", "rate"), line("B95706", "storage")]),
+  kind("loadbalancer", "Load Balancer", 6, false, [line("B93030", "rate"), line("B93031", "rate")]),
+  kind("fnfunc", "Functions", 10, false, [line("B90617", "volume"), line("B90618", "volume")]),
+  kind("apigateway", "API Gateway", 5, false, [line("B92072", "volume")]),
+  kind("natgateway", "Networking", 6, false, [line("B88327", "volume")]),
+  kind("loggroup", "Logging", 7, false, [line("B92593", "storage")]),
 ];
 const KIND_WEIGHTS = KINDS.map((k) => k.weight);
 const KIND_TOTAL = KIND_WEIGHTS.reduce((a, b) => a + b, 0);
