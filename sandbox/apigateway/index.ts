@@ -8,7 +8,7 @@
 // not settle are marked "unconfirmed" and listed in sandbox/README.md.
 import type { OciAuthority } from "../core/auth.js";
 import type { FaultInjector } from "../core/faults.js";
-import { type ControlPlaneStats, emptyStats, startOciService } from "../core/pipeline.js";
+import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import type { Gateway } from "../gateway/index.js";
 import type { ApiSpecification } from "../gateway/jwt-policy.js";
@@ -66,7 +66,6 @@ export interface ApiGatewayService {
 }
 
 export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatewayService> {
-  const stats = emptyStats();
   const model = new ApiGatewayModel({
     dataPlane: opts.dataPlane,
     regionKey: opts.regionKey,
@@ -76,19 +75,11 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
     log: opts.log ?? (() => {}),
   });
   const paging: PagingSettings = { defaultLimit: 10, maxLimit: 100, ...opts.paging }; // unconfirmed defaults
-  const server = await startOciService({
-    basePath: APIGATEWAY_BASE_PATH,
-    authority: opts.authority,
-    tenancyId: opts.tenancyId,
-    faults: opts.faults,
-    routes: apiGatewayRoutes(model, paging),
-    stats,
-    port: opts.port,
-  });
+  const server = await startControlPlane(APIGATEWAY_BASE_PATH, opts, apiGatewayRoutes(model, paging));
   const copy = <T>(value: T | undefined) => value && snapshot(value);
   return {
     url: server.url,
-    stats,
+    stats: server.stats,
     gatewayId: model.gateway.id,
     provisionDeployment: (input) => model.provisionDeployment(input),
     gateway: (id) => copy(model.gateways.get(id)),

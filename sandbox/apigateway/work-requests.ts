@@ -1,47 +1,31 @@
 // API Gateway work requests: every create, update and delete of a deployment runs as one, ACCEPTED ->
 // IN_PROGRESS -> SUCCEEDED | FAILED a step apart, and the data plane changes only when it succeeds.
 
-import { etagOf, randomOcid, sleep } from "../core/resources.js";
+import { etagOf, type OciResource, randomOcid, sleep } from "../core/resources.js";
 import type { Gateway } from "../gateway/index.js";
 import { SpecValidationError } from "../gateway/index.js";
 import type { ApiSpecification } from "../gateway/jwt-policy.js";
 
 export const APIGATEWAY_BASE_PATH = "/20190501";
 
-export interface GatewayResource {
-  id: string;
-  displayName: string;
-  compartmentId: string;
+export interface GatewayResource extends OciResource {
   endpointType: "PUBLIC" | "PRIVATE";
   subnetId: string;
   networkSecurityGroupIds: string[];
-  timeCreated: string;
-  timeUpdated: string;
-  lifecycleState: string;
   /** `127.0.0.1:<port>` of the data plane (a real gateway's is a DNS name). */
   hostname: string;
   ipAddresses: Array<{ ipAddress: string }>;
-  freeformTags: Record<string, string>;
-  definedTags: Record<string, Record<string, unknown>>;
   systemTags: Record<string, Record<string, unknown>>;
   locks: unknown[];
 }
 
-export interface DeploymentResource {
-  id: string;
+export interface DeploymentResource extends OciResource {
   gatewayId: string;
-  displayName: string;
-  compartmentId: string;
   pathPrefix: string;
   /** Data plane URL + pathPrefix. */
   endpoint: string;
   specification: ApiSpecification;
-  timeCreated: string;
-  timeUpdated: string;
-  lifecycleState: string;
   lifecycleDetails?: string;
-  freeformTags: Record<string, string>;
-  definedTags: Record<string, Record<string, unknown>>;
   systemTags: Record<string, Record<string, unknown>>;
   locks: unknown[];
 }

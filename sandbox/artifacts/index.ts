@@ -3,7 +3,7 @@
 import type { OciAuthority } from "../core/auth.js";
 import { apiErrors } from "../core/errors.js";
 import { FaultInjector } from "../core/faults.js";
-import { type ControlPlaneStats, emptyStats, startOciService } from "../core/pipeline.js";
+import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import { etagOf, isOcid } from "../core/resources.js";
 
 export const ARTIFACTS_BASE_PATH = "/20160918";
@@ -27,33 +27,24 @@ export interface ArtifactsService {
 }
 
 export async function startArtifacts(opts: ArtifactsOptions): Promise<ArtifactsService> {
-  const stats = emptyStats();
   const faults = opts.faults ?? new FaultInjector("artifacts");
   const compartments = new Set(opts.compartments);
-  const server = await startOciService({
-    basePath: ARTIFACTS_BASE_PATH,
-    authority: opts.authority,
-    tenancyId: opts.tenancyId,
-    faults,
-    stats,
-    port: opts.port,
-    routes: [
-      {
-        method: "GET",
-        pattern: /^\/container\/configuration$/,
-        run(req) {
-          const compartmentId = req.query.get("compartmentId");
-          if (!compartmentId) throw apiErrors.missing("compartmentId");
-          if (!isOcid(compartmentId, "compartment", "tenancy")) {
-            throw apiErrors.invalid(`compartmentId ${compartmentId} is not a compartment OCID`);
-          }
-          if (!compartments.has(compartmentId)) throw apiErrors.notFound();
-          // The sandbox registry creates a repository on its first push, as OCIR does by default.
-          const body = { isRepositoryCreatedOnFirstPush: true, namespace: opts.namespace };
-          return { status: 200, body, headers: { etag: etagOf(body) } };
-        },
+  const server = await startControlPlane(ARTIFACTS_BASE_PATH, { ...opts, faults }, [
+    {
+      method: "GET",
+      pattern: /^\/container\/configuration$/,
+      run(req) {
+        const compartmentId = req.query.get("compartmentId");
+        if (!compartmentId) throw apiErrors.missing("compartmentId");
+        if (!isOcid(compartmentId, "compartment", "tenancy")) {
+          throw apiErrors.invalid(`compartmentId ${compartmentId} is not a compartment OCID`);
+        }
+        if (!compartments.has(compartmentId)) throw apiErrors.notFound();
+        // The sandbox registry creates a repository on its first push, as OCIR does by default.
+        const body = { isRepositoryCreatedOnFirstPush: true, namespace: opts.namespace };
+        return { status: 200, body, headers: { etag: etagOf(body) } };
       },
-    ],
-  });
-  return { url: server.url, stats, faults, close: () => server.close() };
+    },
+  ]);
+  return { url: server.url, stats: server.stats, faults, close: () => server.close() };
 }

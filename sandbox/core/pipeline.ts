@@ -65,7 +65,7 @@ export interface ControlPlaneStats extends RequestStats {
   readonly writes: number;
 }
 
-export function emptyStats(): ControlPlaneStats {
+function emptyStats(): ControlPlaneStats {
   return {
     requests: 0,
     byStatus: {},
@@ -107,6 +107,26 @@ export interface OciServer {
 export async function startOciService(opts: OciServiceOptions): Promise<OciServer> {
   const server = await listen((req, res) => handleOciRequest(opts, req, res), opts.port ?? 0);
   return { url: server.url, close: () => server.close() };
+}
+
+/** Where a control plane runs: the tenancy it lets in, its fault injector, and a fixed port if any. */
+export interface ControlPlaneOptions {
+  authority: OciAuthority;
+  tenancyId: string;
+  faults: FaultInjector;
+  port?: number;
+}
+
+/** A control plane under `basePath`, counting its requests and writes. */
+export async function startControlPlane(
+  basePath: string,
+  opts: ControlPlaneOptions,
+  routes: Route[],
+): Promise<OciServer & { stats: ControlPlaneStats }> {
+  const stats = emptyStats();
+  const { authority, tenancyId, faults, port } = opts;
+  const server = await startOciService({ basePath, authority, tenancyId, faults, routes, stats, port });
+  return { ...server, stats };
 }
 
 async function handleOciRequest(opts: OciServiceOptions, req: IncomingMessage, res: ServerResponse) {

@@ -4,6 +4,18 @@ import { createHash, randomBytes } from "node:crypto";
 import { apiErrors } from "./errors.js";
 import type { ServiceRequest } from "./pipeline.js";
 
+/** What every resource of the control planes carries. */
+export interface OciResource {
+  id: string;
+  displayName: string;
+  compartmentId: string;
+  lifecycleState: string;
+  freeformTags: Record<string, string>;
+  definedTags: Record<string, Record<string, unknown>>;
+  timeCreated: string;
+  timeUpdated: string;
+}
+
 /** The JSON object of a request body; 400 CannotParseRequest otherwise. */
 export function jsonBody(req: ServiceRequest): Record<string, unknown> {
   let parsed: unknown;

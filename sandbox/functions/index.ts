@@ -6,7 +6,7 @@
 // settle are marked "unconfirmed" and listed in sandbox/README.md.
 import type { OciAuthority } from "../core/auth.js";
 import type { FaultInjector } from "../core/faults.js";
-import { type ControlPlaneStats, emptyStats, startOciService } from "../core/pipeline.js";
+import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import type { FnAgent, FnCall, FnResult } from "../fnagent/index.js";
 import type { Registry, SandboxPlatform } from "../registry/index.js";
@@ -95,7 +95,6 @@ export interface FunctionsService {
 }
 
 export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsService> {
-  const stats = emptyStats();
   const runtimes = new FunctionRuntimes({
     registry: opts.registry,
     createAgent: opts.createAgent,
@@ -115,19 +114,11 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
     log: opts.log ?? (() => {}),
   });
   const paging: PagingSettings = { defaultLimit: 10, maxLimit: 50, ...opts.paging }; // unconfirmed defaults
-  const server = await startOciService({
-    basePath: FUNCTIONS_BASE_PATH,
-    authority: opts.authority,
-    tenancyId: opts.tenancyId,
-    faults: opts.faults,
-    routes: functionsRoutes(model, paging),
-    stats,
-    port: opts.port,
-  });
+  const server = await startControlPlane(FUNCTIONS_BASE_PATH, opts, functionsRoutes(model, paging));
   model.url = server.url;
   return {
     url: server.url,
-    stats,
+    stats: server.stats,
     addApplication: (p) => model.addApplication(p),
     provisionFunction: ({ id, ...details }) => model.provisionFunction({ ...details }, id),
     application: (id) => {

@@ -6,6 +6,7 @@ import {
   definedTags,
   etagOf,
   freeformTags,
+  type OciResource,
   optionalString,
   randomOcid,
   requiredString,
@@ -50,27 +51,15 @@ export const DEFAULT_FUNCTION_LIMITS: FunctionLimits = {
   maxConfigBytes: 4096,
 };
 
-export interface ApplicationResource {
-  id: string;
-  compartmentId: string;
-  displayName: string;
-  lifecycleState: string;
+export interface ApplicationResource extends OciResource {
   config: Record<string, string>;
   subnetIds: string[];
   networkSecurityGroupIds: string[];
   shape: Shape;
-  freeformTags: Record<string, string>;
-  definedTags: Record<string, Record<string, unknown>>;
-  timeCreated: string;
-  timeUpdated: string;
 }
 
-export interface FunctionResource {
-  id: string;
-  displayName: string;
-  lifecycleState: string;
+export interface FunctionResource extends OciResource {
   applicationId: string;
-  compartmentId: string;
   image: string;
   imageDigest: string;
   shape: Shape;
@@ -78,10 +67,6 @@ export interface FunctionResource {
   timeoutInSeconds: number;
   config: Record<string, string>;
   invokeEndpoint: string;
-  freeformTags: Record<string, string>;
-  definedTags: Record<string, Record<string, unknown>>;
-  timeCreated: string;
-  timeUpdated: string;
 }
 
 /** What the runtime needs to start a function's container. */

@@ -67,20 +67,30 @@ export function functionsRoutes(model: FunctionsModel, paging: PagingSettings): 
   ];
 }
 
+/** A List call of resources named in a parent: `displayName` and `id` filters, sorted by time, name or id. */
+function listNamed<
+  T extends { id: string; displayName: string; lifecycleState: string; timeCreated: string },
+>(items: Iterable<T>, req: ServiceRequest, paging: PagingSettings, inParent: (item: T) => boolean) {
+  const displayName = req.query.get("displayName");
+  const id = req.query.get("id");
+  return listPage(items, req.query, {
+    states: LIFECYCLE_STATES,
+    matches: (x) =>
+      inParent(x) && (displayName === null || x.displayName === displayName) && (id === null || x.id === id),
+    sortKeys: { timeCreated: (x) => x.timeCreated, displayName: (x) => x.displayName, id: (x) => x.id },
+    paging,
+  });
+}
+
 function listApplications(model: FunctionsModel, paging: PagingSettings, req: ServiceRequest) {
   const compartmentId = req.query.get("compartmentId");
   if (!compartmentId) throw apiErrors.missing("compartmentId");
-  const displayName = req.query.get("displayName");
-  const id = req.query.get("id");
-  const { page, headers } = listPage(model.listApplications(), req.query, {
-    states: LIFECYCLE_STATES,
-    matches: (a) =>
-      a.compartmentId === compartmentId &&
-      (displayName === null || a.displayName === displayName) &&
-      (id === null || a.id === id),
-    sortKeys: { timeCreated: (a) => a.timeCreated, displayName: (a) => a.displayName, id: (a) => a.id },
+  const { page, headers } = listNamed(
+    model.listApplications(),
+    req,
     paging,
-  });
+    (a) => a.compartmentId === compartmentId,
+  );
   return { status: 200, body: page.map(({ config: _config, ...summary }) => snapshot(summary)), headers };
 }
 
@@ -88,16 +98,11 @@ function listFunctions(model: FunctionsModel, paging: PagingSettings, req: Servi
   const applicationId = req.query.get("applicationId");
   if (!applicationId) throw apiErrors.missing("applicationId");
   model.findApplication(applicationId);
-  const displayName = req.query.get("displayName");
-  const id = req.query.get("id");
-  const { page, headers } = listPage(model.listFunctions(), req.query, {
-    states: LIFECYCLE_STATES,
-    matches: (f) =>
-      f.applicationId === applicationId &&
-      (displayName === null || f.displayName === displayName) &&
-      (id === null || f.id === id),
-    sortKeys: { timeCreated: (f) => f.timeCreated, displayName: (f) => f.displayName, id: (f) => f.id },
+  const { page, headers } = listNamed(
+    model.listFunctions(),
+    req,
     paging,
-  });
+    (f) => f.applicationId === applicationId,
+  );
   return { status: 200, body: page.map((f) => snapshot(summaryOf(f))), headers };
 }

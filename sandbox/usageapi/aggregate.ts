@@ -385,6 +385,10 @@ const rowsAt =
   (row) =>
     of(row) === i;
 
+/** The index of the entry whose `key` is `value`, or -1. */
+const indexBy = <T, K extends keyof T>(list: readonly T[], key: K, value: unknown): number =>
+  list.findIndex((entry) => entry[key] === value);
+
 /** The value of a dimension on a row, for filters; tag dimensions are handled by the caller. */
 function filterPredicate(model: Model, key: string, value: string): RowPredicate {
   const ds = model.ds;
@@ -393,41 +397,23 @@ function filterPredicate(model: Model, key: string, value: string): RowPredicate
     case "service":
       return rowsAt(ds.services.indexOf(value), (row) => row.service);
     case "skuName":
-      return rowsAt(
-        ds.skus.findIndex((s) => s.name === value),
-        (row) => row.sku,
-      );
+      return rowsAt(indexBy(ds.skus, "name", value), (row) => row.sku);
     case "skuPartNumber":
-      return rowsAt(
-        ds.skus.findIndex((s) => s.partNumber === value),
-        (row) => row.sku,
-      );
+      return rowsAt(indexBy(ds.skus, "partNumber", value), (row) => row.sku);
     case "unit":
       return rowsAt(ds.units.indexOf(value), (row) => ds.skuUnit[row.sku]!);
     case "compartmentId":
-      return rowsAt(
-        ds.compartments.findIndex((c) => c.id === value),
-        (row) => cOf[row.compartment]!,
-      );
+      return rowsAt(indexBy(ds.compartments, "id", value), (row) => cOf[row.compartment]!);
     case "compartmentPath":
-      return rowsAt(
-        ds.compartments.findIndex((c) => c.path === value),
-        (row) => cOf[row.compartment]!,
-      );
+      return rowsAt(indexBy(ds.compartments, "path", value), (row) => cOf[row.compartment]!);
     case "compartmentName":
       return (row) => ds.compartments[cOf[row.compartment]!]!.name === value;
     case "platform":
       return rowsAt(ds.platforms.indexOf(value), (row) => row.platform);
     case "region":
-      return rowsAt(
-        ds.regions.findIndex((r) => r.name === value),
-        (row) => row.region,
-      );
+      return rowsAt(indexBy(ds.regions, "name", value), (row) => row.region);
     case "logicalAd":
-      return rowsAt(
-        ds.availabilityDomains.findIndex((a) => a.name === value),
-        (row) => row.ad,
-      );
+      return rowsAt(indexBy(ds.availabilityDomains, "name", value), (row) => row.ad);
     case "resourceId": {
       const i = ds.resourceIndexOf(value);
       return (row) => i >= 0 && row.resource === i;

@@ -122,26 +122,29 @@ export interface DatasetOptions {
   currentMonth?: string;
 }
 
-export interface Dataset {
-  readonly seed: number;
-  readonly tenancyId: string;
-  readonly tenancyName: string;
-  readonly homeRegion: string;
-  readonly currency: "USD";
-  /** 'YYYY-MM' from 2025-01 through the current month. */
-  readonly months: readonly string[];
-  /** ms of the first month's start, and of the end (exclusive) of the last month. */
-  readonly timeStart: number;
-  readonly timeEnd: number;
-  readonly resourceCount: number;
-  readonly compartments: readonly Compartment[];
-  readonly regions: readonly Region[];
-  readonly availabilityDomains: readonly AvailabilityDomain[];
-  readonly services: readonly string[];
-  readonly skus: readonly Sku[];
-  readonly units: readonly string[];
-  readonly platforms: readonly string[];
-  readonly tags: readonly TagDef[];
+/** The data set's facts and tables; SyntheticDataset documents each. */
+type DatasetFacts = Pick<
+  SyntheticDataset,
+  | "seed"
+  | "tenancyId"
+  | "tenancyName"
+  | "homeRegion"
+  | "currency"
+  | "months"
+  | "timeStart"
+  | "timeEnd"
+  | "resourceCount"
+  | "compartments"
+  | "regions"
+  | "availabilityDomains"
+  | "services"
+  | "skus"
+  | "units"
+  | "platforms"
+  | "tags"
+>;
+
+export interface Dataset extends DatasetFacts {
   /** Index into `units` of each SKU. */
   readonly skuUnit: readonly number[];
   resource(index: number): Resource;
@@ -656,7 +659,9 @@ class SyntheticDataset implements Dataset {
   readonly tenancyName: string;
   readonly homeRegion = REGIONS[0]!.name;
   readonly currency = "USD" as const;
+  /** 'YYYY-MM' from 2025-01 through the current month. */
   readonly months: readonly string[];
+  /** ms of the first month's start, and of the end (exclusive) of the last month. */
   readonly timeStart: number;
   readonly timeEnd: number;
   readonly resourceCount: number;
