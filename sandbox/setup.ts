@@ -111,7 +111,7 @@ export class Closers {
   }
 }
 
-export type SandboxIds = ReturnType<typeof sandboxIds>;
+type SandboxIds = ReturnType<typeof sandboxIds>;
 
 /** The sandbox's deterministic ids (from the data set's seed) and its OCIR credentials. */
 export function sandboxIds(dataset: Dataset) {
@@ -134,7 +134,7 @@ export function sandboxIds(dataset: Dataset) {
 }
 
 /** What the later steps share. */
-export interface SetupContext {
+interface SetupContext {
   options: SandboxOptions;
   ids: SandboxIds;
   dataset: Dataset;

@@ -21,7 +21,7 @@ import {
   type WorkRequestResource,
 } from "./work-requests.js";
 
-export interface ApiGatewayOptions {
+interface ApiGatewayOptions {
   authority: OciAuthority;
   tenancyId: string;
   regionKey: string;
@@ -40,7 +40,7 @@ export interface ApiGatewayOptions {
   port?: number;
 }
 
-export interface ProvisionDeploymentInput {
+interface ProvisionDeploymentInput {
   id?: string;
   displayName: string;
   gatewayId: string;

@@ -30,7 +30,7 @@ export const DEFAULT_FAILURE_DETAILS = "The deployment failed (failure injected 
 
 export const snapshot = <T>(v: T): T => structuredClone(v);
 
-export interface ApiGatewayModelOptions {
+interface ApiGatewayModelOptions {
   dataPlane: Gateway;
   regionKey: string;
   compartments: Iterable<string>;
@@ -39,7 +39,7 @@ export interface ApiGatewayModelOptions {
   log: (line: string) => void;
 }
 
-export interface NewDeployment {
+interface NewDeployment {
   id: string;
   gatewayId: string;
   displayName: string;

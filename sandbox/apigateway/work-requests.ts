@@ -101,7 +101,7 @@ export function newWorkRequest(
   };
 }
 
-export interface WorkContext {
+interface WorkContext {
   dataPlane: Gateway;
   stepMs: number;
   /** Whether the control plane closed meanwhile (the work request then stops where it is). */

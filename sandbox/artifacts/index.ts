@@ -6,9 +6,9 @@ import { FaultInjector } from "../core/faults.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import { etagOf, isOcid } from "../core/resources.js";
 
-export const ARTIFACTS_BASE_PATH = "/20160918";
+const ARTIFACTS_BASE_PATH = "/20160918";
 
-export interface ArtifactsOptions {
+interface ArtifactsOptions {
   authority: OciAuthority;
   tenancyId: string;
   /** The tenancy's Object Storage namespace, which OCIR uses as the first part of every repository. */

@@ -12,7 +12,7 @@ export class OciApiError extends Error {
   }
 }
 
-export const NOT_FOUND_MESSAGE = "Authorization failed or requested resource not found.";
+const NOT_FOUND_MESSAGE = "Authorization failed or requested resource not found.";
 
 export const apiErrors = {
   invalid: (message: string) => new OciApiError(400, "InvalidParameter", message),

@@ -31,7 +31,7 @@ export interface ServiceRequest {
   requestId: string;
 }
 
-export interface ServiceAnswer {
+interface ServiceAnswer {
   status: number;
   /** JSON body; undefined sends an empty body (or `raw`). */
   body?: unknown;
@@ -79,7 +79,7 @@ function emptyStats(): ControlPlaneStats {
   };
 }
 
-export interface OciServiceOptions {
+interface OciServiceOptions {
   /** API version prefix, e.g. `/20181201`. */
   basePath: string;
   authority: OciAuthority;
@@ -98,7 +98,7 @@ export interface OciServiceOptions {
   port?: number;
 }
 
-export interface OciServer {
+interface OciServer {
   url: string;
   close(): Promise<void>;
 }
@@ -110,7 +110,7 @@ export async function startOciService(opts: OciServiceOptions): Promise<OciServe
 }
 
 /** Where a control plane runs: the tenancy it lets in, its fault injector, and a fixed port if any. */
-export interface ControlPlaneOptions {
+interface ControlPlaneOptions {
   authority: OciAuthority;
   tenancyId: string;
   faults: FaultInjector;

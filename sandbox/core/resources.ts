@@ -115,7 +115,7 @@ export function sortItems<T extends { id: string }>(
 }
 
 /** What a List call filters on besides the lifecycle state, and how it may sort. */
-export interface ListSpec<T> {
+interface ListSpec<T> {
   /** The lifecycle states the service knows (`lifecycleState` outside them is a 400). */
   states: readonly string[];
   /** The query's own filters (compartment, parent, displayName, id ...). */

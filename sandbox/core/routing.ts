@@ -1,13 +1,13 @@
 // Route tables: every emulated service lists its operations as (method, path pattern) rows, matched in order.
 
-export interface RouteRow {
+interface RouteRow {
   /** The one method the row serves; undefined serves every method (the handler sorts them out). */
   method?: string;
   /** Matched against the service's path; capture groups become the route's params. */
   pattern: RegExp;
 }
 
-export type RouteMatch<R> = { route: R; params: string[] } | "method-not-allowed" | undefined;
+type RouteMatch<R> = { route: R; params: string[] } | "method-not-allowed" | undefined;
 
 /**
  * The first row whose pattern and method both match; "method-not-allowed" when some pattern matched but none

@@ -24,14 +24,14 @@ export class FunctionError extends Error {
   override name = "FunctionError";
 }
 
-export interface ResourcePrincipalSession {
+interface ResourcePrincipalSession {
   token: string;
   privateKeyPem: string;
   /** Expiry of the token, ms since the epoch. */
   expiresAt: number;
 }
 
-export interface FnAgentOptions {
+interface FnAgentOptions {
   functionId: string;
   appId: string;
   functionName: string;

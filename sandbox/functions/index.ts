@@ -25,9 +25,9 @@ import { type FunctionRuntimeInfo, FunctionRuntimes } from "./runtime.js";
 
 export type { Shape };
 
-export const FUNCTIONS_BASE_PATH = "/20181201";
+const FUNCTIONS_BASE_PATH = "/20181201";
 
-export interface FunctionsOptions {
+interface FunctionsOptions {
   authority: OciAuthority;
   tenancyId: string;
   /** Region key of the OCIDs (e.g. `iad`). */
@@ -50,7 +50,7 @@ export interface FunctionsOptions {
   port?: number;
 }
 
-export interface CreateFunctionInput {
+interface CreateFunctionInput {
   displayName: string;
   applicationId: string;
   image: string;

@@ -94,7 +94,7 @@ export interface StoredFunction {
   platform: SandboxPlatform;
 }
 
-export interface NewApplication {
+interface NewApplication {
   displayName: string;
   compartmentId: string;
   shape?: Shape;
@@ -102,7 +102,7 @@ export interface NewApplication {
   id?: string;
 }
 
-export interface FunctionsModelOptions {
+interface FunctionsModelOptions {
   registry: Registry;
   runtimes: FunctionRuntimes;
   regionKey: string;

@@ -31,7 +31,7 @@ export interface Runtime {
   error: string | undefined;
 }
 
-export interface RuntimeOptions {
+interface RuntimeOptions {
   registry: Registry;
   /** Builds the Fn agent of a function pulled from its image. */
   createAgent: (fn: RuntimeFunction) => FnAgent;

@@ -35,7 +35,7 @@ export interface CompiledRoute {
   methods: Set<string>;
 }
 
-export interface RateLimiter {
+interface RateLimiter {
   rate: number;
   perClient: boolean;
   buckets: Map<string, { tokens: number; at: number }>;

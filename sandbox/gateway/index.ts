@@ -37,7 +37,7 @@ export interface FnResult {
   body: Buffer;
 }
 
-export interface GatewayOptions {
+interface GatewayOptions {
   /** The 'gateway' fault injector, applied to every request. */
   faults: FaultInjector;
   invokeFunction: (functionId: string, call: FnCall) => Promise<FnResult>;
@@ -49,7 +49,7 @@ export interface GatewayOptions {
   forwardAuthorizationHeader?: boolean;
 }
 
-export interface GatewayStats {
+interface GatewayStats {
   /** Requests handed to a backend (function invocations and stock responses). */
   backendCalls: number;
   /** Answers sent, by HTTP status. */
@@ -70,15 +70,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
-export const DEFAULT_JWKS_TIMEOUT_MS = 5_000;
+const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
+const DEFAULT_JWKS_TIMEOUT_MS = 5_000;
 /** Unconfirmed: the real gateway's request body limit is not documented. */
-export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Unconfirmed: the status of a valid token whose scope matches no ANY_OF entry (403 or 404). */
-export const SCOPE_DENIED_STATUS = 403;
+const SCOPE_DENIED_STATUS = 403;
 
 /** The gateway's error body: `{"code": <status>, "message": <reason phrase>}` (401 body unconfirmed). */
-export function gatewayError(status: number): { code: number; message: string } {
+function gatewayError(status: number): { code: number; message: string } {
   return { code: status, message: STATUS_CODES[status] ?? "Error" };
 }
 

@@ -9,7 +9,7 @@ import {
   type VerificationKey,
 } from "./jwt-policy.js";
 
-export const MAX_JWKS_BYTES = 1024 * 1024;
+const MAX_JWKS_BYTES = 1024 * 1024;
 
 interface JwksEntry {
   keys?: Map<string, VerificationKey>;

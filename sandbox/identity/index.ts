@@ -11,10 +11,10 @@ import { type IdcsJwk, SigningKeys } from "./keys.js";
 import { fullScope, IdentityDomain, type MintOptions, type OAuthClient, type ResourceApp } from "./model.js";
 import { tokenEndpoint } from "./token.js";
 
-export type { IdcsJwk, MintOptions, OAuthClient, ResourceApp };
+export type { IdcsJwk };
 export { fullScope };
 
-export interface IdentityOptions {
+interface IdentityOptions {
   faults: { identity: FaultInjector; jwks: FaultInjector };
   issuer?: string;
   tokenTtlSeconds?: number;
@@ -49,12 +49,12 @@ export interface Identity {
   close(): Promise<void>;
 }
 
-export const DEFAULT_ISSUER = "https://identity.oraclecloud.com/";
-export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
-export const DEFAULT_TENANT = "idcs-5c1e0a8d9f2b4e7a8c3d6f1b2a4e9d70";
-export const DEFAULT_SIGNING_KID = "SIGNING_KEY";
+const DEFAULT_ISSUER = "https://identity.oraclecloud.com/";
+const DEFAULT_TOKEN_TTL_SECONDS = 3600;
+const DEFAULT_TENANT = "idcs-5c1e0a8d9f2b4e7a8c3d6f1b2a4e9d70";
+const DEFAULT_SIGNING_KID = "SIGNING_KEY";
 export const TOKEN_PATH = "/oauth2/v1/token";
-export const JWKS_PATH = "/admin/v1/SigningCert/jwk";
+const JWKS_PATH = "/admin/v1/SigningCert/jwk";
 export const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 
 export const USAGE_APP: ResourceApp = {
@@ -69,10 +69,10 @@ export const BILLING_APP: ResourceApp = {
 };
 export const DEFAULT_APPS: readonly ResourceApp[] = [USAGE_APP, BILLING_APP];
 export const DEFAULT_CLIENT_NAME = "usage-report-client";
-export const DEFAULT_CLIENT_ID = "4b8e2f0c9a7d41e3b6c5a8f1d2e09c7b";
+const DEFAULT_CLIENT_ID = "4b8e2f0c9a7d41e3b6c5a8f1d2e09c7b";
 
 /** The default client, with a fresh secret (IDCS secrets look like `idcscs-<uuid>`). */
-export function defaultClient(): OAuthClient {
+function defaultClient(): OAuthClient {
   return {
     clientId: DEFAULT_CLIENT_ID,
     clientSecret: `idcscs-${randomUUID()}`,

@@ -19,7 +19,7 @@ export interface IdcsJwk {
 
 export type SigningAlg = "RS256" | "RS384" | "RS512";
 
-export interface SigningKey {
+interface SigningKey {
   kid: string;
   privateKey: KeyObject;
   publicKey: KeyObject;

@@ -27,7 +27,7 @@ export interface Upload {
 }
 
 /** A distribution error: code, message and detail of `{errors:[...]}`. */
-export interface Problem {
+interface Problem {
   code: string;
   message: string;
   detail?: unknown;

@@ -40,18 +40,18 @@ export const GROUP_BY_KEYS = [
   "tenantId",
   "tenantName",
 ] as const;
-export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
+type GroupByKey = (typeof GROUP_BY_KEYS)[number];
 
 export const QUERY_TYPES = ["USAGE", "COST", "CREDIT", "EXPIREDCREDIT", "ALLCREDIT", "USAGE_ONLY"] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
-export interface TagJson {
+interface TagJson {
   namespace?: string | null;
   key?: string | null;
   value?: string | null;
 }
 
-export interface DimensionJson {
+interface DimensionJson {
   key: string;
   value: string;
 }
@@ -112,7 +112,7 @@ export interface UsageSummaryJson {
   tags: { namespace: string | null; key: string | null; value: string | null }[] | null;
 }
 
-export interface SummarizeOptions {
+interface SummarizeOptions {
   /** Report currency "USD" on grouped items too (default true); false reports null, as #380 observed. */
   currencyWithGroupBy?: boolean;
 }
@@ -145,7 +145,7 @@ const MAX_FILTER_DEPTH = 8;
 const MAX_FILTER_CONDITIONS = 1000;
 
 /** Epoch ms of a request time; RFC 3339 strings, Dates and epoch ms are accepted. */
-export function timeOf(value: string | Date | number, field: string): number {
+function timeOf(value: string | Date | number, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
   if (!Number.isFinite(ms)) throw new InvalidQueryError(`${field} is not a valid date-time`, field);
   return ms;

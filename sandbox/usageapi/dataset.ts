@@ -6,15 +6,15 @@
 // into hours, by cumulative integer division (floor(T * cumulativeWeight / totalWeight) differences), so hourly
 // rows sum to their day and daily rows sum to their month exactly, credits included.
 
-export const FIRST_MONTH = "2025-01";
+const FIRST_MONTH = "2025-01";
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 export type Granularity = "HOURLY" | "DAILY" | "MONTHLY";
-export type TotalKind = "COST" | "USAGE" | "CREDIT";
+type TotalKind = "COST" | "USAGE" | "CREDIT";
 
-export interface Sku {
+interface Sku {
   index: number;
   partNumber: string;
   name: string;
@@ -41,13 +41,13 @@ export interface Region {
   key: string;
 }
 
-export interface AvailabilityDomain {
+interface AvailabilityDomain {
   index: number;
   name: string;
   region: number;
 }
 
-export interface TagDef {
+interface TagDef {
   index: number;
   namespace: string;
   key: string;
@@ -113,7 +113,7 @@ export interface RowWindow {
   credits?: boolean;
 }
 
-export interface DatasetOptions {
+interface DatasetOptions {
   seed?: number;
   /** The scale: how many billable resources (up to 1,000,000 and beyond; nothing is stored per resource). */
   resources?: number;

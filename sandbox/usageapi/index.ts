@@ -14,7 +14,7 @@ import { usageRoutes } from "./routes.js";
 
 export { MESSAGES } from "./request.js";
 
-export interface UsageApiOptions {
+interface UsageApiOptions {
   dataset: Dataset;
   authority: OciAuthority;
   /** The 'usage' fault injector. */

@@ -8,7 +8,7 @@ import type { Dataset } from "./dataset.js";
 import type { UsagePages } from "./pages.js";
 import { type MaxRangeDays, MESSAGES, parseLimit, parseUsageBody } from "./request.js";
 
-export interface UsageSettings {
+interface UsageSettings {
   dataset: Dataset;
   pages: UsagePages;
   pageSize: number;
