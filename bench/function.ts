@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Agent, request as undiciRequest } from "undici";
-import { OciAuthority } from "../sandbox/auth.js";
-import { createDataset } from "../sandbox/dataset.js";
-import { FaultInjector } from "../sandbox/faults.js";
+import { OciAuthority } from "../sandbox/core/auth.js";
+import { FaultInjector } from "../sandbox/core/faults.js";
 import { DEFAULT_FUNCTION_ENTRY, startSandbox } from "../sandbox/index.js";
-import { startUsageApi } from "../sandbox/usageapi.js";
+import { createDataset } from "../sandbox/usageapi/dataset.js";
+import { startUsageApi } from "../sandbox/usageapi/index.js";
 import { fetchToken } from "../test/integration/helpers.js";
 import { median, percentile, round } from "./stats.js";
 

@@ -4,7 +4,7 @@ import "../src/lib/fetch-first.js";
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_FUNCTION_ENTRY } from "../sandbox/index.js";
-import { startRegistry } from "../sandbox/registry.js";
+import { startRegistry } from "../sandbox/registry/index.js";
 import { buildImage } from "../src/image/build.js";
 import { buildLayer } from "../src/image/layer.js";
 import { median, round } from "./stats.js";

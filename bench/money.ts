@@ -2,7 +2,7 @@
 // decimal library, summing the same JSON amounts as the report does (computedAmount of every row). Both must
 // give the same exact total; the figure is the time per amount, medians of repeated runs side by side.
 import Big from "big.js";
-import { mulberry32 } from "../sandbox/random.js";
+import { mulberry32 } from "../sandbox/core/random.js";
 import { ExactSum, formatExact, parseDecimal, smallDecimalParts } from "../src/lib/money.js";
 import { median, round } from "./stats.js";
 

@@ -14,8 +14,8 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { models } from "oci-usageapi";
 import { scanUsagePage } from "../function/src/page-scan.js";
-import { summarizeCompact } from "../sandbox/aggregate.js";
-import { createDataset } from "../sandbox/dataset.js";
+import { summarizeCompact } from "../sandbox/usageapi/aggregate.js";
+import { createDataset } from "../sandbox/usageapi/dataset.js";
 import { median } from "./stats.js";
 
 const ITEMS_PER_PAGE = 1000;

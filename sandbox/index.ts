@@ -4,41 +4,41 @@
 // principal. The function runs from an image in the sandbox registry (function/dist/func.js on a fake
 // fnproject/node:24 base) under the Fn agent. The Functions, API Gateway and Artifacts control planes
 // show the provisioned function and deployment and let a deploy run create or update them with the real
-// oci-sdk clients. See docs/sandbox.md for the contract.
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type ApiGatewayService, startApiGateway } from "./apigateway.js";
-import { type ArtifactsService, startArtifacts } from "./artifacts.js";
-import { type ApiKeyUser, OciAuthority } from "./auth.js";
-import { createDataset, type Dataset } from "./dataset.js";
-import { createFaults, type Faults } from "./faults.js";
-import { FnAgent } from "./fnagent.js";
-import { type FunctionsService, type Shape, startFunctions } from "./functions.js";
-import { type DeploymentInput, type Gateway, startGateway } from "./gateway.js";
-import { BILLING_APP, fullScope, type Identity, startIdentity, USAGE_APP } from "./identity.js";
-import type { ApiSpecification, StaticJsonWebKey } from "./jwt-policy.js";
-import { type Registry, type SeededImage, startRegistry } from "./registry.js";
-import { startUsageApi } from "./usageapi.js";
+// oci-sdk clients. setup.ts has the steps; see sandbox/README.md for the contract.
+import { existsSync } from "node:fs";
+import type { ApiGatewayService } from "./apigateway/index.js";
+import type { ArtifactsService } from "./artifacts/index.js";
+import { type ApiKeyUser, OciAuthority } from "./core/auth.js";
+import { createFaults, type Faults } from "./core/faults.js";
+import type { FnAgent } from "./fnagent/index.js";
+import type { FunctionsService, Shape } from "./functions/index.js";
+import type { DeploymentInput, Gateway } from "./gateway/index.js";
+import type { Identity } from "./identity/index.js";
+import { startIdentity } from "./identity/index.js";
+import type { Registry, SeededImage } from "./registry/index.js";
+import {
+  Closers,
+  DEFAULT_FUNCTION_ENTRY,
+  endpointsOf,
+  provisionUsageDeployment,
+  provisionUsageFunction,
+  sandboxIds,
+  startControlPlanes,
+  startFunctionsService,
+  startGatewayDataPlane,
+  startOcirRegistry,
+  writeApiKey,
+} from "./setup.js";
+import { createDataset, type Dataset } from "./usageapi/dataset.js";
+import { startUsageApi } from "./usageapi/index.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-export const DEFAULT_FUNCTION_ENTRY = join(root, "function", "dist", "func.js");
-export const USAGE_ROUTE = "/request-summarized-usages";
-export const PATH_PREFIX = "/usage";
-/** Names of the provisioned resources, as a deploy run looks them up. */
-export const APPLICATION_NAME = "usageapi";
-export const FUNCTION_NAME = "usage-api";
-export const DEPLOYMENT_NAME = "usage-api";
-export const GATEWAY_NAME = "sandbox-gateway";
-/** Repository and tag of the fake base image (fn CLI's run image for `runtime: node`). */
-export const BASE_REPOSITORY = "fnproject/node";
-export const BASE_TAG = "24";
-/** OCIR user of the sandbox (the docker login name is `<namespace>/<user>`). */
-export const OCIR_USER = "sandbox-deployer";
+export {
+  DEFAULT_FUNCTION_ENTRY,
+  FUNCTION_NAME,
+  sandboxOcid,
+  USAGE_ROUTE,
+  usageDeploymentSpec,
+} from "./setup.js";
 
 export interface SandboxOptions {
   /** Data set seed (default 42). */
@@ -141,58 +141,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/** A deterministic OCID-looking id: ocid1.<type>.oc1.<region-key>.<52 lower-case base32 chars>. */
-export function sandboxOcid(type: string, regionKey: string, seed: string): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-  const digest = createHash("sha256").update(`${type}/${seed}`).digest();
-  let body = "";
-  for (let i = 0; i < 52; i++) body += alphabet[digest[i % digest.length]! % 32];
-  return `ocid1.${type}.oc1.${regionKey}.aaaaaaaa${body.slice(8)}`;
-}
-
-/** The deployment spec the sandbox provisions: the same shape `deploy` builds for a real gateway. */
-export function usageDeploymentSpec(p: {
-  functionId: string;
-  issuer: string;
-  audience: string;
-  jwksUrl: string;
-  staticKeys?: StaticJsonWebKey[];
-  maxClockSkewInSeconds: number;
-}): ApiSpecification {
-  const publicKeys = p.staticKeys
-    ? { type: "STATIC_KEYS" as const, keys: p.staticKeys }
-    : { type: "REMOTE_JWKS" as const, uri: p.jwksUrl, maxCacheDurationInHours: 1 };
-  return {
-    requestPolicies: {
-      authentication: {
-        type: "JWT_AUTHENTICATION",
-        tokenHeader: "Authorization",
-        tokenAuthScheme: "Bearer",
-        issuers: [p.issuer],
-        audiences: [p.audience],
-        maxClockSkewInSeconds: p.maxClockSkewInSeconds,
-        publicKeys,
-      },
-    },
-    routes: [
-      {
-        path: USAGE_ROUTE,
-        methods: ["POST"],
-        backend: { type: "ORACLE_FUNCTIONS_BACKEND", functionId: p.functionId },
-      },
-    ],
-  };
-}
-
-/** A deterministic Object Storage namespace: 12 lower-case letters and digits, like a real tenancy's. */
-function namespaceOf(seed: string): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const digest = createHash("sha256").update(`namespace/${seed}`).digest();
-  let out = "";
-  for (let i = 0; i < 12; i++) out += alphabet[digest[i]! % alphabet.length];
-  return /^[a-z]/.test(out) ? out : `a${out.slice(1)}`;
-}
-
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const log = options.log ?? (() => {});
   const entry = options.functionEntry ?? DEFAULT_FUNCTION_ENTRY;
@@ -207,233 +155,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     resources: options.resources,
     currentMonth: options.currentMonth,
   });
-  const region = dataset.homeRegion;
-  const regionKey = "iad";
-  const seedText = `${dataset.seed}`;
-  const functionId = sandboxOcid("fnfunc", regionKey, `usage-fn/${seedText}`);
-  const appId = sandboxOcid("fnapp", regionKey, `usageapi/${seedText}`);
-  const deploymentId = sandboxOcid("apideployment", regionKey, `usage/${seedText}`);
-  const gatewayId = sandboxOcid("apigateway", regionKey, `gateway/${seedText}`);
-  const functionCompartment =
-    dataset.compartments.find((c) => c.path.endsWith("shared-services"))?.id ?? dataset.tenancyId;
-  const compartments = dataset.compartments.map((c) => c.id);
-  const namespace = namespaceOf(seedText);
-  const ocirUsername = `${namespace}/${OCIR_USER}`;
-  // OCIR auth tokens are random 20-character strings; this one lives as long as the sandbox.
-  const ocirAuthToken = randomBytes(15).toString("base64").replace(/[+/]/g, "x");
+  const ids = sandboxIds(dataset);
   const apiKeyUser = authority.createApiKeyUser(dataset.tenancyId, "sandbox-admin");
-
-  const closers: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const close of closers.splice(0).reverse()) {
-      await close().catch(() => {});
-    }
-  };
+  const closers = new Closers();
   try {
-    const keyDir = await mkdtemp(join(tmpdir(), "sandbox-oci-"));
-    closers.push(() => rm(keyDir, { recursive: true, force: true }));
-    const ociPrivateKeyPath = join(keyDir, "oci_api_key.pem");
-    await writeFile(ociPrivateKeyPath, apiKeyUser.privateKeyPem, { mode: 0o600 });
-
-    const identity = await startIdentity({ faults: { identity: faults.identity, jwks: faults.jwks } });
-    closers.push(() => identity.close());
-
-    const usageApi = await startUsageApi({
-      dataset,
-      authority,
-      faults: faults.usage,
-      pageSize: options.usage?.pageSize,
-      maxLimit: options.usage?.maxLimit,
-      currencyWithGroupBy: options.usage?.currencyWithGroupBy,
-    });
-    closers.push(() => usageApi.close());
-
-    // OCIR-like: Bearer tokens from /20180419/docker/token for `<namespace>/<user>` + auth token; the
-    // fnproject/ base repository is public (anonymous pull), every other repository is private, and users
-    // push only under the tenancy's namespace.
-    const registry = await startRegistry({
-      faults: faults.registry,
-      auth: {
-        mode: "bearer",
-        users: { [ocirUsername]: ocirAuthToken },
-        anonymousPull: [`${BASE_REPOSITORY.split("/")[0]}/`],
-        pushPrefixes: [`${namespace}/`],
-      },
-    });
-    closers.push(() => registry.close());
-    const baseImage = registry.seedImage({ repository: BASE_REPOSITORY, tag: BASE_TAG });
-
-    const functions = await startFunctions({
-      authority,
-      tenancyId: dataset.tenancyId,
-      regionKey,
-      faults: faults.functions,
-      registry,
-      lifecycleDelayMs: options.functionsLifecycleDelayMs,
-      prewarm: options.prewarm !== false,
-      log: (line) => log(line),
-      createAgent: (fn) =>
-        new FnAgent({
-          functionId: fn.id,
-          appId: fn.applicationId,
-          functionName: fn.displayName,
-          appName: fn.applicationName,
-          entry: fn.entry,
-          workingDir: fn.workingDir,
-          region,
-          tenancyId: dataset.tenancyId,
-          timeoutSeconds: fn.timeoutInSeconds,
-          memoryMb: fn.memoryInMBs,
-          faults: faults.fn,
-          config: fn.config,
-          mintSession: () => {
-            const ttlSeconds = 1200;
-            const rpst = authority.mintRpst({
-              tenancyId: dataset.tenancyId,
-              compartmentId: fn.compartmentId,
-              resourceId: fn.id,
-              ttlSeconds,
-            });
-            return {
-              token: rpst.token,
-              privateKeyPem: rpst.privateKeyPem,
-              expiresAt: Date.now() + ttlSeconds * 1000,
-            };
-          },
-          onLog: (line) => log(`fn ${line}`),
-        }),
-    });
-    closers.push(() => functions.close());
-    // The platform's stand-in for the region's Usage API endpoint: application config, which function
-    // config overrides.
-    functions.addApplication({
-      id: appId,
-      displayName: APPLICATION_NAME,
-      compartmentId: functionCompartment,
-      shape: options.applicationShape ?? "GENERIC_X86",
-      config: { USAGE_API_ENDPOINT: usageApi.url },
-    });
-
-    const gateway = await startGateway({
-      faults: faults.gateway,
-      jwksCooldownMs: options.jwksCooldownMs,
-      invokeFunction: (id, call) => functions.invoke(id, call),
-    });
-    closers.push(() => gateway.close());
-
-    const apigateway = await startApiGateway({
-      authority,
-      tenancyId: dataset.tenancyId,
-      regionKey,
-      faults: faults.apigateway,
-      dataPlane: gateway,
-      compartments,
-      gateway: { id: gatewayId, displayName: GATEWAY_NAME, compartmentId: functionCompartment },
-      workRequestStepMs: options.workRequestStepMs,
-      log: (line) => log(line),
-    });
-    closers.push(() => apigateway.close());
-
-    const artifacts = await startArtifacts({
-      authority,
-      tenancyId: dataset.tenancyId,
-      namespace,
-      compartments,
-    });
-    closers.push(() => artifacts.close());
-
+    const ociPrivateKeyPath = await writeApiKey(apiKeyUser, closers);
+    const identity = closers.add(
+      await startIdentity({ faults: { identity: faults.identity, jwks: faults.jwks } }),
+    );
+    const usageApi = closers.add(
+      await startUsageApi({ dataset, authority, faults: faults.usage, ...options.usage }),
+    );
+    const { registry, baseImage } = await startOcirRegistry(faults, ids, closers);
+    const context = { options, ids, dataset, faults, authority, registry, usageApi, log, closers };
+    const functions = await startFunctionsService(context);
+    const gateway = await startGatewayDataPlane(context, functions);
+    const { apigateway, artifacts } = await startControlPlanes(context, gateway);
     let deployment: DeploymentInput | undefined;
     if (provision) {
-      // The function image a previous deploy would have pushed: the bundle in /function on the base.
-      const files = [{ path: "function/func.js", content: readFileSync(entry) }];
-      const packageJson = join(dirname(entry), "package.json");
-      if (existsSync(packageJson))
-        files.push({ path: "function/package.json", content: readFileSync(packageJson) });
-      const repository = `${namespace}/${FUNCTION_NAME}`;
-      registry.seedImage({
-        repository,
-        tag: "provisioned",
-        files,
-        config: { Cmd: undefined, Entrypoint: ["node", "func.js"], WorkingDir: "/function" },
-      });
-      await functions.provisionFunction({
-        id: functionId,
-        displayName: FUNCTION_NAME,
-        applicationId: appId,
-        image: `${registry.host}/${repository}:provisioned`,
-        memoryInMBs: 256,
-        timeoutInSeconds: options.functionTimeoutSeconds ?? 30,
-        config: { USAGE_API_ENDPOINT: usageApi.url, USAGE_API_REGION: region, ...options.functionConfig },
-      });
-
-      const staticKeys =
-        options.publicKeys === "STATIC_KEYS"
-          ? [identity.publicJwk(identity.activeKid)].map(
-              (jwk): StaticJsonWebKey => ({
-                kid: jwk.kid,
-                format: "JSON_WEB_KEY",
-                kty: "RSA",
-                use: "sig",
-                alg: jwk.alg,
-                n: jwk.n,
-                e: jwk.e,
-              }),
-            )
-          : undefined;
-      deployment = {
-        id: deploymentId,
-        pathPrefix: PATH_PREFIX,
-        specification: usageDeploymentSpec({
-          functionId,
-          issuer: identity.issuer,
-          audience: USAGE_APP.audience,
-          jwksUrl: identity.jwksUrl,
-          staticKeys,
-          maxClockSkewInSeconds: options.maxClockSkewInSeconds ?? 0,
-        }),
-      };
-      apigateway.provisionDeployment({
-        ...deployment,
-        displayName: DEPLOYMENT_NAME,
-        gatewayId,
-        compartmentId: functionCompartment,
-      });
+      await provisionUsageFunction(context, functions, entry);
+      deployment = provisionUsageDeployment(context, identity, apigateway);
     }
-
-    const client = identity.clients[0]!;
-    const endpoints: SandboxEndpoints = {
-      tokenUrl: identity.tokenUrl,
-      jwksUrl: identity.jwksUrl,
-      openidConfigurationUrl: identity.openidConfigurationUrl,
-      identityUrl: identity.url,
-      issuer: identity.issuer,
-      audience: USAGE_APP.audience,
-      clientId: client.clientId,
-      clientSecret: client.clientSecret,
-      scope: fullScope(USAGE_APP, USAGE_APP.scopes[0]!),
-      otherScope: fullScope(BILLING_APP, BILLING_APP.scopes[0]!),
-      gatewayUrl: `${gateway.url}${PATH_PREFIX}`,
-      usageApiUrl: usageApi.url,
-      registryUrl: registry.url,
-      tenancyId: dataset.tenancyId,
-      region,
-      ...(provision ? { functionId, deploymentId } : {}),
-      functionsUrl: functions.url,
-      apigatewayUrl: apigateway.url,
-      artifactsUrl: artifacts.url,
-      registryHost: registry.host,
-      ocirNamespace: namespace,
-      ocirUsername,
-      ocirAuthToken,
-      baseImage: `${registry.host}/${BASE_REPOSITORY}:${BASE_TAG}`,
-      compartmentId: functionCompartment,
-      applicationId: appId,
-      gatewayId,
-      ociUserId: apiKeyUser.userId,
-      ociFingerprint: apiKeyUser.fingerprint,
+    const endpoints = endpointsOf(
+      { ...context, identity, gateway, functions, apigateway, artifacts, apiKeyUser },
       ociPrivateKeyPath,
-      ociRegion: region,
-    };
+      provision,
+    );
     log(
       `sandbox ready: gateway ${endpoints.gatewayUrl}${provision ? "" : " (empty)"}, ${dataset.months.length} months of data`,
     );
@@ -447,7 +194,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       registry,
       usageApi,
       get fn(): FnAgent {
-        const agent = functions.agent(functionId);
+        const agent = functions.agent(ids.functionId);
         if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
         return agent;
       },
@@ -457,10 +204,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       artifacts,
       baseImage,
       apiKeyUser,
-      stop,
+      stop: () => closers.closeAll(),
     };
   } catch (err) {
-    await stop();
+    await closers.closeAll();
     throw err;
   }
 }

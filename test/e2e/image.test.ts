@@ -4,8 +4,8 @@
 import { chown, mkdtemp, readFile, readlink, realpath, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { formatMicros } from "../../sandbox/dataset.js";
 import { type Sandbox, sandboxOcid, startSandbox } from "../../sandbox/index.js";
+import { formatMicros } from "../../sandbox/usageapi/dataset.js";
 import { type ActionRun, describeRun, runAction } from "./action.js";
 import { BASE_PATH_ENV, BASE_TAGS, FN_UID, NODE_PATH, readBlob, seedBase } from "./base-image.js";
 import {

@@ -20,7 +20,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { join } from "node:path";
-import { selfSignedCertificate } from "../../sandbox/x509.js";
+import { selfSignedCertificate } from "../../sandbox/core/x509.js";
 import { freePort, run, waitFor, which } from "./tools.js";
 
 export type AuthMode = "none" | "htpasswd" | "token";

@@ -1,8 +1,8 @@
 // The secured endpoint end to end: identity token -> gateway (JWT policy) -> Fn agent -> the real function
 // bundle on the FDK -> the Usage API emulator with real request signing. Faults are injected per service.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDataset, formatMicros } from "../../sandbox/dataset.js";
 import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import { createDataset, formatMicros } from "../../sandbox/usageapi/dataset.js";
 import { directAllItems, directClient, fetchToken, INTERNAL_TEXT, postUsage, rowKey } from "./helpers.js";
 
 const MONTH = {

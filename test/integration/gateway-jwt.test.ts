@@ -8,15 +8,22 @@ import {
 } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFaults, type Faults } from "../../sandbox/faults.js";
+import { createFaults, type Faults } from "../../sandbox/core/faults.js";
+import { type Listening, listen } from "../../sandbox/core/http.js";
 import {
   type FnCall,
   type FnResult,
   type Gateway,
   SpecValidationError,
   startGateway,
-} from "../../sandbox/gateway.js";
-import { type Listening, listen } from "../../sandbox/http.js";
+} from "../../sandbox/gateway/index.js";
+import {
+  type ApiSpecification,
+  type ApiSpecificationRoute,
+  type JwtAuthenticationPolicy,
+  type StaticJsonWebKey,
+  validateSpecification,
+} from "../../sandbox/gateway/jwt-policy.js";
 import {
   BILLING_APP,
   fullScope,
@@ -24,14 +31,7 @@ import {
   type Identity,
   startIdentity,
   USAGE_APP,
-} from "../../sandbox/identity.js";
-import {
-  type ApiSpecification,
-  type ApiSpecificationRoute,
-  type JwtAuthenticationPolicy,
-  type StaticJsonWebKey,
-  validateSpecification,
-} from "../../sandbox/jwt-policy.js";
+} from "../../sandbox/identity/index.js";
 
 const UNAUTHORIZED = '{"code":401,"message":"Unauthorized"}';
 const ROUTE = "/usage/request-summarized-usages";

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFaults } from "../../sandbox/faults.js";
+import { createFaults } from "../../sandbox/core/faults.js";
 import {
   BILLING_APP,
   DEFAULT_APPS,
@@ -11,7 +11,7 @@ import {
   type Identity,
   startIdentity,
   USAGE_APP,
-} from "../../sandbox/identity.js";
+} from "../../sandbox/identity/index.js";
 
 const CLOCK_MS = 1_790_000_000_500;
 const USAGE_SCOPE = fullScope(USAGE_APP, "usage.read");

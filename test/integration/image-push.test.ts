@@ -7,7 +7,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { pullFunction, type Registry, type RegistryOptions, startRegistry } from "../../sandbox/registry.js";
+import {
+  pullFunction,
+  type Registry,
+  type RegistryOptions,
+  startRegistry,
+} from "../../sandbox/registry/index.js";
 import { type BuildImageInput, buildImage } from "../../src/image/build.js";
 import { DigestMismatchError, RegistryAuthError, RegistryError } from "../../src/image/errors.js";
 import { InvalidReferenceError } from "../../src/image/reference.js";

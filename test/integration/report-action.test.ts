@@ -6,8 +6,8 @@ import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FORMULA_TAG_VALUE, formatMicros } from "../../sandbox/dataset.js";
 import { type Sandbox, startSandbox } from "../../sandbox/index.js";
+import { FORMULA_TAG_VALUE, formatMicros } from "../../sandbox/usageapi/dataset.js";
 import { add, type Decimal, formatExact, formatFixed, parseDecimal, ZERO } from "../../src/lib/money.js";
 import {
   type ActionRun,

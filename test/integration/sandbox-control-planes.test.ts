@@ -9,7 +9,8 @@ import { ArtifactsClient } from "oci-artifacts";
 import * as common from "oci-common";
 import { FunctionsManagementClient, models as fn } from "oci-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BILLING_APP, USAGE_APP } from "../../sandbox/identity.js";
+import type { ApiSpecification } from "../../sandbox/gateway/jwt-policy.js";
+import { BILLING_APP, USAGE_APP } from "../../sandbox/identity/index.js";
 import {
   DEFAULT_FUNCTION_ENTRY,
   FUNCTION_NAME,
@@ -19,7 +20,6 @@ import {
   USAGE_ROUTE,
   usageDeploymentSpec,
 } from "../../sandbox/index.js";
-import type { ApiSpecification } from "../../sandbox/jwt-policy.js";
 import { buildImage } from "../../src/image/build.js";
 import { fetchToken, postUsage } from "./helpers.js";
 

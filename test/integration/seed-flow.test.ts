@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDataset, formatMicros } from "../../sandbox/dataset.js";
 import type { SandboxEndpoints } from "../../sandbox/index.js";
+import { createDataset, formatMicros } from "../../sandbox/usageapi/dataset.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");

@@ -6,17 +6,17 @@ import { join } from "node:path";
 import * as common from "oci-common";
 import { models, UsageapiClient } from "oci-usageapi";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type SummarizeDetails, summarize } from "../../sandbox/aggregate.js";
-import { type ApiKeyUser, NOT_AUTHENTICATED_MESSAGE, OciAuthority } from "../../sandbox/auth.js";
-import { createDataset } from "../../sandbox/dataset.js";
-import { createFaults } from "../../sandbox/faults.js";
+import { type ApiKeyUser, NOT_AUTHENTICATED_MESSAGE, OciAuthority } from "../../sandbox/core/auth.js";
+import { createFaults } from "../../sandbox/core/faults.js";
+import { type SummarizeDetails, summarize } from "../../sandbox/usageapi/aggregate.js";
+import { createDataset } from "../../sandbox/usageapi/dataset.js";
 import {
   CONFIGURATION_PATH,
   MESSAGES,
   startUsageApi,
   USAGE_PATH,
   type UsageApiServer,
-} from "../../sandbox/usageapi.js";
+} from "../../sandbox/usageapi/index.js";
 
 const Granularity = models.RequestSummarizedUsagesDetails.Granularity;
 const dataset = createDataset({ currentMonth: "2025-06" });

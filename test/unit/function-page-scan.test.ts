@@ -6,7 +6,7 @@ import { ObjectSerializer } from "oci-common";
 import { models } from "oci-usageapi";
 import { describe, expect, it } from "vitest";
 import { scanUsagePage } from "../../function/src/page-scan.js";
-import { mulberry32 } from "../../sandbox/random.js";
+import { mulberry32 } from "../../sandbox/core/random.js";
 import { JSON_MUTATIONS } from "../support/random.js";
 import { usageItem } from "../support/usage-item.js";
 

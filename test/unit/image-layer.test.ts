@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readTar } from "../../sandbox/registry.js";
+import { readTar } from "../../sandbox/registry/pull.js";
 import {
   buildLayer,
   LayerError,

@@ -3,7 +3,7 @@
 // items, groupBy and nextPage, and the JSON report writes each item byte for byte as canonicalJson; every
 // malformed page is refused with the message that says what is wrong.
 import { describe, expect, it } from "vitest";
-import { mulberry32 } from "../../sandbox/random.js";
+import { mulberry32 } from "../../sandbox/core/random.js";
 import { EndpointError, parsePage } from "../../src/report/endpoint.js";
 import { CanonicalItemWriter, canonicalJson } from "../../src/report/json.js";
 import { JSON_MUTATIONS } from "../support/random.js";

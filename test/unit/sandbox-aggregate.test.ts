@@ -7,14 +7,14 @@ import {
   summarize,
   summarizeCompact,
   type UsageSummaryJson,
-} from "../../sandbox/aggregate.js";
+} from "../../sandbox/usageapi/aggregate.js";
 import {
   type BaseRow,
   createDataset,
   type Dataset,
   type Granularity,
   type RowWindow,
-} from "../../sandbox/dataset.js";
+} from "../../sandbox/usageapi/dataset.js";
 
 // ------------------------------------------------------------------------------------------------------------
 // A hand-made data set: four January lines, one February line, two January days, two hours, so every

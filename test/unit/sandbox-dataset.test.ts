@@ -6,7 +6,7 @@ import {
   formatMicros,
   formatScaled,
   type Granularity,
-} from "../../sandbox/dataset.js";
+} from "../../sandbox/usageapi/dataset.js";
 
 const DAY = 86_400_000;
 const utc = (text: string): number => Date.parse(text);

@@ -14,7 +14,7 @@ import {
   validatePathPrefix,
   validateSpecification,
   verifyJwt,
-} from "../../sandbox/jwt-policy.js";
+} from "../../sandbox/gateway/jwt-policy.js";
 
 const rsa2048 = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const rsa1024 = generateKeyPairSync("rsa", { modulusLength: 1024 });

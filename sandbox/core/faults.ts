@@ -13,7 +13,7 @@ export type Fault =
   /** Answer normally but send the body in `chunks` pieces with `chunkDelayMs` between them. */
   | { type: "slowBody"; chunkDelayMs: number; chunks?: number };
 
-export interface FaultRule {
+interface FaultRule {
   fault: Fault;
   /** Probability in [0, 1] that a request gets this fault. */
   probability: number;
@@ -54,7 +54,7 @@ export function defaultErrorCode(status: number): { code: string; message: strin
   }
 }
 
-export type RequestFilter = (info: { method: string; path: string }) => boolean;
+type RequestFilter = (info: { method: string; path: string }) => boolean;
 
 export class FaultInjector {
   readonly name: string;
@@ -124,7 +124,7 @@ export class FaultInjector {
   }
 }
 
-export const SERVICES = [
+const SERVICES = [
   "identity",
   "jwks",
   "usage",

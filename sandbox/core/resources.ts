@@ -1,188 +1,20 @@
-// Plumbing shared by the sandbox's OCI control planes (Functions, API Gateway, Artifacts): one listener per
-// service under its API version prefix, OCI request signatures checked on every request, the OCI error
-// envelope, opc-request-id on every answer, ETags and If-Match, opaque page tokens, write counters.
-//
-// Per request: injected fault -> body read (413) -> version prefix (404) -> signature and tenancy (401) ->
-// route (404, 405) -> handler. Error codes follow OCI's API error table (apierrors.htm); messages marked
-// "unconfirmed" in the services are the sandbox's own wording.
+// Helpers the OCI control planes share: JSON bodies and their members, OCIDs, ETags and If-Match, opaque
+// page tokens, sorting and List calls as OCI answers them.
 import { createHash, randomBytes } from "node:crypto";
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
-import type { FaultInjector } from "./faults.js";
-import {
-  BodyTooLargeError,
-  listen,
-  OciApiError,
-  readBody,
-  sendBody,
-  sendJson,
-  startOciRequest,
-} from "./http.js";
+import { apiErrors } from "./errors.js";
+import type { ServiceRequest } from "./pipeline.js";
 
-export { OciApiError };
-
-export const NOT_FOUND_MESSAGE = "Authorization failed or requested resource not found.";
-
-export const apiErrors = {
-  invalid: (message: string) => new OciApiError(400, "InvalidParameter", message),
-  missing: (name: string) => new OciApiError(400, "MissingParameter", `Missing required parameter: ${name}`),
-  cannotParse: (message = "The request body is not valid JSON") =>
-    new OciApiError(400, "CannotParseRequest", message),
-  notFound: (message = NOT_FOUND_MESSAGE) => new OciApiError(404, "NotAuthorizedOrNotFound", message),
-  /** The resource's state forbids the operation (the SDK retries 409 IncorrectState by default). */
-  incorrectState: (message: string) => new OciApiError(409, "IncorrectState", message),
-  alreadyExists: (message: string) => new OciApiError(409, "NotAuthorizedOrResourceAlreadyExists", message),
-  noEtagMatch: () =>
-    new OciApiError(412, "NoEtagMatch", "The If-Match header does not match the resource's current ETag"),
-};
-
-export interface ServiceRequest {
-  method: string;
-  /** Path after the version prefix, e.g. `/functions/ocid1...`. */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  principal: Principal;
-  requestId: string;
+/** What every resource of the control planes carries. */
+export interface OciResource {
+  id: string;
+  displayName: string;
+  compartmentId: string;
+  lifecycleState: string;
+  freeformTags: Record<string, string>;
+  definedTags: Record<string, Record<string, unknown>>;
+  timeCreated: string;
+  timeUpdated: string;
 }
-
-export interface ServiceAnswer {
-  status: number;
-  /** JSON body; undefined sends an empty body. */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** Matched against the path after the version prefix; capture groups become `params`. */
-  pattern: RegExp;
-  /** Counted as a write when it answers 2xx (creates, updates, deletes). */
-  write?: "create" | "update" | "delete";
-  run(req: ServiceRequest, params: string[]): ServiceAnswer | Promise<ServiceAnswer>;
-}
-
-export interface ControlPlaneStats {
-  requests: number;
-  byStatus: Record<number, number>;
-  /** Signed POST/PUT/DELETE requests that reached a route, whatever their outcome. */
-  writeRequests: number;
-  /** Accepted writes by kind (2xx answers). */
-  creates: number;
-  updates: number;
-  deletes: number;
-  /** creates + updates + deletes. */
-  readonly writes: number;
-}
-
-export function emptyStats(): ControlPlaneStats {
-  return {
-    requests: 0,
-    byStatus: {},
-    writeRequests: 0,
-    creates: 0,
-    updates: 0,
-    deletes: 0,
-    get writes() {
-      return this.creates + this.updates + this.deletes;
-    },
-  };
-}
-
-export interface ControlPlaneOptions {
-  /** API version prefix, e.g. `/20181201`. */
-  basePath: string;
-  authority: OciAuthority;
-  /** Only principals of this tenancy are let in. */
-  tenancyId: string;
-  faults: FaultInjector;
-  routes: Route[];
-  stats: ControlPlaneStats;
-  maxBodyBytes?: number;
-  port?: number;
-}
-
-export interface ControlPlaneServer {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlaneServer> {
-  const { stats } = opts;
-  const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-
-  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = await startOciRequest(req, res, { faults: opts.faults, stats, maxRequestIdLength: 98 });
-    if (!started) return;
-    const { requestId, fault, fail } = started;
-
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBody);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError)
-        return fail(
-          new OciApiError(413, "RequestEntityTooLarge", `The request body is larger than ${maxBody} bytes`),
-        );
-      throw err;
-    }
-    const url = new URL(req.url ?? "/", "http://sandbox");
-    if (url.pathname !== opts.basePath && !url.pathname.startsWith(`${opts.basePath}/`)) {
-      return fail(apiErrors.notFound());
-    }
-    const method = (req.method ?? "GET").toUpperCase();
-    let principal: Principal;
-    try {
-      principal = opts.authority.verifyRequest({ method, url: req.url ?? "/", headers: req.headers, body });
-    } catch (err) {
-      if (err instanceof NotAuthenticatedError) return fail(new OciApiError(401, err.code, err.message));
-      throw err;
-    }
-    if (principal.tenancyId !== opts.tenancyId) {
-      return fail(new OciApiError(401, "NotAuthenticated", new NotAuthenticatedError("unknown-key").message));
-    }
-
-    const path = url.pathname.slice(opts.basePath.length) || "/";
-    let matched = false;
-    for (const route of opts.routes) {
-      const m = route.pattern.exec(path);
-      if (!m) continue;
-      matched = true;
-      if (route.method !== method) continue;
-      if (route.write) stats.writeRequests++;
-      try {
-        const answer = await route.run(
-          { method, path, query: url.searchParams, headers: req.headers, body, principal, requestId },
-          m.slice(1).map((p) => decodeURIComponent(p)),
-        );
-        if (route.write && answer.status >= 200 && answer.status < 300) {
-          if (route.write === "create") stats.creates++;
-          else if (route.write === "update") stats.updates++;
-          else stats.deletes++;
-        }
-        const headers = { "opc-request-id": requestId, ...answer.headers };
-        if (answer.body === undefined) sendBody(res, answer.status, Buffer.alloc(0), headers, fault);
-        else sendJson(res, answer.status, answer.body, headers, fault);
-      } catch (err) {
-        if (err instanceof OciApiError) return fail(err);
-        throw err;
-      }
-      return;
-    }
-    if (matched) {
-      return fail(
-        new OciApiError(405, "MethodNotAllowed", `Method ${method} is not allowed on this resource`),
-      );
-    }
-    fail(apiErrors.notFound());
-  };
-
-  const server = await listen(handler, opts.port ?? 0);
-  return { url: server.url, close: () => server.close() };
-}
-
-// ---- request helpers -----------------------------------------------------------------------------------------
 
 /** The JSON object of a request body; 400 CannotParseRequest otherwise. */
 export function jsonBody(req: ServiceRequest): Record<string, unknown> {
@@ -283,7 +115,7 @@ export function sortItems<T extends { id: string }>(
 }
 
 /** What a List call filters on besides the lifecycle state, and how it may sort. */
-export interface ListSpec<T> {
+interface ListSpec<T> {
   /** The lifecycle states the service knows (`lifecycleState` outside them is a 400). */
   states: readonly string[];
   /** The query's own filters (compartment, parent, displayName, id ...). */

@@ -6,15 +6,15 @@
 // into hours, by cumulative integer division (floor(T * cumulativeWeight / totalWeight) differences), so hourly
 // rows sum to their day and daily rows sum to their month exactly, credits included.
 
-export const FIRST_MONTH = "2025-01";
+const FIRST_MONTH = "2025-01";
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
 export type Granularity = "HOURLY" | "DAILY" | "MONTHLY";
-export type TotalKind = "COST" | "USAGE" | "CREDIT";
+type TotalKind = "COST" | "USAGE" | "CREDIT";
 
-export interface Sku {
+interface Sku {
   index: number;
   partNumber: string;
   name: string;
@@ -41,13 +41,13 @@ export interface Region {
   key: string;
 }
 
-export interface AvailabilityDomain {
+interface AvailabilityDomain {
   index: number;
   name: string;
   region: number;
 }
 
-export interface TagDef {
+interface TagDef {
   index: number;
   namespace: string;
   key: string;
@@ -113,7 +113,7 @@ export interface RowWindow {
   credits?: boolean;
 }
 
-export interface DatasetOptions {
+interface DatasetOptions {
   seed?: number;
   /** The scale: how many billable resources (up to 1,000,000 and beyond; nothing is stored per resource). */
   resources?: number;
@@ -122,26 +122,29 @@ export interface DatasetOptions {
   currentMonth?: string;
 }
 
-export interface Dataset {
-  readonly seed: number;
-  readonly tenancyId: string;
-  readonly tenancyName: string;
-  readonly homeRegion: string;
-  readonly currency: "USD";
-  /** 'YYYY-MM' from 2025-01 through the current month. */
-  readonly months: readonly string[];
-  /** ms of the first month's start, and of the end (exclusive) of the last month. */
-  readonly timeStart: number;
-  readonly timeEnd: number;
-  readonly resourceCount: number;
-  readonly compartments: readonly Compartment[];
-  readonly regions: readonly Region[];
-  readonly availabilityDomains: readonly AvailabilityDomain[];
-  readonly services: readonly string[];
-  readonly skus: readonly Sku[];
-  readonly units: readonly string[];
-  readonly platforms: readonly string[];
-  readonly tags: readonly TagDef[];
+/** The data set's facts and tables; SyntheticDataset documents each. */
+type DatasetFacts = Pick<
+  SyntheticDataset,
+  | "seed"
+  | "tenancyId"
+  | "tenancyName"
+  | "homeRegion"
+  | "currency"
+  | "months"
+  | "timeStart"
+  | "timeEnd"
+  | "resourceCount"
+  | "compartments"
+  | "regions"
+  | "availabilityDomains"
+  | "services"
+  | "skus"
+  | "units"
+  | "platforms"
+  | "tags"
+>;
+
+export interface Dataset extends DatasetFacts {
   /** Index into `units` of each SKU. */
   readonly skuUnit: readonly number[];
   resource(index: number): Resource;
@@ -463,87 +466,33 @@ const K_FN = 6;
 const K_APIGW = 7;
 const K_NAT = 8;
 
+/** A kind whose OCID type is its type name. */
+const kind = (
+  type: string,
+  service: string,
+  weight: number,
+  perAd: boolean,
+  lines: readonly Line[],
+): Kind => ({
+  type,
+  ocidType: type,
+  service,
+  weight,
+  perAd,
+  lines,
+});
+
 const KINDS: readonly Kind[] = [
-  {
-    type: "instance",
-    ocidType: "instance",
-    service: "Compute",
-    weight: 26,
-    perAd: true,
-    lines: SHAPES[0]!.lines,
-  },
-  {
-    type: "bootvolume",
-    ocidType: "bootvolume",
-    service: "Block Storage",
-    weight: 14,
-    perAd: true,
-    lines: [line("B91961", "storage"), line("B91962", "storage")],
-  },
-  {
-    type: "volume",
-    ocidType: "volume",
-    service: "Block Storage",
-    weight: 10,
-    perAd: true,
-    lines: [line("B91961", "storage"), line("B91962", "storage")],
-  },
-  {
-    type: "bucket",
-    ocidType: "bucket",
-    service: "Object Storage",
-    weight: 10,
-    perAd: false,
-    lines: [line("B91628", "storage"), line("B91627", "volume")],
-  },
-  {
-    type: "autonomousdatabase",
-    ocidType: "autonomousdatabase",
-    service: "Database",
-    weight: 6,
-    perAd: false,
-    lines: [line("B95702", "rate"), line("B95706", "storage")],
-  },
-  {
-    type: "loadbalancer",
-    ocidType: "loadbalancer",
-    service: "Load Balancer",
-    weight: 6,
-    perAd: false,
-    lines: [line("B93030", "rate"), line("B93031", "rate")],
-  },
-  {
-    type: "fnfunc",
-    ocidType: "fnfunc",
-    service: "Functions",
-    weight: 10,
-    perAd: false,
-    lines: [line("B90617", "volume"), line("B90618", "volume")],
-  },
-  {
-    type: "apigateway",
-    ocidType: "apigateway",
-    service: "API Gateway",
-    weight: 5,
-    perAd: false,
-    lines: [line("B92072", "volume")],
-  },
-  {
-    type: "natgateway",
-    ocidType: "natgateway",
-    service: "Networking",
-    weight: 6,
-    perAd: false,
-    lines: [line("B88327", "volume")],
-  },
-  {
-    type: "loggroup",
-    ocidType: "loggroup",
-    service: "Logging",
-    weight: 7,
-    perAd: false,
-    lines: [line("B92593", "storage")],
-  },
+  kind("instance", "Compute", 26, true, SHAPES[0]!.lines),
+  kind("bootvolume", "Block Storage", 14, true, [line("B91961", "storage"), line("B91962", "storage")]),
+  kind("volume", "Block Storage", 10, true, [line("B91961", "storage"), line("B91962", "storage")]),
+  kind("bucket", "Object Storage", 10, false, [line("B91628", "storage"), line("B91627", "volume")]),
+  kind("autonomousdatabase", "Database", 6, false, [line("B95702", "rate"), line("B95706", "storage")]),
+  kind("loadbalancer", "Load Balancer", 6, false, [line("B93030", "rate"), line("B93031", "rate")]),
+  kind("fnfunc", "Functions", 10, false, [line("B90617", "volume"), line("B90618", "volume")]),
+  kind("apigateway", "API Gateway", 5, false, [line("B92072", "volume")]),
+  kind("natgateway", "Networking", 6, false, [line("B88327", "volume")]),
+  kind("loggroup", "Logging", 7, false, [line("B92593", "storage")]),
 ];
 const KIND_WEIGHTS = KINDS.map((k) => k.weight);
 const KIND_TOTAL = KIND_WEIGHTS.reduce((a, b) => a + b, 0);
@@ -710,7 +659,9 @@ class SyntheticDataset implements Dataset {
   readonly tenancyName: string;
   readonly homeRegion = REGIONS[0]!.name;
   readonly currency = "USD" as const;
+  /** 'YYYY-MM' from 2025-01 through the current month. */
   readonly months: readonly string[];
+  /** ms of the first month's start, and of the end (exclusive) of the last month. */
   readonly timeStart: number;
   readonly timeEnd: number;
   readonly resourceCount: number;

@@ -77,7 +77,7 @@ function extension(oid: string, critical: boolean, value: Buffer): Buffer {
   return sequence(objectIdentifier(oid), ...(critical ? [derTrue] : []), octetString(value));
 }
 
-export interface SelfSignedCertificateOptions {
+interface SelfSignedCertificateOptions {
   /** RSA key pair; the certificate carries the public key and is signed by the private key. */
   publicKey: KeyObject;
   privateKey: KeyObject;

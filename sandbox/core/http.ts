@@ -134,8 +134,9 @@ export function sendOciError(
   message: string,
   requestId: string,
   headers: Record<string, string | number> = {},
+  fault?: Fault,
 ): void {
-  sendJson(res, status, { code, message }, { "opc-request-id": requestId, ...headers });
+  sendJson(res, status, { code, message }, { "opc-request-id": requestId, ...headers }, fault);
 }
 
 /**
@@ -177,64 +178,6 @@ export async function takeFault(
     case "slowBody":
       return fault;
   }
-}
-
-/** An OCI API error answer: HTTP status, service code and message (the {"code","message"} envelope). */
-export class OciApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The start every emulated OCI API shares; see startOciRequest. */
-export interface OciRequestStart {
-  /** The caller's opc-request-id when usable, else a new one; every answer carries it. */
-  requestId: string;
-  /** An injected delay already waited, or a slowBody to apply to the answer. */
-  fault: Fault | undefined;
-  /** Answer with the OCI error envelope (and the request's fault, so slowBody still applies). */
-  fail(error: OciApiError): void;
-}
-
-/**
- * Counts the request (and its answer's status), takes its opc-request-id (the caller's when it is at most
- * `maxRequestIdLength` characters) and applies the injector's fault. Undefined when the fault answered.
- */
-export async function startOciRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  opts: {
-    faults: FaultInjector;
-    stats: { requests: number; byStatus: Record<number, number> };
-    maxRequestIdLength: number;
-  },
-): Promise<OciRequestStart | undefined> {
-  const { stats } = opts;
-  stats.requests++;
-  res.on("finish", () => {
-    stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
-  });
-  const sent = req.headers["opc-request-id"];
-  const requestId =
-    typeof sent === "string" && sent !== "" && sent.length <= opts.maxRequestIdLength ? sent : newRequestId();
-  const taken = await takeFault(opts.faults, req, res, requestId);
-  if (taken === "handled") return undefined;
-  return {
-    requestId,
-    fault: taken,
-    fail: (error) =>
-      sendJson(
-        res,
-        error.status,
-        { code: error.code, message: error.message },
-        { "opc-request-id": requestId },
-        taken,
-      ),
-  };
 }
 
 /** Parse the query string of a request URL. */

@@ -40,18 +40,18 @@ export const GROUP_BY_KEYS = [
   "tenantId",
   "tenantName",
 ] as const;
-export type GroupByKey = (typeof GROUP_BY_KEYS)[number];
+type GroupByKey = (typeof GROUP_BY_KEYS)[number];
 
 export const QUERY_TYPES = ["USAGE", "COST", "CREDIT", "EXPIREDCREDIT", "ALLCREDIT", "USAGE_ONLY"] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
-export interface TagJson {
+interface TagJson {
   namespace?: string | null;
   key?: string | null;
   value?: string | null;
 }
 
-export interface DimensionJson {
+interface DimensionJson {
   key: string;
   value: string;
 }
@@ -112,7 +112,7 @@ export interface UsageSummaryJson {
   tags: { namespace: string | null; key: string | null; value: string | null }[] | null;
 }
 
-export interface SummarizeOptions {
+interface SummarizeOptions {
   /** Report currency "USD" on grouped items too (default true); false reports null, as #380 observed. */
   currencyWithGroupBy?: boolean;
 }
@@ -145,7 +145,7 @@ const MAX_FILTER_DEPTH = 8;
 const MAX_FILTER_CONDITIONS = 1000;
 
 /** Epoch ms of a request time; RFC 3339 strings, Dates and epoch ms are accepted. */
-export function timeOf(value: string | Date | number, field: string): number {
+function timeOf(value: string | Date | number, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
   if (!Number.isFinite(ms)) throw new InvalidQueryError(`${field} is not a valid date-time`, field);
   return ms;
@@ -235,103 +235,128 @@ class Model {
   }
 }
 
+type StringField = "service" | "unit" | "compartmentName" | "platform" | "region" | "ad";
+
+/** A dimension over a list of values: code = the row's index in it + 1, the item's `field` = the value. */
+function listDim(
+  name: GroupByKey,
+  field: StringField,
+  values: readonly string[],
+  index: (row: Readonly<BaseRow>) => number,
+): Dim {
+  return {
+    name,
+    card: values.length + 1,
+    fields: [field],
+    code: (row) => index(row) + 1,
+    apply: (item, c) => {
+      item[field] = values[c - 1] ?? null;
+    },
+  };
+}
+
+/** skuName or skuPartNumber: both group by SKU and carry its unit and unit price. */
+function skuDim(ds: Dataset, name: "skuName" | "skuPartNumber"): Dim {
+  return {
+    name,
+    card: ds.skus.length + 1,
+    fields: ["skuName", "skuPartNumber", "unit", "unitPrice"],
+    code: (row) => row.sku + 1,
+    apply: (item, c) => {
+      const sku = ds.skus[c - 1];
+      if (!sku) return;
+      if (name === "skuName") item.skuName = sku.name;
+      else item.skuPartNumber = sku.partNumber;
+      item.unit = sku.unit;
+      item.unitPrice = sku.unitPriceNanos === null ? null : Number(formatScaled(sku.unitPriceNanos, 9));
+    },
+  };
+}
+
+function compartmentDim(model: Model, name: "compartmentId" | "compartmentPath"): Dim {
+  const { ds, compartmentOf } = model;
+  return {
+    name,
+    card: ds.compartments.length + 1,
+    fields: ["compartmentId", "compartmentPath"],
+    code: (row) => compartmentOf[row.compartment]! + 1,
+    apply: (item, c) => {
+      const comp = ds.compartments[c - 1];
+      if (!comp) return;
+      if (name === "compartmentId") item.compartmentId = comp.id;
+      else item.compartmentPath = comp.path;
+    },
+  };
+}
+
+/** tenantId or tenantName: one value for every row. */
+function tenantDim(ds: Dataset, name: "tenantId" | "tenantName"): Dim {
+  return {
+    name,
+    card: 2,
+    fields: [name],
+    code: () => 1,
+    apply: (item) => {
+      item[name] = name === "tenantId" ? ds.tenancyId : ds.tenancyName;
+    },
+  };
+}
+
+function tagDim(model: Model, name: "tagNamespace" | "tagKey" | "tagValue"): Dim {
+  const vocab =
+    name === "tagNamespace" ? model.tagNamespaces : name === "tagKey" ? model.tagKeys : model.tagValues;
+  const field = name === "tagNamespace" ? "namespace" : name === "tagKey" ? "key" : "value";
+  return {
+    name,
+    card: vocab.list.length + 1,
+    fields: ["tags"],
+    code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
+    apply: (item, c) => {
+      if (c === 0) return;
+      const tags = item.tags ?? [];
+      const entry = tags[0] ?? { namespace: null, key: null, value: null };
+      entry[field] = vocab.list[c - 1]!;
+      tags[0] = entry;
+      item.tags = tags;
+    },
+  };
+}
+
 /** One grouping dimension: code 0 is null, code i + 1 is table entry i. */
 function dimension(model: Model, name: GroupByKey): Dim {
   const ds = model.ds;
   const cOf = model.compartmentOf;
   switch (name) {
     case "service":
-      return {
-        name,
-        card: ds.services.length + 1,
-        fields: ["service"],
-        code: (row) => row.service + 1,
-        apply: (item, c) => {
-          item.service = ds.services[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "service", ds.services, (row) => row.service);
     case "skuName":
     case "skuPartNumber":
-      return {
-        name,
-        card: ds.skus.length + 1,
-        fields: ["skuName", "skuPartNumber", "unit", "unitPrice"],
-        code: (row) => row.sku + 1,
-        apply: (item, c) => {
-          const sku = ds.skus[c - 1];
-          if (!sku) return;
-          if (name === "skuName") item.skuName = sku.name;
-          else item.skuPartNumber = sku.partNumber;
-          item.unit = sku.unit;
-          item.unitPrice = sku.unitPriceNanos === null ? null : Number(formatScaled(sku.unitPriceNanos, 9));
-        },
-      };
+      return skuDim(ds, name);
     case "unit":
-      return {
-        name,
-        card: ds.units.length + 1,
-        fields: ["unit"],
-        code: (row) => ds.skuUnit[row.sku]! + 1,
-        apply: (item, c) => {
-          item.unit = ds.units[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "unit", ds.units, (row) => ds.skuUnit[row.sku]!);
     case "compartmentId":
     case "compartmentPath":
-      return {
-        name,
-        card: ds.compartments.length + 1,
-        fields: ["compartmentId", "compartmentPath"],
-        code: (row) => cOf[row.compartment]! + 1,
-        apply: (item, c) => {
-          const comp = ds.compartments[c - 1];
-          if (!comp) return;
-          if (name === "compartmentId") item.compartmentId = comp.id;
-          else item.compartmentPath = comp.path;
-        },
-      };
+      return compartmentDim(model, name);
     case "compartmentName": {
       const names = model.compartmentNames;
-      return {
-        name,
-        card: names.list.length + 1,
-        fields: ["compartmentName"],
-        code: (row) => names.of[cOf[row.compartment]!]! + 1,
-        apply: (item, c) => {
-          item.compartmentName = names.list[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "compartmentName", names.list, (row) => names.of[cOf[row.compartment]!]!);
     }
     case "platform":
-      return {
-        name,
-        card: ds.platforms.length + 1,
-        fields: ["platform"],
-        code: (row) => row.platform + 1,
-        apply: (item, c) => {
-          item.platform = ds.platforms[c - 1] ?? null;
-        },
-      };
+      return listDim(name, "platform", ds.platforms, (row) => row.platform);
     case "region":
-      return {
+      return listDim(
         name,
-        card: ds.regions.length + 1,
-        fields: ["region"],
-        code: (row) => row.region + 1,
-        apply: (item, c) => {
-          item.region = ds.regions[c - 1]?.name ?? null;
-        },
-      };
+        "region",
+        ds.regions.map((r) => r.name),
+        (row) => row.region,
+      );
     case "logicalAd":
-      return {
+      return listDim(
         name,
-        card: ds.availabilityDomains.length + 1,
-        fields: ["ad"],
-        code: (row) => row.ad + 1,
-        apply: (item, c) => {
-          item.ad = ds.availabilityDomains[c - 1]?.name ?? null;
-        },
-      };
+        "ad",
+        ds.availabilityDomains.map((a) => a.name),
+        (row) => row.ad,
+      );
     case "resourceId":
       return {
         name,
@@ -343,93 +368,52 @@ function dimension(model: Model, name: GroupByKey): Dim {
         },
       };
     case "tenantId":
-      return {
-        name,
-        card: 2,
-        fields: ["tenantId"],
-        code: () => 1,
-        apply: (item) => {
-          item.tenantId = ds.tenancyId;
-        },
-      };
     case "tenantName":
-      return {
-        name,
-        card: 2,
-        fields: ["tenantName"],
-        code: () => 1,
-        apply: (item) => {
-          item.tenantName = ds.tenancyName;
-        },
-      };
+      return tenantDim(ds, name);
     case "tagNamespace":
     case "tagKey":
-    case "tagValue": {
-      const vocab =
-        name === "tagNamespace" ? model.tagNamespaces : name === "tagKey" ? model.tagKeys : model.tagValues;
-      const field = name === "tagNamespace" ? "namespace" : name === "tagKey" ? "key" : "value";
-      return {
-        name,
-        card: vocab.list.length + 1,
-        fields: ["tags"],
-        code: (_row, tag) => (tag < 0 ? 0 : vocab.of[tag]! + 1),
-        apply: (item, c) => {
-          if (c === 0) return;
-          const tags = item.tags ?? [];
-          const entry = tags[0] ?? { namespace: null, key: null, value: null };
-          entry[field] = vocab.list[c - 1]!;
-          tags[0] = entry;
-          item.tags = tags;
-        },
-      };
-    }
+    case "tagValue":
+      return tagDim(model, name);
   }
 }
 
+type RowPredicate = (row: Readonly<BaseRow>) => boolean;
+
+/** Rows whose index (by `of`) is `i`. */
+const rowsAt =
+  (i: number, of: (row: Readonly<BaseRow>) => number): RowPredicate =>
+  (row) =>
+    of(row) === i;
+
+/** The index of the entry whose `key` is `value`, or -1. */
+const indexBy = <T, K extends keyof T>(list: readonly T[], key: K, value: unknown): number =>
+  list.findIndex((entry) => entry[key] === value);
+
 /** The value of a dimension on a row, for filters; tag dimensions are handled by the caller. */
-function filterPredicate(model: Model, key: string, value: string): (row: Readonly<BaseRow>) => boolean {
+function filterPredicate(model: Model, key: string, value: string): RowPredicate {
   const ds = model.ds;
   const cOf = model.compartmentOf;
-  const indexIn = (list: readonly string[]) => list.indexOf(value);
   switch (key as GroupByKey) {
-    case "service": {
-      const i = indexIn(ds.services);
-      return (row) => row.service === i;
-    }
-    case "skuName": {
-      const i = ds.skus.findIndex((s) => s.name === value);
-      return (row) => row.sku === i;
-    }
-    case "skuPartNumber": {
-      const i = ds.skus.findIndex((s) => s.partNumber === value);
-      return (row) => row.sku === i;
-    }
-    case "unit": {
-      const i = indexIn(ds.units);
-      return (row) => ds.skuUnit[row.sku] === i;
-    }
-    case "compartmentId": {
-      const i = ds.compartments.findIndex((c) => c.id === value);
-      return (row) => cOf[row.compartment] === i;
-    }
-    case "compartmentPath": {
-      const i = ds.compartments.findIndex((c) => c.path === value);
-      return (row) => cOf[row.compartment] === i;
-    }
+    case "service":
+      return rowsAt(ds.services.indexOf(value), (row) => row.service);
+    case "skuName":
+      return rowsAt(indexBy(ds.skus, "name", value), (row) => row.sku);
+    case "skuPartNumber":
+      return rowsAt(indexBy(ds.skus, "partNumber", value), (row) => row.sku);
+    case "unit":
+      return rowsAt(ds.units.indexOf(value), (row) => ds.skuUnit[row.sku]!);
+    case "compartmentId":
+      return rowsAt(indexBy(ds.compartments, "id", value), (row) => cOf[row.compartment]!);
+    case "compartmentPath":
+      return rowsAt(indexBy(ds.compartments, "path", value), (row) => cOf[row.compartment]!);
     case "compartmentName":
       return (row) => ds.compartments[cOf[row.compartment]!]!.name === value;
-    case "platform": {
-      const i = indexIn(ds.platforms);
-      return (row) => row.platform === i;
-    }
-    case "region": {
-      const i = ds.regions.findIndex((r) => r.name === value);
-      return (row) => row.region === i;
-    }
-    case "logicalAd": {
-      const i = ds.availabilityDomains.findIndex((a) => a.name === value);
-      return (row) => row.ad === i;
-    }
+    case "platform":
+      return rowsAt(ds.platforms.indexOf(value), (row) => row.platform);
+    case "region":
+      return rowsAt(indexBy(ds.regions, "name", value), (row) => row.region);
+    case "logicalAd":
+      return rowsAt(indexBy(ds.availabilityDomains, "name", value), (row) => row.ad);
     case "resourceId": {
       const i = ds.resourceIndexOf(value);
       return (row) => i >= 0 && row.resource === i;
@@ -531,11 +515,8 @@ function toNumber(micros: number | bigint): number {
 }
 
 /** Aggregate the data set for one request; items are built lazily so large answers stay compact. */
-export function summarizeCompact(
-  dataset: Dataset,
-  details: SummarizeDetails,
-  opts: SummarizeOptions = {},
-): CompactSummary {
+/** The checked query: times, grouping, the selected tag, compartment depth and query type. */
+function checkedQuery(details: SummarizeDetails) {
   const granularity = details.granularity;
   if (granularity !== "HOURLY" && granularity !== "DAILY" && granularity !== "MONTHLY") {
     throw new InvalidQueryError(`granularity '${String(granularity)}' is not supported`, "granularity");
@@ -551,6 +532,10 @@ export function summarizeCompact(
   }
   if (start >= end)
     throw new InvalidQueryError("timeUsageStarted must be before timeUsageEnded", "timeUsageEnded");
+  return { granularity, start, end, ...checkedGrouping(details) };
+}
+
+function checkedGrouping(details: SummarizeDetails) {
   const groupBy = [...(details.groupBy ?? [])];
   for (const key of groupBy) {
     if (!(GROUP_BY_KEYS as readonly string[]).includes(key)) {
@@ -573,20 +558,20 @@ export function summarizeCompact(
   if (!(QUERY_TYPES as readonly string[]).includes(queryType)) {
     throw new InvalidQueryError(`queryType '${queryType}' is not supported`, "queryType");
   }
+  return { groupBy, selected, depth, queryType };
+}
 
-  const model = new Model(dataset, depth);
-  const filter = details.filter
-    ? compileFilter(model, details.filter, 1, { left: MAX_FILTER_CONDITIONS })
-    : null;
-  const buckets = makeBuckets(start, end, granularity, details.isAggregateByTime === true);
+/**
+ * The grouping dimensions. A selected tag (groupByTag) is one more dimension; tag fields without it expand
+ * each row's tags (`expandTags`).
+ */
+function groupingDimensions(model: Model, groupBy: string[], selected: TagJson | undefined) {
   const dims = groupBy.map((name) => dimension(model, name as GroupByKey));
-
-  // Tags: a selected tag (groupByTag) is one more dimension; tag fields without it expand each row's tags.
   const tagDims = groupBy.some((k) => k === "tagNamespace" || k === "tagKey" || k === "tagValue");
   let selectTag: ((row: Readonly<BaseRow>) => number) | null = null;
   if (selected) {
     const candidates = new Set(
-      dataset.tags
+      model.ds.tags
         .filter((t) => t.namespace === selected.namespace && t.key === selected.key)
         .map((t) => t.index),
     );
@@ -607,9 +592,12 @@ export function summarizeCompact(
       },
     });
   }
-  const expandTags = tagDims && !selectTag;
+  return { dims, selectTag, expandTags: tagDims && !selectTag };
+}
 
-  let capacity = buckets.count;
+/** Sums per group: a slot per distinct (bucket, codes) key, found through a dense, sparse or string table. */
+function slotTable(dims: Dim[], bucketCount: number) {
+  let capacity = bucketCount;
   for (const d of dims) capacity *= d.card;
   const numeric = capacity <= Number.MAX_SAFE_INTEGER;
   // Lookup tables live only while aggregating; the answer keeps keys and sums in flat arrays.
@@ -662,72 +650,74 @@ export function summarizeCompact(
     quantities.add(slot, row.quantity);
   };
 
-  const usage = queryType === "COST" || queryType === "USAGE" || queryType === "USAGE_ONLY";
-  const credits =
-    queryType === "COST" || queryType === "USAGE" || queryType === "CREDIT" || queryType === "ALLCREDIT";
-  if (usage || credits) {
-    dataset.forEachRow({ start, end, granularity, usage, credits }, (row) => {
-      if (filter && !filter(row)) return;
-      const bucket = buckets.of(row);
-      if (bucket < 0) return;
-      if (selectTag) accumulate(row, bucket, selectTag(row));
-      else if (expandTags) {
-        if (row.tags.length === 0) accumulate(row, bucket, -1);
-        else for (const t of row.tags) accumulate(row, bucket, t);
-      } else accumulate(row, bucket, -1);
-    });
-  }
-
-  // Order: by bucket (the most significant digit of a key), then by the dimension codes in groupBy order.
-  const length = size;
-  const order = new Int32Array(length);
-  const keys = Float64Array.from(numericKeys);
-  numericKeys = [];
-  const keyCodes = (slot: number): number[] => {
-    if (!numeric) return stringKeys[slot]!.split(",").map(Number);
-    let key = keys[slot]!;
-    const out = new Array<number>(dims.length + 1);
-    for (let i = dims.length - 1; i >= 0; i--) {
-      const card = dims[i]!.card;
-      const c = key % card;
-      out[i + 1] = c;
-      key = (key - c) / card;
-    }
-    out[0] = key;
-    return out;
+  /** Done aggregating: the slots in answer order, and each slot's codes (bucket first). */
+  const finish = () => {
+    // Order: by bucket (the most significant digit of a key), then by the dimension codes in groupBy order.
+    const length = size;
+    const order = new Int32Array(length);
+    const keys = Float64Array.from(numericKeys);
+    numericKeys = [];
+    const keyCodes = (slot: number): number[] => {
+      if (!numeric) return stringKeys[slot]!.split(",").map(Number);
+      let key = keys[slot]!;
+      const out = new Array<number>(dims.length + 1);
+      for (let i = dims.length - 1; i >= 0; i--) {
+        const card = dims[i]!.card;
+        const c = key % card;
+        out[i + 1] = c;
+        key = (key - c) / card;
+      }
+      out[0] = key;
+      return out;
+    };
+    if (dense) {
+      let n = 0;
+      for (let k = 0; k < dense.length; k++) if (dense[k]! >= 0) order[n++] = dense[k]!;
+    } else if (sparse) {
+      const sorted = Float64Array.from(keys).sort();
+      for (let i = 0; i < length; i++) order[i] = sparse.get(sorted[i]!)!;
+    } else sortByCodes(order, length, keyCodes);
+    dense = null;
+    sparse = null;
+    byString = null;
+    return { length, order, keyCodes, amounts, quantities };
   };
-  if (dense) {
-    let n = 0;
-    for (let k = 0; k < dense.length; k++) if (dense[k]! >= 0) order[n++] = dense[k]!;
-  } else if (sparse) {
-    const sorted = Float64Array.from(keys).sort();
-    for (let i = 0; i < length; i++) order[i] = sparse.get(sorted[i]!)!;
-  } else {
-    const slots = Array.from({ length }, (_, i) => i);
-    const decoded = slots.map(keyCodes);
-    slots.sort((a, b) => {
-      const x = decoded[a]!;
-      const y = decoded[b]!;
-      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-      return 0;
-    });
-    order.set(slots);
-  }
-  dense = null;
-  sparse = null;
-  byString = null;
+  return { accumulate, finish };
+}
 
-  const grouped = groupBy.length > 0 || selected !== undefined;
-  const currency = grouped && opts.currencyWithGroupBy === false ? null : dataset.currency;
+function sortByCodes(order: Int32Array, length: number, keyCodes: (slot: number) => number[]): void {
+  const slots = Array.from({ length }, (_, i) => i);
+  const decoded = slots.map(keyCodes);
+  slots.sort((a, b) => {
+    const x = decoded[a]!;
+    const y = decoded[b]!;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return 0;
+  });
+  order.set(slots);
+}
+
+type Slots = ReturnType<ReturnType<typeof slotTable>["finish"]>;
+
+interface ItemShape {
+  dims: Dim[];
+  buckets: Buckets;
+  expandTags: boolean;
+  currency: string | null;
+}
+
+/** Build the item of a slot as an object. */
+function itemBuilder(slots: Slots, shape: ItemShape): (slot: number) => UsageSummaryJson {
+  const { dims, buckets, expandTags, currency } = shape;
   const isoStart: string[] = [];
   const isoEnd: string[] = [];
-  const build = (slot: number): UsageSummaryJson => {
-    const c = keyCodes(slot);
+  return (slot) => {
+    const c = slots.keyCodes(slot);
     const b = c[0]!;
     isoStart[b] ??= new Date(buckets.start(b)).toISOString();
     isoEnd[b] ??= new Date(buckets.end(b)).toISOString();
-    const amount = amounts.get(slot);
-    const quantity = quantities.get(slot);
+    const amount = slots.amounts.get(slot);
+    const quantity = slots.quantities.get(slot);
     const item = blankItem(currency);
     item.timeUsageStarted = isoStart[b]!;
     item.timeUsageEnded = isoEnd[b]!;
@@ -739,10 +729,39 @@ export function summarizeCompact(
     for (let i = 0; i < dims.length; i++) dims[i]!.apply(item, c[i + 1]!);
     return item;
   };
+}
 
-  // The same items as JSON text, written directly: the fields in `blankItem` order, with everything that is
-  // constant for a time bucket (the fields no dimension sets, the bucket's times, the quotes around the
-  // attributed figures) merged into the literal text between the values that vary from item to item.
+/**
+ * The literal text of a bucket's items between the values that vary: the fields in `blankItem` order, with
+ * everything constant for the bucket (the fields no dimension sets, its times, the quotes around the
+ * attributed figures) merged in.
+ */
+function bucketLiterals(
+  names: (keyof UsageSummaryJson)[],
+  blank: UsageSummaryJson,
+  varying: Set<keyof UsageSummaryJson>,
+  times: { start: string; end: string },
+): string[] {
+  const literals: string[] = [];
+  let literal = "";
+  for (const name of names) {
+    literal += `${literal === "" && literals.length === 0 ? "{" : ","}${JSON.stringify(name)}:`;
+    if (name === "timeUsageStarted") literal += JSON.stringify(times.start);
+    else if (name === "timeUsageEnded") literal += JSON.stringify(times.end);
+    else if (varying.has(name)) {
+      // The attributed figures are strings of digits: their quotes are constant text too.
+      const quoted = name === "attributedCost" || name === "attributedUsage";
+      literals.push(quoted ? `${literal}"` : literal);
+      literal = quoted ? '"' : "";
+    } else literal += JSON.stringify(blank[name]);
+  }
+  literals.push(`${literal}}`);
+  return literals;
+}
+
+/** Write the item of a slot as JSON text directly (the same text as JSON.stringify of the built item). */
+function itemWriter(slots: Slots, shape: ItemShape): (slot: number) => string {
+  const { dims, buckets, expandTags, currency } = shape;
   const varying = new Set<keyof UsageSummaryJson>(AMOUNT_FIELDS);
   for (const d of dims) for (const f of d.fields) varying.add(f);
   if (expandTags) varying.add("tags");
@@ -750,33 +769,19 @@ export function summarizeCompact(
   const names = Object.keys(blank) as (keyof UsageSummaryJson)[];
   const fields = names.filter((name) => varying.has(name));
   const literalsByBucket: string[][] = [];
-  const literalsOf = (b: number): string[] => {
-    const literals: string[] = [];
-    let literal = "";
-    for (const name of names) {
-      literal += `${literal === "" && literals.length === 0 ? "{" : ","}${JSON.stringify(name)}:`;
-      if (name === "timeUsageStarted") literal += JSON.stringify(new Date(buckets.start(b)).toISOString());
-      else if (name === "timeUsageEnded") literal += JSON.stringify(new Date(buckets.end(b)).toISOString());
-      else if (varying.has(name)) {
-        // The attributed figures are strings of digits: their quotes are constant text too.
-        const quoted = name === "attributedCost" || name === "attributedUsage";
-        literals.push(quoted ? `${literal}"` : literal);
-        literal = quoted ? '"' : "";
-      } else literal += JSON.stringify(blank[name]);
-    }
-    literals.push(`${literal}}`);
-    return literals;
-  };
   /** The fields dimensions set, reset to their blank value before each item. */
   const dimFields = [...new Set(dims.flatMap((d) => d.fields))];
   const scratch = blankItem(currency);
-  const writeItem = (slot: number): string => {
-    const c = keyCodes(slot);
+  return (slot) => {
+    const c = slots.keyCodes(slot);
     const b = c[0]!;
-    literalsByBucket[b] ??= literalsOf(b);
+    literalsByBucket[b] ??= bucketLiterals(names, blank, varying, {
+      start: new Date(buckets.start(b)).toISOString(),
+      end: new Date(buckets.end(b)).toISOString(),
+    });
     const literals = literalsByBucket[b];
-    const amount = amounts.get(slot);
-    const quantity = quantities.get(slot);
+    const amount = slots.amounts.get(slot);
+    const quantity = slots.quantities.get(slot);
     const cost = formatMicros(amount);
     const usage = formatMicros(quantity);
     for (const f of dimFields) (scratch as unknown as Record<string, unknown>)[f] = blank[f];
@@ -795,24 +800,65 @@ export function summarizeCompact(
     }
     return out;
   };
+}
 
+/** The items from `offset`, at most `count`, each made by `make`. */
+function sliceOf<T>(
+  order: Int32Array,
+  length: number,
+  offset: number,
+  count: number,
+  make: (slot: number) => T,
+): T[] {
+  const from = Math.max(0, Math.min(offset, length));
+  const to = Math.max(from, Math.min(from + count, length));
+  const out: T[] = [];
+  for (let i = from; i < to; i++) out.push(make(order[i]!));
+  return out;
+}
+
+export function summarizeCompact(
+  dataset: Dataset,
+  details: SummarizeDetails,
+  opts: SummarizeOptions = {},
+): CompactSummary {
+  const q = checkedQuery(details);
+  const model = new Model(dataset, q.depth);
+  const filter = details.filter
+    ? compileFilter(model, details.filter, 1, { left: MAX_FILTER_CONDITIONS })
+    : null;
+  const buckets = makeBuckets(q.start, q.end, q.granularity, details.isAggregateByTime === true);
+  const { dims, selectTag, expandTags } = groupingDimensions(model, q.groupBy, q.selected);
+  const table = slotTable(dims, buckets.count);
+  const { accumulate } = table;
+  const queryType = q.queryType;
+  const usage = queryType === "COST" || queryType === "USAGE" || queryType === "USAGE_ONLY";
+  const credits =
+    queryType === "COST" || queryType === "USAGE" || queryType === "CREDIT" || queryType === "ALLCREDIT";
+  if (usage || credits) {
+    dataset.forEachRow({ start: q.start, end: q.end, granularity: q.granularity, usage, credits }, (row) => {
+      if (filter && !filter(row)) return;
+      const bucket = buckets.of(row);
+      if (bucket < 0) return;
+      if (selectTag) accumulate(row, bucket, selectTag(row));
+      else if (expandTags) {
+        if (row.tags.length === 0) accumulate(row, bucket, -1);
+        else for (const t of row.tags) accumulate(row, bucket, t);
+      } else accumulate(row, bucket, -1);
+    });
+  }
+  const slots = table.finish();
+  const grouped = q.groupBy.length > 0 || q.selected !== undefined;
+  const currency = grouped && opts.currencyWithGroupBy === false ? null : dataset.currency;
+  const shape = { dims, buckets, expandTags, currency };
+  const build = itemBuilder(slots, shape);
+  const writeItem = itemWriter(slots, shape);
+  const { length, order } = slots;
   return {
-    groupBy,
+    groupBy: q.groupBy,
     length,
-    items(offset = 0, count = length) {
-      const from = Math.max(0, Math.min(offset, length));
-      const to = Math.max(from, Math.min(from + count, length));
-      const out: UsageSummaryJson[] = [];
-      for (let i = from; i < to; i++) out.push(build(order[i]!));
-      return out;
-    },
-    itemsJson(offset = 0, count = length) {
-      const from = Math.max(0, Math.min(offset, length));
-      const to = Math.max(from, Math.min(from + count, length));
-      const out: string[] = [];
-      for (let i = from; i < to; i++) out.push(writeItem(order[i]!));
-      return out.join(",");
-    },
+    items: (offset = 0, count = length) => sliceOf(order, length, offset, count, build),
+    itemsJson: (offset = 0, count = length) => sliceOf(order, length, offset, count, writeItem).join(","),
   };
 }
 

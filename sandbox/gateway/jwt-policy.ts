@@ -7,30 +7,30 @@ import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from "jo
 // ---- limits and defaults ------------------------------------------------------------------------------------
 
 export const ROUTE_METHODS = ["ANY", "HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-export type RouteMethod = (typeof ROUTE_METHODS)[number];
+type RouteMethod = (typeof ROUTE_METHODS)[number];
 /** The only signing algorithms API Gateway accepts (apigatewayusingjwttokens-prerequisites.htm). */
 export const JWT_ALGORITHMS = ["RS256", "RS384", "RS512"] as const;
 export const MIN_RSA_BITS = 2048;
 export const MAX_RSA_BITS = 4096;
-export const DEFAULT_TOKEN_HEADER = "Authorization";
-export const DEFAULT_TOKEN_AUTH_SCHEME = "Bearer";
+const DEFAULT_TOKEN_HEADER = "Authorization";
+const DEFAULT_TOKEN_AUTH_SCHEME = "Bearer";
 /** Unconfirmed: believed 0. */
-export const DEFAULT_CLOCK_SKEW_SECONDS = 0;
+const DEFAULT_CLOCK_SKEW_SECONDS = 0;
 /** Unconfirmed: recollections say 120 or 3600; the lenient one is enforced. */
 export const MAX_CLOCK_SKEW_SECONDS = 3600;
 /** Unconfirmed: believed 1 h default, 24 h maximum. */
 export const DEFAULT_MAX_CACHE_DURATION_HOURS = 1;
-export const MAX_CACHE_DURATION_HOURS = 24;
+const MAX_CACHE_DURATION_HOURS = 24;
 /** Unconfirmed: the methods of a route that lists none. */
 export const DEFAULT_ROUTE_METHODS: readonly RouteMethod[] = ["GET"];
 /** API Gateway internal limits (routes per deployment, path prefix length, route pattern length). */
-export const MAX_ROUTES = 50;
-export const MAX_PATH_PREFIX_LENGTH = 255;
-export const MAX_ROUTE_PATH_LENGTH = 2000;
+const MAX_ROUTES = 50;
+const MAX_PATH_PREFIX_LENGTH = 255;
+const MAX_ROUTE_PATH_LENGTH = 2000;
 
 // ---- the ApiSpecification subset (oci-apigateway model names) ----------------------------------------------
 
-export interface JsonWebTokenClaim {
+interface JsonWebTokenClaim {
   key: string;
   values?: string[];
   isRequired?: boolean;
@@ -49,13 +49,13 @@ export interface StaticJsonWebKey {
   e: string;
 }
 
-export interface PemEncodedPublicKey {
+interface PemEncodedPublicKey {
   kid: string;
   format: "PEM";
   key: string;
 }
 
-export type StaticPublicKey = StaticJsonWebKey | PemEncodedPublicKey;
+type StaticPublicKey = StaticJsonWebKey | PemEncodedPublicKey;
 
 export interface StaticPublicKeySet {
   type: "STATIC_KEYS";
@@ -69,7 +69,7 @@ export interface RemoteJsonWebKeySet {
   maxCacheDurationInHours?: number;
 }
 
-export type PublicKeySet = StaticPublicKeySet | RemoteJsonWebKeySet;
+type PublicKeySet = StaticPublicKeySet | RemoteJsonWebKeySet;
 
 export interface JwtAuthenticationPolicy {
   type: "JWT_AUTHENTICATION";
@@ -89,19 +89,19 @@ export interface RateLimitingPolicy {
   rateKey: "CLIENT_IP" | "TOTAL";
 }
 
-export interface ApiSpecificationRequestPolicies {
+interface ApiSpecificationRequestPolicies {
   authentication?: JwtAuthenticationPolicy;
   rateLimiting?: RateLimitingPolicy;
   /** Accepted and ignored by the sandbox. */
   cors?: unknown;
 }
 
-export type RouteAuthorizationPolicy =
+type RouteAuthorizationPolicy =
   | { type: "AUTHENTICATION_ONLY" }
   | { type: "ANONYMOUS" }
   | { type: "ANY_OF"; allowedScope: string[] };
 
-export interface ApiSpecificationRouteRequestPolicies {
+interface ApiSpecificationRouteRequestPolicies {
   authorization?: RouteAuthorizationPolicy;
   /** Accepted and ignored by the sandbox. */
   cors?: unknown;
@@ -112,19 +112,19 @@ export interface OracleFunctionBackend {
   functionId: string;
 }
 
-export interface HeaderFieldSpecification {
+interface HeaderFieldSpecification {
   name: string;
   value: string;
 }
 
-export interface StockResponseBackend {
+interface StockResponseBackend {
   type: "STOCK_RESPONSE_BACKEND";
   status: number;
   body?: string;
   headers?: HeaderFieldSpecification[];
 }
 
-export type RouteBackend = OracleFunctionBackend | StockResponseBackend;
+type RouteBackend = OracleFunctionBackend | StockResponseBackend;
 
 export interface ApiSpecificationRoute {
   path: string;
@@ -160,7 +160,7 @@ const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 // ---- keys ---------------------------------------------------------------------------------------------------
 
-export type KeySource = "STATIC_KEYS" | "REMOTE_JWKS";
+type KeySource = "STATIC_KEYS" | "REMOTE_JWKS";
 
 /** A key the gateway verifies signatures with. */
 export interface VerificationKey {
@@ -585,7 +585,7 @@ export function validateSpecification(spec: unknown): string[] {
 
 // ---- request checks -----------------------------------------------------------------------------------------
 
-export type TokenLookup = { present: false } | { present: true; token: string | undefined };
+type TokenLookup = { present: false } | { present: true; token: string | undefined };
 
 /**
  * Find the token where the policy says: a query parameter, or a header with its auth scheme (compared
@@ -648,7 +648,7 @@ export function scopeAllows(claims: Record<string, unknown>, allowedScope: strin
 
 export type KeyLookup = (kid: string) => Promise<VerificationKey | undefined>;
 
-export type JwtVerdict =
+type JwtVerdict =
   | { ok: true; claims: JWTPayload; header: JWTHeaderParameters }
   | { ok: false; reason: string };
 

@@ -17,7 +17,7 @@ import {
 } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
-export type AuthFailureReason =
+type AuthFailureReason =
   | "missing-signature"
   | "bad-header"
   | "unknown-key"
@@ -51,7 +51,7 @@ export type Principal =
   | { kind: "user"; tenancyId: string; userId: string; fingerprint: string }
   | { kind: "resource"; tenancyId: string; compartmentId: string; resourceId: string };
 
-export interface SignedRequest {
+interface SignedRequest {
   method: string;
   /** The request target as received: path plus query string. */
   url: string;
@@ -67,7 +67,7 @@ export interface ApiKeyUser {
   publicKeyPem: string;
 }
 
-export interface RpstRequest {
+interface RpstRequest {
   tenancyId: string;
   compartmentId: string;
   resourceId: string;
@@ -78,18 +78,18 @@ export interface RpstRequest {
   expiresAt?: number;
 }
 
-export interface Rpst {
+interface Rpst {
   token: string;
   privateKeyPem: string;
   publicKeyPem: string;
 }
 
-export const AUTH_SERVICE_ISSUER = "authService.oracle.com";
+const AUTH_SERVICE_ISSUER = "authService.oracle.com";
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /** OCI's API-key fingerprint: MD5 of the DER SubjectPublicKeyInfo, colon-separated lower-case hex. */
-export function fingerprintOf(publicKey: KeyObject | string): string {
+function fingerprintOf(publicKey: KeyObject | string): string {
   const key = typeof publicKey === "string" ? createPublicKey(publicKey) : publicKey;
   const der = key.export({ type: "spki", format: "der" });
   return createHash("md5").update(der).digest("hex").match(/../g)?.join(":") ?? "";

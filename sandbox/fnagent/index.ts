@@ -9,8 +9,8 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FaultInjector } from "./faults.js";
-import type { FnCall, FnResult } from "./gateway.js";
+import type { FaultInjector } from "../core/faults.js";
+import type { FnCall, FnResult } from "../gateway/index.js";
 
 export type { FnCall, FnResult };
 
@@ -24,14 +24,14 @@ export class FunctionError extends Error {
   override name = "FunctionError";
 }
 
-export interface ResourcePrincipalSession {
+interface ResourcePrincipalSession {
   token: string;
   privateKeyPem: string;
   /** Expiry of the token, ms since the epoch. */
   expiresAt: number;
 }
 
-export interface FnAgentOptions {
+interface FnAgentOptions {
   functionId: string;
   appId: string;
   functionName: string;
