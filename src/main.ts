@@ -7,8 +7,10 @@ import { InputError, oneLine } from "./lib/errors.js";
 import { maskSecret } from "./lib/mask.js";
 import { createActionDeps, runReport } from "./report/index.js";
 import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
+import { createSetupDeps, runSetup } from "./setup/index.js";
+import { readSetupInputs } from "./setup/inputs.js";
 
-export const COMMANDS = ["report", "deploy"] as const;
+export const COMMANDS = ["report", "deploy", "setup"] as const;
 
 /** Never throws: every failure ends in one core.setFailed line. */
 export async function run(): Promise<void> {
@@ -32,12 +34,20 @@ export async function run(): Promise<void> {
         await runDeploy(inputs, createDeployDeps());
         return;
       }
+      case "setup": {
+        const inputs = readSetupInputs((name) => core.getInput(name), {
+          mask: (value) => maskSecret(value),
+          env: process.env,
+        });
+        await runSetup(inputs, createSetupDeps());
+        return;
+      }
       case "":
-        throw new InputError(COMMAND_INPUT, "is required; use report or deploy");
+        throw new InputError(COMMAND_INPUT, "is required; use report, deploy or setup");
       default:
         throw new InputError(
           COMMAND_INPUT,
-          `'${oneLine(command).slice(0, 40)}' is not a command; use report or deploy`,
+          `'${oneLine(command).slice(0, 40)}' is not a command; use report, deploy or setup`,
         );
     }
   } catch (err) {
