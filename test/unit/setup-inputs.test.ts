@@ -1,8 +1,6 @@
-import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { readActionYml } from "../../scripts/action-yml.mjs";
 import { InputError, UserFacingError } from "../../src/lib/errors.js";
-import { keyFingerprint } from "../../src/oci/auth.js";
 import {
   readSetupInputs,
   SETUP_DEFAULTS,
@@ -10,6 +8,7 @@ import {
   SETUP_OUTPUTS,
   type SetupInputs,
 } from "../../src/setup/inputs.js";
+import { COMPARTMENT, SETUP_GOOD, SUBNET, TENANCY } from "../support/setup-fixtures.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
@@ -40,23 +39,6 @@ describe("action.yml declares setup's inputs and outputs as the code reads them"
 });
 
 // ---- fixtures --------------------------------------------------------------------------------------------
-
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const PEM = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-const TENANCY = "ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq";
-const COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaa4fwqxxxjnn2b6bpdm56nwuqtj6jjaymfywqkbzjbi3lqf";
-const SUBNET = "ocid1.subnet.oc1.iad.aaaaaaaaf2pxxbqmxwzqvyqxbnvgtn4pmvfflwuxnntpfpgg7sboe3c4";
-
-export const SETUP_GOOD: Record<string, string> = {
-  "oci-tenancy": TENANCY,
-  "oci-user": "ocid1.user.oc1..aaaaaaaao7ht2nwwyiqbgzp2d5fx7x5lqkjx3xm3y7u6hgbwqtt5g5zb2lpq",
-  "oci-fingerprint": keyFingerprint(privateKey),
-  "oci-private-key": PEM,
-  "oci-region": "us-ashburn-1",
-  "compartment-id": COMPARTMENT,
-  "subnet-id": SUBNET,
-  "identity-domain-url": "https://idcs-0123456789abcdef.identity.oraclecloud.com/",
-};
 
 function read(
   values: Record<string, string>,
