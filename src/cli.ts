@@ -19,7 +19,7 @@ const CLI_FLAGS = {
 const BOOLEAN_FLAGS = new Set<string>([SETUP_INPUTS.dryRun]);
 const KNOWN_FLAGS = new Set<string>([...Object.values(SETUP_INPUTS), ...Object.values(CLI_FLAGS)]);
 
-export interface ParsedArgs {
+interface ParsedArgs {
   command: string | undefined;
   flags: Map<string, string>;
   help: boolean;
@@ -157,7 +157,7 @@ export async function resolveInputs(
 }
 
 /** Where the secret goes locally when no --secret-file (nor --github-token) is given. */
-export function defaultSecretFile(clientAppName: string): string {
+function defaultSecretFile(clientAppName: string): string {
   return `~/.oci/${clientAppName}.client-secret`;
 }
 

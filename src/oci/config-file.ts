@@ -11,9 +11,9 @@ import { quote } from "../lib/text.js";
 export const DEFAULT_CONFIG_FILE = "~/.oci/config";
 export const DEFAULT_PROFILE = "DEFAULT";
 
-export type OciProfileKey = "user" | "fingerprint" | "key_file" | "tenancy" | "region" | "pass_phrase";
+type OciProfileKey = "user" | "fingerprint" | "key_file" | "tenancy" | "region" | "pass_phrase";
 
-export interface OciProfile {
+interface OciProfile {
   /** The keys of the profile, [DEFAULT]'s included, by their config-file names. */
   values: Partial<Record<OciProfileKey, string>> & Record<string, string>;
 }

@@ -20,10 +20,10 @@ export interface AppsApi {
   ): Promise<domains.responses.PutAppStatusChangerResponse>;
 }
 
-export const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
-export const STATUS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:AppStatusChanger";
+const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
+const STATUS_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:AppStatusChanger";
 /** The template the console's "Confidential Application" uses. */
-export const CUSTOM_APP_TEMPLATE = "CustomWebAppTemplateId";
+const CUSTOM_APP_TEMPLATE = "CustomWebAppTemplateId";
 const APP_ATTRIBUTES =
   "displayName,name,active,isOAuthResource,audience,scopes,isOAuthClient,clientType,allowedGrants,allowedScopes";
 
@@ -45,13 +45,13 @@ export async function findApp(
   return r.apps.resources.find((app) => app.displayName === displayName);
 }
 
-export interface ResourceAppWanted {
+interface ResourceAppWanted {
   displayName: string;
   audience: string;
   scope: string;
 }
 
-export interface ClientAppWanted {
+interface ClientAppWanted {
   displayName: string;
   fqs: string;
 }

@@ -9,6 +9,7 @@ import type * as domains from "oci-identitydomains";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import { DEFAULT_DOMAIN } from "./inputs.js";
 import { live } from "./plan.js";
+import { allPages } from "./resources.js";
 
 export interface IdentityApi {
   listDynamicGroups(
@@ -37,11 +38,11 @@ export interface DomainGroupsApi {
   ): Promise<domains.responses.PatchDynamicResourceGroupResponse>;
 }
 
-export const DESCRIPTION = "Managed by usage-api-action setup";
-export const DRG_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:DynamicResourceGroup";
+const DESCRIPTION = "Managed by usage-api-action setup";
+const DRG_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:DynamicResourceGroup";
 export const PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-export interface FoundGroup {
+interface FoundGroup {
   id: string;
   matchingRule: string;
   lifecycleState?: string;
@@ -66,17 +67,14 @@ export function identityGroupStore(
 ): DynamicGroupStore {
   return {
     async find(name) {
-      const found: identity.models.DynamicGroup[] = [];
-      let page: string | undefined;
-      do {
+      const found = await allPages(async (page) => {
         const r = await ociCall(
           "ListDynamicGroups",
           () => api.listDynamicGroups({ compartmentId: tenancyId, name, ...(page ? { page } : {}) }),
           call,
         );
-        found.push(...r.items);
-        page = r.opcNextPage;
-      } while (page);
+        return { items: r.items, next: r.opcNextPage };
+      });
       const group = live(found).find((g) => g.name === name);
       return (
         group && { id: group.id, matchingRule: group.matchingRule, lifecycleState: group.lifecycleState }
@@ -165,7 +163,7 @@ export function policyGroupName(domainName: string, group: string): string {
   return domainName === DEFAULT_DOMAIN ? group : `'${domainName}'/'${group}'`;
 }
 
-export interface FoundPolicy {
+interface FoundPolicy {
   id: string;
   statements: string[];
   lifecycleState?: string;
@@ -177,17 +175,14 @@ export async function findPolicy(
   name: string,
   call: CallOptions,
 ): Promise<FoundPolicy | undefined> {
-  const found: identity.models.Policy[] = [];
-  let page: string | undefined;
-  do {
+  const found = await allPages(async (page) => {
     const r = await ociCall(
       "ListPolicies",
       () => api.listPolicies({ compartmentId: tenancyId, name, ...(page ? { page } : {}) }),
       call,
     );
-    found.push(...r.items);
-    page = r.opcNextPage;
-  } while (page);
+    return { items: r.items, next: r.opcNextPage };
+  });
   const policy = live(found).find((p) => p.name === name);
   return policy && { id: policy.id, statements: policy.statements, lifecycleState: policy.lifecycleState };
 }

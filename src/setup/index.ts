@@ -81,7 +81,7 @@ export interface SetupDeps {
   sleep(ms: number): Promise<void>;
 }
 
-export interface SetupResult {
+interface SetupResult {
   plan: SetupPlan;
   values: SetupValues | undefined;
   /** Where the secret was written, when it was. */
@@ -89,7 +89,7 @@ export interface SetupResult {
 }
 
 /** Shown in a dry run before the gateway exists (the audience defaults to its hostname). */
-export const PENDING_AUDIENCE = "https://(the new gateway's hostname)/";
+const PENDING_AUDIENCE = "https://(the new gateway's hostname)/";
 
 interface Found {
   repository: { id: string; isPublic: boolean; lifecycleState: string } | undefined;
@@ -211,7 +211,7 @@ function appItems(inputs: SetupInputs, found: Found, audience: string): [Planned
 }
 
 /** The whole plan, from what exists (pure). */
-export function buildPlan(inputs: SetupInputs, found: Found): SetupPlan {
+function buildPlan(inputs: SetupInputs, found: Found): SetupPlan {
   const iam = iamFor(inputs, found.functionId);
   const audience = audienceOf(inputs, found.gateway?.hostname);
   const items: PlannedItem[] = [

@@ -21,7 +21,7 @@ import { quote } from "../lib/text.js";
 import { endpointOverride, OCI_INPUTS, type OciAuth, readOciAuth } from "../oci/auth.js";
 import { type OcidKind, ocidProblem } from "../oci/ocid.js";
 
-export const APPLICATION_SHAPES = ["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"] as const;
+const APPLICATION_SHAPES = ["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"] as const;
 export type ApplicationShape = (typeof APPLICATION_SHAPES)[number];
 
 /** The name of the Default identity domain: its dynamic groups are served by the Identity API. */
@@ -132,7 +132,7 @@ export interface SetupInputs extends TableValues {
   githubRepository: string | undefined;
 }
 
-export interface ReadSetupOptions {
+interface ReadSetupOptions {
   mask: (secret: string) => void;
   env: Record<string, string | undefined>;
 }
@@ -142,7 +142,16 @@ export function readSetupInputs(get: (name: string) => string, options: ReadSetu
   const problems = new InputProblems();
   const values = readInputTable(SETUP_TABLE, get, problems, options.mask);
   const authResult = readOciAuth(get, options.env, { mask: options.mask });
-  problems.add(...authResult.errors);
+  // readOciAuth words its messages for deploy; the same key is required here.
+  problems.add(
+    ...authResult.errors.map(
+      (e) =>
+        new InputError(
+          e.input,
+          e.message.slice(`input '${e.input}': `.length).replace("command 'deploy'", "command 'setup'"),
+        ),
+    ),
+  );
   const githubRepository = options.env.GITHUB_REPOSITORY?.trim() || undefined;
   if (values.githubToken && !githubRepository) {
     problems.add(

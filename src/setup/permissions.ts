@@ -3,9 +3,9 @@
 // a permission is missing, so a 404 on a list or create is most often exactly that).
 import { compartmentClause } from "../deploy/iam.js";
 
-export const SETUP_GROUP = "<the group of the user running setup>";
+const SETUP_GROUP = "<the group of the user running setup>";
 
-export interface PermissionContext {
+interface PermissionContext {
   tenancyId: string;
   compartmentId: string;
   identityDomainName: string;

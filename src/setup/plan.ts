@@ -5,7 +5,7 @@
 import { UserFacingError } from "../lib/errors.js";
 import { safeLogLine } from "../lib/text.js";
 
-export type ItemKind =
+type ItemKind =
   | "repository"
   | "application"
   | "gateway"
@@ -20,7 +20,7 @@ export interface Change {
   to: string;
 }
 
-export type ItemAction = "create" | "update" | "wait" | "none";
+type ItemAction = "create" | "update" | "wait" | "none";
 
 export interface PlannedItem {
   kind: ItemKind;
@@ -115,7 +115,7 @@ export function planItem(
 
 // ---- policy statements ---------------------------------------------------------------------------------
 
-export interface StatementDiff {
+interface StatementDiff {
   added: string[];
   removed: string[];
 }

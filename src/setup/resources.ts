@@ -68,7 +68,9 @@ export interface Polling {
 }
 
 /** Call `page` until the service has no next page; returns every item. */
-async function allPages<T>(page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>) {
+export async function allPages<T>(
+  page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
+) {
   const items: T[] = [];
   let token: string | undefined;
   do {

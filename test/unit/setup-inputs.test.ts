@@ -168,7 +168,7 @@ describe("readSetupInputs", () => {
       "input 'wait-timeout': '0' is not a number of minutes; use a whole number from 1 to 120",
     ],
     [{ "dry-run": "yes" }, "input 'dry-run': 'yes' is not a boolean; use true or false"],
-    [{ "oci-region": "" }, "input 'oci-region': is required"],
+    [{ "oci-region": "" }, "input 'oci-region': is required for command 'setup' (the region to deploy to"],
   ])("refuses %j", (change, message) => {
     expect(messageOf({ ...SETUP_GOOD, ...change })).toContain(message);
   });
