@@ -61,24 +61,53 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { command, flags, help };
 }
 
-/** Every flag, from the input table: its name, default, and whether setup requires it. */
+/** One line per flag for --help (action.yml holds the long descriptions). */
+const FLAG_HELP: Record<string, string> = {
+  "oci-tenancy": "tenancy OCID (or OCI_CLI_TENANCY, or the profile's tenancy)",
+  "oci-user": "user OCID of the API key (or OCI_CLI_USER, or the profile's user)",
+  "oci-fingerprint": "API key fingerprint (or OCI_CLI_FINGERPRINT, or the profile's fingerprint)",
+  "oci-private-key": "API private key, PEM (or OCI_CLI_KEY_CONTENT, OCI_CLI_KEY_FILE, or the profile's key_file)",
+  "oci-private-key-passphrase": "passphrase of the key (or OCI_CLI_PASSPHRASE, or the profile's pass_phrase)",
+  "oci-region": "region, e.g. us-ashburn-1 (or OCI_CLI_REGION, or the profile's region)",
+  "oci-functions-endpoint": "advanced: Functions API base URL",
+  "oci-apigateway-endpoint": "advanced: API Gateway API base URL",
+  "oci-artifacts-endpoint": "advanced: Artifacts API base URL",
+  "oci-identity-endpoint": "advanced: Identity API base URL",
+  "compartment-id": "compartment of the repository, application and gateway",
+  "subnet-id": "public subnet of the application and the gateway",
+  "application-name": "Functions application display name",
+  "application-shape": "GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM",
+  "function-name": "the function deploy creates (narrows the dynamic group once it exists)",
+  "gateway-name": "API gateway display name",
+  repository: "OCIR repository name",
+  "dynamic-group-name": "the function's dynamic group",
+  "policy-name": "the policy in the root compartment",
+  "deployer-group": "group of the user that runs deploy, named in the policy",
+  "identity-domain-url": "identity domain URL, https://idcs-….identity.oraclecloud.com",
+  "identity-domain-name": "the domain's name; not Default: its own API serves the dynamic group",
+  "resource-app-name": "resource-server application display name",
+  "client-app-name": "confidential client application display name",
+  audience: "primary audience (default https://<gateway hostname>/)",
+  "scope-name": "the one scope of the resource application",
+  "github-token": "token that may write the repository's Actions secrets and variables",
+  "secret-file": "file (mode 0600) for the client secret (default ~/.oci/<client-app-name>.client-secret)",
+  "wait-timeout": "minutes to wait for the application and the gateway",
+  "dry-run": "print the plan and change nothing",
+  "config-file": `OCI config file (default ${DEFAULT_CONFIG_FILE}, or OCI_CLI_CONFIG_FILE)`,
+  profile: `profile of the config file (default ${DEFAULT_PROFILE}, or OCI_CLI_PROFILE)`,
+  "github-repository": "owner/name for --github-token and the gh lines (or GITHUB_REPOSITORY)",
+};
+
+const REQUIRED = new Set<string>([SETUP_INPUTS.compartmentId, SETUP_INPUTS.subnetId, SETUP_INPUTS.identityDomainUrl]);
+
+/** Every flag, from the input table and the local ones: its name, what it is, its default or (required). */
 export function helpText(): string {
-  const required = new Set<string>([
-    SETUP_INPUTS.compartmentId,
-    SETUP_INPUTS.subnetId,
-    SETUP_INPUTS.identityDomainUrl,
-  ]);
-  const rows: Array<[string, string]> = [];
-  for (const name of Object.values(SETUP_INPUTS)) {
+  const names = [...Object.values(SETUP_INPUTS), ...Object.values(CLI_FLAGS)];
+  const rows = names.map((name): [string, string] => {
     const def = SETUP_DEFAULTS[name];
-    rows.push([`--${name}`, required.has(name) ? "(required)" : def !== undefined ? `(default ${def})` : ""]);
-  }
-  rows.push([`--${CLI_FLAGS.configFile}`, `(default ${DEFAULT_CONFIG_FILE}, or OCI_CLI_CONFIG_FILE)`]);
-  rows.push([`--${CLI_FLAGS.profile}`, `(default ${DEFAULT_PROFILE}, or OCI_CLI_PROFILE)`]);
-  rows.push([
-    `--${CLI_FLAGS.githubRepository}`,
-    "owner/name for --github-token and the gh lines (or GITHUB_REPOSITORY)",
-  ]);
+    const tail = REQUIRED.has(name) ? " (required)" : def !== undefined ? ` (default ${def})` : "";
+    return [`--${name}`, `${FLAG_HELP[name] ?? ""}${tail}`];
+  });
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [
     "usage: usage-api-action setup --compartment-id <ocid> --subnet-id <ocid> --identity-domain-url <url> [flags]",
