@@ -66,7 +66,8 @@ const FLAG_HELP: Record<string, string> = {
   "oci-tenancy": "tenancy OCID (or OCI_CLI_TENANCY, or the profile's tenancy)",
   "oci-user": "user OCID of the API key (or OCI_CLI_USER, or the profile's user)",
   "oci-fingerprint": "API key fingerprint (or OCI_CLI_FINGERPRINT, or the profile's fingerprint)",
-  "oci-private-key": "API private key, PEM (or OCI_CLI_KEY_CONTENT, OCI_CLI_KEY_FILE, or the profile's key_file)",
+  "oci-private-key":
+    "API private key, PEM (or OCI_CLI_KEY_CONTENT, OCI_CLI_KEY_FILE, or the profile's key_file)",
   "oci-private-key-passphrase": "passphrase of the key (or OCI_CLI_PASSPHRASE, or the profile's pass_phrase)",
   "oci-region": "region, e.g. us-ashburn-1 (or OCI_CLI_REGION, or the profile's region)",
   "oci-functions-endpoint": "advanced: Functions API base URL",
@@ -98,7 +99,11 @@ const FLAG_HELP: Record<string, string> = {
   "github-repository": "owner/name for --github-token and the gh lines (or GITHUB_REPOSITORY)",
 };
 
-const REQUIRED = new Set<string>([SETUP_INPUTS.compartmentId, SETUP_INPUTS.subnetId, SETUP_INPUTS.identityDomainUrl]);
+const REQUIRED = new Set<string>([
+  SETUP_INPUTS.compartmentId,
+  SETUP_INPUTS.subnetId,
+  SETUP_INPUTS.identityDomainUrl,
+]);
 
 /** Every flag, from the input table and the local ones: its name, what it is, its default or (required). */
 export function helpText(): string {

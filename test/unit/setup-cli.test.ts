@@ -78,9 +78,12 @@ describe("helpText", () => {
     const text = helpText();
     for (const name of Object.values(SETUP_INPUTS)) expect(text).toContain(`--${name}`);
     for (const name of ["config-file", "profile", "github-repository"]) expect(text).toContain(`--${name}`);
-    expect(text).toMatch(/--application-shape\s+GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM \(default GENERIC_X86\)/);
+    expect(text).toMatch(
+      /--application-shape\s+GENERIC_X86, GENERIC_ARM or GENERIC_X86_ARM \(default GENERIC_X86\)/,
+    );
     expect(text).toMatch(/--subnet-id\s+public subnet of the application and the gateway \(required\)/);
-    for (const line of text.split("\n").filter((l) => l.startsWith("  --"))) expect(line).toMatch(/^\s+--\S+\s+\S/);
+    for (const line of text.split("\n").filter((l) => l.startsWith("  --")))
+      expect(line).toMatch(/^\s+--\S+\s+\S/);
   });
 });
 
