@@ -175,12 +175,13 @@ export async function resolveInputs(
     }
     if (profile) {
       warnings.push(...profile.warnings);
-      for (const field of missing) {
+      const taken = missing.filter((field) => {
         const value = field === "privateKey" ? profile.keyContent : profile.values[PROFILE_KEYS[field]];
         if (value) values.set(OCI_INPUTS[field], value);
-      }
+        return Boolean(value);
+      });
       sources.push(
-        `profile [${profile.profile}] of ${profile.path} for ${missing.map((f) => PROFILE_KEYS[f]).join(", ")}`,
+        `profile [${profile.profile}] of ${profile.path} for ${taken.map((f) => PROFILE_KEYS[f]).join(", ")}`,
       );
     }
   }
