@@ -56,6 +56,7 @@ export function renderTables(action = readActionYml()) {
     ["common", "Both commands"],
     ["report", "`command: report`"],
     ["deploy", "`command: deploy`"],
+    ["setup", "`command: setup`"],
   ];
   let out = "";
   for (const [section, title] of sections) {

@@ -1,4 +1,5 @@
-// Builds the two bundles: the Oracle Function (function/dist/func.js) and the action (dist/index.js).
+// Builds the bundles: the Oracle Function (function/dist/func.js), the action (dist/index.js) and the local
+// command (dist/cli.js, the package's `bin`).
 // Usage: node scripts/build.mjs [function|action ...]   (no argument builds both)
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
@@ -62,10 +63,29 @@ export async function buildAction(outdir = join(root, "dist")) {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
+  await buildCli(outdir);
   const functionDir = join(outdir, "function");
   await buildFunction(functionDir);
   await copyFile(join(root, "function", "func.yaml"), join(functionDir, "func.yaml"));
   return { outfile, metafile: result.metafile };
+}
+
+/** The local command (`usage-api-action setup …`): the same code as the action, run by node directly. */
+async function buildCli(outdir) {
+  await build({
+    entryPoints: [join(root, "src", "bin.ts")],
+    outfile: join(outdir, "cli.js"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minify: false,
+    legalComments: "eof",
+    logLevel: "warning",
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

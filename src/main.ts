@@ -7,9 +7,11 @@ import { InputError, oneLine } from "./lib/errors.js";
 import { maskSecret } from "./lib/mask.js";
 import { createActionDeps, runReport } from "./report/index.js";
 import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
+import { createSetupDeps, runSetup } from "./setup/index.js";
+import { readSetupInputs } from "./setup/inputs.js";
 
-const COMMANDS = ["report", "deploy"] as const;
-const USE_A_COMMAND = `use ${COMMANDS.join(" or ")}`;
+const COMMANDS = ["report", "deploy", "setup"] as const;
+const USE_A_COMMAND = `use ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS[COMMANDS.length - 1]}`;
 
 /** Never throws: every failure ends in one core.setFailed line. */
 export async function run(): Promise<void> {
@@ -31,6 +33,14 @@ export async function run(): Promise<void> {
           env: process.env,
         });
         await runDeploy(inputs, createDeployDeps());
+        return;
+      }
+      case "setup": {
+        const inputs = readSetupInputs((name) => core.getInput(name), {
+          mask: (value) => maskSecret(value),
+          env: process.env,
+        });
+        await runSetup(inputs, createSetupDeps());
         return;
       }
       case "":

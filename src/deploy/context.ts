@@ -7,7 +7,7 @@ import type { FunctionsApi } from "./function.js";
 import type { DeploymentsApi, GatewaysApi, WorkRequestsApi } from "./gateway.js";
 import type { JsonGetter } from "./identity.js";
 
-interface DeployLogger {
+export interface DeployLogger {
   info(line: string): void;
   warning(line: string): void;
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;

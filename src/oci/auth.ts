@@ -79,6 +79,15 @@ export const OCI_INPUTS = {
   artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
 } as const;
 
+/** The environment variables of oracle-actions/run-oci-cli-command, by credential (the local command reads them). */
+export const OCI_ENV = {
+  tenancy: CREDENTIALS.tenancy.env,
+  user: CREDENTIALS.user.env,
+  fingerprint: CREDENTIALS.fingerprint.env,
+  privateKey: CREDENTIALS.privateKey.env,
+  region: CREDENTIALS.region.env,
+} as const;
+
 interface OciEndpoints {
   functions?: string;
   apigateway?: string;
@@ -160,7 +169,7 @@ function parsePrivateKey(pem: string, passphrase: string | undefined): KeyObject
 }
 
 /** An advanced endpoint override: an absolute http(s) URL (http only on loopback), no credentials or query. */
-function endpointUrl(raw: string, name: string): string {
+export function endpointUrl(raw: string, name: string): string {
   const url = secureUrl(name, raw, { example: "https://functions.us-ashburn-1.oci.oraclecloud.com" });
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
@@ -226,6 +235,7 @@ function maskKey(rawKey: string, passphrase: string, mask: (secret: string) => v
 function checkCredentials(
   picked: PickedCredentials,
   problems: InputProblems,
+  command: string,
 ): Partial<Record<Field, string>> {
   const values: Partial<Record<Field, string>> = {};
   for (const field of Object.keys(CREDENTIALS) as Field[]) {
@@ -235,7 +245,7 @@ function checkCredentials(
       problems.add(
         new InputError(
           spec.input,
-          `is required for command 'deploy' (${spec.what}); set the input or the ${spec.env} environment variable`,
+          `is required for command '${command}' (${spec.what}); set the input or the ${spec.env} environment variable`,
         ),
       );
       continue;
@@ -277,12 +287,17 @@ export function pickOciAuth(get: Get, env: Env, mask: (secret: string) => void):
 }
 
 /**
- * Check the picked key. Every problem is added to `problems` (as InputErrors naming the input); the auth is
- * returned only when there is none.
+ * Check the picked key. Every problem is added to `problems` (as InputErrors naming the input, and a missing
+ * one naming `command`); the auth is returned only when there is none.
  */
-export function checkOciAuth(picked: PickedOciAuth, get: Get, problems: InputProblems): OciAuth | undefined {
+export function checkOciAuth(
+  picked: PickedOciAuth,
+  get: Get,
+  problems: InputProblems,
+  command = "deploy",
+): OciAuth | undefined {
   const before = problems.errors.length;
-  const values = checkCredentials(picked.credentials, problems);
+  const values = checkCredentials(picked.credentials, problems, command);
   const { privateKey: privateKeyPem, tenancy, user, fingerprint, region } = values;
   if (privateKeyPem !== undefined) {
     problems.check(() => checkKeyMatches(privateKeyPem, picked.passphrase, fingerprint));

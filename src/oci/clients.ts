@@ -26,7 +26,7 @@ const SDK_RETRIER_LINES =
   /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
 let quieted = false;
 
-function quietSdkRetrierWarnings(): void {
+export function quietSdkRetrierWarnings(): void {
   if (quieted) return;
   quieted = true;
   const original = console.warn.bind(console);

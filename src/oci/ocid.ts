@@ -28,6 +28,7 @@ const OCID_TYPES = {
   function: { types: ["fnfunc"], example: "ocid1.fnfunc.oc1.iad.aaaa…" },
   gateway: { types: ["apigateway"], example: "ocid1.apigateway.oc1.iad.aaaa…" },
   deployment: { types: ["apideployment"], example: "ocid1.apideployment.oc1.iad.aaaa…" },
+  subnet: { types: ["subnet"], example: "ocid1.subnet.oc1.iad.aaaa…" },
 } as const;
 
 export type OcidKind = keyof typeof OCID_TYPES;

@@ -17,8 +17,8 @@ const SYNTAX = "use previous, YYYY-MM, YYYY-MM..YYYY-MM or last-N";
 
 /** [inputs, the whole ::error:: text (a string) or a pattern for it]. */
 const CASES: Array<[Record<string, string>, string | RegExp]> = [
-  [{ command: "reprot" }, "input 'command': 'reprot' is not a command; use report or deploy"],
-  [{ command: "" }, "input 'command': is required; use report or deploy"],
+  [{ command: "reprot" }, "input 'command': 'reprot' is not a command; use report, deploy or setup"],
+  [{ command: "" }, "input 'command': is required; use report, deploy or setup"],
   [{ months: "2026-13" }, `input 'months': '2026-13' is not a month; ${SYNTAX}`],
   [{ months: "March" }, `input 'months': 'March' is not a month; ${SYNTAX}`],
   [

@@ -10,7 +10,7 @@ const doc = readFileSync(new URL("../../docs/report.md", import.meta.url), "utf8
 /** command plus the report inputs, with their defaults ("" when none), in action.yml's order. */
 function reportInputs(): Array<[string, string]> {
   return readActionYml()
-    .inputs.filter((input) => input.section !== "deploy")
+    .inputs.filter((input) => input.section === "common" || input.section === "report")
     .map((input) => [input.name, input.default ?? ""]);
 }
 

@@ -4,13 +4,16 @@ import { DEPLOY_OUTPUTS } from "../../src/deploy/inputs.js";
 import { InputError } from "../../src/lib/errors.js";
 import { formatExact } from "../../src/lib/money.js";
 import { COMMAND_INPUT, DEFAULTS, INPUTS, OUTPUTS, readReportInputs } from "../../src/report/inputs.js";
+import { SETUP_OUTPUTS } from "../../src/setup/inputs.js";
 
 /** command and the report inputs (with their defaults), the outputs and `runs`, read from action.yml. */
 function readReportSection() {
   const yml = readActionYml();
   return {
     reportSection: new Map(
-      yml.inputs.filter((i) => i.section !== "deploy").map((i) => [i.name, i.default] as const),
+      yml.inputs
+        .filter((i) => i.section === "common" || i.section === "report")
+        .map((i) => [i.name, i.default] as const),
     ),
     outputs: yml.outputs.map((o) => o.name),
     runs: yml.runs,
@@ -32,9 +35,9 @@ describe("action.yml matches the code", () => {
   });
 
   it("declares the outputs the flow sets", () => {
-    // deploy's outputs are declared in the same outputs map (test/unit/deploy-inputs.test.ts checks them).
+    // deploy's and setup's outputs are declared in the same outputs map (their own tests check them).
     expect([...yml.outputs].sort()).toEqual(
-      [...Object.values(OUTPUTS), ...Object.values(DEPLOY_OUTPUTS)].sort(),
+      [...Object.values(OUTPUTS), ...Object.values(DEPLOY_OUTPUTS), ...Object.values(SETUP_OUTPUTS)].sort(),
     );
   });
 

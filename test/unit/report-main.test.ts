@@ -28,10 +28,10 @@ function errors(): string[] {
 
 describe("run()", () => {
   it.each([
-    [{}, "::error::input 'command': is required; use report or deploy"],
+    [{}, "::error::input 'command': is required; use report, deploy or setup"],
     [
       { INPUT_COMMAND: "destroy" },
-      "::error::input 'command': 'destroy' is not a command; use report or deploy",
+      "::error::input 'command': 'destroy' is not a command; use report, deploy or setup",
     ],
   ])("fails with one line for %j", async (env, line) => {
     for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
