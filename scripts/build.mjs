@@ -2,7 +2,7 @@
 // command (dist/cli.js, the package's `bin`).
 // Usage: node scripts/build.mjs [function|action ...]   (no argument builds both)
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -44,11 +44,17 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
 export async function buildAction(outdir = join(root, "dist")) {
   const entry = join(root, "src", "index.ts");
   if (!existsSync(entry)) return null;
+  // Chunk names carry content hashes: drop the old ones, or they would linger beside the new.
+  await rm(join(outdir, "chunks"), { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  const outfile = join(outdir, "index.js");
+  // One build for both entries, split into chunks: the action and the local command share their code, and
+  // each command's code (and its SDK clients) is a chunk of its own, loaded only when that command runs.
   const result = await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry, cli: join(root, "src", "bin.ts") },
+    outdir,
+    entryNames: "[name]",
+    chunkNames: "chunks/[name]-[hash]",
+    splitting: true,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -58,34 +64,18 @@ export async function buildAction(outdir = join(root, "dist")) {
     metafile: true,
     logLevel: "warning",
     // Bundled CommonJS dependencies (@actions/core v3 among them) still call require() for Node
-    // built-ins; an ESM bundle has no require unless one is created.
+    // built-ins; an ESM bundle has no require unless one is created (in each chunk: each is a module).
     banner: {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
-  await buildCli(outdir);
+  // The local command runs as an executable (`npx`, `bin`).
+  const cli = join(outdir, "cli.js");
+  await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`, { mode: 0o755 });
   const functionDir = join(outdir, "function");
   await buildFunction(functionDir);
   await copyFile(join(root, "function", "func.yaml"), join(functionDir, "func.yaml"));
-  return { outfile, metafile: result.metafile };
-}
-
-/** The local command (`usage-api-action setup …`): the same code as the action, run by node directly. */
-async function buildCli(outdir) {
-  await build({
-    entryPoints: [join(root, "src", "bin.ts")],
-    outfile: join(outdir, "cli.js"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    minify: false,
-    legalComments: "eof",
-    logLevel: "warning",
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
+  return { outfile: join(outdir, "index.js"), metafile: result.metafile };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,14 +1,10 @@
-// The action's entry logic: read the command, dispatch, and turn any failure into one line.
+// The action's entry logic: read the command, dispatch, and turn any failure into one line. Each command's
+// code is imported only when that command runs: the bundle splits them into chunks, so a report run does not
+// load the SDK clients of deploy and setup (oci-identitydomains alone is about 4 MB).
 import * as core from "@actions/core";
-import { loadFuncYaml } from "./deploy/assets.js";
-import { createDeployDeps, runDeploy } from "./deploy/index.js";
-import { readDeployInputs } from "./deploy/inputs.js";
 import { InputError, oneLine } from "./lib/errors.js";
 import { maskSecret } from "./lib/mask.js";
-import { createActionDeps, runReport } from "./report/index.js";
-import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
-import { createSetupDeps, runSetup } from "./setup/index.js";
-import { readSetupInputs } from "./setup/inputs.js";
+import { COMMAND_INPUT } from "./report/inputs.js";
 
 const COMMANDS = ["report", "deploy", "setup"] as const;
 const USE_A_COMMAND = `use ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS[COMMANDS.length - 1]}`;
@@ -19,6 +15,8 @@ export async function run(): Promise<void> {
     const command = core.getInput(COMMAND_INPUT).trim().toLowerCase();
     switch (command) {
       case "report": {
+        const { readReportInputs } = await import("./report/inputs.js");
+        const { createActionDeps, runReport } = await import("./report/index.js");
         const inputs = readReportInputs((name) => core.getInput(name), {
           now: new Date(),
           setSecret: maskSecret,
@@ -27,6 +25,9 @@ export async function run(): Promise<void> {
         return;
       }
       case "deploy": {
+        const { loadFuncYaml } = await import("./deploy/assets.js");
+        const { readDeployInputs } = await import("./deploy/inputs.js");
+        const { createDeployDeps, runDeploy } = await import("./deploy/index.js");
         const inputs = readDeployInputs((name) => core.getInput(name), {
           setSecret: maskSecret,
           funcYaml: await loadFuncYaml(),
@@ -36,6 +37,8 @@ export async function run(): Promise<void> {
         return;
       }
       case "setup": {
+        const { readSetupInputs } = await import("./setup/inputs.js");
+        const { createSetupDeps, runSetup } = await import("./setup/index.js");
         const inputs = readSetupInputs((name) => core.getInput(name), {
           mask: (value) => maskSecret(value),
           env: process.env,

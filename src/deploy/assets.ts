@@ -1,5 +1,5 @@
 // The function the action deploys ships inside the action: the build puts the function bundle and func.yaml
-// in dist/function/ next to dist/index.js, because a `uses:` run has no node_modules and no esbuild. From the
+// in dist/function/ next to dist/index.js (and its chunks in dist/chunks/), because a `uses:` run has no node_modules and no esbuild. From the
 // sources (tests, `tsx`), the function's own build output and func.yaml are used instead.
 import { access, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -9,13 +9,18 @@ import { type FuncYaml, parseFuncYaml } from "./funcyaml.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Candidates in order: beside the action bundle (dist/function/), then the repository layout from src/deploy/. */
+/**
+ * Candidates in order: beside the action bundle (dist/function/, seen from dist/ or from a chunk in
+ * dist/chunks/), then the repository layout seen from src/deploy/.
+ */
 const FUNCTION_BUNDLE_PATHS = [
   join(here, "function", "func.js"),
+  join(here, "..", "function", "func.js"),
   join(here, "..", "..", "function", "dist", "func.js"),
 ];
 const FUNC_YAML_PATHS = [
   join(here, "function", "func.yaml"),
+  join(here, "..", "function", "func.yaml"),
   join(here, "..", "..", "function", "func.yaml"),
 ];
 

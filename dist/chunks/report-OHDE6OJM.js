@@ -1,0 +1,1823 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  AtomicFileWriter
+} from "./chunk-X77V3F2V.js";
+import {
+  ExactSum,
+  FatalReportError,
+  OUTPUTS,
+  TokenClient,
+  ZERO,
+  abs,
+  add,
+  commitReports,
+  compare,
+  divide,
+  focusColumns,
+  formatExact,
+  formatFixed,
+  multiply,
+  parseDecimal,
+  previousMonth,
+  reportColumns,
+  requestTimeouts,
+  retryCall,
+  rowValues,
+  smallDecimalParts,
+  subtract,
+  timeLeft,
+  windowOf
+} from "./chunk-KPHFILW5.js";
+import {
+  DEFAULT_TIMEOUTS,
+  RetryDeadlineError,
+  RetryableHttpError,
+  createAgent,
+  group,
+  info,
+  isRetryableStatus,
+  parseRetryAfter,
+  readBodyBytes,
+  realSleep,
+  require_undici,
+  setOutput,
+  summary,
+  warning
+} from "./chunk-GCDNQKBZ.js";
+import "./chunk-BDIMR6XZ.js";
+import {
+  UserFacingError,
+  __toESM,
+  clip,
+  flatten,
+  oneLine,
+  safeLogLine,
+  sanitizeServerText
+} from "./chunk-UF4WGPFS.js";
+
+// src/report/index.ts
+import { rmdir } from "node:fs/promises";
+import { join, posix } from "node:path";
+
+// node_modules/csv-stringify/lib/utils/get.js
+var charCodeOfDot = ".".charCodeAt(0);
+var reEscapeChar = /\\(\\)?/g;
+var rePropName = RegExp(
+  // Match anything that isn't a dot or bracket.
+  `[^.[\\]]+|\\[(?:([^"'][^[]*)|(["'])((?:(?!\\2)[^\\\\]|\\\\.)*?)\\2)\\]|(?=(?:\\.|\\[\\])(?:\\.|\\[\\]|$))`,
+  "g"
+);
+var reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
+var reIsPlainProp = /^\w*$/;
+var getTag = function(value) {
+  return Object.prototype.toString.call(value);
+};
+var isSymbol = function(value) {
+  const type = typeof value;
+  return type === "symbol" || type === "object" && value && getTag(value) === "[object Symbol]";
+};
+var isKey = function(value, object) {
+  if (Array.isArray(value)) {
+    return false;
+  }
+  const type = typeof value;
+  if (type === "number" || type === "symbol" || type === "boolean" || !value || isSymbol(value)) {
+    return true;
+  }
+  return reIsPlainProp.test(value) || !reIsDeepProp.test(value) || object != null && value in Object(object);
+};
+var stringToPath = function(string) {
+  const result = [];
+  if (string.charCodeAt(0) === charCodeOfDot) {
+    result.push("");
+  }
+  string.replace(rePropName, function(match, expression, quote, subString) {
+    let key = match;
+    if (quote) {
+      key = subString.replace(reEscapeChar, "$1");
+    } else if (expression) {
+      key = expression.trim();
+    }
+    result.push(key);
+  });
+  return result;
+};
+var castPath = function(value, object) {
+  if (Array.isArray(value)) {
+    return value;
+  } else {
+    return isKey(value, object) ? [value] : stringToPath(value);
+  }
+};
+var toKey = function(value) {
+  if (typeof value === "string" || isSymbol(value)) return value;
+  const result = `${value}`;
+  return result == "0" && 1 / value == -Infinity ? "-0" : result;
+};
+var get = function(object, path) {
+  path = castPath(path, object);
+  let index = 0;
+  const length = path.length;
+  while (object != null && index < length) {
+    object = object[toKey(path[index++])];
+  }
+  return index && index === length ? object : void 0;
+};
+
+// node_modules/csv-stringify/lib/utils/is_object.js
+var is_object = function(obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+// node_modules/csv-stringify/lib/api/normalize_columns.js
+var normalize_columns = function(columns) {
+  if (columns === void 0 || columns === null) {
+    return [void 0, void 0];
+  }
+  if (typeof columns !== "object") {
+    return [Error('Invalid option "columns": expect an array or an object')];
+  }
+  if (!Array.isArray(columns)) {
+    const newcolumns = [];
+    for (const k in columns) {
+      newcolumns.push({
+        key: k,
+        header: columns[k]
+      });
+    }
+    columns = newcolumns;
+  } else {
+    const newcolumns = [];
+    for (const column of columns) {
+      if (typeof column === "string") {
+        newcolumns.push({
+          key: column,
+          header: column
+        });
+      } else if (typeof column === "object" && column !== null && !Array.isArray(column)) {
+        if (!column.key) {
+          return [
+            Error('Invalid column definition: property "key" is required')
+          ];
+        }
+        if (column.header === void 0) {
+          column.header = column.key;
+        }
+        newcolumns.push(column);
+      } else {
+        return [
+          Error("Invalid column definition: expect a string or an object")
+        ];
+      }
+    }
+    columns = newcolumns;
+  }
+  return [void 0, columns];
+};
+
+// node_modules/csv-stringify/lib/api/CsvError.js
+var CsvError = class _CsvError extends Error {
+  constructor(code, message, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ");
+    super(message);
+    if (Error.captureStackTrace !== void 0) {
+      Error.captureStackTrace(this, _CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value) ? value.toString() : value == null ? value : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+};
+
+// node_modules/csv-stringify/lib/utils/underscore.js
+var underscore = function(str) {
+  return str.replace(/([A-Z])/g, function(_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+// node_modules/csv-stringify/lib/api/normalize_options.js
+var normalize_options = function(opts) {
+  const options = {};
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  if (options.bom === void 0 || options.bom === null || options.bom === false) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    return [
+      new CsvError("CSV_OPTION_BOOLEAN_INVALID_TYPE", [
+        "option `bom` is optional and must be a boolean value,",
+        `got ${JSON.stringify(options.bom)}`
+      ])
+    ];
+  }
+  if (options.delimiter === void 0 || options.delimiter === null) {
+    options.delimiter = ",";
+  } else if (Buffer.isBuffer(options.delimiter)) {
+    options.delimiter = options.delimiter.toString();
+  } else if (typeof options.delimiter !== "string") {
+    return [
+      new CsvError("CSV_OPTION_DELIMITER_INVALID_TYPE", [
+        "option `delimiter` must be a buffer or a string,",
+        `got ${JSON.stringify(options.delimiter)}`
+      ])
+    ];
+  }
+  if (options.quote === void 0 || options.quote === null) {
+    options.quote = '"';
+  } else if (options.quote === true) {
+    options.quote = '"';
+  } else if (options.quote === false) {
+    options.quote = "";
+  } else if (Buffer.isBuffer(options.quote)) {
+    options.quote = options.quote.toString();
+  } else if (typeof options.quote !== "string") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_INVALID_TYPE", [
+        "option `quote` must be a boolean, a buffer or a string,",
+        `got ${JSON.stringify(options.quote)}`
+      ])
+    ];
+  }
+  if (options.quoted === void 0 || options.quoted === null) {
+    options.quoted = false;
+  } else {
+  }
+  if (options.escape_formulas === void 0 || options.escape_formulas === null) {
+    options.escape_formulas = false;
+  } else if (typeof options.escape_formulas !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_ESCAPE_FORMULAS_INVALID_TYPE", [
+        "option `escape_formulas` must be a boolean,",
+        `got ${JSON.stringify(options.escape_formulas)}`
+      ])
+    ];
+  }
+  if (options.quoted_empty === void 0 || options.quoted_empty === null) {
+    options.quoted_empty = void 0;
+  } else {
+  }
+  if (options.quoted_match === void 0 || options.quoted_match === null || options.quoted_match === false) {
+    options.quoted_match = null;
+  } else if (!Array.isArray(options.quoted_match)) {
+    options.quoted_match = [options.quoted_match];
+  }
+  if (options.quoted_match) {
+    for (const quoted_match of options.quoted_match) {
+      const isString = typeof quoted_match === "string";
+      const isRegExp = quoted_match instanceof RegExp;
+      if (!isString && !isRegExp) {
+        return [
+          new CsvError("CSV_OPTION_QUOTED_MATCH", [
+            "option `quoted_match` must be a string or a regex,",
+            `got ${JSON.stringify(options.quoted_match)}`
+          ])
+        ];
+      }
+    }
+  }
+  if (options.quoted_string === void 0 || options.quoted_string === null) {
+    options.quoted_string = false;
+  } else {
+  }
+  if (options.eof === void 0 || options.eof === null) {
+    options.eof = true;
+  } else {
+  }
+  if (options.escape === void 0 || options.escape === null) {
+    options.escape = '"';
+  } else if (Buffer.isBuffer(options.escape)) {
+    options.escape = options.escape.toString();
+  } else if (typeof options.escape !== "string") {
+    return [
+      Error(
+        `Invalid Option: escape must be a buffer or a string, got ${JSON.stringify(options.escape)}`
+      )
+    ];
+  }
+  if (options.escape.length > 1) {
+    return [
+      Error(
+        `Invalid Option: escape must be one character, got ${options.escape.length} characters`
+      )
+    ];
+  }
+  if (options.header === void 0 || options.header === null || options.header === false) {
+    options.header = false;
+  } else if (options.header !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER",
+      [
+        "option `header` is expected to be a boolean,",
+        `got ${JSON.stringify(options.header)}`
+      ],
+      options
+    );
+  }
+  if (options.header_as_comment === void 0 || options.header_as_comment === null || options.header_as_comment === false) {
+    options.header_as_comment = false;
+  } else if (options.header_as_comment === true) {
+    options.header_as_comment = "#";
+  } else if (Buffer.isBuffer(options.header_as_comment)) {
+    options.header_as_comment = options.header_as_comment.toString();
+  } else if (typeof options.header_as_comment !== "string") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER_AS_COMMENT",
+      [
+        "option `header_as_comment` must be a boolean, a string or a buffer,",
+        `got ${JSON.stringify(options.header_as_comment)}`
+      ],
+      options
+    );
+  }
+  const [errColumns, columns] = normalize_columns(options.columns);
+  if (errColumns !== void 0) return [errColumns];
+  options.columns = columns;
+  if (options.quoted === void 0 || options.quoted === null) {
+    options.quoted = false;
+  } else {
+  }
+  if (options.cast === void 0 || options.cast === null) {
+    options.cast = {};
+  } else {
+  }
+  if (options.cast.bigint === void 0 || options.cast.bigint === null) {
+    options.cast.bigint = (value) => "" + value;
+  }
+  if (options.cast.boolean === void 0 || options.cast.boolean === null) {
+    options.cast.boolean = (value) => value ? "1" : "";
+  }
+  if (options.cast.date === void 0 || options.cast.date === null) {
+    options.cast.date = (value) => "" + value.getTime();
+  }
+  if (options.cast.number === void 0 || options.cast.number === null) {
+    options.cast.number = (value) => "" + value;
+  }
+  if (options.cast.object === void 0 || options.cast.object === null) {
+    options.cast.object = (value) => JSON.stringify(value);
+  }
+  if (options.cast.string === void 0 || options.cast.string === null) {
+    options.cast.string = function(value) {
+      return value;
+    };
+  }
+  if (options.on_record !== void 0 && typeof options.on_record !== "function") {
+    return [Error(`Invalid Option: "on_record" must be a function.`)];
+  }
+  if (options.quote_record_delimiter === void 0 || options.quote_record_delimiter === null) {
+    options.quote_record_delimiter = !options.record_delimiter;
+  } else if (typeof options.quote_record_delimiter !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_RECORD_DELIMITER_INVALID_TYPE", [
+        "option `quote_record_delimiter` must be a boolean,",
+        `got ${JSON.stringify(options.quote_record_delimiter)}`
+      ])
+    ];
+  }
+  if (options.record_delimiter === void 0 || options.record_delimiter === null) {
+    options.record_delimiter = "\n";
+  } else if (Buffer.isBuffer(options.record_delimiter)) {
+    options.record_delimiter = options.record_delimiter.toString();
+  } else if (typeof options.record_delimiter !== "string") {
+    return [
+      Error(
+        `Invalid Option: record_delimiter must be a buffer or a string, got ${JSON.stringify(options.record_delimiter)}`
+      )
+    ];
+  }
+  switch (options.record_delimiter) {
+    case "unix":
+      options.record_delimiter = "\n";
+      break;
+    case "mac":
+      options.record_delimiter = "\r";
+      break;
+    case "windows":
+      options.record_delimiter = "\r\n";
+      break;
+    case "ascii":
+      options.record_delimiter = "";
+      break;
+    case "unicode":
+      options.record_delimiter = "\u2028";
+      break;
+  }
+  return [void 0, options];
+};
+
+// node_modules/csv-stringify/lib/api/index.js
+var bom_utf8 = Buffer.from([239, 187, 191]);
+var emits_separator = function(value, separators) {
+  return separators.some(
+    (separator) => separator.length !== 0 && (value.indexOf(separator) !== -1 || separator.length > 1 && (value + separator).indexOf(separator) < value.length)
+  );
+};
+var matches_quoted_match = function(value, quoted_match) {
+  if (!quoted_match) return false;
+  return quoted_match.some(
+    (pattern) => typeof pattern === "string" ? value.indexOf(pattern) !== -1 : value.search(pattern) !== -1
+  );
+};
+var stringifier = function(options, state, info2) {
+  return {
+    options,
+    state,
+    info: info2,
+    __transform: function(chunk, push) {
+      if (!Array.isArray(chunk) && typeof chunk !== "object") {
+        return Error(
+          `Invalid Record: expect an array or an object, got ${JSON.stringify(chunk)}`
+        );
+      }
+      if (this.info.records === 0) {
+        if (Array.isArray(chunk)) {
+          if (this.options.header === true && this.options.columns === void 0) {
+            return Error(
+              "Undiscoverable Columns: header option requires column option or object records"
+            );
+          }
+        } else if (this.options.columns === void 0) {
+          const [err2, columns] = normalize_columns(Object.keys(chunk));
+          if (err2) return;
+          this.options.columns = columns;
+        }
+      }
+      if (this.info.records === 0) {
+        this.bom(push);
+        const err2 = this.headers(push);
+        if (err2) return err2;
+      }
+      try {
+        if (this.options.on_record) {
+          this.options.on_record(chunk, this.info.records);
+        }
+      } catch (err2) {
+        return err2;
+      }
+      let err, chunk_string;
+      if (this.options.eof) {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === void 0) {
+          return;
+        } else {
+          chunk_string = chunk_string + this.options.record_delimiter;
+        }
+      } else {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === void 0) {
+          return;
+        } else {
+          if (this.options.header || this.info.records) {
+            chunk_string = this.options.record_delimiter + chunk_string;
+          }
+        }
+      }
+      this.info.records++;
+      push(chunk_string);
+    },
+    stringify: function(chunk, chunkIsHeader = false) {
+      if (typeof chunk !== "object") {
+        return [void 0, chunk];
+      }
+      const { columns } = this.options;
+      const record = [];
+      if (Array.isArray(chunk)) {
+        const length = columns ? Math.min(chunk.length, columns.length) : chunk.length;
+        for (let i = 0; i < length; i++) {
+          const field = chunk[i];
+          const [err, value] = this.__cast(field, {
+            index: i,
+            column: i,
+            records: this.info.records,
+            header: chunkIsHeader
+          });
+          if (err) return [err];
+          record[i] = [value, field];
+        }
+      } else {
+        for (let i = 0; i < columns.length; i++) {
+          const field = get(chunk, columns[i].key);
+          const [err, value] = this.__cast(field, {
+            index: i,
+            column: columns[i].key,
+            records: this.info.records,
+            header: chunkIsHeader
+          });
+          if (err) return [err];
+          record[i] = [value, field];
+        }
+      }
+      let csvrecord = "";
+      for (let i = 0; i < record.length; i++) {
+        let options2, err;
+        let [value, field] = record[i];
+        if (typeof value === "string") {
+          options2 = this.options;
+        } else if (is_object(value)) {
+          options2 = { ...value };
+          value = options2.value;
+          delete options2.value;
+          if (typeof value !== "string" && value !== void 0 && value !== null) {
+            if (err)
+              return [
+                Error(
+                  `Invalid Casting Value: returned value must return a string, null or undefined, got ${JSON.stringify(value)}`
+                )
+              ];
+          }
+          options2 = { ...this.options, ...options2 };
+          [err, options2] = normalize_options(options2);
+          if (err !== void 0) {
+            return [err];
+          }
+        } else if (value === void 0 || value === null) {
+          options2 = this.options;
+        } else {
+          return [
+            Error(
+              `Invalid Casting Value: returned value must return a string, an object, null or undefined, got ${JSON.stringify(value)}`
+            )
+          ];
+        }
+        const {
+          delimiter,
+          escape,
+          quote,
+          quoted,
+          quoted_empty,
+          quoted_string,
+          quoted_match,
+          record_delimiter,
+          quote_record_delimiter,
+          escape_formulas
+        } = options2;
+        if ("" === value && "" === field) {
+          const quotedMatch = matches_quoted_match(value, quoted_match);
+          const shouldQuote = quotedMatch || true === quoted_empty || true === quoted_string && false !== quoted_empty;
+          if (shouldQuote === true) {
+            value = quote + value + quote;
+          }
+          csvrecord += value;
+        } else if (value) {
+          if (typeof value !== "string") {
+            return [
+              Error(
+                `Formatter must return a string, null or undefined, got ${JSON.stringify(value)}`
+              )
+            ];
+          }
+          const containsdelimiter = emits_separator(value, [delimiter]);
+          const containsQuote = quote !== "" && value.indexOf(quote) >= 0;
+          const containsEscape = value.indexOf(escape) >= 0 && escape !== quote;
+          const containsRecordDelimiter = emits_separator(value, [
+            record_delimiter,
+            ...quote_record_delimiter === false ? [] : ["\n", "\r"]
+          ]);
+          const quotedString = quoted_string && typeof field === "string";
+          const quotedMatch = matches_quoted_match(value, quoted_match);
+          if (escape_formulas) {
+            switch (value[0]) {
+              case "-":
+                if (typeof field === "number" || typeof field === "bigint") {
+                  break;
+                }
+                value = `'${value}`;
+                break;
+              case "=":
+              case "+":
+              case "@":
+              case "	":
+              case "\r":
+              case "\uFF1D":
+              // Unicode '='
+              case "\uFF0B":
+              // Unicode '+'
+              case "\uFF0D":
+              // Unicode '-'
+              case "\uFF20":
+                value = `'${value}`;
+                break;
+            }
+          }
+          const shouldQuote = containsQuote === true || containsdelimiter || containsRecordDelimiter || quoted || quotedString || quotedMatch;
+          if (shouldQuote === true && containsEscape === true) {
+            value = value.replaceAll(escape, () => escape + escape);
+          }
+          if (containsQuote === true) {
+            value = value.replaceAll(quote, () => escape + quote);
+          }
+          if (shouldQuote === true) {
+            value = quote + value + quote;
+          }
+          csvrecord += value;
+        } else if (quoted_empty === true || field === "" && quoted_string === true && quoted_empty !== false) {
+          csvrecord += quote + quote;
+        }
+        if (i !== record.length - 1) {
+          csvrecord += delimiter;
+        }
+      }
+      return [void 0, csvrecord];
+    },
+    bom: function(push) {
+      if (this.options.bom !== true) {
+        return;
+      }
+      push(bom_utf8);
+    },
+    headers: function(push) {
+      if (this.options.header === false) {
+        return;
+      }
+      if (this.options.columns === void 0) {
+        return;
+      }
+      let err;
+      let headers = this.options.columns.map((column) => column.header);
+      if (this.options.eof) {
+        [err, headers] = this.stringify(headers, true);
+        headers += this.options.record_delimiter;
+      } else {
+        [err, headers] = this.stringify(headers, true);
+      }
+      if (err) return err;
+      if (this.options.header_as_comment) {
+        headers = this.options.header_as_comment + " " + headers;
+      }
+      push(headers);
+    },
+    __cast: function(value, context) {
+      const type = typeof value;
+      try {
+        if (type === "string") {
+          return [void 0, this.options.cast.string(value, context)];
+        } else if (type === "bigint") {
+          return [void 0, this.options.cast.bigint(value, context)];
+        } else if (type === "number") {
+          return [void 0, this.options.cast.number(value, context)];
+        } else if (type === "boolean") {
+          return [void 0, this.options.cast.boolean(value, context)];
+        } else if (value instanceof Date) {
+          return [void 0, this.options.cast.date(value, context)];
+        } else if (type === "object" && value !== null) {
+          return [void 0, this.options.cast.object(value, context)];
+        } else if (value === null && this.options.cast.null !== void 0) {
+          return [void 0, this.options.cast.null(value, context)];
+        } else if (value === void 0 && this.options.cast.undefined !== void 0) {
+          return [void 0, this.options.cast.undefined(value, context)];
+        } else {
+          return [void 0, value];
+        }
+      } catch (err) {
+        return [err];
+      }
+    }
+  };
+};
+
+// node_modules/csv-stringify/lib/sync.js
+var stringify = function(records, opts = {}) {
+  const data = [];
+  const [err, options] = normalize_options(opts);
+  if (err !== void 0) throw err;
+  const state = {
+    stop: false
+  };
+  const info2 = {
+    records: 0
+  };
+  const api = stringifier(options, state, info2);
+  for (const record of records) {
+    const err2 = api.__transform(record, function(record2) {
+      data.push(record2);
+    });
+    if (err2 !== void 0) throw err2;
+  }
+  if (data.length === 0) {
+    api.bom((d) => {
+      data.push(d);
+    });
+    const err2 = api.headers((headers) => {
+      data.push(headers);
+    });
+    if (err2 !== void 0) throw err2;
+  }
+  return data.join("");
+};
+
+// src/report/csv.ts
+function startsFormula(value) {
+  switch (value.charCodeAt(0)) {
+    case 61:
+    // =
+    case 43:
+    // +
+    case 45:
+    // -
+    case 64:
+    // @
+    case 9:
+    // TAB
+    case 13:
+    // CR
+    case 10:
+    // LF
+    case 0:
+    // NUL
+    case 65309:
+    // ＝
+    case 65291:
+    // ＋
+    case 65293:
+    // －
+    case 65312:
+      return true;
+    default:
+      return false;
+  }
+}
+function neutralizeFormula(value) {
+  return startsFormula(value) ? `'${value}` : value;
+}
+function plainNumber(value) {
+  const text = String(value);
+  return text.includes("e") ? formatExact(parseDecimal(value)) : text;
+}
+function cellText(kind, value) {
+  if (value === null || value === void 0) return "";
+  if (kind === "number") {
+    if (typeof value === "number") return Number.isFinite(value) ? plainNumber(value) : "";
+    try {
+      return formatExact(parseDecimal(value));
+    } catch {
+      return neutralizeFormula(value);
+    }
+  }
+  return neutralizeFormula(typeof value === "string" ? value : String(value));
+}
+var STRINGIFY_OPTIONS = { record_delimiter: "windows", eof: true };
+var BATCH_ROWS = 512;
+var CsvWriter = class _CsvWriter {
+  constructor(file, kinds) {
+    this.file = file;
+    this.kinds = kinds;
+  }
+  file;
+  kinds;
+  batch = [];
+  closed = false;
+  /** Open the temp file; the header row goes first. */
+  static async open(path, columns) {
+    const file = await AtomicFileWriter.open(path);
+    const writer = new _CsvWriter(
+      file,
+      columns.map((c) => c.kind)
+    );
+    writer.batch.push(columns.map((c) => neutralizeFormula(c.name)));
+    return writer;
+  }
+  async flush() {
+    if (this.batch.length === 0) return;
+    const text = stringify(this.batch, STRINGIFY_OPTIONS);
+    this.batch = [];
+    await this.file.write(text);
+  }
+  /** Write one row; values are in column order. */
+  async write(values) {
+    this.append(values);
+    if (this.batch.length >= BATCH_ROWS) await this.flush();
+  }
+  /** Write many rows; only the occasional flush waits, not every row. */
+  async writeMany(rows) {
+    for (const values of rows) {
+      this.append(values);
+      if (this.batch.length >= BATCH_ROWS) await this.flush();
+    }
+  }
+  /** Write one row per item, made as it is written (no array of all the rows at once). */
+  async writeEach(items, row) {
+    for (const item of items) {
+      this.append(row(item));
+      if (this.batch.length >= BATCH_ROWS) await this.flush();
+    }
+  }
+  append(values) {
+    if (this.closed) throw new Error("CSV writer already closed");
+    const record = new Array(this.kinds.length);
+    for (let i = 0; i < this.kinds.length; i++) record[i] = cellText(this.kinds[i], values[i]);
+    this.batch.push(record);
+  }
+  /** Finish the CSV and move it into place atomically. */
+  async close() {
+    if (this.closed) throw new Error("CSV writer already closed");
+    this.closed = true;
+    return this.file.commitAfter(() => this.flush());
+  }
+  /** Drop everything written so far; the target path is left as it was. */
+  async abort() {
+    this.closed = true;
+    this.batch = [];
+    await this.file.abort();
+  }
+};
+
+// src/report/endpoint.ts
+var import_undici = __toESM(require_undici(), 1);
+var USAGE_ROUTE = "/request-summarized-usages";
+var MAX_PAGE_BYTES = 64 << 20;
+var MAX_PAGES_PER_MONTH = 1e4;
+var EndpointError = class extends UserFacingError {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+  status;
+  name = "EndpointError";
+};
+var UnauthorizedError = class extends Error {
+};
+var STATUS_HINTS = {
+  400: "the endpoint refused the query: check inputs 'group-by', 'group-by-tag', 'compartment-depth', 'granularity' and 'months'",
+  403: "the endpoint refused access: check input 'tenant-id' and that the function may read usage in this tenancy",
+  404: "no such route: input 'endpoint' must be the gateway deployment URL including its path prefix (e.g. https://\u2026/usage)",
+  405: "method not allowed: input 'endpoint' must be the gateway deployment URL including its path prefix",
+  413: "the request is too large for the endpoint"
+};
+function usageUrl(endpoint, page) {
+  const url = new URL(`${endpoint.replace(/\/+$/, "")}${USAGE_ROUTE}`);
+  if (page !== void 0) url.searchParams.set("page", page);
+  return url.href;
+}
+function parsePage(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new EndpointError("the endpoint answered HTTP 200 with a body that is not JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new EndpointError(
+      "the endpoint answered HTTP 200 with JSON that is not an object with an 'items' array"
+    );
+  }
+  const body = parsed;
+  if (!Array.isArray(body.items)) {
+    throw new EndpointError("the endpoint answered HTTP 200 without an 'items' array");
+  }
+  for (const item of body.items) {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new EndpointError("the endpoint answered HTTP 200 with an 'items' entry that is not an object");
+    }
+  }
+  if (body.nextPage !== void 0 && body.nextPage !== null && (typeof body.nextPage !== "string" || body.nextPage === "")) {
+    throw new EndpointError(
+      "the endpoint answered HTTP 200 with a 'nextPage' that is not a non-empty string"
+    );
+  }
+  const groupBy = Array.isArray(body.groupBy) ? body.groupBy.filter((g) => typeof g === "string") : void 0;
+  return {
+    groupBy,
+    items: body.items,
+    nextPage: body.nextPage ?? void 0
+  };
+}
+var EndpointClient = class {
+  constructor(options) {
+    this.options = options;
+    this.ownsDispatcher = options.dispatcher === void 0;
+    this.dispatcher = options.dispatcher ?? createAgent(options.timeouts ?? DEFAULT_TIMEOUTS);
+  }
+  options;
+  dispatcher;
+  ownsDispatcher;
+  /** Tokens sent so far: cut out of any server text we repeat (a gateway may echo the header). */
+  sent = /* @__PURE__ */ new Set();
+  async close() {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+  /**
+   * Fetch every page of one month's query, awaiting `onPage` for each in order. With `prefetch` the next
+   * page is already being fetched meanwhile (one page ahead at most); otherwise it is asked for only
+   * after `onPage` returns.
+   */
+  async fetchMonth(body, onPage) {
+    const payload = JSON.stringify(body);
+    const prefetch = this.options.prefetch === true;
+    let pages = 0;
+    let items = 0;
+    const seen = /* @__PURE__ */ new Set();
+    let ahead = this.fetchPage(payload, void 0, 1);
+    try {
+      while (ahead !== void 0) {
+        const text = await ahead;
+        ahead = void 0;
+        const result = parsePage(text);
+        pages++;
+        items += result.items.length;
+        const pageToken = result.nextPage;
+        if (pageToken !== void 0) {
+          if (seen.has(pageToken))
+            throw new EndpointError("the endpoint returned the same nextPage token twice");
+          seen.add(pageToken);
+          if (pages >= MAX_PAGES_PER_MONTH) {
+            throw new EndpointError(
+              `the endpoint returned more than ${MAX_PAGES_PER_MONTH} pages for one month`
+            );
+          }
+        }
+        if (prefetch && pageToken !== void 0) {
+          const fetching = this.fetchPage(payload, pageToken, pages + 1);
+          fetching.catch(() => {
+          });
+          ahead = fetching;
+        }
+        await onPage({
+          groupBy: result.groupBy,
+          items: result.items,
+          page: pages
+        });
+        if (!prefetch && pageToken !== void 0) ahead = this.fetchPage(payload, pageToken, pages + 1);
+      }
+    } finally {
+      if (ahead !== void 0) await ahead.catch(() => {
+      });
+    }
+    return { pages, items };
+  }
+  /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
+  async fetchPage(payload, pageToken, page) {
+    const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1e3, maxDelayMs: 3e4 };
+    try {
+      return await retryCall(
+        this.options,
+        policy,
+        () => this.attempt(payload, pageToken),
+        ({ attempt, delayMs, reason }) => `page ${page}: attempt ${attempt}/${policy.maxAttempts} failed (${reason}); retrying in ${delayMs} ms`
+      );
+    } catch (err) {
+      if (err instanceof RetryDeadlineError) {
+        throw new FatalReportError(
+          `the time budget ran out while fetching page ${page} (last error: ${this.describe(err.lastError)}); raise input 'time-budget' or retry later`
+        );
+      }
+      if (err instanceof UserFacingError) throw err;
+      if (err instanceof UnauthorizedError) {
+        throw new FatalReportError(
+          "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts"
+        );
+      }
+      throw new EndpointError(`page ${page} failed after retries: ${this.describe(err)}`);
+    }
+  }
+  describe(err) {
+    if (err instanceof Error) {
+      const code = err.code;
+      return sanitizeServerText(
+        typeof code === "string" && !err.message.includes(code) ? `${code}: ${err.message}` : err.message,
+        [...this.sent]
+      );
+    }
+    return sanitizeServerText(err, [...this.sent]);
+  }
+  async attempt(payload, pageToken) {
+    let response = await this.post(payload, pageToken, await this.options.token.getToken());
+    if (response.status === 401) {
+      this.options.token.invalidate();
+      this.options.log?.("the endpoint answered HTTP 401; getting a new token and trying once more");
+      response = await this.post(payload, pageToken, await this.options.token.getToken());
+      if (response.status === 401) throw new UnauthorizedError();
+    }
+    const { status, text, retryAfter } = response;
+    if (status === 200) return text;
+    if (isRetryableStatus(status)) {
+      throw new RetryableHttpError(
+        `HTTP ${status}${this.serverError(text)}`,
+        status,
+        parseRetryAfter(retryAfter, this.options.clock.now())
+      );
+    }
+    const hint = STATUS_HINTS[status] ?? "the endpoint refused the request";
+    throw new EndpointError(`endpoint answered HTTP ${status}${this.serverError(text)}: ${hint}`, status);
+  }
+  /** " Code: message" from a JSON {code, message} body, sanitised; "" otherwise. Never the raw body. */
+  serverError(text) {
+    try {
+      const body = JSON.parse(text);
+      const code = typeof body.code === "string" || typeof body.code === "number" ? sanitizeServerText(String(body.code), [], 60).replace(/[^A-Za-z0-9_.-]/g, "") : "";
+      const message = typeof body.message === "string" ? sanitizeServerText(body.message, [...this.sent], 200) : "";
+      const parts2 = [code, message].filter((p) => p !== "");
+      return parts2.length === 0 ? "" : ` ${parts2.join(": ")}`;
+    } catch {
+      return "";
+    }
+  }
+  async post(payload, pageToken, token) {
+    const remaining = timeLeft(this.options);
+    if (remaining <= 0) {
+      throw new FatalReportError(
+        "the time budget ran out before the next request; raise input 'time-budget'"
+      );
+    }
+    this.sent.add(token);
+    const response = await (0, import_undici.request)(usageUrl(this.options.endpoint, pageToken), {
+      method: "POST",
+      dispatcher: this.dispatcher,
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json"
+      },
+      body: payload,
+      ...requestTimeouts(this.options, remaining)
+    });
+    const bytes = await readBodyBytes(response.body, MAX_PAGE_BYTES);
+    const retryAfter = response.headers["retry-after"];
+    return {
+      status: response.statusCode,
+      text: bytes.toString("utf8"),
+      retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter
+    };
+  }
+};
+
+// src/report/json.ts
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    const source = value;
+    const out = {};
+    for (const key of Object.keys(source).sort()) {
+      const v = source[key];
+      if (v !== void 0) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+function canonicalJson(value) {
+  return JSON.stringify(sortKeys(value)) ?? "null";
+}
+var hasOwnEnumerable = Object.prototype.propertyIsEnumerable;
+var GENERAL = /* @__PURE__ */ Symbol("general");
+var CanonicalItemWriter = class _CanonicalItemWriter {
+  layout;
+  inner;
+  write(item) {
+    const text = this.object(item);
+    return text === GENERAL ? canonicalJson(item) : text;
+  }
+  object(item) {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) return GENERAL;
+    const proto = Object.getPrototypeOf(item);
+    if (proto !== Object.prototype && proto !== null) return GENERAL;
+    const layout = this.layoutOf(item);
+    if (layout === void 0) return GENERAL;
+    const source = item;
+    let out = "";
+    for (let i = 0; i < layout.sorted.length; i++) {
+      const value = source[layout.sorted[i]];
+      if (value === null) {
+        out += out === "" ? layout.firstNull[i] : layout.nextNull[i];
+        continue;
+      }
+      const text = this.member(value);
+      if (text === void 0) continue;
+      if (text === GENERAL) return GENERAL;
+      out += out === "" ? layout.first[i] : layout.next[i];
+      out += text;
+    }
+    return out === "" ? "{}" : `${out}}`;
+  }
+  member(value) {
+    if (value === null) return "null";
+    switch (typeof value) {
+      case "string":
+        return JSON.stringify(value);
+      case "number":
+        return Number.isFinite(value) ? String(value) : "null";
+      case "boolean":
+        return value ? "true" : "false";
+      case "undefined":
+      case "function":
+      case "symbol":
+        return void 0;
+      case "object": {
+        if (Array.isArray(value)) return this.array(value);
+        if (hasOwnEnumerable.call(value, "toJSON")) return GENERAL;
+        this.inner ??= new _CanonicalItemWriter();
+        return this.inner.object(value);
+      }
+      default:
+        return GENERAL;
+    }
+  }
+  array(values) {
+    let out = "[";
+    for (let i = 0; i < values.length; i++) {
+      const text = this.member(values[i]);
+      if (text === GENERAL) return GENERAL;
+      if (i > 0) out += ",";
+      out += text ?? "null";
+    }
+    return `${out}]`;
+  }
+  /** The cached layout when the item's own keys match it, else a new one; undefined for odd keys. */
+  layoutOf(item) {
+    const cached = this.layout;
+    if (cached !== void 0) {
+      let i2 = 0;
+      let same = true;
+      for (const key in item) {
+        if (cached.keys[i2] !== key) {
+          same = false;
+          break;
+        }
+        i2++;
+      }
+      if (same && i2 === cached.keys.length) return cached;
+    }
+    const keys = Object.keys(item);
+    let i = 0;
+    for (const key in item) if (keys[i++] !== key) return void 0;
+    if (i !== keys.length || keys.includes("__proto__") || keys.includes("toJSON")) return void 0;
+    const sorted = Object.keys(Object.fromEntries([...keys].sort().map((key) => [key, 0])));
+    const names = sorted.map((key) => `${JSON.stringify(key)}:`);
+    const first = names.map((n) => `{${n}`);
+    const next = names.map((n) => `,${n}`);
+    this.layout = {
+      keys,
+      sorted,
+      first,
+      next,
+      firstNull: first.map((p) => `${p}null`),
+      nextNull: next.map((p) => `${p}null`)
+    };
+    return this.layout;
+  }
+};
+var FLUSH_AT = 1 << 20;
+var JsonReportWriter = class _JsonReportWriter {
+  constructor(file) {
+    this.file = file;
+  }
+  file;
+  count = 0;
+  buffer = "";
+  items = new CanonicalItemWriter();
+  closed = false;
+  static async open(path, header) {
+    const file = await AtomicFileWriter.open(path);
+    const writer = new _JsonReportWriter(file);
+    writer.buffer = `{
+  "month": ${JSON.stringify(header.month)},
+  "query": ${canonicalJson(header.query)},
+  "groupBy": ${canonicalJson(header.groupBy)},
+  "items": [`;
+    return writer;
+  }
+  async flush() {
+    if (this.buffer.length === 0) return;
+    const chunk = this.buffer;
+    this.buffer = "";
+    await this.file.write(chunk);
+  }
+  async write(item) {
+    this.append(item);
+    if (this.buffer.length >= FLUSH_AT) await this.flush();
+  }
+  /** Write a page of items; only the occasional flush waits, not every item. */
+  async writeMany(items) {
+    for (const item of items) {
+      this.append(item);
+      if (this.buffer.length >= FLUSH_AT) await this.flush();
+    }
+  }
+  append(item) {
+    if (this.closed) throw new Error("JSON writer already closed");
+    this.buffer += `${this.count === 0 ? "\n    " : ",\n    "}${this.items.write(item)}`;
+    this.count++;
+  }
+  async close() {
+    if (this.closed) throw new Error("JSON writer already closed");
+    this.closed = true;
+    this.buffer += this.count === 0 ? "]\n}\n" : "\n  ]\n}\n";
+    return this.file.commitAfter(() => this.flush());
+  }
+  async abort() {
+    this.closed = true;
+    this.buffer = "";
+    await this.file.abort();
+  }
+};
+
+// src/report/totals.ts
+var UNKNOWN_CURRENCY = "unknown";
+var NONE_LABEL = "(none)";
+var parts = { coef: 0, scale: 0 };
+function bucket(map, key) {
+  let sum = map.get(key);
+  if (sum === void 0) {
+    sum = new ExactSum();
+    map.set(key, sum);
+  }
+  return sum;
+}
+function ranked(map) {
+  return rankEntries(new Map([...map].map(([name, sum]) => [name, sum.value])));
+}
+function rankEntries(map) {
+  return [...map.entries()].sort(([na, a], [nb, b]) => compare(b, a) || (na < nb ? -1 : na > nb ? 1 : 0));
+}
+function label(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+var MonthTotals = class {
+  constructor(month) {
+    this.month = month;
+  }
+  month;
+  rows = 0;
+  total = new ExactSum();
+  services = /* @__PURE__ */ new Map();
+  compartments = /* @__PURE__ */ new Map();
+  currencies = /* @__PURE__ */ new Set();
+  /** Count one row. Throws (with the field named) when computedAmount is present but not a number. */
+  add(item) {
+    this.rows++;
+    const raw = item.computedAmount;
+    let amount;
+    let small = false;
+    if (raw !== null && raw !== void 0) {
+      if (typeof raw !== "number" && typeof raw !== "string") {
+        throw new Error(`a usage item has a computedAmount of type ${typeof raw}, not a number`);
+      }
+      small = typeof raw === "number" && smallDecimalParts(raw, parts);
+      if (!small) amount = parseDecimal(raw);
+    }
+    const service = bucket(this.services, label(item.service) ?? NONE_LABEL);
+    const compartment = bucket(
+      this.compartments,
+      label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL
+    );
+    if (small) {
+      this.total.addParts(parts.coef, parts.scale);
+      service.addParts(parts.coef, parts.scale);
+      compartment.addParts(parts.coef, parts.scale);
+    } else if (amount !== void 0) {
+      this.total.addDecimal(amount);
+      service.addDecimal(amount);
+      compartment.addDecimal(amount);
+    }
+    const currency = label(item.currency);
+    if (currency !== void 0) this.currencies.add(currency);
+  }
+  /** The first currency seen in the rows, if any. */
+  get detectedCurrency() {
+    return this.currencies.values().next().value;
+  }
+  result(fallbackCurrency) {
+    return {
+      month: this.month,
+      rows: this.rows,
+      total: this.total.value,
+      currency: this.detectedCurrency ?? fallbackCurrency ?? UNKNOWN_CURRENCY,
+      currencies: [...this.currencies].sort(),
+      byService: ranked(this.services),
+      byCompartment: ranked(this.compartments)
+    };
+  }
+};
+
+// src/report/summary.ts
+var SUMMARY_MAX_BYTES = 1e6;
+var CELL_MAX_CHARS = 120;
+var DEFAULT_TOP = 10;
+var CHART_SERIES = 5;
+function escapeMarkdown(value, maxChars = CELL_MAX_CHARS) {
+  return clip(flatten(value), maxChars).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\|[\]`*_~]/g, (c) => `\\${c}`);
+}
+function mermaidLabel(value, maxChars = 30) {
+  const text = value.replace(/[^\p{L}\p{N} ._/()-]+/gu, " ").replace(/-{2,}/g, "-").replace(/\s+/g, " ").trim();
+  return (text.length > maxChars ? `${text.slice(0, maxChars - 1)}\u2026` : text) || "-";
+}
+function money(value) {
+  return formatFixed(value, 2);
+}
+function change(current, previous) {
+  const diff = subtract(current, previous);
+  const ratio = divide(multiply(diff, parseDecimal(100)), abs(previous), 1);
+  const sign = compare(diff, ZERO) > 0 ? "+" : "";
+  return {
+    amount: `${sign}${money(diff)}`,
+    percent: ratio === void 0 ? "n/a" : `${compare(ratio, ZERO) > 0 ? "+" : ""}${formatFixed(ratio, 1)}%`
+  };
+}
+function matrix(months, pick, top) {
+  const overall = /* @__PURE__ */ new Map();
+  const perMonth = months.map((m) => new Map(pick(m)));
+  for (const map of perMonth)
+    for (const [name, amount] of map) overall.set(name, add(overall.get(name) ?? ZERO, amount));
+  const ranked2 = rankEntries(overall);
+  const kept = ranked2.slice(0, top);
+  const rest = ranked2.slice(top);
+  const result = {
+    names: kept.map(([name]) => name),
+    values: kept.map(([name]) => perMonth.map((map) => map.get(name) ?? ZERO)),
+    totals: kept.map(([, total]) => total)
+  };
+  if (rest.length > 0) {
+    result.others = {
+      count: rest.length,
+      values: perMonth.map((map) => rest.reduce((acc, [name]) => add(acc, map.get(name) ?? ZERO), ZERO)),
+      total: rest.reduce((acc, [, total]) => add(acc, total), ZERO)
+    };
+  }
+  return result;
+}
+function table(header, rows) {
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => i === 0 ? "---" : "---:").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`)
+  ];
+}
+function currencyNote(months) {
+  const currencies = [...new Set(months.map((m) => m.currency))];
+  return currencies.map((c) => escapeMarkdown(c)).join(", ");
+}
+function matrixSection(title, what, months, data) {
+  if (data.names.length === 0) return [];
+  const header = [what, ...months.map((m) => m.month), "Total"];
+  const rows = data.names.map((name, i) => [
+    escapeMarkdown(name),
+    ...data.values[i].map(money),
+    money(data.totals[i])
+  ]);
+  if (data.others) {
+    rows.push([
+      `Other (${data.others.count} more)`,
+      ...data.others.values.map(money),
+      money(data.others.total)
+    ]);
+  }
+  return [`### ${title} (${currencyNote(months)})`, "", ...table(header, rows), ""];
+}
+function chartSection(months, services) {
+  if (months.length === 0 || services.names.length === 0) return [];
+  const currency = mermaidLabel(currencyNote(months).replace(/\\/g, ""));
+  const lines = ["```mermaid", "xychart-beta"];
+  let numbers;
+  if (months.length === 1) {
+    const names = services.names.slice(0, CHART_SERIES * 2);
+    numbers = names.map((_, i) => services.values[i][0]);
+    lines.push(
+      `  title "Cost by service, ${months[0].month} (${currency})"`,
+      `  x-axis [${names.map((n) => `"${mermaidLabel(n)}"`).join(", ")}]`
+    );
+    lines.push(...yAxis(currency, numbers), `  bar [${numbers.map(money).join(", ")}]`);
+  } else {
+    const series = services.values.slice(0, CHART_SERIES);
+    numbers = series.flat();
+    lines.push(
+      `  title "Cost by service per month (${currency})"`,
+      `  x-axis [${months.map((m) => `"${m.month}"`).join(", ")}]`,
+      ...yAxis(currency, numbers),
+      ...series.map((values) => `  line [${values.map(money).join(", ")}]`)
+    );
+  }
+  lines.push("```", "");
+  const note = months.length === 1 ? "_The bars are the first rows of the service table below._" : `_One line per service, in the order of the first ${Math.min(CHART_SERIES, services.names.length)} rows of the service table below (Mermaid xychart has no legend)._`;
+  return [...lines, note, ""];
+}
+function yAxis(currency, numbers) {
+  let low = ZERO;
+  let high = ZERO;
+  for (const n of numbers) {
+    if (compare(n, low) < 0) low = n;
+    if (compare(n, high) > 0) high = n;
+  }
+  if (compare(low, high) === 0) high = add(low, parseDecimal(1));
+  return [`  y-axis "${currency}" ${money(low)} --> ${money(high)}`];
+}
+function totalsSection(input) {
+  const known = /* @__PURE__ */ new Map();
+  if (input.baseline) known.set(input.baseline.month, input.baseline);
+  for (const m of input.months) known.set(m.month, m);
+  const rows = input.months.map((m) => {
+    const prev = known.get(previousMonth(m.month));
+    const delta = prev && prev.currency === m.currency ? change(m.total, prev.total) : void 0;
+    return [
+      m.partial ? `${m.month} (partial)` : m.month,
+      money(m.total),
+      escapeMarkdown(m.currency),
+      delta?.amount ?? "\u2014",
+      delta?.percent ?? "\u2014",
+      String(m.rows)
+    ];
+  });
+  return [
+    "### Total per month",
+    "",
+    ...table(["Month", "Total", "Currency", "Change vs previous month", "Change %", "Rows"], rows),
+    ""
+  ];
+}
+function budgetSection(input) {
+  const budget = input.budget;
+  if (!budget || input.months.length === 0) return [];
+  const rows = input.months.map((m) => {
+    const used = divide(multiply(m.total, parseDecimal(100)), budget.amount, 1);
+    const over = compare(m.total, budget.amount) > 0;
+    const status = !over ? "\u2705 within budget" : budget.action === "fail" ? "\u274C over budget (fails the run)" : "\u26A0\uFE0F over budget";
+    return [m.month, money(m.total), used === void 0 ? "n/a" : `${formatFixed(used, 1)}%`, status];
+  });
+  return [
+    `### Budget: ${money(budget.amount)} per month (${budget.action})`,
+    "",
+    ...table(["Month", "Total", "Budget used", "Status"], rows),
+    ""
+  ];
+}
+function render(input, top, chart, truncated) {
+  const lines = [
+    `## OCI usage report: ${escapeMarkdown(input.queryType)}, ${escapeMarkdown(input.granularity)}`,
+    ""
+  ];
+  if (input.failed.length > 0) {
+    lines.push(
+      `> [!WARNING]`,
+      `> ${input.failed.length} month(s) failed; no file was written for them.`,
+      "",
+      "### Failed months",
+      "",
+      ...input.failed.map((f) => `- ${escapeMarkdown(f.month)}: ${escapeMarkdown(f.reason, 300)}`),
+      ""
+    );
+  }
+  if (input.months.length === 0) {
+    lines.push("No month was reported.", "");
+  } else {
+    const services = matrix(input.months, (m) => m.byService, top);
+    const compartments = matrix(input.months, (m) => m.byCompartment, top);
+    lines.push(...totalsSection(input), ...budgetSection(input));
+    if (chart) lines.push("### Cost by service", "", ...chartSection(input.months, services));
+    lines.push(
+      ...matrixSection("Top services", "Service", input.months, services),
+      ...matrixSection("Top compartments", "Compartment", input.months, compartments)
+    );
+  }
+  if (input.files.length > 0) {
+    lines.push(
+      "<details><summary>Files written</summary>",
+      "",
+      ...input.files.map((f) => `- ${escapeMarkdown(f, 300)}`),
+      "",
+      "</details>",
+      ""
+    );
+  }
+  if (truncated)
+    lines.push(`_Tables cut to ${top} rows to keep the summary under 1 MiB; the files hold every row._`, "");
+  return lines.join("\n");
+}
+function buildSummary(input) {
+  const maxBytes = input.maxBytes ?? SUMMARY_MAX_BYTES;
+  let top = input.topN ?? DEFAULT_TOP;
+  const chart = input.chart ?? true;
+  let text = render(input, top, chart, false);
+  while (Buffer.byteLength(text) > maxBytes && top > 1) {
+    top = Math.max(1, Math.floor(top / 2));
+    text = render(input, top, chart, true);
+  }
+  if (Buffer.byteLength(text) > maxBytes) text = render(input, top, false, true);
+  if (Buffer.byteLength(text) > maxBytes) {
+    const note = "\n\n_Summary cut to stay under 1 MiB; see the report files._\n";
+    const room = Math.max(0, maxBytes - Buffer.byteLength(note));
+    let cut = Buffer.from(text).subarray(0, room).toString("utf8");
+    cut = cut.replace(/\uFFFD$/, "");
+    const lastLine = cut.lastIndexOf("\n");
+    text = (lastLine > 0 ? cut.slice(0, lastLine) : "") + note;
+  }
+  return text;
+}
+
+// src/report/index.ts
+function fileBase(inputs) {
+  return `usage-${inputs.granularity.toLowerCase()}-${inputs.queryType.toLowerCase()}`;
+}
+function usageRequest(inputs, window) {
+  return {
+    ...inputs.tenantId ? { tenantId: inputs.tenantId } : {},
+    granularity: inputs.granularity,
+    queryType: inputs.queryType,
+    timeUsageStarted: window.start,
+    timeUsageEnded: window.end,
+    ...inputs.groupBy.length > 0 ? { groupBy: inputs.groupBy } : {},
+    ...inputs.groupByTag ? { groupByTag: [inputs.groupByTag] } : {},
+    ...inputs.compartmentDepth !== void 0 ? { compartmentDepth: inputs.compartmentDepth } : {}
+  };
+}
+function monthsLabel(months) {
+  if (months.length === 0) return "";
+  return months.length === 1 ? months[0] : `${months[0]}..${months[months.length - 1]}`;
+}
+async function runReport(inputs, deps) {
+  const run = startRun(inputs, deps);
+  const fetched = await deps.log.group("Fetch the usage reports", () => fetchReports(run));
+  const { figures, baseline } = monthFigures(run, fetched);
+  const overBudget = checkBudget(run, figures);
+  const months = figures.map((m) => m.month);
+  const commit = await commitFiles(run, fetched.files, months);
+  setOutputs(deps, fetched, figures, commit);
+  const markdown = await writeSummary(run, fetched, figures, baseline, commit);
+  failIfProblems(inputs, fetched.failed, commit, overBudget);
+  const { files, failed, changed } = fetched;
+  return { files, months: figures, failed, changed, commitSha: commit.sha, markdown };
+}
+function startRun(inputs, deps) {
+  const shape = {
+    granularity: inputs.granularity,
+    queryType: inputs.queryType,
+    groupBy: inputs.groupBy,
+    groupByTag: inputs.groupByTag
+  };
+  return {
+    inputs,
+    deps,
+    info: (line) => deps.log.info(safeLogLine(line)),
+    warn: (line) => deps.log.warning(safeLogLine(line)),
+    deadline: deps.clock.now() + inputs.timeBudgetMs,
+    plainColumns: reportColumns(shape),
+    focusColumns: focusColumns(shape)
+  };
+}
+function openClients(run) {
+  const { inputs, deps, deadline } = run;
+  const { clock } = deps;
+  const token = deps.createTokenClient({
+    tokenUrl: inputs.tokenUrl,
+    clientId: inputs.clientId,
+    clientSecret: inputs.clientSecret,
+    scope: inputs.scope,
+    setSecret: deps.setSecret,
+    clock,
+    deadline,
+    log: run.info
+  });
+  const endpoint = deps.createEndpointClient({
+    endpoint: inputs.endpoint,
+    token,
+    clock,
+    deadline,
+    log: run.info
+  });
+  return { token, endpoint };
+}
+async function fetchReports(run) {
+  const { token, endpoint } = openClients(run);
+  try {
+    const fetched = await reportMonths(run, endpoint);
+    return { ...fetched, baseline: await fetchBaseline(run, endpoint, fetched) };
+  } finally {
+    await Promise.all([token.close?.(), endpoint.close?.()].map((p) => p?.catch(() => {
+    })));
+  }
+}
+async function reportMonths(run, endpoint) {
+  const fetched = { files: [], reported: [], failed: [], changed: false, fatal: false };
+  for (const window of run.inputs.months) {
+    if (fetched.fatal) {
+      fetched.failed.push({ month: window.month, reason: `not attempted after an earlier fatal error` });
+      continue;
+    }
+    try {
+      await reportMonth(run, endpoint, window, fetched);
+    } catch (err) {
+      const reason = oneLine(err);
+      fetched.failed.push({ month: window.month, reason });
+      run.warn(`month ${window.month} failed: ${reason}`);
+      if (err instanceof FatalReportError) fetched.fatal = true;
+    }
+  }
+  return fetched;
+}
+async function reportMonth(run, endpoint, window, fetched) {
+  const body = usageRequest(run.inputs, window);
+  const month = new MonthTotals(window.month);
+  const sinks = [];
+  try {
+    await openSinks(run, window, body, sinks);
+    const result = await endpoint.fetchMonth(body, async (page) => {
+      for (const item of page.items) month.add(item);
+      for (const { sink } of sinks) await sink.writePage(page.items);
+    });
+    const written = await closeSinks(sinks, fetched);
+    fetched.files.push(...written);
+    fetched.reported.push({ totals: month, window });
+    run.info(
+      `month ${window.month}${window.partial ? " (partial: the current month)" : ""}: ${result.items} rows in ${result.pages} page(s) -> ${written.join(", ")}`
+    );
+  } catch (err) {
+    for (const { sink } of sinks) await sink.abort().catch(() => {
+    });
+    await rmdir(join(run.deps.root, run.inputs.outputDir, window.month)).catch(() => {
+    });
+    throw err;
+  }
+}
+async function openSinks(run, window, body, into) {
+  const { inputs, deps } = run;
+  const ctx = {
+    month: window.month,
+    billingPeriodStart: window.start,
+    billingPeriodEnd: window.periodEnd,
+    fallbackCurrency: inputs.currency
+  };
+  const { tenantId: _omitted, ...query } = body;
+  const kinds = [
+    [inputs.csv, ".csv", (path) => csvSink(path, run.plainColumns, ctx)],
+    [inputs.json, ".json", (path) => jsonSink(path, { month: window.month, query, groupBy: inputs.groupBy })],
+    [inputs.focus, ".focus.csv", (path) => csvSink(path, run.focusColumns, ctx)]
+  ];
+  const relDir = posix.join(inputs.outputDir, window.month);
+  for (const [wanted, suffix, open] of kinds) {
+    if (!wanted) continue;
+    const rel = posix.join(relDir, `${fileBase(inputs)}${suffix}`);
+    into.push({ rel, sink: await open(join(deps.root, rel)) });
+  }
+}
+async function csvSink(path, columns, ctx) {
+  const csv = await CsvWriter.open(path, columns);
+  return {
+    writePage: (items) => csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    close: () => csv.close(),
+    abort: () => csv.abort()
+  };
+}
+async function jsonSink(path, header) {
+  const json = await JsonReportWriter.open(path, header);
+  return {
+    writePage: (items) => json.writeMany(items),
+    close: () => json.close(),
+    abort: () => json.abort()
+  };
+}
+async function closeSinks(sinks, fetched) {
+  const written = [];
+  while (sinks.length > 0) {
+    const { rel, sink } = sinks[0];
+    const result = await sink.close();
+    sinks.shift();
+    if (result.changed) fetched.changed = true;
+    written.push(rel);
+  }
+  return written;
+}
+async function fetchBaseline(run, endpoint, fetched) {
+  const { inputs, deps } = run;
+  const first = inputs.months[0];
+  if (!inputs.comparePrevious || fetched.fatal || !first || fetched.reported.length === 0) return void 0;
+  const before = windowOf(previousMonth(first.month), new Date(deps.clock.now()));
+  try {
+    const previous = new MonthTotals(before.month);
+    await endpoint.fetchMonth(usageRequest(inputs, before), (page) => {
+      for (const item of page.items) previous.add(item);
+    });
+    return previous.result(inputs.currency);
+  } catch (err) {
+    run.warn(
+      `could not fetch ${before.month} for the change column (${oneLine(err)}); the first month shows no change`
+    );
+    return void 0;
+  }
+}
+function monthFigures(run, fetched) {
+  const currencies = /* @__PURE__ */ new Set();
+  for (const { totals } of fetched.reported)
+    if (totals.detectedCurrency) currencies.add(totals.detectedCurrency);
+  const runCurrency = run.inputs.currency ?? [...currencies][0];
+  const figures = fetched.reported.map(({ totals, window }) => {
+    const result = totals.result(runCurrency);
+    if (result.currencies.length > 1)
+      run.warn(
+        `month ${window.month} mixes currencies (${result.currencies.join(", ")}); its total adds them up as they are`
+      );
+    return { ...result, partial: window.partial };
+  });
+  let { baseline } = fetched;
+  if (baseline && baseline.currency === UNKNOWN_CURRENCY && runCurrency)
+    baseline = { ...baseline, currency: runCurrency };
+  return { figures, baseline };
+}
+function checkBudget(run, figures) {
+  const { budget } = run.inputs;
+  if (!budget) return [];
+  const overBudget = [];
+  for (const m of figures) {
+    if (compare(m.total, budget) > 0) {
+      const text = `${m.month} total ${formatFixed(m.total, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
+      overBudget.push(text);
+      run.warn(`budget: ${text}`);
+    }
+  }
+  return overBudget;
+}
+async function commitFiles(run, files, months) {
+  const { inputs, deps } = run;
+  if (!inputs.commit || files.length === 0) return {};
+  return deps.log.group("Commit the reports", async () => {
+    try {
+      const sha = await deps.commit({
+        cwd: deps.root,
+        paths: files,
+        message: inputs.commitMessage.replace(/\{months\}/g, monthsLabel(months)),
+        branch: inputs.commitBranch,
+        log: run.info
+      });
+      run.info(sha ? `committed and pushed ${sha}` : "reports unchanged: no commit");
+      return { sha };
+    } catch (err) {
+      const error = oneLine(err);
+      run.warn(`commit failed: ${error}`);
+      return { error };
+    }
+  });
+}
+function setOutputs(deps, fetched, figures, commit) {
+  const last = figures[figures.length - 1];
+  deps.setOutput(OUTPUTS.files, JSON.stringify(fetched.files));
+  deps.setOutput(OUTPUTS.months, JSON.stringify(figures.map((m) => m.month)));
+  deps.setOutput(OUTPUTS.total, last ? formatExact(last.total) : "");
+  deps.setOutput(OUTPUTS.currency, last ? last.currency : "");
+  deps.setOutput(OUTPUTS.changed, String(fetched.changed));
+  deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
+}
+async function writeSummary(run, fetched, figures, baseline, commit) {
+  const { inputs, deps } = run;
+  if (!inputs.summary) return void 0;
+  let markdown;
+  try {
+    markdown = buildSummary({
+      months: figures,
+      baseline,
+      failed: fetched.failed,
+      budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : void 0,
+      granularity: inputs.granularity,
+      queryType: inputs.queryType,
+      files: fetched.files
+    });
+    if (commit.error) markdown += `
+**Commit failed:** the reports were written but not pushed.
+`;
+    await deps.writeSummary?.(markdown);
+  } catch (err) {
+    run.warn(`could not write the job summary: ${oneLine(err)}`);
+  }
+  return markdown;
+}
+function failIfProblems(inputs, failed, commit, overBudget) {
+  const problems = [];
+  if (failed.length > 0) {
+    problems.push(
+      `${failed.length} of ${inputs.months.length} month(s) failed: ${failed.map((f) => `${f.month} (${f.reason})`).join("; ")}`
+    );
+  }
+  if (commit.error) problems.push(`commit failed: ${commit.error}`);
+  if (overBudget.length > 0 && inputs.budgetAction === "fail")
+    problems.push(`over budget: ${overBudget.join("; ")}`);
+  if (problems.length > 0) throw new UserFacingError(problems.join("; "));
+}
+function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.cwd()) {
+  return {
+    root,
+    clock: { now: Date.now, sleep: realSleep, random: Math.random },
+    log: {
+      info: (line) => info(line),
+      warning: (line) => warning(line),
+      group: (name, fn) => group(name, fn)
+    },
+    // The token client derives the forms of what it masks; each is registered once across the run.
+    setSecret: (value) => mask.exact(value),
+    setOutput: (name, value) => setOutput(name, value),
+    writeSummary: async (markdown) => {
+      if (!process.env.GITHUB_STEP_SUMMARY) return;
+      await summary.addRaw(markdown, true).write();
+    },
+    createTokenClient: (options) => new TokenClient(options),
+    // One page ahead: the endpoint works on the next page while this one is written.
+    createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
+    commit: commitReports
+  };
+}
+export {
+  createActionDeps,
+  fileBase,
+  runReport
+};
