@@ -2,7 +2,7 @@
 // command (dist/cli.js, the package's `bin`).
 // Usage: node scripts/build.mjs [function|action ...]   (no argument builds both)
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -71,7 +71,8 @@ export async function buildAction(outdir = join(root, "dist")) {
   });
   // The local command runs as an executable (`npx`, `bin`).
   const cli = join(outdir, "cli.js");
-  await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`, { mode: 0o755 });
+  await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
+  await chmod(cli, 0o755);
   const functionDir = join(outdir, "function");
   await buildFunction(functionDir);
   await copyFile(join(root, "function", "func.yaml"), join(functionDir, "func.yaml"));
