@@ -9,7 +9,7 @@ import type * as domains from "oci-identitydomains";
 import { type CallOptions, ociCall } from "../oci/clients.js";
 import { DEFAULT_DOMAIN } from "./inputs.js";
 import { live } from "./plan.js";
-import { allPages } from "./resources.js";
+import { listAll } from "./resources.js";
 
 export interface IdentityApi {
   listDynamicGroups(
@@ -67,14 +67,12 @@ export function identityGroupStore(
 ): DynamicGroupStore {
   return {
     async find(name) {
-      const found = await allPages(async (page) => {
-        const r = await ociCall(
-          "ListDynamicGroups",
-          () => api.listDynamicGroups({ compartmentId: tenancyId, name, ...(page ? { page } : {}) }),
-          call,
-        );
-        return { items: r.items, next: r.opcNextPage };
-      });
+      const found = await listAll(
+        "ListDynamicGroups",
+        call,
+        (page) => api.listDynamicGroups({ compartmentId: tenancyId, name, ...page }),
+        (r) => r.items,
+      );
       const group = live(found).find((g) => g.name === name);
       return (
         group && { id: group.id, matchingRule: group.matchingRule, lifecycleState: group.lifecycleState }
@@ -175,14 +173,12 @@ export async function findPolicy(
   name: string,
   call: CallOptions,
 ): Promise<FoundPolicy | undefined> {
-  const found = await allPages(async (page) => {
-    const r = await ociCall(
-      "ListPolicies",
-      () => api.listPolicies({ compartmentId: tenancyId, name, ...(page ? { page } : {}) }),
-      call,
-    );
-    return { items: r.items, next: r.opcNextPage };
-  });
+  const found = await listAll(
+    "ListPolicies",
+    call,
+    (page) => api.listPolicies({ compartmentId: tenancyId, name, ...page }),
+    (r) => r.items,
+  );
   const policy = live(found).find((p) => p.name === name);
   return policy && { id: policy.id, statements: policy.statements, lifecycleState: policy.lifecycleState };
 }

@@ -12,51 +12,23 @@ import { type CallOptions, ociCall } from "../oci/clients.js";
 import type { ApplicationShape } from "./inputs.js";
 import { type FieldSpec, live } from "./plan.js";
 
-export interface RepositoriesApi {
-  listContainerRepositories(
-    r: artifacts.requests.ListContainerRepositoriesRequest,
-  ): Promise<artifacts.responses.ListContainerRepositoriesResponse>;
-  createContainerRepository(
-    r: artifacts.requests.CreateContainerRepositoryRequest,
-  ): Promise<artifacts.responses.CreateContainerRepositoryResponse>;
-  updateContainerRepository(
-    r: artifacts.requests.UpdateContainerRepositoryRequest,
-  ): Promise<artifacts.responses.UpdateContainerRepositoryResponse>;
-}
-
-export interface ApplicationsApi {
-  listApplications(
-    r: functions.requests.ListApplicationsRequest,
-  ): Promise<functions.responses.ListApplicationsResponse>;
-  getApplication(
-    r: functions.requests.GetApplicationRequest,
-  ): Promise<functions.responses.GetApplicationResponse>;
-  createApplication(
-    r: functions.requests.CreateApplicationRequest,
-  ): Promise<functions.responses.CreateApplicationResponse>;
-  listFunctions(
-    r: functions.requests.ListFunctionsRequest,
-  ): Promise<functions.responses.ListFunctionsResponse>;
-}
-
-export interface SetupGatewaysApi {
-  listGateways(
-    r: apigateway.requests.ListGatewaysRequest,
-  ): Promise<apigateway.responses.ListGatewaysResponse>;
-  getGateway(r: apigateway.requests.GetGatewayRequest): Promise<apigateway.responses.GetGatewayResponse>;
-  createGateway(
-    r: apigateway.requests.CreateGatewayRequest,
-  ): Promise<apigateway.responses.CreateGatewayResponse>;
-}
-
-export interface SetupWorkRequestsApi {
-  getWorkRequest(
-    r: apigateway.requests.GetWorkRequestRequest,
-  ): Promise<apigateway.responses.GetWorkRequestResponse>;
-  listWorkRequestErrors(
-    r: apigateway.requests.ListWorkRequestErrorsRequest,
-  ): Promise<apigateway.responses.ListWorkRequestErrorsResponse>;
-}
+// The SDK operations setup calls, as the clients declare them (tests pass fakes of the same shape).
+export type RepositoriesApi = Pick<
+  artifacts.ArtifactsClient,
+  "listContainerRepositories" | "createContainerRepository" | "updateContainerRepository"
+>;
+export type ApplicationsApi = Pick<
+  functions.FunctionsManagementClient,
+  "listApplications" | "getApplication" | "createApplication" | "listFunctions"
+>;
+export type SetupGatewaysApi = Pick<
+  apigateway.GatewayClient,
+  "listGateways" | "getGateway" | "createGateway"
+>;
+export type SetupWorkRequestsApi = Pick<
+  apigateway.WorkRequestsClient,
+  "getWorkRequest" | "listWorkRequestErrors"
+>;
 
 /** How long and how often to poll; the clock and sleep are injected. */
 export interface Polling {
@@ -67,18 +39,38 @@ export interface Polling {
   pollMs?: number;
 }
 
-/** Call `page` until the service has no next page; returns every item. */
-export async function allPages<T>(
-  page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
-) {
+/** Every item of a List call, page after page (each page one `ociCall`), until no `opc-next-page` is left. */
+export async function listAll<R extends { opcNextPage?: string }, T>(
+  operation: string,
+  call: CallOptions,
+  list: (page: { page?: string }) => Promise<R>,
+  itemsOf: (response: R) => T[],
+): Promise<T[]> {
   const items: T[] = [];
   let token: string | undefined;
   do {
-    const result = await page(token);
-    items.push(...result.items);
-    token = result.next;
+    const page = token === undefined ? {} : { page: token };
+    const response = await ociCall(operation, () => list(page), call);
+    items.push(...itemsOf(response));
+    token = response.opcNextPage;
   } while (token);
   return items;
+}
+
+/** The item called `name` in a List call's pages; a DELETED or TERMINATED one does not count. */
+async function findByDisplayName<R extends { opcNextPage?: string }, T extends NamedResource>(
+  operation: string,
+  call: CallOptions,
+  name: string,
+  list: (page: { page?: string }) => Promise<R>,
+  itemsOf: (response: R) => T[],
+): Promise<T | undefined> {
+  return live(await listAll(operation, call, list, itemsOf)).find((item) => item.displayName === name);
+}
+
+interface NamedResource {
+  displayName?: string;
+  lifecycleState?: string;
 }
 
 /** Poll `read` until `done` says so; `done` throws for a failed state. */
@@ -108,15 +100,13 @@ export async function findRepository(
   name: string,
   call: CallOptions,
 ): Promise<artifacts.models.ContainerRepositorySummary | undefined> {
-  const items = await allPages(async (page) => {
-    const r = await ociCall(
-      "ListContainerRepositories",
-      () => api.listContainerRepositories({ compartmentId, displayName: name, ...(page ? { page } : {}) }),
-      call,
-    );
-    return { items: r.containerRepositoryCollection.items, next: r.opcNextPage };
-  });
-  return live(items).find((repo) => repo.displayName === name);
+  return findByDisplayName(
+    "ListContainerRepositories",
+    call,
+    name,
+    (page) => api.listContainerRepositories({ compartmentId, displayName: name, ...page }),
+    (r) => r.containerRepositoryCollection.items,
+  );
 }
 
 export function repositoryFields(current: { isPublic?: boolean } | undefined): FieldSpec[] {
@@ -161,15 +151,13 @@ export async function findApplication(
   name: string,
   call: CallOptions,
 ): Promise<functions.models.ApplicationSummary | undefined> {
-  const items = await allPages(async (page) => {
-    const r = await ociCall(
-      "ListApplications",
-      () => api.listApplications({ compartmentId, displayName: name, ...(page ? { page } : {}) }),
-      call,
-    );
-    return { items: r.items, next: r.opcNextPage };
-  });
-  return live(items).find((app) => app.displayName === name);
+  return findByDisplayName(
+    "ListApplications",
+    call,
+    name,
+    (page) => api.listApplications({ compartmentId, displayName: name, ...page }),
+    (r) => r.items,
+  );
 }
 
 export function applicationFields(
@@ -251,15 +239,13 @@ export async function findGateway(
   name: string,
   call: CallOptions,
 ): Promise<apigateway.models.GatewaySummary | undefined> {
-  const items = await allPages(async (page) => {
-    const r = await ociCall(
-      "ListGateways",
-      () => api.listGateways({ compartmentId, displayName: name, ...(page ? { page } : {}) }),
-      call,
-    );
-    return { items: r.gatewayCollection.items, next: r.opcNextPage };
-  });
-  return live(items).find((gw) => gw.displayName === name);
+  return findByDisplayName(
+    "ListGateways",
+    call,
+    name,
+    (page) => api.listGateways({ compartmentId, displayName: name, ...page }),
+    (r) => r.gatewayCollection.items,
+  );
 }
 
 export function gatewayFields(

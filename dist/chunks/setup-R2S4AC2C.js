@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-EKKVF23N.js";
+} from "./chunk-NLXQQ3DW.js";
 import "./chunk-X77V3F2V.js";
 import "./chunk-7RYO7CZA.js";
 import "./chunk-GCDNQKBZ.js";
