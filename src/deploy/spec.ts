@@ -178,7 +178,7 @@ export function canonicalSpec(spec: unknown): Json {
   return canonicalValue(spec, "") ?? {};
 }
 
-export function canonicalText(spec: unknown): string {
+function canonicalText(spec: unknown): string {
   return JSON.stringify(canonicalSpec(spec));
 }
 

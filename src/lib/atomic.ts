@@ -17,7 +17,7 @@ export interface AtomicWriteResult {
 
 type State = "open" | "committed" | "aborted";
 
-export function tempPathFor(target: string): string {
+function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 

@@ -83,6 +83,3 @@ export function classifyForRetry(err: unknown): { retry: boolean; retryAfterMs?:
   }
   return { retry: false };
 }
-
-/** The symbol under which undici and Node's fetch share the global dispatcher (undici's lib/global.js). */
-export const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");

@@ -4,7 +4,7 @@ import { InputError, UserFacingError } from "./errors.js";
 import { quote } from "./text.js";
 
 /** The YAML 1.2 core-schema booleans, as @actions/core's getBooleanInput accepts them. */
-export function parseBoolean(name: string, raw: string): boolean {
+function parseBoolean(name: string, raw: string): boolean {
   if (raw === "true" || raw === "True" || raw === "TRUE") return true;
   if (raw === "false" || raw === "False" || raw === "FALSE") return false;
   throw new InputError(name, `${quote(raw)} is not a boolean; use true or false`);
@@ -15,7 +15,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
-export interface SecureUrlOptions {
+interface SecureUrlOptions {
   /** An example of a good value, for the messages. */
   example: string;
   /** How to pass credentials instead of in the URL (appended to that message). */

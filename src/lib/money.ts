@@ -37,16 +37,6 @@ function normalize(coef: bigint, scale: number): Decimal {
   return { coef, scale };
 }
 
-/** True when `value` is a number or string that parseDecimal accepts. */
-export function isDecimalText(value: unknown): boolean {
-  try {
-    parseDecimal(value as number | string);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Parse a JSON number or a decimal string ("12.50", "-3", "1e-7", "1.5E+3") exactly.
  * Throws RangeError on NaN, Infinity, empty or malformed text.
@@ -94,7 +84,7 @@ export function add(a: Decimal, b: Decimal): Decimal {
   return normalize(x + y, scale);
 }
 
-export function negate(a: Decimal): Decimal {
+function negate(a: Decimal): Decimal {
   return a.coef === 0n ? ZERO : { coef: -a.coef, scale: a.scale };
 }
 
@@ -114,14 +104,6 @@ export function abs(a: Decimal): Decimal {
 export function compare(a: Decimal, b: Decimal): -1 | 0 | 1 {
   const [x, y] = align(a, b);
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-export function isNegative(a: Decimal): boolean {
-  return a.coef < 0n;
-}
-
-export function isZero(a: Decimal): boolean {
-  return a.coef === 0n;
 }
 
 function digitsWithPoint(absCoef: bigint, scale: number): string {

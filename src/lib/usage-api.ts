@@ -26,5 +26,3 @@ export const GROUP_BY_DIMENSIONS = [
   "tenantId",
   "tenantName",
 ] as const;
-
-export type GroupByDimension = (typeof GROUP_BY_DIMENSIONS)[number];

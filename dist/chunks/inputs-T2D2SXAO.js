@@ -5,7 +5,7 @@ import {
   INPUTS,
   OUTPUTS,
   readReportInputs
-} from "./chunk-KPHFILW5.js";
+} from "./chunk-5IGGSSTR.js";
 import "./chunk-GCDNQKBZ.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";

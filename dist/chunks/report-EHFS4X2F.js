@@ -27,7 +27,7 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-KPHFILW5.js";
+} from "./chunk-5IGGSSTR.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
