@@ -184,6 +184,7 @@ export interface BareSandbox extends Omit<Sandbox, "endpoints" | "gateway" | "fn
 
 export async function startSandbox(options: SandboxOptions & { bare: true }): Promise<BareSandbox>;
 export async function startSandbox(options?: SandboxOptions & { bare?: false }): Promise<Sandbox>;
+export async function startSandbox(options?: SandboxOptions): Promise<Sandbox | BareSandbox>;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox | BareSandbox> {
   const log = options.log ?? (() => {});
   const entry = options.functionEntry ?? DEFAULT_FUNCTION_ENTRY;
