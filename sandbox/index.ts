@@ -182,6 +182,40 @@ export interface BareSandbox extends Omit<Sandbox, "endpoints" | "gateway" | "fn
   endpoints: BareSandboxEndpoints;
 }
 
+/** The sandbox object: a bare tenancy's, without what it lacks, or the full one with its gateway and function. */
+function assembleSandbox(
+  services: Omit<BareSandbox, "endpoints">,
+  endpoints: SandboxEndpoints,
+  p: {
+    gateway: Gateway | undefined;
+    deployment: DeploymentInput | undefined;
+    functionId: string;
+    log: (line: string) => void;
+  },
+): Sandbox | BareSandbox {
+  const { gateway, deployment, log } = p;
+  const months = services.dataset.months.length;
+  if (!gateway) {
+    const { applicationId: _a, gatewayId: _g, gatewayUrl: _u, ...bareEndpoints } = endpoints;
+    log(`sandbox ready: a bare tenancy (subnet ${services.network.subnetId}), ${months} months of data`);
+    return { endpoints: bareEndpoints, ...services };
+  }
+  log(
+    `sandbox ready: gateway ${endpoints.gatewayUrl}${deployment ? "" : " (empty)"}, ${months} months of data`,
+  );
+  return {
+    endpoints,
+    ...services,
+    gateway,
+    get fn(): FnAgent {
+      const agent = services.functions.agent(p.functionId);
+      if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
+      return agent;
+    },
+    deployment,
+  };
+}
+
 export async function startSandbox(options: SandboxOptions & { bare: true }): Promise<BareSandbox>;
 export async function startSandbox(options?: SandboxOptions & { bare?: false }): Promise<Sandbox>;
 export async function startSandbox(options?: SandboxOptions): Promise<Sandbox | BareSandbox>;
@@ -245,27 +279,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       repositories,
       stop: () => closers.closeAll(),
     };
-    if (!gateway) {
-      const { applicationId: _a, gatewayId: _g, gatewayUrl: _u, ...bareEndpoints } = endpoints;
-      log(
-        `sandbox ready: a bare tenancy (subnet ${network.subnetId}), ${dataset.months.length} months of data`,
-      );
-      return { endpoints: bareEndpoints, ...services };
-    }
-    log(
-      `sandbox ready: gateway ${endpoints.gatewayUrl}${provision ? "" : " (empty)"}, ${dataset.months.length} months of data`,
-    );
-    return {
-      endpoints,
-      ...services,
-      gateway,
-      get fn(): FnAgent {
-        const agent = functions.agent(ids.functionId);
-        if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
-        return agent;
-      },
-      deployment,
-    };
+    return assembleSandbox(services, endpoints, { gateway, deployment, functionId: ids.functionId, log });
   } catch (err) {
     await closers.closeAll();
     throw err;

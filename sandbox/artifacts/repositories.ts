@@ -25,7 +25,7 @@ const STATES = ["AVAILABLE", "DELETING", "DELETED"];
 /** OCIR repository names: lower-case path components (unconfirmed beyond the distribution spec's grammar). */
 const REPOSITORY_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
-export interface ContainerRepositoryResource {
+interface ContainerRepositoryResource {
   id: string;
   compartmentId: string;
   createdBy: string;
@@ -45,7 +45,7 @@ export interface ContainerRepositoryResource {
   systemTags: Record<string, Record<string, unknown>>;
 }
 
-export interface ContainerRepositoriesOptions {
+interface ContainerRepositoriesOptions {
   tenancyId: string;
   namespace: string;
   regionKey: string;

@@ -14,7 +14,7 @@
 //   match     := resource.type | resource.id | resource.compartment.id | instance.id | instance.compartment.id
 //                = '<value>'
 
-export interface PolicyStatement {
+interface PolicyStatement {
   subject: { kind: string; name?: string; id?: string };
   verb: "inspect" | "read" | "use" | "manage";
   resourceType: string;
@@ -22,13 +22,13 @@ export interface PolicyStatement {
   conditions?: Condition;
 }
 
-export interface Clause {
+interface Clause {
   variable: string;
   operator: "=" | "!=";
   value: string;
 }
 
-export interface Condition {
+interface Condition {
   combinator: "ALL" | "ANY" | "ONE";
   clauses: Clause[];
 }

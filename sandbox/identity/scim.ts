@@ -54,7 +54,7 @@ export function matchesFilter(resource: Record<string, unknown>, filter: Filter)
   });
 }
 
-export interface PatchOperation {
+interface PatchOperation {
   op: string;
   path?: string;
   value?: unknown;
