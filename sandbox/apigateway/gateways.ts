@@ -17,11 +17,15 @@ import {
   optionalString,
   randomOcid,
   requiredString,
-  sleep,
 } from "../core/resources.js";
 import type { Gateway } from "../gateway/index.js";
 import type { SandboxNetwork } from "../network/index.js";
-import type { GatewayResource, OperationType, StoredWorkRequest } from "./work-requests.js";
+import {
+  type GatewayResource,
+  type OperationType,
+  type StoredWorkRequest,
+  stepToDone,
+} from "./work-requests.js";
 
 const APIGATEWAY_PATH = "/20190501";
 
@@ -58,12 +62,7 @@ export function gatewayRoutes(options: GatewayRoutesOptions): (ctx: GatewayRoute
     async function run(wr: StoredWorkRequest, gw: GatewayResource): Promise<void> {
       const injected = ctx.takeFailure();
       const w = wr.resource;
-      await sleep(ctx.stepMs);
-      if (ctx.isClosed()) return;
-      Object.assign(w, { status: "IN_PROGRESS", timeStarted: now(), percentComplete: 50 });
-      wr.logs.push({ message: "CREATE_GATEWAY in progress", timestamp: now() });
-      await sleep(ctx.stepMs);
-      if (ctx.isClosed()) return;
+      if (!(await stepToDone({ stepMs: ctx.stepMs, closed: ctx.isClosed }, wr))) return;
       const finished = now();
       if (injected !== undefined) {
         gw.lifecycleState = "FAILED";

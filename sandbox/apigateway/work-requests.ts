@@ -117,6 +117,25 @@ interface WorkContext {
 }
 
 /**
+ * ACCEPTED, IN_PROGRESS a step later, and another step: false when the control plane closed meanwhile (the
+ * work request then stops where it is).
+ */
+export async function stepToDone(
+  ctx: { stepMs: number; closed: () => boolean },
+  wr: StoredWorkRequest,
+): Promise<boolean> {
+  const w = wr.resource;
+  await sleep(ctx.stepMs);
+  if (ctx.closed()) return false;
+  w.status = "IN_PROGRESS";
+  w.timeStarted = now();
+  w.percentComplete = 50;
+  wr.logs.push({ message: `${w.operationType} in progress`, timestamp: now() });
+  await sleep(ctx.stepMs);
+  return !ctx.closed();
+}
+
+/**
  * Carry out an operation: ACCEPTED, IN_PROGRESS a step later, done a step after that. `injected` is a
  * failure to end with instead of touching the data plane.
  */
@@ -127,15 +146,7 @@ export async function runWorkRequest(
   op: Operation,
   injected: string | undefined,
 ): Promise<void> {
-  const w = wr.resource;
-  await sleep(ctx.stepMs);
-  if (ctx.closed()) return;
-  w.status = "IN_PROGRESS";
-  w.timeStarted = now();
-  w.percentComplete = 50;
-  wr.logs.push({ message: `${w.operationType} in progress`, timestamp: now() });
-  await sleep(ctx.stepMs);
-  if (ctx.closed()) return;
+  if (!(await stepToDone(ctx, wr))) return;
   const failure =
     injected !== undefined
       ? { code: "InternalError", message: injected }
@@ -144,7 +155,7 @@ export async function runWorkRequest(
   if (failure) finishFailed(ctx, wr, stored.resource, failure, finished);
   else finishSucceeded(wr, stored.resource, op, finished);
   stored.resource.timeUpdated = finished;
-  w.timeFinished = finished;
+  wr.resource.timeFinished = finished;
   save(stored);
 }
 
