@@ -16,6 +16,9 @@ const { values } = parseArgs({
     quiet: { type: "boolean", default: false },
     // Start with the application and the gateway only: no function, no deployment (a deploy creates them).
     empty: { type: "boolean", default: false },
+    // A bare tenancy for setup: the subnet, the identity domain and the registry only (no application,
+    // gateway, function or deployment).
+    bare: { type: "boolean", default: false },
   },
 });
 
@@ -34,6 +37,7 @@ const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
   resources: positiveInt("resources", values.resources),
   provision: !values.empty,
+  bare: values.bare,
   log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
 });
 

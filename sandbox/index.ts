@@ -4,17 +4,22 @@
 // principal. The function runs from an image in the sandbox registry (function/dist/func.js on a fake
 // fnproject/node:24 base) under the Fn agent. The Functions, API Gateway and Artifacts control planes
 // show the provisioned function and deployment and let a deploy run create or update them with the real
-// oci-sdk clients. setup.ts has the steps; see sandbox/README.md for the contract.
+// oci-sdk clients; the Identity API, the Identity Domains admin API, CreateApplication, CreateGateway and
+// the container repositories serve setup's calls (`bare: true` starts a tenancy with nothing to deploy to).
+// setup.ts has the steps; see sandbox/README.md for the contract.
 import { existsSync } from "node:fs";
 import type { ApiGatewayService } from "./apigateway/index.js";
 import type { ArtifactsService } from "./artifacts/index.js";
+import type { ContainerRepositories } from "./artifacts/repositories.js";
 import { type ApiKeyUser, OciAuthority } from "./core/auth.js";
 import { createFaults, type Faults } from "./core/faults.js";
 import type { FnAgent } from "./fnagent/index.js";
 import type { FunctionsService, Shape } from "./functions/index.js";
 import type { DeploymentInput, Gateway } from "./gateway/index.js";
+import type { IamService } from "./iam/index.js";
+import type { IdentityDomainsAdmin, IdentityDomainsOptions } from "./identity/admin.js";
 import type { Identity } from "./identity/index.js";
-import { startIdentity } from "./identity/index.js";
+import type { SandboxNetwork } from "./network/index.js";
 import type { Registry, SeededImage } from "./registry/index.js";
 import {
   Closers,
@@ -23,9 +28,12 @@ import {
   provisionUsageDeployment,
   provisionUsageFunction,
   sandboxIds,
+  sandboxNetwork,
   startControlPlanes,
   startFunctionsService,
   startGatewayDataPlane,
+  startIamService,
+  startIdentityDomain,
   startOcirRegistry,
   writeApiKey,
 } from "./setup.js";
@@ -64,6 +72,19 @@ export interface SandboxOptions {
    * the application and the gateway only, for "create from nothing" runs.
    */
   provision?: boolean;
+  /**
+   * A bare tenancy for `setup` (default false): only the VCN and subnet, the API-key user, the identity domain,
+   * the registry and the base image; no application, gateway, function or deployment. Implies no provision.
+   */
+  bare?: boolean;
+  /** How long a new dynamic group or policy stays CREATING (default 0). */
+  iamLifecycleDelayMs?: number;
+  /** Resource types a policy statement may name (default: iam/grammar.ts's list; "any" accepts any). */
+  policyResourceTypes?: readonly string[] | "any";
+  /** The tenancy's "create repositories on first push" (default true); false: pushes need an existing repository. */
+  createRepositoryOnFirstPush?: boolean;
+  /** Identity Domains admin API choices (`activeOnCreate`, `errorEnvelope`). */
+  identityDomains?: Pick<IdentityDomainsOptions, "activeOnCreate" | "errorEnvelope">;
   /** Shape of the sandbox application (default GENERIC_X86). */
   applicationShape?: Shape;
   /** How long functions stay CREATING/UPDATING/DELETING at least (default 250 ms). */
@@ -116,7 +137,18 @@ export interface SandboxEndpoints {
   /** PEM private key file, mode 0600, removed when the sandbox stops. */
   ociPrivateKeyPath: string;
   ociRegion: string;
+  /** The Identity API (IdentityClient: dynamic groups, policies); the SDK adds `/20160918`. */
+  iamUrl: string;
+  /** The tenancy's VCN and its one subnet (for CreateApplication and CreateGateway). */
+  vcnId: string;
+  subnetId: string;
 }
+
+/** The endpoints of a bare tenancy: no application, gateway, function or deployment yet. */
+export type BareSandboxEndpoints = Omit<
+  SandboxEndpoints,
+  "applicationId" | "gatewayId" | "gatewayUrl" | "functionId" | "deploymentId"
+>;
 
 export interface Sandbox {
   endpoints: SandboxEndpoints;
@@ -138,13 +170,60 @@ export interface Sandbox {
   baseImage: SeededImage;
   /** An API-key user of the sandbox tenancy, for direct signed calls (tests, benchmarks). */
   apiKeyUser: ApiKeyUser;
+  iam: IamService;
+  identityDomains: IdentityDomainsAdmin;
+  network: SandboxNetwork;
+  repositories: ContainerRepositories;
   stop(): Promise<void>;
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+/** A bare tenancy (`bare: true`): no pre-provisioned gateway data plane, function or deployment. */
+export interface BareSandbox extends Omit<Sandbox, "endpoints" | "gateway" | "fn" | "deployment"> {
+  endpoints: BareSandboxEndpoints;
+}
+
+/** The sandbox object: a bare tenancy's, without what it lacks, or the full one with its gateway and function. */
+function assembleSandbox(
+  services: Omit<BareSandbox, "endpoints">,
+  endpoints: SandboxEndpoints,
+  p: {
+    gateway: Gateway | undefined;
+    deployment: DeploymentInput | undefined;
+    functionId: string;
+    log: (line: string) => void;
+  },
+): Sandbox | BareSandbox {
+  const { gateway, deployment, log } = p;
+  const months = services.dataset.months.length;
+  if (!gateway) {
+    const { applicationId: _a, gatewayId: _g, gatewayUrl: _u, ...bareEndpoints } = endpoints;
+    log(`sandbox ready: a bare tenancy (subnet ${services.network.subnetId}), ${months} months of data`);
+    return { endpoints: bareEndpoints, ...services };
+  }
+  log(
+    `sandbox ready: gateway ${endpoints.gatewayUrl}${deployment ? "" : " (empty)"}, ${months} months of data`,
+  );
+  return {
+    endpoints,
+    ...services,
+    gateway,
+    get fn(): FnAgent {
+      const agent = services.functions.agent(p.functionId);
+      if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
+      return agent;
+    },
+    deployment,
+  };
+}
+
+export async function startSandbox(options: SandboxOptions & { bare: true }): Promise<BareSandbox>;
+export async function startSandbox(options?: SandboxOptions & { bare?: false }): Promise<Sandbox>;
+export async function startSandbox(options?: SandboxOptions): Promise<Sandbox | BareSandbox>;
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox | BareSandbox> {
   const log = options.log ?? (() => {});
   const entry = options.functionEntry ?? DEFAULT_FUNCTION_ENTRY;
-  const provision = options.provision ?? true;
+  const bare = options.bare ?? false;
+  const provision = !bare && (options.provision ?? true);
   if (provision && !existsSync(entry)) {
     throw new Error(`the function bundle ${entry} does not exist; run 'npm run build:function' first`);
   }
@@ -156,56 +235,51 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     currentMonth: options.currentMonth,
   });
   const ids = sandboxIds(dataset);
+  const network = sandboxNetwork(ids);
   const apiKeyUser = authority.createApiKeyUser(dataset.tenancyId, "sandbox-admin");
   const closers = new Closers();
   try {
     const ociPrivateKeyPath = await writeApiKey(apiKeyUser, closers);
-    const identity = closers.add(
-      await startIdentity({ faults: { identity: faults.identity, jwks: faults.jwks } }),
-    );
+    const base = { options, faults, authority, closers };
+    const { identity, identityDomains } = await startIdentityDomain(base, dataset.tenancyId);
     const usageApi = closers.add(
       await startUsageApi({ dataset, authority, faults: faults.usage, ...options.usage }),
     );
-    const { registry, baseImage } = await startOcirRegistry(faults, ids, closers);
-    const context = { options, ids, dataset, faults, authority, registry, usageApi, log, closers };
-    const functions = await startFunctionsService(context);
-    const gateway = await startGatewayDataPlane(context, functions);
-    const { apigateway, artifacts } = await startControlPlanes(context, gateway);
+    const { registry, baseImage, repositories } = await startOcirRegistry(base, ids, dataset.tenancyId);
+    const context = { ...base, ids, network, dataset, registry, usageApi, log };
+    const iam = await startIamService(context);
+    const functions = await startFunctionsService(context, bare);
+    const gateway = bare ? undefined : await startGatewayDataPlane(context, functions);
+    const { apigateway, artifacts } = await startControlPlanes(context, functions, gateway, repositories);
     let deployment: DeploymentInput | undefined;
     if (provision) {
       await provisionUsageFunction(context, functions, entry);
       deployment = provisionUsageDeployment(context, identity, apigateway);
     }
     const endpoints = endpointsOf(
-      { ...context, identity, gateway, functions, apigateway, artifacts, apiKeyUser },
+      { ...context, identity, gateway, functions, apigateway, artifacts, iam, apiKeyUser },
       ociPrivateKeyPath,
       provision,
     );
-    log(
-      `sandbox ready: gateway ${endpoints.gatewayUrl}${provision ? "" : " (empty)"}, ${dataset.months.length} months of data`,
-    );
-    return {
-      endpoints,
+    const services = {
       faults,
       authority,
       dataset,
       identity,
-      gateway,
       registry,
       usageApi,
-      get fn(): FnAgent {
-        const agent = functions.agent(ids.functionId);
-        if (!agent) throw new Error("the sandbox has no provisioned function running (provision: false?)");
-        return agent;
-      },
-      deployment,
       functions,
       apigateway,
       artifacts,
       baseImage,
       apiKeyUser,
+      iam,
+      identityDomains,
+      network,
+      repositories,
       stop: () => closers.closeAll(),
     };
+    return assembleSandbox(services, endpoints, { gateway, deployment, functionId: ids.functionId, log });
   } catch (err) {
     await closers.closeAll();
     throw err;

@@ -1,6 +1,8 @@
-// The steps of startSandbox: the sandbox's ids, the API key file, the OCIR-like registry with its base
-// image, the Functions service with its Fn agents, the gateway data plane, the API Gateway and Artifacts
-// control planes, the provisioned function and deployment, and the endpoints of the contract.
+// The steps of startSandbox: the sandbox's ids, the API key file, the identity domain with its admin API,
+// the OCIR-like registry with its base image, the Identity API, the Functions service with its Fn agents,
+// the gateway data plane, the API Gateway and Artifacts control planes, the provisioned function and
+// deployment, and the endpoints of the contract. A bare tenancy (`bare: true`) has no application, gateway,
+// function or deployment: setup creates them.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,6 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ApiGatewayService, startApiGateway } from "./apigateway/index.js";
 import { type ArtifactsService, startArtifacts } from "./artifacts/index.js";
+import { type ContainerRepositories, containerRepositories } from "./artifacts/repositories.js";
 import type { ApiKeyUser, OciAuthority } from "./core/auth.js";
 import type { Faults } from "./core/faults.js";
 import { FnAgent } from "./fnagent/index.js";
@@ -16,8 +19,11 @@ import { type FunctionsService, startFunctions } from "./functions/index.js";
 import type { RuntimeFunction } from "./functions/model.js";
 import { type DeploymentInput, type Gateway, startGateway } from "./gateway/index.js";
 import type { ApiSpecification, StaticJsonWebKey } from "./gateway/jwt-policy.js";
-import { BILLING_APP, fullScope, type Identity, USAGE_APP } from "./identity/index.js";
+import { type IamService, startIam } from "./iam/index.js";
+import { createIdentityDomainsAdmin, type IdentityDomainsAdmin } from "./identity/admin.js";
+import { BILLING_APP, fullScope, type Identity, startIdentity, USAGE_APP } from "./identity/index.js";
 import type { SandboxEndpoints, SandboxOptions } from "./index.js";
+import { createNetwork, type SandboxNetwork } from "./network/index.js";
 import { type Registry, type SeededImage, startRegistry } from "./registry/index.js";
 import type { Dataset } from "./usageapi/dataset.js";
 import type { UsageApiServer } from "./usageapi/index.js";
@@ -123,6 +129,8 @@ export function sandboxIds(dataset: Dataset) {
     appId: sandboxOcid("fnapp", REGION_KEY, `usageapi/${seedText}`),
     deploymentId: sandboxOcid("apideployment", REGION_KEY, `usage/${seedText}`),
     gatewayId: sandboxOcid("apigateway", REGION_KEY, `gateway/${seedText}`),
+    vcnId: sandboxOcid("vcn", REGION_KEY, `vcn/${seedText}`),
+    subnetId: sandboxOcid("subnet", REGION_KEY, `subnet/${seedText}`),
     functionCompartment:
       dataset.compartments.find((c) => c.path.endsWith("shared-services"))?.id ?? dataset.tenancyId,
     compartments: dataset.compartments.map((c) => c.id),
@@ -137,6 +145,7 @@ export function sandboxIds(dataset: Dataset) {
 interface SetupContext {
   options: SandboxOptions;
   ids: SandboxIds;
+  network: SandboxNetwork;
   dataset: Dataset;
   faults: Faults;
   authority: OciAuthority;
@@ -155,28 +164,79 @@ export async function writeApiKey(apiKeyUser: ApiKeyUser, closers: Closers): Pro
   return ociPrivateKeyPath;
 }
 
+/** The tenancy's network: one VCN with its one subnet, in the functions' compartment. */
+export function sandboxNetwork(ids: SandboxIds): SandboxNetwork {
+  return createNetwork({ vcnId: ids.vcnId, subnetId: ids.subnetId, compartmentId: ids.functionCompartment });
+}
+
+/** The identity domain, with the Identity Domains admin API under /admin/v1. */
+export async function startIdentityDomain(
+  ctx: { options: SandboxOptions; faults: Faults; authority: OciAuthority; closers: Closers },
+  tenancyId: string,
+): Promise<{ identity: Identity; identityDomains: IdentityDomainsAdmin }> {
+  const identityDomains = createIdentityDomainsAdmin({
+    authority: ctx.authority,
+    tenancyId,
+    ...ctx.options.identityDomains,
+  });
+  const identity = ctx.closers.add(
+    await startIdentity({
+      faults: { identity: ctx.faults.identity, jwks: ctx.faults.jwks },
+      admin: identityDomains.handle,
+    }),
+  );
+  return { identity, identityDomains };
+}
+
 /**
  * OCIR-like: Bearer tokens from /20180419/docker/token for `<namespace>/<user>` + auth token; the fnproject/
- * base repository is public (anonymous pull), every other repository is private, and users push only under
- * the tenancy's namespace. The fake base image is seeded at once.
+ * base repository is public (anonymous pull), so is a repository created `isPublic`, every other repository
+ * is private, and users push only under the tenancy's namespace (and, with createRepositoryOnFirstPush
+ * false, only to an existing repository). The fake base image is seeded at once; the container repositories
+ * of the Artifacts API are bound to the registry.
  */
 export async function startOcirRegistry(
-  faults: Faults,
+  ctx: { options: SandboxOptions; faults: Faults; closers: Closers },
   ids: SandboxIds,
-  closers: Closers,
-): Promise<{ registry: Registry; baseImage: SeededImage }> {
-  const registry = closers.add(
+  tenancyId: string,
+): Promise<{ registry: Registry; baseImage: SeededImage; repositories: ContainerRepositories }> {
+  const onFirstPush = ctx.options.createRepositoryOnFirstPush ?? true;
+  let repositories: ContainerRepositories | undefined;
+  const registry = ctx.closers.add(
     await startRegistry({
-      faults: faults.registry,
+      faults: ctx.faults.registry,
       auth: {
         mode: "bearer",
         users: { [ids.ocirUsername]: ids.ocirAuthToken },
         anonymousPull: [`${BASE_REPOSITORY.split("/")[0]}/`],
         pushPrefixes: [`${ids.namespace}/`],
+        publicRepository: (repo) => repositories?.isPublic(repo) ?? false,
+        canPush: (repo) => onFirstPush || (repositories?.exists(repo) ?? false),
       },
     }),
   );
-  return { registry, baseImage: registry.seedImage({ repository: BASE_REPOSITORY, tag: BASE_TAG }) };
+  const baseImage = registry.seedImage({ repository: BASE_REPOSITORY, tag: BASE_TAG });
+  repositories = containerRepositories({
+    tenancyId,
+    namespace: ids.namespace,
+    regionKey: REGION_KEY,
+    compartments: ids.compartments,
+    registry,
+  });
+  return { registry, baseImage, repositories };
+}
+
+/** The Identity API: dynamic groups and policies. */
+export async function startIamService(ctx: SetupContext): Promise<IamService> {
+  return ctx.closers.add(
+    await startIam({
+      authority: ctx.authority,
+      tenancyId: ctx.dataset.tenancyId,
+      compartments: ctx.ids.compartments,
+      lifecycleDelayMs: ctx.options.iamLifecycleDelayMs,
+      resourceTypes: ctx.options.policyResourceTypes,
+    }),
+  );
 }
 
 /** The Fn agent of a function: its container, with resource-principal sessions minted by the authority. */
@@ -213,8 +273,8 @@ function fnAgentFor(ctx: SetupContext, fn: RuntimeFunction): FnAgent {
   });
 }
 
-/** The Functions control plane and runtime, with the sandbox application. */
-export async function startFunctionsService(ctx: SetupContext): Promise<FunctionsService> {
+/** The Functions control plane and runtime, with the sandbox application (none in a bare tenancy). */
+export async function startFunctionsService(ctx: SetupContext, bare: boolean): Promise<FunctionsService> {
   const { options, ids } = ctx;
   const functions = ctx.closers.add(
     await startFunctions({
@@ -227,14 +287,17 @@ export async function startFunctionsService(ctx: SetupContext): Promise<Function
       prewarm: options.prewarm !== false,
       log: (line) => ctx.log(line),
       createAgent: (fn) => fnAgentFor(ctx, fn),
+      applications: { network: ctx.network, compartments: ids.compartments },
     }),
   );
+  if (bare) return functions;
   // The platform's stand-in for the region's Usage API endpoint: application config, which function
   // config overrides.
   functions.addApplication({
     id: ids.appId,
     displayName: APPLICATION_NAME,
     compartmentId: ids.functionCompartment,
+    subnetId: ctx.network.subnetId,
     shape: options.applicationShape ?? "GENERIC_X86",
     config: { USAGE_API_ENDPOINT: ctx.usageApi.url },
   });
@@ -254,12 +317,23 @@ export async function startGatewayDataPlane(
   );
 }
 
-/** The API Gateway control plane (over the data plane, with the one gateway) and the Artifacts API. */
+/**
+ * The API Gateway control plane (over the data plane, with the one gateway; none in a bare tenancy; every
+ * gateway CreateGateway makes gets a data plane of its own) and the Artifacts API.
+ */
 export async function startControlPlanes(
   ctx: SetupContext,
-  dataPlane: Gateway,
+  functions: FunctionsService,
+  dataPlane: Gateway | undefined,
+  repositories: ContainerRepositories,
 ): Promise<{ apigateway: ApiGatewayService; artifacts: ArtifactsService }> {
   const { ids } = ctx;
+  const gateway = dataPlane && {
+    id: ids.gatewayId,
+    displayName: GATEWAY_NAME,
+    compartmentId: ids.functionCompartment,
+    subnetId: ctx.network.subnetId,
+  };
   const apigateway = ctx.closers.add(
     await startApiGateway({
       authority: ctx.authority,
@@ -268,7 +342,8 @@ export async function startControlPlanes(
       faults: ctx.faults.apigateway,
       dataPlane,
       compartments: ids.compartments,
-      gateway: { id: ids.gatewayId, displayName: GATEWAY_NAME, compartmentId: ids.functionCompartment },
+      gateway,
+      gateways: { network: ctx.network, startDataPlane: () => startGatewayDataPlane(ctx, functions) },
       workRequestStepMs: ctx.options.workRequestStepMs,
       log: (line) => ctx.log(line),
     }),
@@ -279,6 +354,8 @@ export async function startControlPlanes(
       tenancyId: ctx.dataset.tenancyId,
       namespace: ids.namespace,
       compartments: ids.compartments,
+      createRepositoryOnFirstPush: ctx.options.createRepositoryOnFirstPush,
+      repositories,
     }),
   );
   return { apigateway, artifacts };
@@ -347,10 +424,11 @@ export function provisionUsageDeployment(
 export function endpointsOf(
   s: SetupContext & {
     identity: Identity;
-    gateway: Gateway;
+    gateway: Gateway | undefined;
     functions: FunctionsService;
     apigateway: ApiGatewayService;
     artifacts: ArtifactsService;
+    iam: IamService;
     apiKeyUser: ApiKeyUser;
   },
   ociPrivateKeyPath: string,
@@ -369,7 +447,7 @@ export function endpointsOf(
     clientSecret: client.clientSecret,
     scope: fullScope(USAGE_APP, USAGE_APP.scopes[0]!),
     otherScope: fullScope(BILLING_APP, BILLING_APP.scopes[0]!),
-    gatewayUrl: `${s.gateway.url}${PATH_PREFIX}`,
+    gatewayUrl: s.gateway ? `${s.gateway.url}${PATH_PREFIX}` : "",
     usageApiUrl: s.usageApi.url,
     registryUrl: registry.url,
     tenancyId: s.dataset.tenancyId,
@@ -390,5 +468,8 @@ export function endpointsOf(
     ociFingerprint: s.apiKeyUser.fingerprint,
     ociPrivateKeyPath,
     ociRegion: ids.region,
+    iamUrl: s.iam.url,
+    vcnId: s.network.vcnId,
+    subnetId: s.network.subnetId,
   };
 }

@@ -11,6 +11,7 @@ import {
 } from "../core/resources.js";
 import type { Gateway } from "../gateway/index.js";
 import { type ApiSpecification, validatePathPrefix, validateSpecification } from "../gateway/jwt-policy.js";
+import type { GatewayRoutesContext } from "./gateways.js";
 import {
   type DeploymentResource,
   type GatewayResource,
@@ -31,10 +32,12 @@ export const DEFAULT_FAILURE_DETAILS = "The deployment failed (failure injected 
 export const snapshot = <T>(v: T): T => structuredClone(v);
 
 interface ApiGatewayModelOptions {
-  dataPlane: Gateway;
+  /** The data plane of the pre-provisioned gateway (absent with no such gateway). */
+  dataPlane?: Gateway;
   regionKey: string;
   compartments: Iterable<string>;
-  gateway: { id?: string; displayName: string; compartmentId: string };
+  /** The pre-provisioned gateway, served by `dataPlane` (none: a bare tenancy). */
+  gateway?: { id?: string; displayName: string; compartmentId: string; subnetId?: string };
   stepMs: number;
   log: (line: string) => void;
 }
@@ -82,22 +85,34 @@ export class ApiGatewayModel {
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: string[] = [];
   private closed = false;
-  readonly gateway: GatewayResource;
+  /** Each gateway's own data plane (its own 127.0.0.1 port, the gateway's hostname). */
+  readonly dataPlanes = new Map<string, Gateway>();
+  readonly gateway: GatewayResource | undefined;
 
   constructor(private readonly opts: ApiGatewayModelOptions) {
     this.compartments = new Set(opts.compartments);
-    this.gateway = this.provisionGateway();
+    const { gateway, dataPlane } = opts;
+    this.gateway = gateway && dataPlane ? this.provisionGateway(gateway, dataPlane) : undefined;
   }
 
-  private provisionGateway(): GatewayResource {
-    const { gateway: input, regionKey, dataPlane } = this.opts;
+  dataPlaneOf(gatewayId: string): Gateway {
+    const plane = this.dataPlanes.get(gatewayId);
+    if (!plane) throw new Error(`gateway ${gatewayId} has no data plane`);
+    return plane;
+  }
+
+  private provisionGateway(
+    input: NonNullable<ApiGatewayModelOptions["gateway"]>,
+    dataPlane: Gateway,
+  ): GatewayResource {
+    const { regionKey } = this.opts;
     const time = now();
     const gateway: GatewayResource = {
       id: input.id ?? randomOcid("apigateway", regionKey),
       displayName: input.displayName,
       compartmentId: input.compartmentId,
       endpointType: "PUBLIC",
-      subnetId: randomOcid("subnet", regionKey),
+      subnetId: input.subnetId ?? randomOcid("subnet", regionKey),
       networkSecurityGroupIds: [],
       timeCreated: time,
       timeUpdated: time,
@@ -110,6 +125,7 @@ export class ApiGatewayModel {
       locks: [],
     };
     this.gateways.set(gateway.id, gateway);
+    this.dataPlanes.set(gateway.id, dataPlane);
     return gateway;
   }
 
@@ -143,7 +159,7 @@ export class ApiGatewayModel {
         displayName: input.displayName,
         compartmentId: input.compartmentId,
         pathPrefix: input.pathPrefix,
-        endpoint: `${this.opts.dataPlane.url}${input.pathPrefix}`,
+        endpoint: `${this.dataPlaneOf(input.gatewayId).url}${input.pathPrefix}`,
         specification: snapshot(input.specification),
         timeCreated: created,
         timeUpdated: created,
@@ -171,7 +187,12 @@ export class ApiGatewayModel {
     const tags = freeformTags(body) ?? {};
     const defined = definedTags(body) ?? {};
     this.checkCompartment(compartmentId);
-    if (!this.gateways.get(gatewayId)) throw apiErrors.notFound(`gateway ${gatewayId} was not found`);
+    const gateway = this.gateways.get(gatewayId);
+    if (!gateway) throw apiErrors.notFound(`gateway ${gatewayId} was not found`);
+    if (gateway.lifecycleState !== "ACTIVE")
+      throw apiErrors.incorrectState(
+        `gateway ${gateway.displayName} is ${gateway.lifecycleState}; it must be ACTIVE`,
+      );
     const problems = [...validatePathPrefix(pathPrefix), ...validateSpecification(body.specification)];
     if (problems.length > 0) invalidDeployment(problems);
     this.checkPathPrefixFree(gatewayId, pathPrefix);
@@ -247,7 +268,11 @@ export class ApiGatewayModel {
   ): DeploymentResource {
     if (!this.gateways.has(input.gatewayId)) throw new Error(`gateway ${input.gatewayId} does not exist`);
     const id = input.id ?? randomOcid("apideployment", this.opts.regionKey);
-    this.opts.dataPlane.deploy({ id, pathPrefix: input.pathPrefix, specification: input.specification });
+    this.dataPlaneOf(input.gatewayId).deploy({
+      id,
+      pathPrefix: input.pathPrefix,
+      specification: input.specification,
+    });
     const stored = this.addDeployment(
       {
         id,
@@ -264,16 +289,49 @@ export class ApiGatewayModel {
   }
 
   private startWork(type: OperationType, stored: StoredDeployment, op: Operation): string {
-    const wr = newWorkRequest(type, stored.resource, this.opts.regionKey);
+    const wr = this.addWorkRequest(type, stored.resource, "deployment");
+    const ctx = {
+      ...this.opts,
+      dataPlaneOf: (id: string) => this.dataPlaneOf(id),
+      closed: () => this.closed,
+    };
+    this.track(runWorkRequest(ctx, wr, stored, op, this.failures.shift()));
+    return wr.resource.id;
+  }
+
+  /** A new ACCEPTED work request on `target`, stored where GetWorkRequest finds it. */
+  private addWorkRequest(
+    type: OperationType,
+    target: { id: string; compartmentId: string },
+    entityType: "deployment" | "gateway",
+  ): StoredWorkRequest {
+    const wr = newWorkRequest(type, target, this.opts.regionKey, entityType);
     this.workRequests.set(wr.resource.id, wr);
-    const ctx = { ...this.opts, closed: () => this.closed };
-    const p = runWorkRequest(ctx, wr, stored, op, this.failures.shift())
+    return wr;
+  }
+
+  private track(work: Promise<void>): void {
+    const p = work
       .catch((err: Error) => this.opts.log(`apigateway: ${err.message}`))
       .finally(() => {
         this.pending.delete(p);
       });
     this.pending.add(p);
-    return wr.resource.id;
+  }
+
+  /** What CreateGateway (gateways.ts) works on. */
+  gatewayContext(): GatewayRoutesContext {
+    return {
+      gateways: this.gateways,
+      dataPlanes: this.dataPlanes,
+      newWorkRequest: (type, target, entityType) => this.addWorkRequest(type, target, entityType),
+      regionKey: this.opts.regionKey,
+      stepMs: this.opts.stepMs,
+      checkCompartment: (id) => this.checkCompartment(id),
+      takeFailure: () => this.failures.shift(),
+      track: (work) => this.track(work),
+      isClosed: () => this.closed,
+    };
   }
 
   /** The next work request ends FAILED with these lifecycleDetails; the data plane is left as it was. */

@@ -14,6 +14,7 @@ export interface GatewayResource extends OciResource {
   networkSecurityGroupIds: string[];
   /** `127.0.0.1:<port>` of the data plane (a real gateway's is a DNS name). */
   hostname: string;
+  lifecycleDetails?: string;
   ipAddresses: Array<{ ipAddress: string }>;
   systemTags: Record<string, Record<string, unknown>>;
   locks: unknown[];
@@ -30,7 +31,11 @@ export interface DeploymentResource extends OciResource {
   locks: unknown[];
 }
 
-export type OperationType = "CREATE_DEPLOYMENT" | "UPDATE_DEPLOYMENT" | "DELETE_DEPLOYMENT";
+export type OperationType =
+  | "CREATE_GATEWAY"
+  | "CREATE_DEPLOYMENT"
+  | "UPDATE_DEPLOYMENT"
+  | "DELETE_DEPLOYMENT";
 
 export interface WorkRequestResource {
   id: string;
@@ -76,21 +81,22 @@ export function save(stored: StoredDeployment): void {
 
 export function newWorkRequest(
   type: OperationType,
-  deployment: DeploymentResource,
+  target: { id: string; compartmentId: string },
   regionKey: string,
+  entityType: "deployment" | "gateway" = "deployment", // unconfirmed spellings
 ): StoredWorkRequest {
   return {
     resource: {
       id: randomOcid("apigatewayworkrequest", regionKey),
       operationType: type,
       status: "ACCEPTED",
-      compartmentId: deployment.compartmentId,
+      compartmentId: target.compartmentId,
       resources: [
         {
-          entityType: "deployment", // unconfirmed spelling
+          entityType,
           actionType: "IN_PROGRESS",
-          identifier: deployment.id,
-          entityUri: `${APIGATEWAY_BASE_PATH}/deployments/${deployment.id}`,
+          identifier: target.id,
+          entityUri: `${APIGATEWAY_BASE_PATH}/${entityType}s/${target.id}`,
         },
       ],
       percentComplete: 0,
@@ -102,11 +108,31 @@ export function newWorkRequest(
 }
 
 interface WorkContext {
-  dataPlane: Gateway;
+  /** The data plane of a gateway (each gateway has its own). */
+  dataPlaneOf(gatewayId: string): Gateway;
   stepMs: number;
   /** Whether the control plane closed meanwhile (the work request then stops where it is). */
   closed: () => boolean;
   log: (line: string) => void;
+}
+
+/**
+ * ACCEPTED, IN_PROGRESS a step later, and another step: false when the control plane closed meanwhile (the
+ * work request then stops where it is).
+ */
+export async function stepToDone(
+  ctx: { stepMs: number; closed: () => boolean },
+  wr: StoredWorkRequest,
+): Promise<boolean> {
+  const w = wr.resource;
+  await sleep(ctx.stepMs);
+  if (ctx.closed()) return false;
+  w.status = "IN_PROGRESS";
+  w.timeStarted = now();
+  w.percentComplete = 50;
+  wr.logs.push({ message: `${w.operationType} in progress`, timestamp: now() });
+  await sleep(ctx.stepMs);
+  return !ctx.closed();
 }
 
 /**
@@ -120,34 +146,27 @@ export async function runWorkRequest(
   op: Operation,
   injected: string | undefined,
 ): Promise<void> {
-  const w = wr.resource;
-  await sleep(ctx.stepMs);
-  if (ctx.closed()) return;
-  w.status = "IN_PROGRESS";
-  w.timeStarted = now();
-  w.percentComplete = 50;
-  wr.logs.push({ message: `${w.operationType} in progress`, timestamp: now() });
-  await sleep(ctx.stepMs);
-  if (ctx.closed()) return;
+  if (!(await stepToDone(ctx, wr))) return;
   const failure =
     injected !== undefined
       ? { code: "InternalError", message: injected }
-      : applyToDataPlane(ctx.dataPlane, stored.resource, op);
+      : applyToDataPlane(ctx, stored.resource, op);
   const finished = now();
   if (failure) finishFailed(ctx, wr, stored.resource, failure, finished);
   else finishSucceeded(wr, stored.resource, op, finished);
   stored.resource.timeUpdated = finished;
-  w.timeFinished = finished;
+  wr.resource.timeFinished = finished;
   save(stored);
 }
 
 /** Deploy or undeploy in the data plane; the failure when it refuses. */
 function applyToDataPlane(
-  dataPlane: Gateway,
+  ctx: WorkContext,
   r: DeploymentResource,
   op: Operation,
 ): { code: string; message: string } | undefined {
   try {
+    const dataPlane = ctx.dataPlaneOf(r.gatewayId);
     if (op.kind === "delete") dataPlane.undeploy(r.id);
     else {
       const specification = op.kind === "update" && op.specification ? op.specification : r.specification;

@@ -1,10 +1,12 @@
 // The emulated Artifacts and Container Images API (ArtifactsClient, base /20160918), only as far as deploy
-// needs it: GetContainerConfiguration, which tells the tenancy's registry namespace (oci-services.md §6).
+// and setup need it: GetContainerConfiguration, which tells the tenancy's registry namespace (oci-services.md
+// §6), and the container repositories of repositories.ts.
 import type { OciAuthority } from "../core/auth.js";
 import { apiErrors } from "../core/errors.js";
 import { FaultInjector } from "../core/faults.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import { etagOf, isOcid } from "../core/resources.js";
+import type { ContainerRepositories } from "./repositories.js";
 
 const ARTIFACTS_BASE_PATH = "/20160918";
 
@@ -17,6 +19,10 @@ interface ArtifactsOptions {
   compartments: Iterable<string>;
   faults?: FaultInjector;
   port?: number;
+  /** The tenancy's "create repositories on first push" setting (default true). */
+  createRepositoryOnFirstPush?: boolean;
+  /** Container repositories (repositories.ts), served when given. */
+  repositories?: ContainerRepositories;
 }
 
 export interface ArtifactsService {
@@ -41,10 +47,14 @@ export async function startArtifacts(opts: ArtifactsOptions): Promise<ArtifactsS
         }
         if (!compartments.has(compartmentId)) throw apiErrors.notFound();
         // The sandbox registry creates a repository on its first push, as OCIR does by default.
-        const body = { isRepositoryCreatedOnFirstPush: true, namespace: opts.namespace };
+        const body = {
+          isRepositoryCreatedOnFirstPush: opts.createRepositoryOnFirstPush ?? true,
+          namespace: opts.namespace,
+        };
         return { status: 200, body, headers: { etag: etagOf(body) } };
       },
     },
+    ...(opts.repositories?.routes ?? []),
   ]);
   return { url: server.url, stats: server.stats, faults, close: () => server.close() };
 }

@@ -65,7 +65,7 @@ export interface ControlPlaneStats extends RequestStats {
   readonly writes: number;
 }
 
-function emptyStats(): ControlPlaneStats {
+export function emptyStats(): ControlPlaneStats {
   return {
     requests: 0,
     byStatus: {},
@@ -168,10 +168,10 @@ async function handleOciRequest(opts: OciServiceOptions, req: IncomingMessage, r
  * Counts the request (and its answer's status), takes its opc-request-id (the caller's when it is at most
  * `maxRequestIdLength` characters) and applies the injector's fault. Undefined when the fault answered.
  */
-async function startOciRequest(
+export async function startOciRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  opts: OciServiceOptions,
+  opts: Pick<OciServiceOptions, "stats" | "faults" | "maxRequestIdLength">,
 ): Promise<{ requestId: string; fault: Fault | undefined } | undefined> {
   const { stats } = opts;
   stats.requests++;

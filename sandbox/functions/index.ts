@@ -1,5 +1,6 @@
 // The emulated OCI Functions control plane (FunctionsManagementClient, base /20181201) and the sandbox's
-// function runtime: model.ts holds applications, functions and their lifecycle, routes.ts the operations,
+// function runtime: model.ts holds applications, functions and their lifecycle, routes.ts the operations
+// (applications.ts: CreateApplication and UpdateApplication, when the tenancy's network is given),
 // images.ts the image checks against the sandbox registry and runtime.ts the containers (Fn agents).
 //
 // Wire shapes follow oci-functions 2.139.1 (lib/client.js and lib/model). Choices the public record does not
@@ -10,6 +11,7 @@ import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import type { FnAgent, FnCall, FnResult } from "../fnagent/index.js";
 import type { Registry, SandboxPlatform } from "../registry/index.js";
+import { type ApplicationRoutesOptions, applicationRoutes } from "./applications.js";
 import type { Shape } from "./images.js";
 import {
   type ApplicationResource,
@@ -48,6 +50,8 @@ interface FunctionsOptions {
   hostPlatform?: SandboxPlatform;
   log?: (line: string) => void;
   port?: number;
+  /** The tenancy's network and compartments: with them, CreateApplication and UpdateApplication are served. */
+  applications?: ApplicationRoutesOptions;
 }
 
 interface CreateFunctionInput {
@@ -65,10 +69,11 @@ interface CreateFunctionInput {
 export interface FunctionsService {
   url: string;
   stats: ControlPlaneStats;
-  /** Add an application (the sandbox has no CreateApplication route). */
+  /** Add an application without a request (CreateApplication is applications.ts's route). */
   addApplication(p: {
     displayName: string;
     compartmentId: string;
+    subnetId?: string;
     shape?: Shape;
     config?: Record<string, string>;
     id?: string;
@@ -114,7 +119,9 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
     log: opts.log ?? (() => {}),
   });
   const paging: PagingSettings = { defaultLimit: 10, maxLimit: 50, ...opts.paging }; // unconfirmed defaults
-  const server = await startControlPlane(FUNCTIONS_BASE_PATH, opts, functionsRoutes(model, paging));
+  const routes = functionsRoutes(model, paging);
+  if (opts.applications) routes.push(...applicationRoutes(opts.applications)(model.applicationContext()));
+  const server = await startControlPlane(FUNCTIONS_BASE_PATH, opts, routes);
   model.url = server.url;
   return {
     url: server.url,

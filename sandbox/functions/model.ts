@@ -15,6 +15,7 @@ import {
 import type { FnCall, FnResult } from "../fnagent/index.js";
 import { FunctionError } from "../fnagent/index.js";
 import type { Registry, SandboxPlatform } from "../registry/index.js";
+import type { ApplicationRoutesContext } from "./applications.js";
 import { type ResolvedImage, resolveImage, SHAPES, type Shape } from "./images.js";
 import type { FunctionRuntimes, Runtime } from "./runtime.js";
 
@@ -97,6 +98,7 @@ export interface StoredFunction {
 interface NewApplication {
   displayName: string;
   compartmentId: string;
+  subnetId?: string;
   shape?: Shape;
   config?: Record<string, string>;
   id?: string;
@@ -221,7 +223,7 @@ export class FunctionsModel {
       displayName: p.displayName,
       lifecycleState: "ACTIVE",
       config: { ...p.config },
-      subnetIds: [randomOcid("subnet", this.opts.regionKey)],
+      subnetIds: [p.subnetId ?? randomOcid("subnet", this.opts.regionKey)],
       networkSecurityGroupIds: [],
       shape,
       freeformTags: {},
@@ -231,6 +233,18 @@ export class FunctionsModel {
     };
     this.applications.set(app.id, app);
     return snapshot(app);
+  }
+
+  /** What CreateApplication and UpdateApplication (applications.ts) work on. */
+  applicationContext(): ApplicationRoutesContext {
+    return {
+      applications: this.applications,
+      parseConfig: (value) => parseConfig(value, this.opts.limits),
+      regionKey: this.opts.regionKey,
+      delayMs: this.opts.delayMs,
+      track: (work) => this.track(work),
+      isClosed: () => this.closed,
+    };
   }
 
   listApplications(): Iterable<ApplicationResource> {

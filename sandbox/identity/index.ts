@@ -1,11 +1,14 @@
 // Emulated OCI IAM Identity Domain (IDCS): the OAuth2 client_credentials token endpoint (token.ts), the
 // signing-key JWKS (keys.ts: IDCS's `key_ops: ["sig","encrypt"]` quirk and real x5c certificates), OpenID
 // discovery, and key rotation. Errors are OAuth's on the token endpoint and SCIM's elsewhere (errors.ts).
+// The Identity Domains admin API (admin.ts, SCIM Apps and AppStatusChanger) is served under /admin/v1 when
+// given, over this domain's apps and clients.
 import { type KeyObject, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault, FaultInjector } from "../core/faults.js";
 import { listen, newRequestId, pathOf, sendJson, takeFault } from "../core/http.js";
 import { matchRoute } from "../core/routing.js";
+import type { AdminHandler } from "./admin.js";
 import { sendScimError } from "./errors.js";
 import { type IdcsJwk, SigningKeys } from "./keys.js";
 import { fullScope, IdentityDomain, type MintOptions, type OAuthClient, type ResourceApp } from "./model.js";
@@ -26,6 +29,8 @@ interface IdentityOptions {
   tenant?: string;
   /** Clock in epoch milliseconds. */
   now?: () => number;
+  /** The Identity Domains admin API under /admin/v1 (admin.ts), given this domain's state. */
+  admin?: AdminHandler;
 }
 
 export interface Identity {
@@ -88,6 +93,8 @@ interface IdentityRoute {
   pattern: RegExp;
   /** The fault injector of the endpoint; routes without one take no faults. */
   faults?: FaultInjector;
+  /** The handler takes its own faults and reads the body itself (the admin API). */
+  ownsRequest?: boolean;
   run: IdentityHandler;
 }
 
@@ -112,7 +119,16 @@ function identityRoutes(
     },
     { method: "GET", pattern: exactly(OPENID_CONFIGURATION_PATH), run: discovery },
     { method: "HEAD", pattern: exactly(OPENID_CONFIGURATION_PATH), run: discovery },
+    ...adminRoutes(domain, opts, baseUrl),
   ];
+}
+
+/** Everything else under /admin/v1/ goes to the admin API, when the domain has one. */
+function adminRoutes(domain: IdentityDomain, opts: IdentityOptions, baseUrl: () => string): IdentityRoute[] {
+  const { admin } = opts;
+  if (!admin) return [];
+  const state = () => ({ url: baseUrl(), apps: domain.apps, clients: domain.clients });
+  return [{ pattern: /^\/admin\/v1\//, ownsRequest: true, run: (req, res) => admin(req, res, state()) }];
 }
 
 function jwks(
@@ -150,6 +166,18 @@ function discoveryDocument(domain: IdentityDomain, url: string) {
   };
 }
 
+/** The route's injected fault ("handled" when it answered); a route without an injector drains the body. */
+async function takeRouteFault(
+  route: IdentityRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<Fault | "handled" | undefined> {
+  if (route.faults) return takeFault(route.faults, req, res, requestId);
+  req.resume();
+  return undefined;
+}
+
 /** Every answer carries an opc-request-id; an endpoint with an injector takes its fault first. */
 async function routeIdentityRequest(routes: IdentityRoute[], req: IncomingMessage, res: ServerResponse) {
   const requestId = newRequestId();
@@ -160,12 +188,9 @@ async function routeIdentityRequest(routes: IdentityRoute[], req: IncomingMessag
     return sendScimError(res, 404, "The requested resource was not found.");
   }
   const { route } = found;
-  let fault: Fault | undefined;
-  if (route.faults) {
-    const taken = await takeFault(route.faults, req, res, requestId);
-    if (taken === "handled") return;
-    fault = taken;
-  } else req.resume();
+  // The admin API takes its own faults and reads the body itself; other routes take theirs here.
+  const fault = route.ownsRequest ? undefined : await takeRouteFault(route, req, res, requestId);
+  if (fault === "handled") return;
   await route.run(req, res, fault);
 }
 

@@ -29,6 +29,10 @@ export type RegistryAuthMode =
       separateTokenServer?: boolean;
       /** Repository prefixes users may push to (OCIR: `<namespace>/`); default any. */
       pushPrefixes?: string[];
+      /** A repository anyone may pull besides `anonymousPull` (the Artifacts API's isPublic). */
+      publicRepository?: (repo: string) => boolean;
+      /** Whether a push to this repository is allowed (e.g. it must exist when not created on first push). */
+      canPush?: (repo: string) => boolean;
     };
 
 export interface TokenRequestRecord {
@@ -64,7 +68,9 @@ function grantedActions(
   wanted: string,
   isPublic: boolean,
 ) {
-  const pushable = !auth.pushPrefixes || auth.pushPrefixes.some((prefix) => repo.startsWith(prefix));
+  const pushable =
+    (!auth.pushPrefixes || auth.pushPrefixes.some((prefix) => repo.startsWith(prefix))) &&
+    (auth.canPush?.(repo) ?? true);
   return wanted
     .split(",")
     .filter((a) =>
@@ -88,7 +94,11 @@ export class RegistryAuth {
   }
 
   private publicRepo(repo: string): boolean {
-    return this.anonymousPull.some((prefix) => repo.startsWith(prefix));
+    const { auth } = this;
+    return (
+      this.anonymousPull.some((prefix) => repo.startsWith(prefix)) ||
+      (auth.mode === "bearer" && auth.publicRepository?.(repo) === true)
+    );
   }
 
   service(): string {
