@@ -80,7 +80,10 @@ async function waitForPath(path: string, timeoutMs: number): Promise<void> {
 }
 
 /** Spawn the bundle cold `runs` times; each run measures spawn -> first 200 over the socket. */
-export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStartMs"]> {
+export async function benchColdStart(
+  runs = 15,
+  entry = DEFAULT_FUNCTION_ENTRY,
+): Promise<FunctionBench["coldStartMs"]> {
   const dataset = createDataset();
   const authority = new OciAuthority();
   const usage = await startUsageApi({ dataset, authority, faults: new FaultInjector("usage") });
@@ -112,7 +115,7 @@ export async function benchColdStart(runs = 15): Promise<FunctionBench["coldStar
         USAGE_API_ENDPOINT: usage.url,
       };
       const started = performance.now();
-      const child = spawn(process.execPath, [DEFAULT_FUNCTION_ENTRY], { env, cwd: dir, stdio: "ignore" });
+      const child = spawn(process.execPath, [entry], { env, cwd: dir, stdio: "ignore" });
       try {
         await waitForPath(socket, 5_000);
         socketTimes.push(performance.now() - started);
