@@ -56,84 +56,104 @@ export interface GatewayRoutesOptions {
 
 /** Build the gateway routes once the control plane's context exists. */
 export function gatewayRoutes(options: GatewayRoutesOptions): (ctx: GatewayRoutesContext) => Route[] {
-  return (ctx) => {
-    const now = () => new Date().toISOString();
+  return (ctx) => [
+    {
+      method: "POST",
+      pattern: /^\/gateways$/,
+      write: "create",
+      run: (req) => createGateway(options, ctx, req),
+    },
+  ];
+}
 
-    async function run(wr: StoredWorkRequest, gw: GatewayResource): Promise<void> {
-      const injected = ctx.takeFailure();
-      const w = wr.resource;
-      if (!(await stepToDone({ stepMs: ctx.stepMs, closed: ctx.isClosed }, wr))) return;
-      const finished = now();
-      if (injected !== undefined) {
-        gw.lifecycleState = "FAILED";
-        gw.lifecycleDetails = injected;
-        w.status = "FAILED";
-        w.resources[0]!.actionType = "FAILED";
-        wr.errors.push({ code: "InternalError", message: injected, timestamp: finished });
-        wr.logs.push({ message: `CREATE_GATEWAY failed: ${injected}`, timestamp: finished });
-      } else {
-        gw.lifecycleState = "ACTIVE";
-        delete gw.lifecycleDetails;
-        w.status = "SUCCEEDED";
-        w.percentComplete = 100;
-        w.resources[0]!.actionType = "CREATED";
-        wr.logs.push({ message: "CREATE_GATEWAY succeeded", timestamp: finished });
-      }
-      gw.timeUpdated = finished;
-      w.timeFinished = finished;
-    }
+const now = () => new Date().toISOString();
 
-    async function create(req: ServiceRequest) {
-      const body = jsonBody(req);
-      const compartmentId = requiredString(body, "compartmentId");
-      const endpointType = requiredString(body, "endpointType");
-      const subnetId = requiredString(body, "subnetId");
-      ctx.checkCompartment(compartmentId);
-      if (endpointType !== "PUBLIC" && endpointType !== "PRIVATE")
-        throw apiErrors.invalid("endpointType must be PUBLIC or PRIVATE");
-      if (endpointType === "PRIVATE")
-        throw apiErrors.invalid("PRIVATE gateways are not supported by the sandbox; use PUBLIC");
-      if (!options.network.hasSubnet(subnetId)) throw apiErrors.notFound(`subnet ${subnetId} was not found`); // unconfirmed
-      if (body.certificateId != null)
-        throw apiErrors.invalid("certificateId is not supported by the sandbox");
-      const tags = freeformTags(body) ?? {};
-      const defined = definedTags(body) ?? {};
-      const created = now();
-      const displayName = optionalString(body, "displayName");
-      const dataPlane = await options.startDataPlane();
-      const gw: GatewayResource = {
-        id: randomOcid("apigateway", ctx.regionKey),
-        // unconfirmed: the name the real service gives a gateway created without one.
-        displayName: displayName ?? `gateway${created.replace(/\D/g, "").slice(0, 14)}`,
-        compartmentId,
-        endpointType: "PUBLIC",
-        subnetId,
-        networkSecurityGroupIds: [],
-        timeCreated: created,
-        timeUpdated: created,
-        lifecycleState: "CREATING",
-        hostname: new URL(dataPlane.url).host,
-        ipAddresses: [{ ipAddress: "127.0.0.1" }],
-        freeformTags: tags,
-        definedTags: defined,
-        systemTags: {},
-        locks: [],
-      };
-      ctx.gateways.set(gw.id, gw);
-      ctx.dataPlanes.set(gw.id, dataPlane);
-      const wr = ctx.newWorkRequest("CREATE_GATEWAY", gw, "gateway");
-      ctx.track(run(wr, gw));
-      return {
-        status: 200,
-        body: structuredClone(gw),
-        headers: {
-          etag: etagOf(gw),
-          "opc-work-request-id": wr.resource.id,
-          location: `${APIGATEWAY_PATH}/gateways/${gw.id}`,
-        },
-      };
-    }
-
-    return [{ method: "POST", pattern: /^\/gateways$/, write: "create", run: (req) => create(req) }];
+async function createGateway(options: GatewayRoutesOptions, ctx: GatewayRoutesContext, req: ServiceRequest) {
+  const body = jsonBody(req);
+  const { compartmentId, subnetId } = placementOf(options, ctx, body);
+  const tags = freeformTags(body) ?? {};
+  const defined = definedTags(body) ?? {};
+  const created = now();
+  const displayName = optionalString(body, "displayName");
+  const dataPlane = await options.startDataPlane();
+  const gw: GatewayResource = {
+    id: randomOcid("apigateway", ctx.regionKey),
+    // unconfirmed: the name the real service gives a gateway created without one.
+    displayName: displayName ?? `gateway${created.replace(/\D/g, "").slice(0, 14)}`,
+    compartmentId,
+    endpointType: "PUBLIC",
+    subnetId,
+    networkSecurityGroupIds: [],
+    timeCreated: created,
+    timeUpdated: created,
+    lifecycleState: "CREATING",
+    hostname: new URL(dataPlane.url).host,
+    ipAddresses: [{ ipAddress: "127.0.0.1" }],
+    freeformTags: tags,
+    definedTags: defined,
+    systemTags: {},
+    locks: [],
   };
+  ctx.gateways.set(gw.id, gw);
+  ctx.dataPlanes.set(gw.id, dataPlane);
+  const wr = ctx.newWorkRequest("CREATE_GATEWAY", gw, "gateway");
+  ctx.track(runCreate(ctx, wr, gw));
+  const headers = {
+    etag: etagOf(gw),
+    "opc-work-request-id": wr.resource.id,
+    location: `${APIGATEWAY_PATH}/gateways/${gw.id}`,
+  };
+  return { status: 200, body: structuredClone(gw), headers };
+}
+
+/** The compartment and subnet of a new gateway, checked with its endpoint type and certificate. */
+function placementOf(
+  options: GatewayRoutesOptions,
+  ctx: GatewayRoutesContext,
+  body: Record<string, unknown>,
+): { compartmentId: string; subnetId: string } {
+  const compartmentId = requiredString(body, "compartmentId");
+  const endpointType = requiredString(body, "endpointType");
+  const subnetId = requiredString(body, "subnetId");
+  ctx.checkCompartment(compartmentId);
+  if (endpointType !== "PUBLIC" && endpointType !== "PRIVATE")
+    throw apiErrors.invalid("endpointType must be PUBLIC or PRIVATE");
+  if (endpointType === "PRIVATE")
+    throw apiErrors.invalid("PRIVATE gateways are not supported by the sandbox; use PUBLIC");
+  if (!options.network.hasSubnet(subnetId)) throw apiErrors.notFound(`subnet ${subnetId} was not found`); // unconfirmed
+  if (body.certificateId != null) throw apiErrors.invalid("certificateId is not supported by the sandbox");
+  return { compartmentId, subnetId };
+}
+
+/** The CREATE_GATEWAY work request steps to done, then the gateway ends ACTIVE, or FAILED if one was injected. */
+async function runCreate(
+  ctx: GatewayRoutesContext,
+  wr: StoredWorkRequest,
+  gw: GatewayResource,
+): Promise<void> {
+  const injected = ctx.takeFailure();
+  if (!(await stepToDone({ stepMs: ctx.stepMs, closed: ctx.isClosed }, wr))) return;
+  const finished = now();
+  if (injected !== undefined) failCreate(wr, gw, injected, finished);
+  else succeedCreate(wr, gw, finished);
+  gw.timeUpdated = finished;
+  wr.resource.timeFinished = finished;
+}
+
+function failCreate(wr: StoredWorkRequest, gw: GatewayResource, injected: string, finished: string): void {
+  gw.lifecycleState = "FAILED";
+  gw.lifecycleDetails = injected;
+  wr.resource.status = "FAILED";
+  wr.resource.resources[0]!.actionType = "FAILED";
+  wr.errors.push({ code: "InternalError", message: injected, timestamp: finished });
+  wr.logs.push({ message: `CREATE_GATEWAY failed: ${injected}`, timestamp: finished });
+}
+
+function succeedCreate(wr: StoredWorkRequest, gw: GatewayResource, finished: string): void {
+  gw.lifecycleState = "ACTIVE";
+  delete gw.lifecycleDetails;
+  wr.resource.status = "SUCCEEDED";
+  wr.resource.percentComplete = 100;
+  wr.resource.resources[0]!.actionType = "CREATED";
+  wr.logs.push({ message: "CREATE_GATEWAY succeeded", timestamp: finished });
 }
