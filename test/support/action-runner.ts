@@ -251,3 +251,27 @@ export function sandboxDeployInputs(
     audiences: endpoints.audience,
   };
 }
+
+/** `setup` inputs that point the action at a (bare) sandbox's control planes, Identity API and identity domain. */
+export function sandboxSetupInputs(
+  endpoints: Omit<SandboxEndpoints, "applicationId" | "gatewayId" | "gatewayUrl">,
+  privateKeyPem: string,
+  secretFile: string,
+): Record<string, string> {
+  return {
+    command: "setup",
+    "oci-tenancy": endpoints.tenancyId,
+    "oci-user": endpoints.ociUserId,
+    "oci-fingerprint": endpoints.ociFingerprint,
+    "oci-private-key": privateKeyPem,
+    "oci-region": endpoints.ociRegion,
+    "oci-functions-endpoint": endpoints.functionsUrl,
+    "oci-apigateway-endpoint": endpoints.apigatewayUrl,
+    "oci-artifacts-endpoint": endpoints.artifactsUrl,
+    "oci-identity-endpoint": endpoints.iamUrl,
+    "compartment-id": endpoints.compartmentId,
+    "subnet-id": endpoints.subnetId,
+    "identity-domain-url": endpoints.identityUrl,
+    "secret-file": secretFile,
+  };
+}
