@@ -14,9 +14,9 @@ import { buildAction } from "../../scripts/build.mjs";
 import { formatExact, parseDecimal, sum } from "../../src/lib/money.js";
 import {
   type ActionRun,
+  deployInputsFromSetup,
+  reportInputsFromSetup,
   runBuiltAction,
-  sandboxDeployInputs,
-  sandboxReportInputs,
   sandboxSetupInputs,
 } from "../support/action-runner.js";
 
@@ -150,17 +150,7 @@ describe("setup -> deploy -> report through the built action, from a bare sandbo
   it("deploy with setup's outputs, then report with setup's client: the totals equal the data set's", async () => {
     const e = sandbox.endpoints;
     const o = first.outputs;
-    const deployed = await runAction({
-      ...sandboxDeployInputs(
-        { ...e, applicationId: o["application-id"]!, gatewayId: o["gateway-id"]!, gatewayUrl: "" },
-        pem,
-      ),
-      "identity-domain-url": o["identity-domain-url"]!,
-      audiences: o.audience!,
-      repository: o.repository!,
-      "usage-api-region": e.region,
-      "wait-timeout": "2",
-    });
+    const deployed = await runAction({ ...deployInputsFromSetup(e, pem, o), "wait-timeout": "2" });
     expect(deployed.errors, deployed.stdout.slice(-3000)).toEqual([]);
     expect(deployed.code).toBe(0);
 
@@ -168,11 +158,7 @@ describe("setup -> deploy -> report through the built action, from a bare sandbo
     const secret = await expectPrivateFile(secretFile);
     const reported = await runAction(
       {
-        ...sandboxReportInputs({ ...e, gatewayUrl: "", applicationId: "", gatewayId: "" }),
-        endpoint: deployed.outputs["deployment-endpoint"]!,
-        "client-id": o["client-id"]!,
-        "client-secret": secret,
-        scope: o.scope!,
+        ...reportInputsFromSetup(o, secret, deployed.outputs["deployment-endpoint"]!),
         months: `${MONTHS[0]}..${MONTHS.at(-1)}`,
       },
       workspace,

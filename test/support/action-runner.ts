@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SandboxEndpoints } from "../../sandbox/index.js";
+import type { BareSandboxEndpoints, SandboxEndpoints } from "../../sandbox/index.js";
 import { readActionYml } from "../../scripts/action-yml.mjs";
 
 export interface ActionRun {
@@ -254,7 +254,7 @@ export function sandboxDeployInputs(
 
 /** `setup` inputs that point the action at a (bare) sandbox's control planes, Identity API and identity domain. */
 export function sandboxSetupInputs(
-  endpoints: Omit<SandboxEndpoints, "applicationId" | "gatewayId" | "gatewayUrl">,
+  endpoints: BareSandboxEndpoints,
   privateKeyPem: string,
   secretFile: string,
 ): Record<string, string> {
@@ -273,5 +273,40 @@ export function sandboxSetupInputs(
     "subnet-id": endpoints.subnetId,
     "identity-domain-url": endpoints.identityUrl,
     "secret-file": secretFile,
+  };
+}
+
+/** `deploy` inputs for a bare sandbox, with what setup output (application, gateway, audience, repository). */
+export function deployInputsFromSetup(
+  endpoints: BareSandboxEndpoints,
+  privateKeyPem: string,
+  setup: Record<string, string>,
+): Record<string, string> {
+  const { "application-id": applicationId = "", "gateway-id": gatewayId = "" } = setup;
+  return {
+    ...sandboxDeployInputs({ ...endpoints, applicationId, gatewayId, gatewayUrl: "" }, privateKeyPem),
+    "identity-domain-url": setup["identity-domain-url"] ?? "",
+    audiences: setup.audience ?? "",
+    repository: setup.repository ?? "",
+    "usage-api-region": endpoints.region,
+  };
+}
+
+/**
+ * `report` inputs for setup's client (its secret read from setup's file) at deploy's endpoint; the token URL
+ * is setup's identity-domain-url, which report completes with /oauth2/v1/token.
+ */
+export function reportInputsFromSetup(
+  setup: Record<string, string>,
+  clientSecret: string,
+  endpoint: string,
+): Record<string, string> {
+  return {
+    command: "report",
+    endpoint,
+    "token-url": setup["identity-domain-url"] ?? "",
+    "client-id": setup["client-id"] ?? "",
+    "client-secret": clientSecret,
+    scope: setup.scope ?? "",
   };
 }
