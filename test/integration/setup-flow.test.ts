@@ -299,3 +299,143 @@ describe("the local command with an OCI config file and a profile", () => {
     expect(writeCounts(sandbox)).toEqual(before);
   });
 });
+
+/** A fault on the create call of one step: requests of that method and path only. */
+interface StepFault {
+  step: string;
+  /** The step before it, which this run (the one after the previous fault) creates first. */
+  done?: string;
+  inject(s: BareSandbox): void;
+  error: RegExp;
+}
+
+const onCreate = (pattern: RegExp) => (info: { method: string; path: string }) =>
+  info.method === "POST" && pattern.test(info.path);
+const unavailable = { type: "status", status: 503 } as const;
+// IncorrectState (the default 409 code) is retried, as the SDK does; Conflict is not.
+const conflict = { type: "status", status: 409, code: "Conflict" } as const;
+
+const STEP_FAULTS: StepFault[] = [
+  {
+    step: "repository (409)",
+    inject: (s) => s.artifacts.faults.only(onCreate(/\/container\/repositories$/)).script(conflict),
+    error: /^CreateContainerRepository failed: HTTP 409 Conflict: /,
+  },
+  {
+    step: "application (503, past the retries)",
+    done: "repository usage-api",
+    inject: (s) => s.faults.functions.only(onCreate(/\/applications$/)).script(...Array(5).fill(unavailable)),
+    error: /^CreateApplication failed: HTTP 503 ServiceUnavailable: /,
+  },
+  {
+    step: "gateway (409)",
+    done: "application usage-api",
+    inject: (s) => s.faults.apigateway.only(onCreate(/\/gateways$/)).script(conflict),
+    error: /^CreateGateway failed: HTTP 409 Conflict: /,
+  },
+  {
+    step: "dynamic group (409)",
+    done: "gateway usage-api",
+    inject: (s) => s.iam.faults.only(onCreate(/\/dynamicGroups$/)).script(conflict),
+    error: /^CreateDynamicGroup failed: HTTP 409 Conflict: /,
+  },
+  {
+    step: "policy (503, past the retries)",
+    done: "dynamic group UsageApiFunction",
+    inject: (s) => s.iam.faults.only(onCreate(/\/policies$/)).script(...Array(5).fill(unavailable)),
+    error: /^CreatePolicy failed: HTTP 503 ServiceUnavailable: /,
+  },
+  {
+    step: "resource app (409)",
+    done: "policy UsageApiAction",
+    inject: (s) => s.identityDomains.faults.only(onCreate(/\/Apps$/)).script(conflict),
+    error: /^CreateApp failed: HTTP 409 Conflict: /,
+  },
+  {
+    step: "client app (503, past the retries)",
+    done: "resource app usage-api",
+    inject: (s) => {
+      // The resource app's create (the run's first POST /Apps) goes through; the client app's does not.
+      let creates = 0;
+      const isCreate = onCreate(/\/Apps$/);
+      s.identityDomains.faults
+        .only((info) => isCreate(info) && ++creates > 1)
+        .script(...Array(5).fill(unavailable));
+    },
+    error: /^CreateApp failed: HTTP 503 ServiceUnavailable: /,
+  },
+];
+
+describe("a fault in each step in turn: one clear line, and the next run goes on from there", () => {
+  let sandbox: BareSandbox;
+  let inputs: Record<string, string>;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ bare: true, workRequestStepMs: 20, functionsLifecycleDelayMs: 20 });
+    const pem = await readFile(sandbox.endpoints.ociPrivateKeyPath, "utf8");
+    await mkdir(join(work, "faults"), { recursive: true });
+    inputs = {
+      ...sandboxSetupInputs(sandbox.endpoints, pem, join(work, "faults", "secret")),
+      "wait-timeout": "2",
+    };
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  it("each run fails at the next step only, then a clean run converges and the one after writes nothing", async () => {
+    // The faults fire only on their step's create call, in setup's order: reaching the next one means the
+    // run went past every step the previous run failed at.
+    for (const fault of STEP_FAULTS) {
+      fault.inject(sandbox);
+      const run = await runAction(inputs);
+      expect(run.code, fault.step).toBe(1);
+      expect(run.errors, `${fault.step}\n${run.stdout.slice(-2000)}`).toHaveLength(1);
+      expect(run.errors[0], fault.step).toMatch(fault.error);
+      expect(run.stdout + run.stderr).not.toMatch(/\n\s+at [\w.<>]+ \(/);
+      if (fault.done) expect(run.stdout, fault.step).toMatch(new RegExp(`^${fault.done}: created `, "m"));
+      for (const injector of [
+        sandbox.artifacts.faults,
+        sandbox.faults.functions,
+        sandbox.faults.apigateway,
+        sandbox.iam.faults,
+        sandbox.identityDomains.faults,
+      ])
+        injector.clear();
+    }
+    const converged = await runAction(inputs);
+    expect(converged.errors).toEqual([]);
+    expect(converged.code).toBe(0);
+    const before = writeCounts(sandbox);
+    expect((await runAction(inputs)).code).toBe(0);
+    expect(diffCounts(before, writeCounts(sandbox))).toEqual({});
+  }, 240_000);
+
+  it("a gateway whose work request fails ends the run with its lifecycleDetails, and so does the next run", async () => {
+    const other = await startSandbox({ bare: true, workRequestStepMs: 20, functionsLifecycleDelayMs: 20 });
+    try {
+      const pem = await readFile(other.endpoints.ociPrivateKeyPath, "utf8");
+      other.apigateway.failNext("the subnet has no free addresses (injected)");
+      const run = await runAction({
+        ...sandboxSetupInputs(other.endpoints, pem, join(work, "faults", "secret-2")),
+        "wait-timeout": "2",
+      });
+      expect(run.code).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(/FAILED: the subnet has no free addresses \(injected\)/);
+      // The next run finds it FAILED and says what to do: setup never deletes.
+      const next = await runAction({
+        ...sandboxSetupInputs(other.endpoints, pem, join(work, "faults", "secret-2")),
+        "wait-timeout": "2",
+      });
+      expect(next.code).toBe(1);
+      expect(next.errors).toHaveLength(1);
+      expect(next.errors[0]).toMatch(
+        /^gateway usage-api \(\S+\) is FAILED: the subnet has no free addresses \(injected\); delete it in the console \(setup never deletes\) and re-run setup/,
+      );
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
+});
