@@ -226,13 +226,9 @@ export function sandboxReportInputs(endpoints: SandboxEndpoints): Record<string,
   };
 }
 
-/** `deploy` inputs that point the action at the sandbox's control planes, registry and identity domain. */
-export function sandboxDeployInputs(
-  endpoints: SandboxEndpoints,
-  privateKeyPem: string,
-): Record<string, string> {
+/** The sandbox's API-key user and its control-plane endpoints, as deploy and setup read them. */
+function sandboxApiKeyInputs(endpoints: BareSandboxEndpoints, privateKeyPem: string): Record<string, string> {
   return {
-    command: "deploy",
     "oci-tenancy": endpoints.tenancyId,
     "oci-user": endpoints.ociUserId,
     "oci-fingerprint": endpoints.ociFingerprint,
@@ -241,6 +237,17 @@ export function sandboxDeployInputs(
     "oci-functions-endpoint": endpoints.functionsUrl,
     "oci-apigateway-endpoint": endpoints.apigatewayUrl,
     "oci-artifacts-endpoint": endpoints.artifactsUrl,
+  };
+}
+
+/** `deploy` inputs that point the action at the sandbox's control planes, registry and identity domain. */
+export function sandboxDeployInputs(
+  endpoints: SandboxEndpoints,
+  privateKeyPem: string,
+): Record<string, string> {
+  return {
+    command: "deploy",
+    ...sandboxApiKeyInputs(endpoints, privateKeyPem),
     "application-id": endpoints.applicationId,
     "gateway-id": endpoints.gatewayId,
     registry: endpoints.registryHost,
@@ -260,14 +267,7 @@ export function sandboxSetupInputs(
 ): Record<string, string> {
   return {
     command: "setup",
-    "oci-tenancy": endpoints.tenancyId,
-    "oci-user": endpoints.ociUserId,
-    "oci-fingerprint": endpoints.ociFingerprint,
-    "oci-private-key": privateKeyPem,
-    "oci-region": endpoints.ociRegion,
-    "oci-functions-endpoint": endpoints.functionsUrl,
-    "oci-apigateway-endpoint": endpoints.apigatewayUrl,
-    "oci-artifacts-endpoint": endpoints.artifactsUrl,
+    ...sandboxApiKeyInputs(endpoints, privateKeyPem),
     "oci-identity-endpoint": endpoints.iamUrl,
     "compartment-id": endpoints.compartmentId,
     "subnet-id": endpoints.subnetId,
