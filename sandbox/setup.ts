@@ -254,7 +254,10 @@ function fnAgentFor(ctx: SetupContext, fn: RuntimeFunction): FnAgent {
     timeoutSeconds: fn.timeoutInSeconds,
     memoryMb: fn.memoryInMBs,
     faults: ctx.faults.fn,
-    config: fn.config,
+    // The region's Usage API endpoint is a DNS name in OCI; the sandbox has no DNS, so its runtime offers
+    // the emulator's URL as a default under the application's and the function's config (an application
+    // that setup creates in a bare tenancy has none).
+    config: { USAGE_API_ENDPOINT: ctx.usageApi.url, ...fn.config },
     mintSession: () => {
       const ttlSeconds = 1200;
       const rpst = authority.mintRpst({

@@ -1,18 +1,27 @@
-// `npm run demo`: the main job on the embedded sandbox, no cloud account needed. It starts the sandbox,
-// runs the BUILT action exactly as the GitHub runner would (`node dist/index.js` with INPUT_*,
-// GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): first `deploy` (function image pushed to the
-// sandbox registry, function and gateway deployment upserted), then `report` for the last 3 full months
-// against the endpoint deploy printed. It prints where the reports and summary are, and the totals.
+// `npm run demo`: the whole guide on the embedded sandbox, no cloud account needed. It starts a BARE
+// sandbox tenancy (a VCN with a subnet, the API-key user, the identity domain, the registry; nothing else)
+// and runs the BUILT action exactly as the GitHub runner would (`node dist/index.js` with INPUT_*,
+// GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): `setup` (repository, Functions application, API
+// gateway, dynamic group, policy, resource and client apps; the client secret to a 0600 file), then
+// `deploy` with setup's outputs (function image pushed, function and gateway deployment upserted), then
+// `report` for the last 3 full months with setup's client. It prints what setup created, where the reports
+// and summary are, and the totals.
 import "../src/lib/fetch-first.js";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { startSandbox } from "../sandbox/index.js";
 import { formatFixed, parseDecimal, sum } from "../src/lib/money.js";
-import { runBuiltAction, sandboxDeployInputs, sandboxReportInputs } from "../test/support/action-runner.js";
+import {
+  deployInputsFromSetup,
+  reportInputsFromSetup,
+  runBuiltAction,
+  sandboxSetupInputs,
+} from "../test/support/action-runner.js";
 
 const root = join(import.meta.dirname, "..");
 const out = join(root, ".demo");
 const workspace = join(out, "workspace");
+const secretFile = join(out, "usage-api-report.client-secret");
 
 /** Run the committed action bundle as the runner does, streaming its log; keep its job summary. */
 async function runAction(step: string, inputs: Record<string, string>): Promise<Record<string, string>> {
@@ -22,38 +31,18 @@ async function runAction(step: string, inputs: Record<string, string>): Promise<
   return run.outputs;
 }
 
-await rm(out, { recursive: true, force: true });
-await mkdir(workspace, { recursive: true });
+const rel = (path: string) => relative(process.cwd(), path) || ".";
 
-process.stdout.write("Starting the OCI sandbox on 127.0.0.1 ...\n");
-const sandbox = await startSandbox();
-try {
-  const e = sandbox.endpoints;
-  const key = await readFile(e.ociPrivateKeyPath, "utf8");
+function printSetup(created: Record<string, string>): void {
+  process.stdout.write("setup created:\n");
+  for (const name of ["application-id", "gateway-id", "repository", "audience", "scope", "client-id"])
+    process.stdout.write(`           ${name}: ${created[name]}\n`);
+  process.stdout.write(`           client secret: ${rel(secretFile)} (mode 0600)\n`);
+}
 
-  process.stdout.write(
-    "\n=== deploy: function image -> sandbox registry, function + gateway deployment ===\n",
-  );
-  const deployed = await runAction("deploy", {
-    ...sandboxDeployInputs(e, key),
-    "usage-api-region": e.region,
-  });
-
-  process.stdout.write("\n=== report: the last 3 full months through the deployed endpoint ===\n");
-  const reported = await runAction("report", {
-    ...sandboxReportInputs(e),
-    endpoint: deployed["deployment-endpoint"] ?? "",
-    months: "last-3",
-    format: "both",
-    focus: "true",
-  });
-
+async function printReports(reported: Record<string, string>): Promise<void> {
   const files = JSON.parse(reported.files ?? "[]") as string[];
   const months = JSON.parse(reported.months ?? "[]") as string[];
-  const rel = (path: string) => relative(process.cwd(), path) || ".";
-  process.stdout.write("\n=== demo done ===\n");
-  process.stdout.write(`image:     ${deployed.image}\n`);
-  process.stdout.write(`endpoint:  ${deployed.endpoint}\n`);
   process.stdout.write(`reports:   ${rel(join(workspace, "reports"))}/ (${files.length} files)\n`);
   for (const file of files) process.stdout.write(`           ${rel(join(workspace, file))}\n`);
   process.stdout.write(`summary:   ${rel(join(out, "report-summary.md"))}\n`);
@@ -68,6 +57,43 @@ try {
     );
   }
   process.stdout.write(`last month total: ${reported.total} ${reported.currency}\n`);
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(workspace, { recursive: true });
+
+process.stdout.write(
+  "Starting a bare OCI sandbox tenancy on 127.0.0.1 (a VCN and a subnet, nothing else) ...\n",
+);
+const sandbox = await startSandbox({ bare: true });
+try {
+  const e = sandbox.endpoints;
+  const key = await readFile(e.ociPrivateKeyPath, "utf8");
+
+  process.stdout.write(
+    "\n=== setup: repository, application, gateway, dynamic group, policy, identity-domain apps ===\n",
+  );
+  const created = await runAction("setup", sandboxSetupInputs(e, key, secretFile));
+
+  process.stdout.write(
+    "\n=== deploy: function image -> sandbox registry, function + gateway deployment ===\n",
+  );
+  const deployed = await runAction("deploy", deployInputsFromSetup(e, key, created));
+
+  process.stdout.write("\n=== report: the last 3 full months through the deployed endpoint ===\n");
+  const secret = (await readFile(secretFile, "utf8")).trim();
+  const reported = await runAction("report", {
+    ...reportInputsFromSetup(created, secret, deployed["deployment-endpoint"] ?? ""),
+    months: "last-3",
+    format: "both",
+    focus: "true",
+  });
+
+  process.stdout.write("\n=== demo done ===\n");
+  printSetup(created);
+  process.stdout.write(`image:     ${deployed.image}\n`);
+  process.stdout.write(`endpoint:  ${deployed.endpoint}\n`);
+  await printReports(reported);
 } finally {
   await sandbox.stop();
 }

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SandboxEndpoints } from "../../sandbox/index.js";
+import type { BareSandboxEndpoints, SandboxEndpoints } from "../../sandbox/index.js";
 import { readActionYml } from "../../scripts/action-yml.mjs";
 
 export interface ActionRun {
@@ -226,13 +226,9 @@ export function sandboxReportInputs(endpoints: SandboxEndpoints): Record<string,
   };
 }
 
-/** `deploy` inputs that point the action at the sandbox's control planes, registry and identity domain. */
-export function sandboxDeployInputs(
-  endpoints: SandboxEndpoints,
-  privateKeyPem: string,
-): Record<string, string> {
+/** The sandbox's API-key user and its control-plane endpoints, as deploy and setup read them. */
+function sandboxApiKeyInputs(endpoints: BareSandboxEndpoints, privateKeyPem: string): Record<string, string> {
   return {
-    command: "deploy",
     "oci-tenancy": endpoints.tenancyId,
     "oci-user": endpoints.ociUserId,
     "oci-fingerprint": endpoints.ociFingerprint,
@@ -241,6 +237,17 @@ export function sandboxDeployInputs(
     "oci-functions-endpoint": endpoints.functionsUrl,
     "oci-apigateway-endpoint": endpoints.apigatewayUrl,
     "oci-artifacts-endpoint": endpoints.artifactsUrl,
+  };
+}
+
+/** `deploy` inputs that point the action at the sandbox's control planes, registry and identity domain. */
+export function sandboxDeployInputs(
+  endpoints: SandboxEndpoints,
+  privateKeyPem: string,
+): Record<string, string> {
+  return {
+    command: "deploy",
+    ...sandboxApiKeyInputs(endpoints, privateKeyPem),
     "application-id": endpoints.applicationId,
     "gateway-id": endpoints.gatewayId,
     registry: endpoints.registryHost,
@@ -249,5 +256,57 @@ export function sandboxDeployInputs(
     "base-image": endpoints.baseImage,
     "identity-domain-url": endpoints.identityUrl,
     audiences: endpoints.audience,
+  };
+}
+
+/** `setup` inputs that point the action at a (bare) sandbox's control planes, Identity API and identity domain. */
+export function sandboxSetupInputs(
+  endpoints: BareSandboxEndpoints,
+  privateKeyPem: string,
+  secretFile: string,
+): Record<string, string> {
+  return {
+    command: "setup",
+    ...sandboxApiKeyInputs(endpoints, privateKeyPem),
+    "oci-identity-endpoint": endpoints.iamUrl,
+    "compartment-id": endpoints.compartmentId,
+    "subnet-id": endpoints.subnetId,
+    "identity-domain-url": endpoints.identityUrl,
+    "secret-file": secretFile,
+  };
+}
+
+/** `deploy` inputs for a bare sandbox, with what setup output (application, gateway, audience, repository). */
+export function deployInputsFromSetup(
+  endpoints: BareSandboxEndpoints,
+  privateKeyPem: string,
+  setup: Record<string, string>,
+): Record<string, string> {
+  const { "application-id": applicationId = "", "gateway-id": gatewayId = "" } = setup;
+  return {
+    ...sandboxDeployInputs({ ...endpoints, applicationId, gatewayId, gatewayUrl: "" }, privateKeyPem),
+    "identity-domain-url": setup["identity-domain-url"] ?? "",
+    audiences: setup.audience ?? "",
+    repository: setup.repository ?? "",
+    "usage-api-region": endpoints.region,
+  };
+}
+
+/**
+ * `report` inputs for setup's client (its secret read from setup's file) at deploy's endpoint; the token URL
+ * is setup's identity-domain-url, which report completes with /oauth2/v1/token.
+ */
+export function reportInputsFromSetup(
+  setup: Record<string, string>,
+  clientSecret: string,
+  endpoint: string,
+): Record<string, string> {
+  return {
+    command: "report",
+    endpoint,
+    "token-url": setup["identity-domain-url"] ?? "",
+    "client-id": setup["client-id"] ?? "",
+    "client-secret": clientSecret,
+    scope: setup.scope ?? "",
   };
 }
