@@ -14,11 +14,9 @@ const { values } = parseArgs({
     resources: { type: "string" },
     "endpoints-file": { type: "string" },
     quiet: { type: "boolean", default: false },
-    // Start with the application and the gateway only: no function, no deployment (a deploy creates them).
+    // A bare tenancy, as before setup (the sandbox contract): the VCN and its subnet, the API-key user, the
+    // identity domain and the registry only; no application, gateway, function or deployment.
     empty: { type: "boolean", default: false },
-    // A bare tenancy for setup: the subnet, the identity domain and the registry only (no application,
-    // gateway, function or deployment).
-    bare: { type: "boolean", default: false },
   },
 });
 
@@ -36,8 +34,7 @@ const endpointsFile = resolve(values["endpoints-file"] ?? join(root, ".sandbox",
 const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
   resources: positiveInt("resources", values.resources),
-  provision: !values.empty,
-  bare: values.bare,
+  bare: values.empty,
   log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
 });
 
