@@ -3,10 +3,14 @@
 // policy and the two identity-domain apps; `deploy` runs with setup's outputs; `report` runs with setup's
 // client and the secret from its 0600 file, and its totals equal the data set's. A second setup writes
 // nothing, the secret shows nowhere but its file, and the local command does the same from an OCI config.
+// With github-token, setup talks real HTTP to a loopback GitHub REST server: the secret arrives as a sealed
+// box for the repository's key, the values as variables, and a re-run only reads.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import sodium from "libsodium-wrappers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BareSandbox, startSandbox } from "../../sandbox/index.js";
 import { formatMicros } from "../../sandbox/usageapi/dataset.js";
@@ -19,6 +23,7 @@ import {
   runBuiltAction,
   sandboxSetupInputs,
 } from "../support/action-runner.js";
+import { type GithubRequest, type GithubRestServer, startGithubRest } from "../support/github-rest.js";
 
 const MONTHS = ["2025-03", "2025-04", "2025-05"];
 
@@ -438,4 +443,115 @@ describe("a fault in each step in turn: one clear line, and the next run goes on
       await other.stop();
     }
   }, 120_000);
+});
+
+describe("setup with github-token: the secret and the values go to a (loopback) GitHub repository", () => {
+  const token = `github_pat_${randomBytes(12).toString("hex")}`;
+  const repository = "octo/usage";
+  let sandbox: BareSandbox;
+  let github: GithubRestServer;
+  let keyPair: { publicKey: Uint8Array; privateKey: Uint8Array };
+  let workspace: string;
+  let first: ActionRun;
+  let second: ActionRun;
+  let secondRequests: GithubRequest[];
+  let wrongToken: ActionRun;
+  let wrongTokenRequests: GithubRequest[];
+
+  beforeAll(async () => {
+    await sodium.ready;
+    keyPair = sodium.crypto_box_keypair();
+    github = await startGithubRest({
+      token,
+      repository,
+      publicKey: { keyId: "3380204578043523366", key: Buffer.from(keyPair.publicKey).toString("base64") },
+    });
+    sandbox = await startSandbox({ bare: true, workRequestStepMs: 20, functionsLifecycleDelayMs: 20 });
+    const pem = await readFile(sandbox.endpoints.ociPrivateKeyPath, "utf8");
+    workspace = join(work, "github-ws");
+    await mkdir(workspace, { recursive: true });
+    const inputs = {
+      ...sandboxSetupInputs(sandbox.endpoints, pem, ""),
+      "secret-file": "",
+      "github-token": token,
+      "wait-timeout": "2",
+    };
+    const env = { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: repository };
+    first = await runBuiltAction(join(dist, "index.js"), inputs, { workspace, env });
+    const seen = github.requests.length;
+    second = await runBuiltAction(join(dist, "index.js"), inputs, { workspace, env });
+    secondRequests = github.requests.slice(seen);
+    const wrongInputs = { ...inputs, "github-token": `github_pat_${randomBytes(12).toString("hex")}` };
+    wrongToken = await runBuiltAction(join(dist, "index.js"), wrongInputs, { workspace, env });
+    wrongTokenRequests = github.requests.slice(seen + secondRequests.length);
+  }, 120_000);
+
+  afterAll(async () => {
+    await sandbox?.stop();
+    await github?.close();
+  });
+
+  /** The client secret the identity domain holds for setup's client app. */
+  function clientSecret(): string {
+    const app = sandbox.identityDomains.apps().find((a) => a.name === first.outputs["client-id"]);
+    expect(app?.clientSecret).toEqual(expect.any(String));
+    return app!.clientSecret as string;
+  }
+
+  it("every request carries the token, and setup succeeds", () => {
+    expect(first.errors).toEqual([]);
+    expect(first.code).toBe(0);
+    expect(second.errors).toEqual([]);
+    expect(second.code).toBe(0);
+    const runs = github.requests.slice(0, github.requests.length - wrongTokenRequests.length);
+    expect(runs.length).toBeGreaterThan(0);
+    expect(runs.filter((r) => !r.authorized)).toEqual([]);
+  });
+
+  it("a token GitHub refuses (401) fails the run with one line that says what the token needs", () => {
+    expect(wrongToken.code).toBe(1);
+    expect(wrongTokenRequests.map((r) => [r.method, r.authorized])).toEqual([["GET", false]]);
+    expect(wrongToken.errors).toHaveLength(1);
+    expect(wrongToken.errors[0]).toMatch(
+      /^GitHub read secret USAGE_CLIENT_SECRET failed: HTTP 401: .*github-token must be allowed to write this repository's Actions secrets and variables/,
+    );
+    expect(wrongToken.errors[0]).not.toContain("\n");
+  });
+
+  it("the secret PUT is a sealed box of the identity domain's client secret, for the repository's key", () => {
+    const puts = github.requests.filter((r) => r.method === "PUT");
+    expect(puts.map((r) => r.path)).toEqual([`/repos/${repository}/actions/secrets/USAGE_CLIENT_SECRET`]);
+    expect(puts[0]!.body?.key_id).toBe("3380204578043523366");
+    const sealed = Buffer.from(String(puts[0]!.body?.encrypted_value), "base64");
+    const opened = sodium.crypto_box_seal_open(sealed, keyPair.publicKey, keyPair.privateKey);
+    expect(Buffer.from(opened).toString("utf8")).toBe(clientSecret());
+  });
+
+  it("the variables hold setup's outputs, under the names the workflows read", () => {
+    const o = first.outputs;
+    expect(Object.fromEntries(github.variables)).toEqual({
+      FN_APPLICATION_ID: o["application-id"],
+      API_GATEWAY_ID: o["gateway-id"],
+      IDENTITY_DOMAIN_URL: o["identity-domain-url"],
+      API_AUDIENCE: o.audience,
+      API_REQUIRED_SCOPE: "usage.read",
+      USAGE_CLIENT_ID: o["client-id"],
+      USAGE_SCOPE: o.scope,
+    });
+    expect(o.scope).toBe(`${o.audience}usage.read`);
+  });
+
+  it("a re-run with nothing changed only reads from GitHub", () => {
+    expect(secondRequests.length).toBeGreaterThan(0);
+    expect(secondRequests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+
+  it("no secret file is written, and neither the secret nor the token shows in any log, output or summary", async () => {
+    expect(await readdir(workspace)).toEqual([]);
+    for (const run of [first, second, wrongToken]) {
+      const texts = [run.stdout, run.stderr, run.outputFile, run.summary];
+      expectNoSecret(texts, clientSecret());
+      expectNoSecret(texts, token);
+    }
+  });
 });
