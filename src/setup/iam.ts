@@ -11,32 +11,20 @@ import { DEFAULT_DOMAIN } from "./inputs.js";
 import { live } from "./plan.js";
 import { listAll } from "./resources.js";
 
-export interface IdentityApi {
-  listDynamicGroups(
-    r: identity.requests.ListDynamicGroupsRequest,
-  ): Promise<identity.responses.ListDynamicGroupsResponse>;
-  createDynamicGroup(
-    r: identity.requests.CreateDynamicGroupRequest,
-  ): Promise<identity.responses.CreateDynamicGroupResponse>;
-  updateDynamicGroup(
-    r: identity.requests.UpdateDynamicGroupRequest,
-  ): Promise<identity.responses.UpdateDynamicGroupResponse>;
-  listPolicies(r: identity.requests.ListPoliciesRequest): Promise<identity.responses.ListPoliciesResponse>;
-  createPolicy(r: identity.requests.CreatePolicyRequest): Promise<identity.responses.CreatePolicyResponse>;
-  updatePolicy(r: identity.requests.UpdatePolicyRequest): Promise<identity.responses.UpdatePolicyResponse>;
-}
-
-export interface DomainGroupsApi {
-  listDynamicResourceGroups(
-    r: domains.requests.ListDynamicResourceGroupsRequest,
-  ): Promise<domains.responses.ListDynamicResourceGroupsResponse>;
-  createDynamicResourceGroup(
-    r: domains.requests.CreateDynamicResourceGroupRequest,
-  ): Promise<domains.responses.CreateDynamicResourceGroupResponse>;
-  patchDynamicResourceGroup(
-    r: domains.requests.PatchDynamicResourceGroupRequest,
-  ): Promise<domains.responses.PatchDynamicResourceGroupResponse>;
-}
+// The SDK operations used here, as the clients declare them (tests pass fakes of the same shape).
+export type IdentityApi = Pick<
+  identity.IdentityClient,
+  | "listDynamicGroups"
+  | "createDynamicGroup"
+  | "updateDynamicGroup"
+  | "listPolicies"
+  | "createPolicy"
+  | "updatePolicy"
+>;
+export type DomainGroupsApi = Pick<
+  domains.IdentityDomainsClient,
+  "listDynamicResourceGroups" | "createDynamicResourceGroup" | "patchDynamicResourceGroup"
+>;
 
 const DESCRIPTION = "Managed by usage-api-action setup";
 const DRG_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:DynamicResourceGroup";
