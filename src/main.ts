@@ -4,7 +4,7 @@
 import * as core from "@actions/core";
 import { InputError, oneLine } from "./lib/errors.js";
 import { maskSecret } from "./lib/mask.js";
-import { COMMAND_INPUT } from "./report/inputs.js";
+import { COMMAND_INPUT, readReportInputs } from "./report/inputs.js";
 
 const COMMANDS = ["report", "deploy", "setup"] as const;
 const USE_A_COMMAND = `use ${COMMANDS.slice(0, -1).join(", ")} or ${COMMANDS[COMMANDS.length - 1]}`;
@@ -15,7 +15,6 @@ export async function run(): Promise<void> {
     const command = core.getInput(COMMAND_INPUT).trim().toLowerCase();
     switch (command) {
       case "report": {
-        const { readReportInputs } = await import("./report/inputs.js");
         const { createActionDeps, runReport } = await import("./report/index.js");
         const inputs = readReportInputs((name) => core.getInput(name), {
           now: new Date(),

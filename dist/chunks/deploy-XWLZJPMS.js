@@ -1,5 +1,25 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  readFunctionBundle
+} from "./chunk-HDRYRDE4.js";
+import {
+  DEPLOY_OUTPUTS,
+  JWKS_CACHE_HOURS,
+  PlatformError,
+  expandTag,
+  formatPlatform,
+  formatReference,
+  isLoopbackRegistry,
+  isOcirHost,
+  parseReference,
+  platformMatches,
+  platformsForShape,
+  referenceIdentifier,
+  registryBaseUrl,
+  sameRegistry,
+  selectChildren
+} from "./chunk-XEGIWMKY.js";
+import {
   DEFAULT_DEPLOYER_GROUP,
   compartmentClause,
   createJsonGetter,
@@ -27,26 +47,6 @@ import {
   warning,
   withRetry
 } from "./chunk-GCDNQKBZ.js";
-import {
-  readFunctionBundle
-} from "./chunk-HDRYRDE4.js";
-import {
-  DEPLOY_OUTPUTS,
-  JWKS_CACHE_HOURS,
-  PlatformError,
-  expandTag,
-  formatPlatform,
-  formatReference,
-  isLoopbackRegistry,
-  isOcirHost,
-  parseReference,
-  platformMatches,
-  platformsForShape,
-  referenceIdentifier,
-  registryBaseUrl,
-  sameRegistry,
-  selectChildren
-} from "./chunk-XEGIWMKY.js";
 import "./chunk-2FL2BCQO.js";
 import "./chunk-BDIMR6XZ.js";
 import {

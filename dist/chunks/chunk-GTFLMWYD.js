@@ -37,9 +37,6 @@ import {
   sanitizeServerText
 } from "./chunk-UF4WGPFS.js";
 
-// src/report/inputs.ts
-import { posix } from "node:path";
-
 // src/lib/money.ts
 var ZERO = Object.freeze({ coef: 0n, scale: 0 });
 var MAX_EXPONENT = 400;
@@ -690,13 +687,13 @@ function parseMonths(spec, now, max = MAX_MONTHS) {
   return windows;
 }
 
-// src/report/token.ts
-var import_undici = __toESM(require_undici(), 1);
-
 // src/report/errors.ts
 var FatalReportError = class extends UserFacingError {
   name = "FatalReportError";
 };
+
+// src/report/token.ts
+var import_undici = __toESM(require_undici(), 1);
 
 // src/report/remote.ts
 function retryCall(options, policy, attempt, retryLine) {
@@ -910,6 +907,7 @@ var TokenClient = class {
 };
 
 // src/report/inputs.ts
+import { posix } from "node:path";
 var COMMAND_INPUT = "command";
 var OUTPUTS = {
   files: "files",
@@ -1130,7 +1128,5 @@ export {
   TokenClient,
   COMMAND_INPUT,
   OUTPUTS,
-  INPUTS,
-  DEFAULTS,
   readReportInputs
 };

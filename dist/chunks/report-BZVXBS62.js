@@ -1,8 +1,5 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  AtomicFileWriter
-} from "./chunk-X77V3F2V.js";
-import {
   ExactSum,
   FatalReportError,
   OUTPUTS,
@@ -27,7 +24,10 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-5IGGSSTR.js";
+} from "./chunk-GTFLMWYD.js";
+import {
+  AtomicFileWriter
+} from "./chunk-X77V3F2V.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
