@@ -13,6 +13,7 @@ import { buildImage } from "../image/build.js";
 import { oneLine } from "../lib/errors.js";
 import { maskSecret } from "../lib/mask.js";
 import { realSleep } from "../lib/retry.js";
+import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { OciAuth } from "../oci/auth.js";
 import { createOciClients } from "../oci/clients.js";
@@ -364,11 +365,7 @@ async function report(run: DeployRun, summaryMarkdown: string, result: DeployRes
 /** The real dependencies: @actions/core, the SDK clients, the registry client, undici. */
 export function createDeployDeps(): DeployDeps {
   return {
-    log: {
-      info: (line) => core.info(line),
-      warning: (line) => core.warning(line),
-      group: (name, fn) => core.group(name, fn),
-    },
+    log: runnerLog,
     setOutput: (name, value) => core.setOutput(name, value),
     setSecret: (value) => maskSecret(value),
     writeSummary: async (markdown) => {

@@ -36,32 +36,35 @@ export function quietSdkRetrierWarnings(): void {
   };
 }
 
-export function createOciClients(auth: OciAuth): OciClients {
+/** What every SDK client constructor takes. */
+type SdkClientClass<T> = new (params: common.AuthParams, configuration?: common.ClientConfiguration) => T;
+
+/**
+ * SDK clients for one checked API key: each with the SDK's retrier set to one attempt (ociCall retries), in the
+ * key's region (regional clients) and at an endpoint override when one is given; `close()` closes every client made (their circuit breakers hold
+ * timers that would keep the process alive).
+ */
+export function sdkClientFactory(auth: OciAuth): {
+  create<T extends { endpoint: string; close(): void }>(Client: SdkClientClass<T>, endpoint?: string): T;
+  close(): void;
+} {
   quietSdkRetrierWarnings();
-  const provider = authenticationProvider(auth);
+  const params = { authenticationDetailsProvider: authenticationProvider(auth) };
   const configuration: common.ClientConfiguration = {
     retryConfiguration: { terminationStrategy: new common.MaxAttemptsTerminationStrategy(1) },
   };
-  const place = <T extends { regionId: string; endpoint: string }>(client: T, override?: string): T => {
-    client.regionId = auth.region;
-    if (override) client.endpoint = override;
-    return client;
-  };
-  const params = { authenticationDetailsProvider: provider };
-  const functions = place(new FunctionsManagementClient(params, configuration), auth.endpoints.functions);
-  const gateways = place(new GatewayClient(params, configuration), auth.endpoints.apigateway);
-  const deployments = place(new DeploymentClient(params, configuration), auth.endpoints.apigateway);
-  const workRequests = place(new WorkRequestsClient(params, configuration), auth.endpoints.apigateway);
-  const artifacts = place(new ArtifactsClient(params, configuration), auth.endpoints.artifacts);
+  const made: { close(): void }[] = [];
   return {
-    functions,
-    gateways,
-    deployments,
-    workRequests,
-    artifacts,
+    create(Client, endpoint) {
+      const client = new Client(params, configuration);
+      // Regional clients take the key's region; a domain-scoped one (Identity Domains) has none.
+      if ("regionId" in client) (client as { regionId: string }).regionId = auth.region;
+      if (endpoint) client.endpoint = endpoint;
+      made.push(client);
+      return client;
+    },
     close() {
-      // The clients' circuit breakers hold timers; close them so the process can exit.
-      for (const client of [functions, gateways, deployments, workRequests, artifacts]) {
+      for (const client of made) {
         try {
           client.close();
         } catch {
@@ -69,6 +72,18 @@ export function createOciClients(auth: OciAuth): OciClients {
         }
       }
     },
+  };
+}
+
+export function createOciClients(auth: OciAuth): OciClients {
+  const sdk = sdkClientFactory(auth);
+  return {
+    functions: sdk.create(FunctionsManagementClient, auth.endpoints.functions),
+    gateways: sdk.create(GatewayClient, auth.endpoints.apigateway),
+    deployments: sdk.create(DeploymentClient, auth.endpoints.apigateway),
+    workRequests: sdk.create(WorkRequestsClient, auth.endpoints.apigateway),
+    artifacts: sdk.create(ArtifactsClient, auth.endpoints.artifacts),
+    close: () => sdk.close(),
   };
 }
 

@@ -10,6 +10,7 @@ import { oneLine, UserFacingError } from "../lib/errors.js";
 import type { Masker } from "../lib/mask.js";
 import { compare, formatExact, formatFixed } from "../lib/money.js";
 import { realSleep } from "../lib/retry.js";
+import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import {
   type Column,
@@ -481,11 +482,7 @@ export function createActionDeps(
   return {
     root,
     clock: { now: Date.now, sleep: realSleep, random: Math.random },
-    log: {
-      info: (line) => core.info(line),
-      warning: (line) => core.warning(line),
-      group: (name, fn) => core.group(name, fn),
-    },
+    log: runnerLog,
     // The token client derives the forms of what it masks; each is registered once across the run.
     setSecret: (value) => mask.exact(value),
     setOutput: (name, value) => core.setOutput(name, value),

@@ -3,12 +3,10 @@
 // Identity Domains client is pointed at the identity domain URL, as the SDK documents.
 import { GatewayClient, WorkRequestsClient } from "oci-apigateway";
 import { ArtifactsClient } from "oci-artifacts";
-import * as common from "oci-common";
 import { FunctionsManagementClient } from "oci-functions";
 import { IdentityClient } from "oci-identity";
 import { IdentityDomainsClient } from "oci-identitydomains";
-import { authenticationProvider } from "../oci/auth.js";
-import { quietSdkRetrierWarnings } from "../oci/clients.js";
+import { sdkClientFactory } from "../oci/clients.js";
 import type { AppsApi } from "./apps.js";
 import type { DomainGroupsApi, IdentityApi } from "./iam.js";
 import type { SetupInputs } from "./inputs.js";
@@ -31,42 +29,17 @@ export interface SetupClients {
 }
 
 export function createSetupClients(inputs: SetupInputs): SetupClients {
-  quietSdkRetrierWarnings();
-  const { auth } = inputs;
-  const params = { authenticationDetailsProvider: authenticationProvider(auth) };
-  const configuration: common.ClientConfiguration = {
-    retryConfiguration: { terminationStrategy: new common.MaxAttemptsTerminationStrategy(1) },
-  };
-  const place = <T extends { regionId: string; endpoint: string }>(client: T, override?: string): T => {
-    client.regionId = auth.region;
-    if (override) client.endpoint = override;
-    return client;
-  };
-  const repositories = place(new ArtifactsClient(params, configuration), auth.endpoints.artifacts);
-  const applications = place(new FunctionsManagementClient(params, configuration), auth.endpoints.functions);
-  const gateways = place(new GatewayClient(params, configuration), auth.endpoints.apigateway);
-  const workRequests = place(new WorkRequestsClient(params, configuration), auth.endpoints.apigateway);
-  const identity = place(new IdentityClient(params, configuration), inputs.identityEndpoint);
-  const domains = new IdentityDomainsClient(params, configuration);
-  domains.endpoint = inputs.identityDomainUrl;
-  const all = [repositories, applications, gateways, workRequests, identity, domains];
+  const { endpoints } = inputs.auth;
+  const sdk = sdkClientFactory(inputs.auth);
+  const domains = sdk.create(IdentityDomainsClient, inputs.identityDomainUrl);
   return {
-    repositories,
-    applications,
-    gateways,
-    workRequests,
-    identity,
+    repositories: sdk.create(ArtifactsClient, endpoints.artifacts),
+    applications: sdk.create(FunctionsManagementClient, endpoints.functions),
+    gateways: sdk.create(GatewayClient, endpoints.apigateway),
+    workRequests: sdk.create(WorkRequestsClient, endpoints.apigateway),
+    identity: sdk.create(IdentityClient, inputs.identityEndpoint),
     domainGroups: domains,
     apps: domains,
-    close() {
-      // The clients' circuit breakers hold timers; close them so the process can exit.
-      for (const client of all) {
-        try {
-          client.close();
-        } catch {
-          // already closed
-        }
-      }
-    },
+    close: () => sdk.close(),
   };
 }

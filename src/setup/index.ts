@@ -11,6 +11,7 @@ import { createJsonGetter, discover, type JsonGetter } from "../deploy/identity.
 import { UserFacingError } from "../lib/errors.js";
 import { maskSecret } from "../lib/mask.js";
 import { realSleep } from "../lib/retry.js";
+import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { CallOptions } from "../oci/clients.js";
 import { OciCallError } from "../oci/errors.js";
@@ -532,11 +533,7 @@ async function runSteps(ctx: Context): Promise<SetupResult> {
 /** The real dependencies of the action: @actions/core, the SDK clients, Octokit, undici. */
 export function createSetupDeps(): SetupDeps {
   return {
-    log: {
-      info: (line) => core.info(line),
-      warning: (line) => core.warning(line),
-      group: (name, fn) => core.group(name, fn),
-    },
+    log: runnerLog,
     setOutput: (name, value) => core.setOutput(name, value),
     setSecret: (value) => maskSecret(value),
     createClients: (inputs) => createSetupClients(inputs),

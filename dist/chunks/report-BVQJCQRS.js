@@ -29,20 +29,20 @@ import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
+  runnerLog
+} from "./chunk-2IXQ2D52.js";
+import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
   RetryableHttpError,
   createAgent,
-  group,
-  info,
   isRetryableStatus,
   parseRetryAfter,
   readBodyBytes,
   realSleep,
   require_undici,
   setOutput,
-  summary,
-  warning
+  summary
 } from "./chunk-GCDNQKBZ.js";
 import "./chunk-BDIMR6XZ.js";
 import {
@@ -423,11 +423,11 @@ var matches_quoted_match = function(value, quoted_match) {
     (pattern) => typeof pattern === "string" ? value.indexOf(pattern) !== -1 : value.search(pattern) !== -1
   );
 };
-var stringifier = function(options, state, info2) {
+var stringifier = function(options, state, info) {
   return {
     options,
     state,
-    info: info2,
+    info,
     __transform: function(chunk, push) {
       if (!Array.isArray(chunk) && typeof chunk !== "object") {
         return Error(
@@ -690,10 +690,10 @@ var stringify = function(records, opts = {}) {
   const state = {
     stop: false
   };
-  const info2 = {
+  const info = {
     records: 0
   };
-  const api = stringifier(options, state, info2);
+  const api = stringifier(options, state, info);
   for (const record of records) {
     const err2 = api.__transform(record, function(record2) {
       data.push(record2);
@@ -1798,11 +1798,7 @@ function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.c
   return {
     root,
     clock: { now: Date.now, sleep: realSleep, random: Math.random },
-    log: {
-      info: (line) => info(line),
-      warning: (line) => warning(line),
-      group: (name, fn) => group(name, fn)
-    },
+    log: runnerLog,
     // The token client derives the forms of what it masks; each is registered once across the run.
     setSecret: (value) => mask.exact(value),
     setOutput: (name, value) => setOutput(name, value),

@@ -2,9 +2,10 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-NLXQQ3DW.js";
+} from "./chunk-3U47MAHC.js";
 import "./chunk-X77V3F2V.js";
-import "./chunk-7RYO7CZA.js";
+import "./chunk-OQC72R3W.js";
+import "./chunk-2IXQ2D52.js";
 import "./chunk-GCDNQKBZ.js";
 import "./chunk-KOHMWR6L.js";
 import "./chunk-2FL2BCQO.js";

@@ -29,12 +29,13 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-7RYO7CZA.js";
+} from "./chunk-OQC72R3W.js";
+import {
+  runnerLog
+} from "./chunk-2IXQ2D52.js";
 import {
   RetryDeadlineError,
   defaultAgent,
-  group,
-  info,
   isNetworkError,
   isRetryableStatus,
   maskSecret,
@@ -44,7 +45,6 @@ import {
   require_undici,
   setOutput,
   summary,
-  warning,
   withRetry
 } from "./chunk-GCDNQKBZ.js";
 import "./chunk-2FL2BCQO.js";
@@ -935,12 +935,12 @@ var RegistryClient = class {
         },
         {
           ...this.retryOptions,
-          onRetry: (info2) => {
+          onRetry: (info) => {
             this.counters.retries++;
             this.options.log?.(
-              `${what}: attempt ${info2.attempt} failed (${info2.reason}); retrying in ${info2.delayMs} ms`
+              `${what}: attempt ${info.attempt} failed (${info.reason}); retrying in ${info.delayMs} ms`
             );
-            this.retryOptions.onRetry?.(info2);
+            this.retryOptions.onRetry?.(info);
           }
         }
       );
@@ -2499,10 +2499,10 @@ function ocirUsername(registry, namespace, username) {
   return isOcirHost(registry) && !username.startsWith(`${namespace}/`) ? `${namespace}/${username}` : username;
 }
 async function planImage2(run, image, where) {
-  const { deps, info: info2 } = run;
+  const { deps, info } = run;
   const repoRef = `${image.registry}/${where.namespace}/${image.repository}`;
   const username = image.username ? ocirUsername(image.registry, where.namespace, image.username) : void 0;
-  if (username && username !== image.username) info2(`registry username: ${username} (namespace prefixed)`);
+  if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
   const bundle = await deps.readFunctionBundle();
   const input = {
     files: [{ path: "function/func.js", content: bundle }],
@@ -2511,7 +2511,7 @@ async function planImage2(run, image, where) {
     ...username && image.password ? { credentials: { username, password: image.password } } : {},
     ...image.baseUsername && image.basePassword ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } } : {},
     client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
-    log: info2
+    log: info
   };
   const planned = await deps.log.group(
     "Plan the function image",
@@ -2521,7 +2521,7 @@ async function planImage2(run, image, where) {
   return { input, planned, target, imageRef: `${target}@${planned.digest}` };
 }
 async function pushImage(run, image, baseImage) {
-  const { deps, info: info2 } = run;
+  const { deps, info } = run;
   const { planned, target } = image;
   const pushed = await deps.log.group(`Push ${target}`, () => deps.buildImage({ ...image.input, target }));
   if (pushed.digest !== planned.digest) {
@@ -2529,7 +2529,7 @@ async function pushImage(run, image, baseImage) {
       `the image digest changed between the plan (${planned.digest}) and the push (${pushed.digest}): the base image ${baseImage} moved while deploy ran; re-run deploy`
     );
   }
-  info2(
+  info(
     `${pushed.image}: ${pushed.blobsUploaded} blobs uploaded (${pushed.bytesUploaded} bytes), ${pushed.blobsMounted} mounted, ${pushed.blobsCopied} copied, ${pushed.blobsSkipped} already there; ${pushed.manifestsPushed} manifests pushed`
   );
   return pushed;
@@ -2549,16 +2549,16 @@ function imagePlanView(image) {
 
 // src/deploy/plan.ts
 function imageOnlyStatements(ctx) {
-  const group2 = ctx.deployerGroup ?? DEFAULT_DEPLOYER_GROUP;
+  const group = ctx.deployerGroup ?? DEFAULT_DEPLOYER_GROUP;
   const statements = [];
   if (ctx.namespaceLookedUp)
-    statements.push(`Allow group ${group2} to read objectstorage-namespaces in tenancy`);
+    statements.push(`Allow group ${group} to read objectstorage-namespaces in tenancy`);
   statements.push(
-    `Allow group ${group2} to manage repos in tenancy where target.repo.name = '${ctx.repository.replace(/'/g, "")}'`
+    `Allow group ${group} to manage repos in tenancy where target.repo.name = '${ctx.repository.replace(/'/g, "")}'`
   );
   if (ctx.applicationCompartmentId !== void 0) {
     statements.push(
-      `Allow group ${group2} to read fn-app in ${compartmentClause(ctx.applicationCompartmentId, ctx.tenancyId)}`
+      `Allow group ${group} to read fn-app in ${compartmentClause(ctx.applicationCompartmentId, ctx.tenancyId)}`
     );
   }
   return statements;
@@ -2690,14 +2690,14 @@ function renderImageOnlyPlanMarkdown(plan) {
 // src/deploy/index.ts
 var PENDING_FUNCTION_ID = "(the new function's OCID)";
 async function runDeploy(inputs, deps) {
-  const info2 = (line) => deps.log.info(safeLogLine(line));
-  info2(authLine(inputs.auth));
+  const info = (line) => deps.log.info(safeLogLine(line));
+  info(authLine(inputs.auth));
   const clients = deps.createClients(inputs.auth);
   const run = {
     deps,
     clients,
-    info: info2,
-    call: { log: info2, retryOptions: { sleep: deps.sleep, now: deps.now } }
+    info,
+    call: { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } }
   };
   try {
     return inputs.imageOnly ? await runImageOnly(run, inputs) : await runFullDeploy(run, inputs);
@@ -2853,8 +2853,8 @@ async function printPlan(run, dryRun, lines) {
   });
 }
 function waiting(run, inputs) {
-  const { deps, info: info2 } = run;
-  return { deadline: deps.now() + inputs.waitTimeoutMs, sleep: deps.sleep, now: deps.now, log: info2 };
+  const { deps, info } = run;
+  return { deadline: deps.now() + inputs.waitTimeoutMs, sleep: deps.sleep, now: deps.now, log: info };
 }
 function actionWord(action) {
   return action === "none" ? "unchanged" : action;
@@ -2921,11 +2921,7 @@ async function report(run, summaryMarkdown, result) {
 }
 function createDeployDeps() {
   return {
-    log: {
-      info: (line) => info(line),
-      warning: (line) => warning(line),
-      group: (name, fn) => group(name, fn)
-    },
+    log: runnerLog,
     setOutput: (name, value) => setOutput(name, value),
     setSecret: (value) => maskSecret(value),
     writeSummary: async (markdown) => {

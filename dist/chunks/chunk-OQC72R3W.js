@@ -22373,37 +22373,40 @@ function quietSdkRetrierWarnings() {
     original(...args);
   };
 }
-function createOciClients(auth) {
+function sdkClientFactory(auth) {
   quietSdkRetrierWarnings();
-  const provider = authenticationProvider(auth);
+  const params = { authenticationDetailsProvider: authenticationProvider(auth) };
   const configuration = {
     retryConfiguration: { terminationStrategy: new common.MaxAttemptsTerminationStrategy(1) }
   };
-  const place = (client, override) => {
-    client.regionId = auth.region;
-    if (override) client.endpoint = override;
-    return client;
-  };
-  const params = { authenticationDetailsProvider: provider };
-  const functions = place(new import_oci_functions.FunctionsManagementClient(params, configuration), auth.endpoints.functions);
-  const gateways = place(new import_oci_apigateway.GatewayClient(params, configuration), auth.endpoints.apigateway);
-  const deployments = place(new import_oci_apigateway.DeploymentClient(params, configuration), auth.endpoints.apigateway);
-  const workRequests = place(new import_oci_apigateway.WorkRequestsClient(params, configuration), auth.endpoints.apigateway);
-  const artifacts = place(new import_oci_artifacts.ArtifactsClient(params, configuration), auth.endpoints.artifacts);
+  const made = [];
   return {
-    functions,
-    gateways,
-    deployments,
-    workRequests,
-    artifacts,
+    create(Client, endpoint) {
+      const client = new Client(params, configuration);
+      if ("regionId" in client) client.regionId = auth.region;
+      if (endpoint) client.endpoint = endpoint;
+      made.push(client);
+      return client;
+    },
     close() {
-      for (const client of [functions, gateways, deployments, workRequests, artifacts]) {
+      for (const client of made) {
         try {
           client.close();
         } catch {
         }
       }
     }
+  };
+}
+function createOciClients(auth) {
+  const sdk = sdkClientFactory(auth);
+  return {
+    functions: sdk.create(import_oci_functions.FunctionsManagementClient, auth.endpoints.functions),
+    gateways: sdk.create(import_oci_apigateway.GatewayClient, auth.endpoints.apigateway),
+    deployments: sdk.create(import_oci_apigateway.DeploymentClient, auth.endpoints.apigateway),
+    workRequests: sdk.create(import_oci_apigateway.WorkRequestsClient, auth.endpoints.apigateway),
+    artifacts: sdk.create(import_oci_artifacts.ArtifactsClient, auth.endpoints.artifacts),
+    close: () => sdk.close()
   };
 }
 var DEFAULT_RETRY = { maxAttempts: 5, baseMs: 500, maxDelayMs: 8e3 };
@@ -22607,7 +22610,7 @@ export {
   require_oci_artifacts,
   require_oci_functions,
   OciCallError,
-  quietSdkRetrierWarnings,
+  sdkClientFactory,
   createOciClients,
   ociCall,
   createJsonGetter,

@@ -1,0 +1,17 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import {
+  group,
+  info,
+  warning
+} from "./chunk-GCDNQKBZ.js";
+
+// src/lib/runner-log.ts
+var runnerLog = {
+  info: (line) => info(line),
+  warning: (line) => warning(line),
+  group: (name, fn) => group(name, fn)
+};
+
+export {
+  runnerLog
+};
