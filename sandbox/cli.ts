@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { checkRepository } from "./github/index.js";
 import { startSandbox } from "./index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     // A bare tenancy, as before setup (the sandbox contract): the VCN and its subnet, the API-key user, the
     // identity domain and the registry only; no application, gateway, function or deployment.
     empty: { type: "boolean", default: false },
+    // owner/repo of the GitHub job whose runner variables the endpoints carry (default octo-org/usage-reports).
+    "github-repository": { type: "string" },
   },
 });
 
@@ -30,11 +33,22 @@ function positiveInt(name: string, text: string | undefined): number | undefined
   return n;
 }
 
+function githubRepository(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return checkRepository(text);
+  } catch (err) {
+    console.error(`--github-repository: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
 const endpointsFile = resolve(values["endpoints-file"] ?? join(root, ".sandbox", "endpoints.json"));
 const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
   resources: positiveInt("resources", values.resources),
   bare: values.empty,
+  githubRepository: githubRepository(values["github-repository"]),
   log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
 });
 

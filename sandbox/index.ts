@@ -16,6 +16,7 @@ import { createFaults, type Faults } from "./core/faults.js";
 import type { FnAgent } from "./fnagent/index.js";
 import type { FunctionsService, Shape } from "./functions/index.js";
 import type { DeploymentInput, Gateway } from "./gateway/index.js";
+import type { GithubIssuer, GithubIssuerOptions } from "./github/index.js";
 import type { IamService } from "./iam/index.js";
 import type { IdentityDomainsAdmin, IdentityDomainsOptions } from "./identity/admin.js";
 import type { Identity } from "./identity/index.js";
@@ -32,6 +33,7 @@ import {
   startControlPlanes,
   startFunctionsService,
   startGatewayDataPlane,
+  startGithubOidc,
   startIamService,
   startIdentityDomain,
   startOcirRegistry,
@@ -91,6 +93,10 @@ export interface SandboxOptions {
   functionsLifecycleDelayMs?: number;
   /** Time between API Gateway work request steps (default 150 ms). */
   workRequestStepMs?: number;
+  /** `owner/repo` of the GitHub job in the endpoints and of `github.mint()`'s claims (default octo-org/usage-reports). */
+  githubRepository?: string;
+  /** The GitHub OIDC issuer's token lifetime, not-before offset and clock. */
+  githubOidc?: Pick<GithubIssuerOptions, "tokenTtlSeconds" | "notBeforeSeconds" | "now">;
   /** Receives the sandbox's own lines and the function's log lines. */
   log?: (line: string) => void;
 }
@@ -142,6 +148,14 @@ export interface SandboxEndpoints {
   /** The tenancy's VCN and its one subnet (for CreateApplication and CreateGateway). */
   vcnId: string;
   subnetId: string;
+  /** The GitHub OIDC issuer (`iss` of its tokens) and its JWKS. */
+  githubOidcIssuer: string;
+  githubOidcJwksUrl: string;
+  /** The repository of the job below (option `githubRepository`). */
+  githubRepository: string;
+  /** ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN of a job of that repository on refs/heads/main. */
+  githubIdTokenRequestUrl: string;
+  githubIdTokenRequestToken: string;
 }
 
 /** The endpoints of a bare tenancy: no application, gateway, function or deployment yet. */
@@ -174,6 +188,8 @@ export interface Sandbox {
   identityDomains: IdentityDomainsAdmin;
   network: SandboxNetwork;
   repositories: ContainerRepositories;
+  /** The GitHub Actions OIDC issuer: job() for a runner environment, mint() for any token. */
+  github: GithubIssuer;
   stop(): Promise<void>;
 }
 
@@ -245,6 +261,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const usageApi = closers.add(
       await startUsageApi({ dataset, authority, faults: faults.usage, ...options.usage }),
     );
+    const { github, githubJob } = await startGithubOidc(base);
     const { registry, baseImage, repositories } = await startOcirRegistry(base, ids, dataset.tenancyId);
     const context = { ...base, ids, network, dataset, registry, usageApi, log };
     const iam = await startIamService(context);
@@ -257,7 +274,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       deployment = provisionUsageDeployment(context, identity, apigateway);
     }
     const endpoints = endpointsOf(
-      { ...context, identity, gateway, functions, apigateway, artifacts, iam, apiKeyUser },
+      { ...context, identity, gateway, functions, apigateway, artifacts, iam, apiKeyUser, github, githubJob },
       ociPrivateKeyPath,
       provision,
     );
@@ -277,6 +294,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       identityDomains,
       network,
       repositories,
+      github,
       stop: () => closers.closeAll(),
     };
     return assembleSandbox(services, endpoints, { gateway, deployment, functionId: ids.functionId, log });

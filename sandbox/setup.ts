@@ -12,18 +12,25 @@ import { fileURLToPath } from "node:url";
 import { type ApiGatewayService, startApiGateway } from "./apigateway/index.js";
 import { type ArtifactsService, startArtifacts } from "./artifacts/index.js";
 import { type ContainerRepositories, containerRepositories } from "./artifacts/repositories.js";
-import type { ApiKeyUser, OciAuthority } from "./core/auth.js";
+import { type ApiKeyUser, NotAuthenticatedError, type OciAuthority } from "./core/auth.js";
 import type { Faults } from "./core/faults.js";
 import { FnAgent } from "./fnagent/index.js";
 import { type FunctionsService, startFunctions } from "./functions/index.js";
 import type { RuntimeFunction } from "./functions/model.js";
 import { type DeploymentInput, type Gateway, startGateway } from "./gateway/index.js";
 import type { ApiSpecification, StaticJsonWebKey } from "./gateway/jwt-policy.js";
+import {
+  DEFAULT_GITHUB_REPOSITORY,
+  type GithubIssuer,
+  type GithubJobHandle,
+  startGithubIssuer,
+} from "./github/index.js";
 import { type IamService, startIam } from "./iam/index.js";
 import { createIdentityDomainsAdmin, type IdentityDomainsAdmin } from "./identity/admin.js";
 import { BILLING_APP, fullScope, type Identity, startIdentity, USAGE_APP } from "./identity/index.js";
 import type { SandboxEndpoints, SandboxOptions } from "./index.js";
 import { createNetwork, type SandboxNetwork } from "./network/index.js";
+import type { SignedTokenRequest } from "./registry/auth.js";
 import { type Registry, type SeededImage, startRegistry } from "./registry/index.js";
 import type { Dataset } from "./usageapi/dataset.js";
 import type { UsageApiServer } from "./usageapi/index.js";
@@ -188,15 +195,37 @@ export async function startIdentityDomain(
   return { identity, identityDomains };
 }
 
+/** The GitHub OIDC issuer, and the default job: the sandbox repository on refs/heads/main. */
+export async function startGithubOidc(ctx: {
+  options: SandboxOptions;
+  closers: Closers;
+}): Promise<{ github: GithubIssuer; githubJob: GithubJobHandle }> {
+  const repository = ctx.options.githubRepository;
+  const github = ctx.closers.add(await startGithubIssuer({ ...ctx.options.githubOidc, repository }));
+  const githubJob = github.job({ repository: repository ?? DEFAULT_GITHUB_REPOSITORY });
+  return { github, githubJob };
+}
+
+/**
+ * The principal of an OCI-signed registry token request, as every control plane checks it: the signature
+ * verifies (API key or session token) and the signer belongs to the tenancy. Throws NotAuthenticatedError.
+ */
+function ociSigner(authority: OciAuthority, tenancyId: string, request: SignedTokenRequest): string {
+  const principal = authority.verifyRequest(request);
+  if (principal.tenancyId !== tenancyId) throw new NotAuthenticatedError("unknown-key", "another tenancy");
+  return principal.kind === "user" ? principal.userId : principal.resourceId;
+}
+
 /**
  * OCIR-like: Bearer tokens from /20180419/docker/token for `<namespace>/<user>` + auth token; the fnproject/
  * base repository is public (anonymous pull), so is a repository created `isPublic`, every other repository
  * is private, and users push only under the tenancy's namespace (and, with createRepositoryOnFirstPush
- * false, only to an existing repository). The fake base image is seeded at once; the container repositories
- * of the Artifacts API are bound to the registry.
+ * false, only to an existing repository). An OCI-signed token request (API key or session token of the
+ * tenancy) gets a user's token, and Basic BEARER_TOKEN:<token> logs in with it. The fake base image is seeded
+ * at once; the container repositories of the Artifacts API are bound to the registry.
  */
 export async function startOcirRegistry(
-  ctx: { options: SandboxOptions; faults: Faults; closers: Closers },
+  ctx: { options: SandboxOptions; faults: Faults; authority: OciAuthority; closers: Closers },
   ids: SandboxIds,
   tenancyId: string,
 ): Promise<{ registry: Registry; baseImage: SeededImage; repositories: ContainerRepositories }> {
@@ -212,6 +241,7 @@ export async function startOcirRegistry(
         pushPrefixes: [`${ids.namespace}/`],
         publicRepository: (repo) => repositories?.isPublic(repo) ?? false,
         canPush: (repo) => onFirstPush || (repositories?.exists(repo) ?? false),
+        signedBy: (request) => ociSigner(ctx.authority, tenancyId, request),
       },
     }),
   );
@@ -433,6 +463,8 @@ export function endpointsOf(
     artifacts: ArtifactsService;
     iam: IamService;
     apiKeyUser: ApiKeyUser;
+    github: GithubIssuer;
+    githubJob: GithubJobHandle;
   },
   ociPrivateKeyPath: string,
   provision: boolean,
@@ -474,5 +506,10 @@ export function endpointsOf(
     iamUrl: s.iam.url,
     vcnId: s.network.vcnId,
     subnetId: s.network.subnetId,
+    githubOidcIssuer: s.github.issuer,
+    githubOidcJwksUrl: s.github.jwksUrl,
+    githubRepository: s.githubJob.claims.repository ?? DEFAULT_GITHUB_REPOSITORY,
+    githubIdTokenRequestUrl: s.githubJob.env.ACTIONS_ID_TOKEN_REQUEST_URL,
+    githubIdTokenRequestToken: s.githubJob.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
   };
 }

@@ -1,12 +1,24 @@
 // Registry authentication: none, Basic (htpasswd-like), or Bearer tokens from a token endpoint shaped like
-// OCIR's (/20180419/docker/token?service=&scope=), with Basic or anonymous pulls. Refusals are 401 with the
-// challenge a docker client follows.
+// OCIR's (/20180419/docker/token?service=&scope=), with Basic or anonymous pulls. Like OCIR's, the token
+// endpoint also takes an OCI-signed GET (API key or session token) and then Basic `BEARER_TOKEN:<token>`
+// while that token is valid, both with the signer's rights. Refusals are 401 with the challenge a docker
+// client follows.
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { queryOf } from "../core/http.js";
 import { distributionError } from "./errors.js";
 
 export const TOKEN_PATH = "/20180419/docker/token";
+/** The docker login name that makes the password a token of this endpoint (OCIR's keyless login). */
+export const BEARER_TOKEN_USER = "BEARER_TOKEN";
+
+/** An OCI-signed request as the token endpoint received it (a GET: the body is empty). */
+export interface SignedTokenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 export type RegistryAuthMode =
   | { mode: "none" }
@@ -33,6 +45,11 @@ export type RegistryAuthMode =
       publicRepository?: (repo: string) => boolean;
       /** Whether a push to this repository is allowed (e.g. it must exist when not created on first push). */
       canPush?: (repo: string) => boolean;
+      /**
+       * Verifies an OCI-signed token request and names the signer (who then has a user's push and pull);
+       * throws when the signature does not verify. Without it signed requests are refused.
+       */
+      signedBy?: (request: SignedTokenRequest) => string;
     };
 
 export interface TokenRequestRecord {
@@ -112,7 +129,7 @@ export class RegistryAuth {
     return `${this.tokenServerUrl ?? this.mainUrl}${TOKEN_PATH}`;
   }
 
-  /** The token endpoint: checks the service and the Basic credentials, grants what the scopes allow. */
+  /** The token endpoint: checks the service and the credentials, grants what the scopes allow. */
   handleToken(req: IncomingMessage, res: ServerResponse) {
     const { auth } = this;
     if (auth.mode !== "bearer") return distributionError(res, 404, "NOT_FOUND", "no token service");
@@ -125,24 +142,47 @@ export class RegistryAuth {
     if (query.get("service") !== this.service()) {
       return distributionError(res, 400, "UNSUPPORTED", `unknown service ${query.get("service")}`);
     }
-    let user: string | undefined;
-    if (authorization) {
-      const basic = basicUser(authorization);
-      if (!basic || auth.users[basic.user] !== basic.password) {
-        this.tokenRequests().push({ authorization, scopes, user: undefined, granted: [] });
-        return distributionError(
-          res,
-          401,
-          "UNAUTHORIZED",
-          "authentication required",
-          "invalid username or password",
-        );
-      }
-      user = basic.user;
+    const requester = this.requester(auth, req);
+    if (requester === "refused") {
+      this.tokenRequests().push({ authorization, scopes, user: undefined, granted: [] });
+      return distributionError(
+        res,
+        401,
+        "UNAUTHORIZED",
+        "authentication required",
+        "invalid username or password",
+      );
     }
-    const { access, granted } = this.grant(auth, user, scopes);
-    this.tokenRequests().push({ authorization, scopes, user, granted });
-    this.sendToken(auth, res, { user, access });
+    const { access, granted } = this.grant(auth, requester.user, scopes);
+    this.tokenRequests().push({ authorization, scopes, user: requester.user, granted });
+    this.sendToken(auth, res, { user: requester.user, access });
+  }
+
+  /**
+   * Who asks for a token: anonymous (no Authorization), an OCI signer, the holder of a valid token (Basic
+   * BEARER_TOKEN:<token>, with the rights of whoever it was issued to), or a user with an auth token.
+   */
+  private requester(auth: BearerMode, req: IncomingMessage): { user: string | undefined } | "refused" {
+    const authorization = req.headers.authorization;
+    if (!authorization) return { user: undefined };
+    if (/^Signature\s/i.test(authorization)) return this.signer(auth, req);
+    const basic = basicUser(authorization);
+    if (basic?.user === BEARER_TOKEN_USER) {
+      const grant = this.liveGrant(basic.password);
+      return grant ? { user: grant.user } : "refused";
+    }
+    if (!basic || auth.users[basic.user] !== basic.password) return "refused";
+    return { user: basic.user };
+  }
+
+  private signer(auth: BearerMode, req: IncomingMessage): { user: string } | "refused" {
+    if (!auth.signedBy) return "refused";
+    try {
+      const request = { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers };
+      return { user: auth.signedBy({ ...request, body: Buffer.alloc(0) }) };
+    } catch {
+      return "refused";
+    }
   }
 
   private grant(auth: BearerMode, user: string | undefined, scopes: string[]) {
@@ -176,10 +216,13 @@ export class RegistryAuth {
     res.end(bytes);
   }
 
-  private validGrant(req: IncomingMessage): Grant | undefined {
-    const bearer = bearerOf(req);
-    const grant = bearer ? this.grants.get(bearer) : undefined;
+  private liveGrant(token: string | undefined): Grant | undefined {
+    const grant = token ? this.grants.get(token) : undefined;
     return grant !== undefined && grant.expiresAt > this.now() ? grant : undefined;
+  }
+
+  private validGrant(req: IncomingMessage): Grant | undefined {
+    return this.liveGrant(bearerOf(req));
   }
 
   /** Check the request may do `actions` on `repo`; answers 401 itself and returns false when not. */
