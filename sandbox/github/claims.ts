@@ -43,12 +43,7 @@ function numericId(kind: string, name: string): string {
 const shaOf = (text: string): string => createHash("sha1").update(text).digest("hex");
 
 /** GitHub's default subject: environment first, then pull_request events, then the ref. */
-export function subjectOf(claims: {
-  repository: string;
-  environment?: string;
-  event_name: string;
-  ref: string;
-}) {
+function subjectOf(claims: { repository: string; environment?: string; event_name: string; ref: string }) {
   const repo = `repo:${claims.repository}`;
   if (claims.environment !== undefined) return `${repo}:environment:${claims.environment}`;
   if (claims.event_name === "pull_request") return `${repo}:pull_request`;

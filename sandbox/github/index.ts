@@ -60,7 +60,7 @@ export interface GithubIssuer {
   close(): Promise<void>;
 }
 
-export const ID_TOKEN_PATH = "/_apis/idtoken";
+const ID_TOKEN_PATH = "/_apis/idtoken";
 const JWKS_PATH = "/.well-known/jwks";
 const OPENID_CONFIGURATION_PATH = "/.well-known/openid-configuration";
 const API_VERSION = "2.0";
@@ -145,8 +145,8 @@ export async function startGithubIssuer(options: GithubIssuerOptions = {}): Prom
   const state: IssuerState = { issuer: () => issuer, signer, jobs: new Map(), counts: { issued: 0 } };
   const listening = await listen((req, res) => handle(state, faults, req, res), options.port ?? 0);
   issuer = listening.url;
-  let runs = 0;
-  const defaultClaims = jobClaims(issuer, { repository: defaultRepository }, 0);
+  const defaultClaims = jobClaims(issuer, { repository: defaultRepository }, 1);
+  let runs = 1;
   return {
     issuer,
     jwksUrl: `${issuer}${JWKS_PATH}`,

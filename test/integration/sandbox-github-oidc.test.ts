@@ -2,7 +2,12 @@
 // @actions/core's own getIDToken from the runner route, a gateway deployment that trusts the issuer's remote
 // JWKS and pins `repository` with verifyClaims, and the registry's keyless token flow (an OCI-signed GET,
 // then Basic BEARER_TOKEN:<token>) driving the project's own registry client.
+import { execFile, spawn } from "node:child_process";
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import * as core from "@actions/core";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { DeploymentClient, type models as gw, WorkRequestsClient } from "oci-apigateway";
@@ -10,7 +15,13 @@ import * as common from "oci-common";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { OciAuthority } from "../../sandbox/core/auth.js";
 import type { ApiSpecification } from "../../sandbox/gateway/jwt-policy.js";
-import { type Sandbox, startSandbox, USAGE_ROUTE, usageDeploymentSpec } from "../../sandbox/index.js";
+import {
+  type Sandbox,
+  type SandboxEndpoints,
+  startSandbox,
+  USAGE_ROUTE,
+  usageDeploymentSpec,
+} from "../../sandbox/index.js";
 import { BEARER_TOKEN_USER, TOKEN_PATH } from "../../sandbox/registry/auth.js";
 import { type Registry, startRegistry } from "../../sandbox/registry/index.js";
 import { RegistryClient } from "../../src/image/registry.js";
@@ -401,5 +412,57 @@ describe("BEARER_TOKEN logins against the registry's clock", () => {
     });
     now += 301_000;
     expect((await fetch(url, { headers: login })).status).toBe(401);
+  });
+});
+
+describe("npm run sandbox -- --github-repository", () => {
+  const root = join(import.meta.dirname, "..", "..");
+  const cli = [join(root, "node_modules", "tsx", "dist", "cli.mjs"), "sandbox/cli.ts", "--quiet"];
+
+  it("puts a job of that repository in the endpoints, and refuses a name that is not owner/repo", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sandbox-github-cli-"));
+    const args = [
+      ...cli,
+      "--empty",
+      "--github-repository",
+      "acme/widgets",
+      "--endpoints-file",
+      join(dir, "e.json"),
+    ];
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.setEncoding("utf8");
+        child.stdout.on("data", (chunk: string) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+        });
+        child.once("exit", (code) => reject(new Error(`the sandbox exited early with ${code}`)));
+      });
+      const endpoints = JSON.parse(line) as SandboxEndpoints;
+      expect(endpoints.githubRepository).toBe("acme/widgets");
+      const res = await fetch(`${endpoints.githubIdTokenRequestUrl}&audience=${AUDIENCE}`, {
+        headers: { authorization: `Bearer ${endpoints.githubIdTokenRequestToken}` },
+      });
+      const { value } = (await res.json()) as { value: string };
+      expect(payloadOf(value)).toMatchObject({
+        iss: endpoints.githubOidcIssuer,
+        sub: "repo:acme/widgets:ref:refs/heads/main",
+        aud: AUDIENCE,
+      });
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+    const refused = await promisify(execFile)(process.execPath, [...cli, "--github-repository", "widgets"], {
+      cwd: root,
+    }).catch((err: { code: number; stderr: string }) => err);
+    expect(refused).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--github-repository: github repository 'widgets' is not owner/repo"),
+    });
   });
 });
