@@ -13,7 +13,7 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { DeploymentClient, type models as gw, WorkRequestsClient } from "oci-apigateway";
 import * as common from "oci-common";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { OciAuthority } from "../../sandbox/core/auth.js";
+import { type ApiKeyUser, OciAuthority } from "../../sandbox/core/auth.js";
 import type { ApiSpecification } from "../../sandbox/gateway/jwt-policy.js";
 import {
   type Sandbox,
@@ -25,7 +25,7 @@ import {
 import { BEARER_TOKEN_USER, TOKEN_PATH } from "../../sandbox/registry/auth.js";
 import { type Registry, startRegistry } from "../../sandbox/registry/index.js";
 import { RegistryClient } from "../../src/image/registry.js";
-import { githubIdToken } from "../../src/lib/github-oidc.js";
+import { decodeClaims, githubIdToken } from "../../src/lib/github-oidc.js";
 
 const AUDIENCE = "usage-api-action";
 const PREFIX = "/usage-github";
@@ -50,18 +50,28 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const payloadOf = (jwt: string): Record<string, unknown> =>
-  JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+/** An API-key provider for `user` (its own key unless `privateKeyPem` says otherwise). */
+function providerOf(user: ApiKeyUser, privateKeyPem = user.privateKeyPem) {
+  return new common.SimpleAuthenticationDetailsProvider(
+    user.tenancyId,
+    user.userId,
+    user.fingerprint,
+    privateKeyPem,
+    null,
+    common.Region.US_ASHBURN_1,
+  );
+}
 
 /** Run `fn` with the runner's variables set as a job's step sees them; the previous values come back after. */
 async function inJob<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   // core.getIDToken writes ::add-mask:: and ::debug:: commands to stdout, as a step would.
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+  const quiet = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
   try {
     return await fn();
   } finally {
+    quiet.mockRestore();
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -142,13 +152,13 @@ describe("the GitHub OIDC issuer", () => {
       aud: AUDIENCE,
       ref: "refs/heads/main",
     });
-    expect(payloadOf(token)).toEqual(expect.objectContaining(job.claims));
+    expect(decodeClaims(token)).toEqual(expect.objectContaining(job.claims));
   });
 
   it("gives a pull_request job GitHub's pull_request subject, merge ref and head/base refs", async () => {
     const job = sandbox.github.job({ repository: "octo-org/usage-reports", eventName: "pull_request" });
     const token = await inJob(job.env, () => core.getIDToken(AUDIENCE));
-    expect(payloadOf(token)).toMatchObject({
+    expect(decodeClaims(token)).toMatchObject({
       sub: "repo:octo-org/usage-reports:pull_request",
       event_name: "pull_request",
       ref: "refs/pull/1/merge",
@@ -178,7 +188,6 @@ describe("the GitHub OIDC issuer", () => {
 
 describe("a gateway deployment that trusts the issuer's remote JWKS with verifyClaims", () => {
   const LISTED = "octo-org/usage-reports";
-  let deployments: DeploymentClient;
   let url: string;
 
   /** The /usage route of the sandbox with the issuer's REMOTE_JWKS and verifyClaims on repository and environment. */
@@ -200,17 +209,9 @@ describe("a gateway deployment that trusts the issuer's remote JWKS with verifyC
   }
 
   beforeAll(async () => {
-    const user = sandbox.apiKeyUser;
-    const provider = new common.SimpleAuthenticationDetailsProvider(
-      user.tenancyId,
-      user.userId,
-      user.fingerprint,
-      user.privateKeyPem,
-      null,
-      common.Region.fromRegionId(sandbox.endpoints.ociRegion),
-    );
+    const provider = providerOf(sandbox.apiKeyUser);
     const config = { retryConfiguration: common.NoRetryConfigurationDetails };
-    deployments = new DeploymentClient({ authenticationDetailsProvider: provider }, config);
+    const deployments = new DeploymentClient({ authenticationDetailsProvider: provider }, config);
     deployments.endpoint = sandbox.endpoints.apigatewayUrl;
     const workRequests = new WorkRequestsClient({ authenticationDetailsProvider: provider }, config);
     workRequests.endpoint = sandbox.endpoints.apigatewayUrl;
@@ -285,17 +286,7 @@ describe("a gateway deployment that trusts the issuer's remote JWKS with verifyC
 });
 
 describe("the registry's keyless token flow", () => {
-  const provider = () => {
-    const user = sandbox.apiKeyUser;
-    return new common.SimpleAuthenticationDetailsProvider(
-      user.tenancyId,
-      user.userId,
-      user.fingerprint,
-      user.privateKeyPem,
-      null,
-      common.Region.fromRegionId(sandbox.endpoints.ociRegion),
-    );
-  };
+  const provider = () => providerOf(sandbox.apiKeyUser);
   const repository = () => `${sandbox.endpoints.ocirNamespace}/keyless`;
   const tokenUrl = (registry: { url: string; host: string }, repo: string) =>
     `${registry.url}${TOKEN_PATH}?service=${registry.host}&scope=repository:${repo}:pull,push`;
@@ -339,15 +330,8 @@ describe("the registry's keyless token flow", () => {
     expect(tampered.status).toBe(401);
     expect(sandbox.authority.lastFailure).toBe("bad-signature");
     const stranger = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const user = sandbox.apiKeyUser;
-    const impostor = new common.SimpleAuthenticationDetailsProvider(
-      user.tenancyId,
-      user.userId,
-      user.fingerprint,
-      stranger.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      null,
-      common.Region.fromRegionId(sandbox.endpoints.ociRegion),
-    );
+    const strangerPem = stranger.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const impostor = providerOf(sandbox.apiKeyUser, strangerPem);
     sandbox.authority.lastFailure = undefined;
     expect((await signedGet(url, impostor)).status).toBe(401);
     expect(sandbox.authority.lastFailure).toBe("bad-signature");
@@ -389,16 +373,7 @@ describe("BEARER_TOKEN logins against the registry's clock", () => {
     // The signature's date is the registry's clock, which the signer then keeps.
     const headers = new Headers({ "x-date": new Date(now).toUTCString() });
     const url = `${registry.url}${TOKEN_PATH}?service=${registry.host}&scope=repository:ns/app:push`;
-    const signer = new common.DefaultRequestSigner(
-      new common.SimpleAuthenticationDetailsProvider(
-        user.tenancyId,
-        user.userId,
-        user.fingerprint,
-        user.privateKeyPem,
-        null,
-        common.Region.US_ASHBURN_1,
-      ),
-    );
+    const signer = new common.DefaultRequestSigner(providerOf(user));
     await signer.signHttpRequest({ method: "GET", uri: url, headers });
     const { token } = (await (await fetch(url, { headers })).json()) as { token: string };
     const login = {
@@ -446,7 +421,7 @@ describe("npm run sandbox -- --github-repository", () => {
         headers: { authorization: `Bearer ${endpoints.githubIdTokenRequestToken}` },
       });
       const { value } = (await res.json()) as { value: string };
-      expect(payloadOf(value)).toMatchObject({
+      expect(decodeClaims(value)).toMatchObject({
         iss: endpoints.githubOidcIssuer,
         sub: "repo:acme/widgets:ref:refs/heads/main",
         aud: AUDIENCE,
