@@ -7,13 +7,14 @@ import { etagOf } from "../core/resources.js";
 import type { OAuthClient, ResourceApp } from "./model.js";
 import {
   applyPatch,
-  type Filter,
-  matchesFilter,
-  parseFilter,
-  SCIM_LIST_SCHEMA,
+  jsonBody,
+  type ListParams,
+  listResponse,
+  requireSchema,
   SCIM_PATCH_SCHEMA,
   scimErrors,
 } from "./scim.js";
+import { TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
 
 export const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
 export const APP_STATUS_CHANGER_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:AppStatusChanger";
@@ -28,6 +29,7 @@ const KNOWN_GRANTS = new Set([
   "urn:ietf:params:oauth:grant-type:saml2-bearer",
   "urn:ietf:params:oauth:grant-type:device_code",
   "tls_client_auth",
+  TOKEN_EXCHANGE_GRANT,
 ]);
 /** Attributes only the domain sets. */
 const READ_ONLY = new Set([
@@ -86,23 +88,6 @@ export function appModel(opts: AppModelOptions) {
   const wired = new Map<string, { resource?: ResourceApp; client?: OAuthClient }>();
 
   // ---- validation ----
-
-  function jsonOf(req: AdminRequest): Record<string, unknown> {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(req.body.toString("utf8"));
-    } catch {
-      throw scimErrors.invalidSyntax("The request body is not valid JSON.");
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-      throw scimErrors.invalidSyntax("The request body must be a JSON object.");
-    return parsed as Record<string, unknown>;
-  }
-
-  function requireSchema(body: Record<string, unknown>, schema: string): void {
-    if (!Array.isArray(body.schemas) || !body.schemas.includes(schema))
-      throw scimErrors.invalidValue(`schemas must include ${schema}`);
-  }
 
   function stringList(app: Record<string, unknown>, name: string): string[] {
     const v = app[name];
@@ -223,12 +208,13 @@ export function appModel(opts: AppModelOptions) {
       active &&
       bool(app.isOAuthClient) &&
       app.clientType === "confidential" &&
-      grants.includes("client_credentials")
+      (grants.includes("client_credentials") || grants.includes(TOKEN_EXCHANGE_GRANT))
         ? {
             clientId: app.name as string,
             clientSecret: app.clientSecret as string,
             name: app.displayName,
             grantedScopes: (app.allowedScopes as Array<{ fqs: string }>).map((s) => s.fqs),
+            grants,
           }
         : undefined;
     w.client = replaceIn(domain.clients, w.client, client);
@@ -274,7 +260,7 @@ export function appModel(opts: AppModelOptions) {
   }
 
   function createApp(req: AdminRequest): Answer {
-    const body = jsonOf(req);
+    const body = jsonBody(req.body);
     requireSchema(body, APP_SCHEMA);
     const app = { ...structuredClone(body) } as App;
     for (const name of READ_ONLY) if (name !== "schemas") delete app[name];
@@ -305,7 +291,7 @@ export function appModel(opts: AppModelOptions) {
   function patchApp(req: AdminRequest, id: string): Answer {
     const current = findApp(id);
     checkIfMatch(req, current);
-    const body = jsonOf(req);
+    const body = jsonBody(req.body);
     requireSchema(body, SCIM_PATCH_SCHEMA);
     if (!Array.isArray(body.Operations) || body.Operations.length === 0)
       throw scimErrors.invalidSyntax("Operations must hold at least one operation");
@@ -315,7 +301,7 @@ export function appModel(opts: AppModelOptions) {
   function putApp(req: AdminRequest, id: string): Answer {
     const current = findApp(id);
     checkIfMatch(req, current);
-    const body = jsonOf(req);
+    const body = jsonBody(req.body);
     requireSchema(body, APP_SCHEMA);
     return replaceApp(req, current, body);
   }
@@ -323,7 +309,7 @@ export function appModel(opts: AppModelOptions) {
   function changeStatus(req: AdminRequest, id: string): Answer {
     const app = findApp(id);
     checkIfMatch(req, app);
-    const body = jsonOf(req);
+    const body = jsonBody(req.body);
     requireSchema(body, APP_STATUS_CHANGER_SCHEMA);
     if (typeof body.active !== "boolean") throw scimErrors.invalidValue("active must be true or false");
     app.active = body.active;
@@ -342,49 +328,13 @@ export function appModel(opts: AppModelOptions) {
     return { status: 200, body: changer, headers: { etag: versionOf(app) } };
   }
 
-  function positiveInteger(value: unknown, name: string, fallback: number): number {
-    if (value === undefined || value === null || value === "") return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0)
-      throw scimErrors.invalidValue(`${name} must be a non-negative integer`);
-    return n;
-  }
-
   /** A SCIM ListResponse: filter, sort by displayName (or sortBy), startIndex (1-based) and count. */
-  function listApps(params: {
-    filter?: unknown;
-    sortBy?: unknown;
-    sortOrder?: unknown;
-    startIndex?: unknown;
-    count?: unknown;
-  }): Answer {
-    let filter: Filter = [];
-    if (typeof params.filter === "string" && params.filter !== "") filter = parseFilter(params.filter);
-    const startIndex = Math.max(1, positiveInteger(params.startIndex, "startIndex", 1));
-    const count = Math.min(maxCount, positiveInteger(params.count, "count", defaultCount));
-    const sortBy = typeof params.sortBy === "string" ? params.sortBy : "displayName";
-    const sign = String(params.sortOrder ?? "ascending").toLowerCase() === "descending" ? -1 : 1;
-    const matched = [...apps.values()]
-      .filter((app) => matchesFilter(app, filter))
-      .sort(
-        (a, b) =>
-          sign * String(a[sortBy] ?? "").localeCompare(String(b[sortBy] ?? "")) || (a.id < b.id ? -1 : 1),
-      );
-    const page = matched.slice(startIndex - 1, startIndex - 1 + count);
-    return {
-      status: 200,
-      body: {
-        schemas: [SCIM_LIST_SCHEMA],
-        totalResults: matched.length,
-        Resources: structuredClone(page),
-        startIndex,
-        itemsPerPage: page.length,
-      },
-    };
+  function listApps(params: ListParams): Answer {
+    return { status: 200, body: listResponse([...apps.values()], params, { defaultCount, maxCount }) };
   }
 
   function search(req: AdminRequest): Answer {
-    const body = jsonOf(req);
+    const body = jsonBody(req.body);
     requireSchema(body, SEARCH_SCHEMA);
     return listApps(body);
   }
