@@ -7,6 +7,7 @@ import { etagOf } from "../core/resources.js";
 import type { OAuthClient, ResourceApp } from "./model.js";
 import {
   applyPatch,
+  checkIfMatch,
   jsonBody,
   type ListParams,
   listResponse,
@@ -254,12 +255,6 @@ export function appModel(opts: AppModelOptions) {
     return app;
   }
 
-  function checkIfMatch(req: AdminRequest, app: App): void {
-    const wanted = req.headers["if-match"];
-    if (wanted !== undefined && wanted !== "*" && wanted !== versionOf(app))
-      throw scimErrors.preconditionFailed();
-  }
-
   function createApp(req: AdminRequest): Answer {
     const body = jsonBody(req.body);
     requireSchema(body, APP_SCHEMA);
@@ -291,7 +286,7 @@ export function appModel(opts: AppModelOptions) {
 
   function patchApp(req: AdminRequest, id: string): Answer {
     const current = findApp(id);
-    checkIfMatch(req, current);
+    checkIfMatch(req.headers, versionOf(current));
     const body = jsonBody(req.body);
     requireSchema(body, SCIM_PATCH_SCHEMA);
     if (!Array.isArray(body.Operations) || body.Operations.length === 0)
@@ -301,7 +296,7 @@ export function appModel(opts: AppModelOptions) {
 
   function putApp(req: AdminRequest, id: string): Answer {
     const current = findApp(id);
-    checkIfMatch(req, current);
+    checkIfMatch(req.headers, versionOf(current));
     const body = jsonBody(req.body);
     requireSchema(body, APP_SCHEMA);
     return replaceApp(req, current, body);
@@ -309,7 +304,7 @@ export function appModel(opts: AppModelOptions) {
 
   function changeStatus(req: AdminRequest, id: string): Answer {
     const app = findApp(id);
-    checkIfMatch(req, app);
+    checkIfMatch(req.headers, versionOf(app));
     const body = jsonBody(req.body);
     requireSchema(body, APP_STATUS_CHANGER_SCHEMA);
     if (typeof body.active !== "boolean") throw scimErrors.invalidValue("active must be true or false");

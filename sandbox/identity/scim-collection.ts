@@ -7,6 +7,7 @@ import { etagOf } from "../core/resources.js";
 import type { AdminRequest, Answer } from "./admin-model.js";
 import {
   applyPatch,
+  checkIfMatch,
   jsonBody,
   type ListParams,
   listResponse,
@@ -97,12 +98,6 @@ export function scimCollection(
     return resource;
   }
 
-  function checkIfMatch(req: AdminRequest, resource: ScimResource): void {
-    const wanted = req.headers["if-match"];
-    if (wanted !== undefined && wanted !== "*" && wanted !== versionOf(resource))
-      throw scimErrors.preconditionFailed();
-  }
-
   const others = (id: string) => [...store.values()].filter((r) => r.id !== id);
 
   function save(resource: ScimResource, req: AdminRequest, previous?: ScimResource): void {
@@ -142,14 +137,14 @@ export function scimCollection(
     },
     put(req, id) {
       const current = found(id);
-      checkIfMatch(req, current);
+      checkIfMatch(req.headers, versionOf(current));
       const body = jsonBody(req.body);
       requireSchema(body, spec.schema);
       return replace(req, current, body);
     },
     patch(req, id) {
       const current = found(id);
-      checkIfMatch(req, current);
+      checkIfMatch(req.headers, versionOf(current));
       const body = jsonBody(req.body);
       requireSchema(body, SCIM_PATCH_SCHEMA);
       if (!Array.isArray(body.Operations) || body.Operations.length === 0)
@@ -157,7 +152,7 @@ export function scimCollection(
       return replace(req, current, applyPatch(current, body.Operations, spec.readOnly));
     },
     remove(req, id) {
-      checkIfMatch(req, found(id));
+      checkIfMatch(req.headers, versionOf(found(id)));
       store.delete(id);
       return { status: 204 };
     },

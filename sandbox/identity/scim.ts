@@ -45,6 +45,12 @@ export function requireSchema(body: Record<string, unknown>, schema: string): vo
     throw scimErrors.invalidValue(`schemas must include ${schema}`);
 }
 
+/** `if-match` against a resource's version (absent or `*` matches anything); 412 otherwise. */
+export function checkIfMatch(headers: { "if-match"?: string }, version: string): void {
+  const wanted = headers["if-match"];
+  if (wanted !== undefined && wanted !== "*" && wanted !== version) throw scimErrors.preconditionFailed();
+}
+
 export type Filter = Array<{ attribute: string; value: string | boolean }>;
 
 /** `displayName eq "x" and isOAuthClient eq true`; attribute names compare case-insensitively (RFC 7644 §3.4.2.2). */
