@@ -1,7 +1,7 @@
 // The Identity Domains admin API (IdentityDomainsClient, SCIM under /admin/v1 on the identity domain's own
 // origin) as far as setup needs it: Apps (create, list/search by filter, get, patch, put) and AppStatusChanger
-// (activate, deactivate); Users (service users) and IdentityPropagationTrusts (create, get, list, put,
-// patch, delete), which the token-exchange grant of the domain's token endpoint reads (token-exchange.ts). The oci-identitydomains client signs with the OCI request signer, so requests are
+// (activate, deactivate); Users (service users), Groups and IdentityPropagationTrusts (create, get, list,
+// put, patch, delete), which the token-exchange grant of the domain's token endpoint reads (token-exchange.ts). The oci-identitydomains client signs with the OCI request signer, so requests are
 // checked like the control planes'. OAuth settings are App attributes: a resource server has
 // `isOAuthResource`, a primary `audience` and `scopes`; a client has `isOAuthClient`, `clientType`,
 // `allowedGrants` and `allowedScopes` (fully qualified: audience + scope). The domain generates the client id
@@ -19,6 +19,7 @@ import { BodyTooLargeError, readBody, sendBody, sendJson } from "../core/http.js
 import { type ControlPlaneStats, emptyStats, startOciRequest } from "../core/pipeline.js";
 import { matchRoute } from "../core/routing.js";
 import { type AdminRequest, type Answer, type AppModel, appModel, type DomainState } from "./admin-model.js";
+import { groupsSpec } from "./groups.js";
 import { type RemoteJwksOptions, remoteJwks } from "./remote-jwks.js";
 import { SCIM_ERROR_SCHEMA, ScimError, scimErrors } from "./scim.js";
 import { type Collection, scimCollection } from "./scim-collection.js";
@@ -59,6 +60,7 @@ export interface IdentityDomainsAdmin {
   /** Apps created through the admin API. */
   apps(): Record<string, unknown>[];
   users(): Record<string, unknown>[];
+  groups(): Record<string, unknown>[];
   trusts(): Record<string, unknown>[];
   /** The token-exchange grant, for the domain's token endpoint. */
   exchange: TokenExchange;
@@ -67,6 +69,7 @@ export interface IdentityDomainsAdmin {
 interface AdminModels {
   apps: AppModel;
   users: Collection;
+  groups: Collection;
   trusts: Collection;
 }
 
@@ -108,6 +111,7 @@ const ADMIN_ROUTES: AdminRoute[] = [
     run: (m, req, [id]) => m.apps.changeStatus(req, id!),
   },
   ...collectionRoutes("Users", (m) => m.users),
+  ...collectionRoutes("Groups", (m) => m.groups),
   ...collectionRoutes("IdentityPropagationTrusts", (m) => m.trusts),
 ];
 
@@ -124,6 +128,7 @@ export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): Identi
       maxCount: limits.maxCount,
     }),
     users,
+    groups: scimCollection(groupsSpec(users), limits),
     trusts: scimCollection(trustsSpec(users), limits),
   };
   const exchange = tokenExchange({
@@ -233,6 +238,7 @@ export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): Identi
     faults,
     apps: () => models.apps.list(),
     users: () => users.all(),
+    groups: () => models.groups.all(),
     trusts: () => models.trusts.all(),
     exchange,
   };

@@ -1,8 +1,8 @@
-// Keyless OCI in the sandbox: a service user, an OAuth client and an Identity Propagation Trust created with
-// the oci-identitydomains client (signed with the sandbox API key); GitHub-shaped tokens minted with jose by an
-// in-test issuer whose JWKS a loopback server serves; the domain's token exchange turning them into UPSTs;
-// then SDK calls signed with keyId ST$<upst> and the session key on every control plane, and each refusal
-// with its OAuth error and description.
+// Keyless OCI in the sandbox: a service user (and its group), an OAuth client and an Identity Propagation
+// Trust created with the oci-identitydomains client (signed with the sandbox API key); GitHub-shaped tokens
+// minted with jose by an in-test issuer whose JWKS a loopback server serves; the domain's token exchange
+// turning them into UPSTs; then SDK calls signed with keyId ST$<upst> and the session key on every control
+// plane, and each refusal with its OAuth error and description.
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -16,6 +16,7 @@ import { IdentityClient } from "oci-identity";
 import { IdentityDomainsClient, type models as idm } from "oci-identitydomains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_SCHEMA } from "../../sandbox/identity/admin.js";
+import { GROUP_SCHEMA } from "../../sandbox/identity/groups.js";
 import { TRUST_SCHEMA } from "../../sandbox/identity/trusts.js";
 import { USER_EXTENSION, USER_SCHEMA } from "../../sandbox/identity/users.js";
 import { type BareSandbox, startSandbox } from "../../sandbox/index.js";
@@ -285,6 +286,51 @@ describe("Users and IdentityPropagationTrusts through IdentityDomainsClient", ()
     const gone = await failure(admin.getIdentityPropagationTrust({ identityPropagationTrustId: id }));
     expect(gone.statusCode).toBe(404);
     expect(sandbox.identityDomains.stats.deletes).toBe(1);
+  });
+
+  it("puts the service user into a group, whose members come back when asked for", async () => {
+    const group = await admin.createGroup({
+      group: { schemas: [GROUP_SCHEMA], displayName: "UsageDeployers" },
+    });
+    expect(group.group.ocid).toMatch(/^ocid1\.group\.oc1\.\./);
+    await admin.patchGroup({
+      groupId: group.group.id!,
+      patchOp: {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        operations: [
+          { op: "add" as never, path: "members", value: [{ value: serviceUser.id, type: "User" }] },
+        ],
+      },
+    });
+    const plain = await admin.getGroup({ groupId: group.group.id! });
+    expect(plain.group.members).toBeUndefined();
+    const full = await admin.getGroup({ groupId: group.group.id!, attributes: "members" });
+    expect(full.group.members).toEqual([
+      {
+        value: serviceUser.id,
+        type: "User",
+        ocid: serviceUser.ocid,
+        display: "github-usage-reports",
+        ref: `${sandbox.endpoints.identityUrl}/admin/v1/Users/${serviceUser.id}`,
+      },
+    ]);
+    const unknown = await failure(
+      admin.createGroup({
+        group: {
+          schemas: [GROUP_SCHEMA],
+          displayName: "Other",
+          members: [{ value: "0".repeat(32), type: "User" as never }],
+        },
+      }),
+    );
+    expect([unknown.statusCode, unknown.message]).toEqual([
+      400,
+      `members: no user has the id ${"0".repeat(32)}`,
+    ]);
+    const twice = await failure(
+      admin.createGroup({ group: { schemas: [GROUP_SCHEMA], displayName: "usagedeployers" } }),
+    );
+    expect(twice.statusCode).toBe(409);
   });
 
   it("refuses invalid trusts and users as the other SCIM resources do", async () => {
