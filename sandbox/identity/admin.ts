@@ -1,7 +1,8 @@
 // The Identity Domains admin API (IdentityDomainsClient, SCIM under /admin/v1 on the identity domain's own
 // origin) as far as setup needs it: Apps (create, list/search by filter, get, patch, put) and AppStatusChanger
 // (activate, deactivate); Users (service users), Groups and IdentityPropagationTrusts (create, get, list,
-// put, patch, delete), which the token-exchange grant of the domain's token endpoint reads (token-exchange.ts). The oci-identitydomains client signs with the OCI request signer, so requests are
+// put, patch, delete), which the token-exchange grant of the domain's token endpoint reads
+// (token-exchange.ts). The oci-identitydomains client signs with the OCI request signer, so requests are
 // checked like the control planes'. OAuth settings are App attributes: a resource server has
 // `isOAuthResource`, a primary `audience` and `scopes`; a client has `isOAuthClient`, `clientType`,
 // `allowedGrants` and `allowedScopes` (fully qualified: audience + scope). The domain generates the client id

@@ -1,5 +1,5 @@
-// The rule of an Identity Propagation Trust's impersonationServiceUsers entry: which inbound tokens may act as
-// that service user. Oracle documents the attribute as "the rule expression to be used for matching the
+// The rule of an Identity Propagation Trust's impersonationServiceUsers entry: which inbound tokens may act
+// as that service user. Oracle documents the attribute as "the rule expression to be used for matching the
 // inbound token" without a grammar; the sandbox accepts (unconfirmed) `<claim> eq <value>` clauses joined by
 // ` and `, the value bare (no whitespace) or double-quoted, e.g.
 // `sub eq repo:octo-org/usage-reports:ref:refs/heads/main and repository_owner eq octo-org`.
@@ -29,9 +29,9 @@ export function parseRule(rule: string): RuleClause[] {
     if (!AND.exec(rule)) break;
     pos = AND.lastIndex;
   }
-  throw new Error(
-    `the rule "${rule}" is not supported: use <claim> eq <value> clauses joined by " and ", e.g. sub eq repo:owner/repo:ref:refs/heads/main`,
-  );
+  const syntax =
+    '<claim> eq <value> clauses joined by " and ", e.g. sub eq repo:owner/repo:ref:refs/heads/main';
+  throw new Error(`the rule "${rule}" is not supported: use ${syntax}`);
 }
 
 /** Whether the token's claim equals the clause's value (an array claim: any member). */

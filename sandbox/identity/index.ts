@@ -14,7 +14,7 @@ import { sendScimError } from "./errors.js";
 import { type IdcsJwk, SigningKeys } from "./keys.js";
 import { fullScope, IdentityDomain, type MintOptions, type OAuthClient, type ResourceApp } from "./model.js";
 import { tokenEndpoint } from "./token.js";
-import type { TokenExchange } from "./token-exchange.js";
+import { TOKEN_EXCHANGE_GRANT, type TokenExchange } from "./token-exchange.js";
 
 export type { IdcsJwk };
 export { fullScope };
@@ -109,7 +109,9 @@ function identityRoutes(
   opts: IdentityOptions,
   baseUrl: () => string,
 ): IdentityRoute[] {
-  const discovery: IdentityHandler = (_req, res) => sendJson(res, 200, discoveryDocument(domain, baseUrl()));
+  const grants = opts.tokenExchange ? ["client_credentials", TOKEN_EXCHANGE_GRANT] : ["client_credentials"];
+  const discovery: IdentityHandler = (_req, res) =>
+    sendJson(res, 200, discoveryDocument(domain, baseUrl(), grants));
   return [
     {
       pattern: exactly(TOKEN_PATH),
@@ -154,12 +156,12 @@ function jwks(
   sendJson(res, 200, { keys: domain.keys.published() }, {}, fault);
 }
 
-function discoveryDocument(domain: IdentityDomain, url: string) {
+function discoveryDocument(domain: IdentityDomain, url: string, grants: string[]) {
   return {
     issuer: domain.issuer,
     token_endpoint: `${url}${TOKEN_PATH}`,
     jwks_uri: `${url}${JWKS_PATH}`,
-    grant_types_supported: ["client_credentials"],
+    grant_types_supported: grants,
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     response_types_supported: ["token"],
     subject_types_supported: ["public"],

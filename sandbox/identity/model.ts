@@ -19,7 +19,7 @@ export interface OAuthClient {
   name: string;
   /** Full scope strings: audience + scope name. */
   grantedScopes: string[];
-  /** The grants it may use (an admin-created app's allowedGrants); absent: client_credentials and token exchange. */
+  /** Its grants (an admin-created app's allowedGrants); absent: client_credentials and token-exchange. */
   grants?: string[];
 }
 

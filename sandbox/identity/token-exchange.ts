@@ -47,6 +47,7 @@ class Refusal extends Error {
 
 const invalidRequest = (description: string) => new Refusal("invalid_request", description);
 const invalidGrant = (description: string) => new Refusal("invalid_grant", description);
+const named = (trust: Trust) => `the identity propagation trust '${trust.name}'`;
 const iso = (seconds: unknown) =>
   typeof seconds === "number" ? new Date(seconds * 1000).toISOString() : "?";
 
@@ -95,9 +96,7 @@ function trustFor(state: TokenExchangeState, subjectToken: string, client: OAuth
       `The identity propagation trust '${trust.name}' for the issuer '${issuer}' is not active.`,
     );
   if (!(trust.oauthClients ?? []).includes(client.clientId))
-    throw invalidGrant(
-      `The client '${client.clientId}' is not in the oauthClients of the identity propagation trust '${trust.name}'.`,
-    );
+    throw invalidGrant(`The client '${client.clientId}' is not in the oauthClients of ${named(trust)}.`);
   return trust;
 }
 
@@ -128,7 +127,7 @@ async function verifiedClaims(state: TokenExchangeState, trust: Trust, token: st
 
 function tokenRefusal(err: unknown, trust: Trust, token: string, skew: number): Error {
   const claims = decodeJwt(token);
-  const where = `the identity propagation trust '${trust.name}'`;
+  const where = named(trust);
   if (err instanceof JwksUnavailableError)
     return invalidGrant(`The public keys of ${where}: ${err.message}.`);
   if (err instanceof joseErrors.JWTExpired)
@@ -159,12 +158,12 @@ function checkClaims(trust: Trust, claims: JWTPayload): void {
   const values = trust.clientClaimValues ?? [];
   if (name && values.length > 0 && !values.some((v) => claimHas(claims, name, v)))
     throw invalidGrant(
-      `The subject_token's ${name} ${JSON.stringify(claims[name] ?? null)} is not one of the clientClaimValues of the identity propagation trust '${trust.name}': ${values.join(", ")}.`,
+      `The subject_token's ${name} ${JSON.stringify(claims[name] ?? null)} is not one of the clientClaimValues of ${named(trust)}: ${values.join(", ")}.`,
     );
   for (const v of trust.claimValidations ?? []) {
     if (!claimHas(claims, v.name, v.value))
       throw invalidGrant(
-        `The subject_token's ${v.name} is ${JSON.stringify(claims[v.name] ?? null)}; the identity propagation trust '${trust.name}' requires '${v.value}'.`,
+        `The subject_token's ${v.name} is ${JSON.stringify(claims[v.name] ?? null)}; ${named(trust)} requires '${v.value}'.`,
       );
   }
 }
@@ -181,7 +180,7 @@ function serviceUserFor(state: TokenExchangeState, trust: Trust, claims: JWTPayl
     if (!entry) {
       const rules = entries.length > 0 ? entries.map((e) => e.rule).join("; ") : "(none)";
       throw invalidGrant(
-        `No impersonation rule of the identity propagation trust '${trust.name}' matches ${subjectClaim} '${String(subject)}'; its rules: ${rules}.`,
+        `No impersonation rule of ${named(trust)} matches ${subjectClaim} '${String(subject)}'; its rules: ${rules}.`,
       );
     }
     user = users.find((u) => u.id === entry.value);

@@ -422,6 +422,13 @@ describe("the token exchange", () => {
     expect(jwk).toMatchObject(key.publicKey.export({ format: "jwk" }));
   });
 
+  it("is listed in the domain's openid-configuration", async () => {
+    const discovery = (await (await fetch(sandbox.endpoints.openidConfigurationUrl)).json()) as {
+      grant_types_supported: string[];
+    };
+    expect(discovery.grant_types_supported).toEqual(["client_credentials", EXCHANGE_GRANT]);
+  });
+
   it("fetches the trust's JWKS over HTTP once and uses it from the cache", async () => {
     await upstFor(await issuer.mint());
     await upstFor(await issuer.mint());
