@@ -13,13 +13,13 @@ import {
   listResponse,
   requireSchema,
   SCIM_PATCH_SCHEMA,
+  SCIM_SEARCH_SCHEMA,
   scimErrors,
 } from "./scim.js";
 import { TOKEN_EXCHANGE_GRANT } from "./token-exchange.js";
 
 export const APP_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:App";
 export const APP_STATUS_CHANGER_SCHEMA = "urn:ietf:params:scim:schemas:oracle:idcs:AppStatusChanger";
-const SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 const KNOWN_GRANTS = new Set([
   "client_credentials",
   "authorization_code",
@@ -331,7 +331,7 @@ export function appModel(opts: AppModelOptions) {
 
   function search(req: AdminRequest): Answer {
     const body = jsonBody(req.body);
-    requireSchema(body, SEARCH_SCHEMA);
+    requireSchema(body, SCIM_SEARCH_SCHEMA);
     return listApps(body);
   }
 

@@ -84,11 +84,25 @@ interface AdminRoute {
 const APPS = /^\/admin\/v1\/Apps$/;
 const ONE_APP = /^\/admin\/v1\/Apps\/([^/.][^/]*)$/;
 
-/** The SCIM operations of a collection under /admin/v1/<endpoint>. */
-function collectionRoutes(endpoint: string, pick: (m: AdminModels) => Collection): AdminRoute[] {
+/** The SCIM operations of a collection under /admin/v1/<endpoint> (and `.search` where the SDK has it). */
+function collectionRoutes(
+  endpoint: string,
+  pick: (m: AdminModels) => Collection,
+  searchable = false,
+): AdminRoute[] {
   const all = new RegExp(`^/admin/v1/${endpoint}$`);
   const one = new RegExp(`^/admin/v1/${endpoint}/([^/.][^/]*)$`);
+  const search: AdminRoute[] = searchable
+    ? [
+        {
+          method: "POST",
+          pattern: new RegExp(`^/admin/v1/${endpoint}/\\.search$`),
+          run: (m, req) => pick(m).search(req),
+        },
+      ]
+    : [];
   return [
+    ...search,
     { method: "POST", pattern: all, write: "create", run: (m, req) => pick(m).create(req) },
     { method: "GET", pattern: all, run: (m, req) => pick(m).list(req) },
     { method: "GET", pattern: one, run: (m, req, [id]) => pick(m).get(req, id!) },
@@ -111,8 +125,8 @@ const ADMIN_ROUTES: AdminRoute[] = [
     write: "update",
     run: (m, req, [id]) => m.apps.changeStatus(req, id!),
   },
-  ...collectionRoutes("Users", (m) => m.users),
-  ...collectionRoutes("Groups", (m) => m.groups),
+  ...collectionRoutes("Users", (m) => m.users, true),
+  ...collectionRoutes("Groups", (m) => m.groups, true),
   ...collectionRoutes("IdentityPropagationTrusts", (m) => m.trusts),
 ];
 

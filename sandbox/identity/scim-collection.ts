@@ -13,6 +13,7 @@ import {
   listResponse,
   requireSchema,
   SCIM_PATCH_SCHEMA,
+  SCIM_SEARCH_SCHEMA,
   scimErrors,
 } from "./scim.js";
 
@@ -42,6 +43,8 @@ export interface Collection {
   create(req: AdminRequest): Answer;
   get(req: AdminRequest, id: string): Answer;
   list(req: AdminRequest): Answer;
+  /** POST …/.search: a SearchRequest body instead of the query. */
+  search(req: AdminRequest): Answer;
   put(req: AdminRequest, id: string): Answer;
   patch(req: AdminRequest, id: string): Answer;
   remove(req: AdminRequest, id: string): Answer;
@@ -98,6 +101,12 @@ export function scimCollection(
     return resource;
   }
 
+  function listed(req: AdminRequest, params: ListParams): Answer {
+    const body = listResponse([...store.values()], params, { ...limits, sortBy: spec.sortBy });
+    body.Resources = body.Resources.map((r) => shown(r, req));
+    return { status: 200, body };
+  }
+
   const others = (id: string) => [...store.values()].filter((r) => r.id !== id);
 
   function save(resource: ScimResource, req: AdminRequest, previous?: ScimResource): void {
@@ -129,11 +138,11 @@ export function scimCollection(
       return answer(resource, req, 201);
     },
     get: (req, id) => answer(found(id), req),
-    list(req) {
-      const params = Object.fromEntries(req.query) as ListParams;
-      const body = listResponse([...store.values()], params, { ...limits, sortBy: spec.sortBy });
-      body.Resources = body.Resources.map((r) => shown(r, req));
-      return { status: 200, body };
+    list: (req) => listed(req, Object.fromEntries(req.query)),
+    search(req) {
+      const body = jsonBody(req.body);
+      requireSchema(body, SCIM_SEARCH_SCHEMA);
+      return listed(req, body);
     },
     put(req, id) {
       const current = found(id);

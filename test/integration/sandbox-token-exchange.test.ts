@@ -238,6 +238,13 @@ describe("Users and IdentityPropagationTrusts through IdentityDomainsClient", ()
     expect(found.identityPropagationTrusts.resources.map((t) => t.id)).toEqual([trust.id]);
     const users = await admin.listUsers({ filter: 'userName eq "github-usage-reports"' });
     expect(users.users.resources.map((u) => u.ocid)).toEqual([serviceUser.ocid]);
+    const searched = await admin.searchUsers({
+      userSearchRequest: {
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        filter: 'userName eq "github-usage-reports"',
+      },
+    });
+    expect(searched.users.resources.map((u) => u.id)).toEqual([serviceUser.id]);
   });
 
   it("patches, puts and deletes a trust, with if-match", async () => {
