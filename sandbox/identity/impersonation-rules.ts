@@ -4,7 +4,7 @@
 // ` and `, the value bare (no whitespace) or double-quoted, e.g.
 // `sub eq repo:octo-org/usage-reports:ref:refs/heads/main and repository_owner eq octo-org`.
 
-export interface RuleClause {
+interface RuleClause {
   claim: string;
   value: string;
 }

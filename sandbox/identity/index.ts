@@ -1,9 +1,9 @@
 // Emulated OCI IAM Identity Domain (IDCS): the OAuth2 client_credentials token endpoint (token.ts), the
 // signing-key JWKS (keys.ts: IDCS's `key_ops: ["sig","encrypt"]` quirk and real x5c certificates), OpenID
 // discovery, and key rotation. Errors are OAuth's on the token endpoint and SCIM's elsewhere (errors.ts).
-// The Identity Domains admin API (admin.ts: SCIM Apps, AppStatusChanger, Users, IdentityPropagationTrusts) is
-// served under /admin/v1 when given, over this domain's apps and clients; its token exchange, when given,
-// serves the token-exchange grant.
+// The Identity Domains admin API (admin.ts: SCIM Apps, AppStatusChanger, Users, Groups,
+// IdentityPropagationTrusts) is served under /admin/v1 when given, over this domain's apps and clients; its
+// token exchange (token-exchange.ts), when given, serves the token-exchange grant beside client_credentials.
 import { type KeyObject, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault, FaultInjector } from "../core/faults.js";

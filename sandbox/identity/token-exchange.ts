@@ -26,7 +26,7 @@ export type TokenExchange = (
   form: URLSearchParams,
 ) => Promise<{ token: string } | OAuthError>;
 
-export interface TokenExchangeState {
+interface TokenExchangeState {
   trusts(): Trust[];
   users(): ScimResource[];
   authority: OciAuthority;
