@@ -85,6 +85,8 @@ export interface SandboxOptions {
   policyResourceTypes?: readonly string[] | "any";
   /** The tenancy's "create repositories on first push" (default true); false: pushes need an existing repository. */
   createRepositoryOnFirstPush?: boolean;
+  /** Lifetime of the UPSTs the identity domain's token exchange issues (default 3600 s, OCI's most). */
+  upstTtlSeconds?: number;
   /** Identity Domains admin API choices (`activeOnCreate`, `errorEnvelope`). */
   identityDomains?: Pick<IdentityDomainsOptions, "activeOnCreate" | "errorEnvelope">;
   /** Shape of the sandbox application (default GENERIC_X86). */

@@ -185,11 +185,13 @@ export async function startIdentityDomain(
     authority: ctx.authority,
     tenancyId,
     ...ctx.options.identityDomains,
+    upstTtlSeconds: ctx.options.upstTtlSeconds,
   });
   const identity = ctx.closers.add(
     await startIdentity({
       faults: { identity: ctx.faults.identity, jwks: ctx.faults.jwks },
       admin: identityDomains.handle,
+      tokenExchange: identityDomains.exchange,
     }),
   );
   return { identity, identityDomains };

@@ -1,5 +1,6 @@
-// The sandbox's OCI identity authority: an API-key registry, resource-principal session tokens (RPST) signed
-// by an "auth service" key, and verification of OCI request signatures (draft-cavage HTTP signatures as OCI
+// The sandbox's OCI identity authority: an API-key registry, resource-principal session tokens (RPST) and
+// user principal session tokens (UPST, from the identity domain's token exchange) signed by an "auth
+// service" key, and verification of OCI request signatures (draft-cavage HTTP signatures as OCI
 // profiles them: oracle/oci-typescript-sdk lib/common/lib/signer.ts). Service-neutral: every sandbox control
 // plane guards its routes with verifyRequest.
 //
@@ -48,7 +49,14 @@ export class NotAuthenticatedError extends Error {
 }
 
 export type Principal =
-  | { kind: "user"; tenancyId: string; userId: string; fingerprint: string }
+  | {
+      kind: "user";
+      tenancyId: string;
+      userId: string;
+      fingerprint: string;
+      /** Signed with a UPST's session key (keyId `ST$<upst>`) rather than an API key. */
+      session?: true;
+    }
   | { kind: "resource"; tenancyId: string; compartmentId: string; resourceId: string };
 
 interface SignedRequest {
@@ -75,6 +83,18 @@ interface RpstRequest {
   /** Lifetime from now, default 1200 s (OCI Functions' RPSTs live about 20 minutes). */
   ttlSeconds?: number;
   /** Absolute expiry in epoch SECONDS (the JWT `exp`); overrides ttlSeconds, may be in the past. */
+  expiresAt?: number;
+}
+
+interface UpstRequest {
+  tenancyId: string;
+  /** The OCID of the (service) user the session is for: the UPST's `sub`. */
+  userId: string;
+  /** The session's public key (the exchange's `public_key`): requests are signed with its private half. */
+  publicKey: KeyObject;
+  /** Lifetime from now, default 3600 s (a UPST lives 60 minutes at most). */
+  ttlSeconds?: number;
+  /** Absolute expiry in epoch SECONDS; overrides ttlSeconds, may be in the past. */
   expiresAt?: number;
 }
 
@@ -227,6 +247,31 @@ export class OciAuthority {
     };
   }
 
+  /**
+   * A user principal session token bound to `publicKey`. Claims as the contract (KEYLESS.md) names them;
+   * `ttype: "upst"` is the sandbox's (unconfirmed).
+   */
+  mintUpst(p: UpstRequest): string {
+    const jwk = {
+      ...p.publicKey.export({ format: "jwk" }),
+      kid: `${p.userId}/${randomUUID()}`,
+      alg: "RS256",
+    };
+    const iat = Math.floor(this.now() / 1000);
+    return this.signJwt({
+      sub: p.userId,
+      iss: AUTH_SERVICE_ISSUER,
+      aud: "oci",
+      ttype: "upst",
+      ptype: "user",
+      tenant: p.tenancyId,
+      jwk: JSON.stringify(jwk),
+      iat,
+      exp: p.expiresAt ?? iat + (p.ttlSeconds ?? 3600),
+      jti: randomUUID(),
+    });
+  }
+
   private signJwt(claims: object): string {
     const input = `${b64url(JSON.stringify({ kid: this.tokenKeyId, alg: "RS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
     return `${input}.${cryptoSign("sha256", Buffer.from(input), this.tokenKey.privateKey).toString("base64url")}`;
@@ -368,21 +413,31 @@ export class OciAuthority {
     } catch (err) {
       throw new NotAuthenticatedError("bad-token", `session key: ${(err as Error).message}`);
     }
-    // Only resource principals for now; a user session token (UPST) would add a branch here.
-    const str = (name: string): string => {
-      const v = claims[name];
-      if (typeof v !== "string" || v === "") throw new NotAuthenticatedError("bad-token", `claim ${name}`);
-      return v;
-    };
-    if (claims.ttype !== "res") throw new NotAuthenticatedError("bad-token", `ttype ${String(claims.ttype)}`);
+    return { key, principal: sessionPrincipal(claims, key) };
+  }
+}
+
+/** Who a verified session token speaks for: a user (UPST, `ptype: "user"`) or a resource (RPST). */
+function sessionPrincipal(claims: Record<string, unknown>, key: KeyObject): Principal {
+  const str = (name: string): string => {
+    const v = claims[name];
+    if (typeof v !== "string" || v === "") throw new NotAuthenticatedError("bad-token", `claim ${name}`);
+    return v;
+  };
+  if (claims.ptype === "user") {
     return {
-      key,
-      principal: {
-        kind: "resource",
-        tenancyId: str("res_tenant"),
-        compartmentId: str("res_compartment"),
-        resourceId: typeof claims.res_id === "string" ? claims.res_id : str("sub"),
-      },
+      kind: "user",
+      tenancyId: str("tenant"),
+      userId: str("sub"),
+      fingerprint: fingerprintOf(key),
+      session: true,
     };
   }
+  if (claims.ttype !== "res") throw new NotAuthenticatedError("bad-token", `ttype ${String(claims.ttype)}`);
+  return {
+    kind: "resource",
+    tenancyId: str("res_tenant"),
+    compartmentId: str("res_compartment"),
+    resourceId: typeof claims.res_id === "string" ? claims.res_id : str("sub"),
+  };
 }

@@ -1,6 +1,8 @@
 // The Identity Domains admin API (IdentityDomainsClient, SCIM under /admin/v1 on the identity domain's own
 // origin) as far as setup needs it: Apps (create, list/search by filter, get, patch, put) and AppStatusChanger
-// (activate, deactivate). The oci-identitydomains client signs with the OCI request signer, so requests are
+// (activate, deactivate); Users (service users), Groups and IdentityPropagationTrusts (create, get, list,
+// put, patch, delete), which the token-exchange grant of the domain's token endpoint reads
+// (token-exchange.ts). The oci-identitydomains client signs with the OCI request signer, so requests are
 // checked like the control planes'. OAuth settings are App attributes: a resource server has
 // `isOAuthResource`, a primary `audience` and `scopes`; a client has `isOAuthClient`, `clientType`,
 // `allowedGrants` and `allowedScopes` (fully qualified: audience + scope). The domain generates the client id
@@ -14,11 +16,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { NotAuthenticatedError, type OciAuthority } from "../core/auth.js";
 import { FaultInjector } from "../core/faults.js";
-import { BodyTooLargeError, readBody, sendJson } from "../core/http.js";
+import { BodyTooLargeError, readBody, sendBody, sendJson } from "../core/http.js";
 import { type ControlPlaneStats, emptyStats, startOciRequest } from "../core/pipeline.js";
 import { matchRoute } from "../core/routing.js";
 import { type AdminRequest, type Answer, type AppModel, appModel, type DomainState } from "./admin-model.js";
+import { groupsSpec } from "./groups.js";
+import { type RemoteJwksOptions, remoteJwks } from "./remote-jwks.js";
 import { SCIM_ERROR_SCHEMA, ScimError, scimErrors } from "./scim.js";
+import { type Collection, scimCollection } from "./scim-collection.js";
+import { type TokenExchange, tokenExchange } from "./token-exchange.js";
+import { type Trust, trustsSpec } from "./trusts.js";
+import { USERS } from "./users.js";
 
 export { APP_SCHEMA, APP_STATUS_CHANGER_SCHEMA } from "./admin-model.js";
 
@@ -38,6 +46,12 @@ export interface IdentityDomainsOptions {
   /** Default and largest SCIM `count` (unconfirmed: 50 and 1000). */
   defaultCount?: number;
   maxCount?: number;
+  /** Lifetime of the UPSTs the token exchange issues (default 3600 s). */
+  upstTtlSeconds?: number;
+  /** How trusts' JWKS are fetched (cache, timeout). */
+  jwks?: RemoteJwksOptions;
+  /** Clock in epoch milliseconds (meta times, the exchange's exp/nbf checks, the JWKS cache). */
+  now?: () => number;
 }
 
 export interface IdentityDomainsAdmin {
@@ -46,40 +60,100 @@ export interface IdentityDomainsAdmin {
   faults: FaultInjector;
   /** Apps created through the admin API. */
   apps(): Record<string, unknown>[];
+  users(): Record<string, unknown>[];
+  groups(): Record<string, unknown>[];
+  trusts(): Record<string, unknown>[];
+  /** The token-exchange grant, for the domain's token endpoint. */
+  exchange: TokenExchange;
+}
+
+interface AdminModels {
+  apps: AppModel;
+  users: Collection;
+  groups: Collection;
+  trusts: Collection;
 }
 
 interface AdminRoute {
   method: string;
   pattern: RegExp;
-  write?: "create" | "update";
-  run(model: AppModel, req: AdminRequest, params: string[]): Answer;
+  write?: "create" | "update" | "delete";
+  run(models: AdminModels, req: AdminRequest, params: string[]): Answer;
 }
 
 const APPS = /^\/admin\/v1\/Apps$/;
 const ONE_APP = /^\/admin\/v1\/Apps\/([^/.][^/]*)$/;
 
+/** The SCIM operations of a collection under /admin/v1/<endpoint> (and `.search` where the SDK has it). */
+function collectionRoutes(
+  endpoint: string,
+  pick: (m: AdminModels) => Collection,
+  searchable = false,
+): AdminRoute[] {
+  const all = new RegExp(`^/admin/v1/${endpoint}$`);
+  const one = new RegExp(`^/admin/v1/${endpoint}/([^/.][^/]*)$`);
+  const search: AdminRoute[] = searchable
+    ? [
+        {
+          method: "POST",
+          pattern: new RegExp(`^/admin/v1/${endpoint}/\\.search$`),
+          run: (m, req) => pick(m).search(req),
+        },
+      ]
+    : [];
+  return [
+    ...search,
+    { method: "POST", pattern: all, write: "create", run: (m, req) => pick(m).create(req) },
+    { method: "GET", pattern: all, run: (m, req) => pick(m).list(req) },
+    { method: "GET", pattern: one, run: (m, req, [id]) => pick(m).get(req, id!) },
+    { method: "PUT", pattern: one, write: "update", run: (m, req, [id]) => pick(m).put(req, id!) },
+    { method: "PATCH", pattern: one, write: "update", run: (m, req, [id]) => pick(m).patch(req, id!) },
+    { method: "DELETE", pattern: one, write: "delete", run: (m, req, [id]) => pick(m).remove(req, id!) },
+  ];
+}
+
 const ADMIN_ROUTES: AdminRoute[] = [
-  { method: "POST", pattern: APPS, write: "create", run: (m, req) => m.createApp(req) },
-  { method: "GET", pattern: APPS, run: (m, req) => m.listApps(Object.fromEntries(req.query)) },
-  { method: "POST", pattern: /^\/admin\/v1\/Apps\/\.search$/, run: (m, req) => m.search(req) },
-  { method: "GET", pattern: ONE_APP, run: (m, _req, [id]) => m.getApp(id!) },
-  { method: "PATCH", pattern: ONE_APP, write: "update", run: (m, req, [id]) => m.patchApp(req, id!) },
-  { method: "PUT", pattern: ONE_APP, write: "update", run: (m, req, [id]) => m.putApp(req, id!) },
+  { method: "POST", pattern: APPS, write: "create", run: (m, req) => m.apps.createApp(req) },
+  { method: "GET", pattern: APPS, run: (m, req) => m.apps.listApps(Object.fromEntries(req.query)) },
+  { method: "POST", pattern: /^\/admin\/v1\/Apps\/\.search$/, run: (m, req) => m.apps.search(req) },
+  { method: "GET", pattern: ONE_APP, run: (m, _req, [id]) => m.apps.getApp(id!) },
+  { method: "PATCH", pattern: ONE_APP, write: "update", run: (m, req, [id]) => m.apps.patchApp(req, id!) },
+  { method: "PUT", pattern: ONE_APP, write: "update", run: (m, req, [id]) => m.apps.putApp(req, id!) },
   {
     method: "PUT",
     pattern: /^\/admin\/v1\/AppStatusChanger\/([^/]+)$/,
     write: "update",
-    run: (m, req, [id]) => m.changeStatus(req, id!),
+    run: (m, req, [id]) => m.apps.changeStatus(req, id!),
   },
+  ...collectionRoutes("Users", (m) => m.users, true),
+  ...collectionRoutes("Groups", (m) => m.groups, true),
+  ...collectionRoutes("IdentityPropagationTrusts", (m) => m.trusts),
 ];
 
 export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): IdentityDomainsAdmin {
   const stats = emptyStats();
   const faults = opts.faults ?? new FaultInjector("identitydomains");
-  const model = appModel({
-    activeOnCreate: opts.activeOnCreate,
-    defaultCount: opts.defaultCount ?? 50,
-    maxCount: opts.maxCount ?? 1000,
+  const now = opts.now ?? Date.now;
+  const limits = { defaultCount: opts.defaultCount ?? 50, maxCount: opts.maxCount ?? 1000, now };
+  const users = scimCollection(USERS, limits);
+  const models: AdminModels = {
+    apps: appModel({
+      activeOnCreate: opts.activeOnCreate,
+      defaultCount: limits.defaultCount,
+      maxCount: limits.maxCount,
+    }),
+    users,
+    groups: scimCollection(groupsSpec(users), limits),
+    trusts: scimCollection(trustsSpec(users), limits),
+  };
+  const exchange = tokenExchange({
+    trusts: () => models.trusts.all() as unknown as Trust[],
+    users: () => users.all(),
+    authority: opts.authority,
+    tenancyId: opts.tenancyId,
+    upstTtlSeconds: opts.upstTtlSeconds ?? 3600,
+    jwks: remoteJwks({ ...opts.jwks, now }),
+    now,
   });
 
   /** Run the request's operation, counting writes as the control planes do. */
@@ -88,9 +162,10 @@ export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): Identi
     if (!found || found === "method-not-allowed") throw scimErrors.notFound();
     const { route, params } = found;
     if (route.write) stats.writeRequests++;
-    const result = route.run(model, req, params);
+    const result = route.run(models, req, params);
     if (route.write === "create") stats.creates++;
     if (route.write === "update") stats.updates++;
+    if (route.write === "delete") stats.deletes++;
     return result;
   }
 
@@ -163,12 +238,23 @@ export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): Identi
     const { requestId, fault } = started;
     try {
       const result = answer(await adminRequestOf(req, domain));
-      sendJson(res, result.status, result.body, { "opc-request-id": requestId, ...result.headers }, fault);
+      const headers = { "opc-request-id": requestId, ...result.headers };
+      if (result.body === undefined) sendBody(res, result.status, Buffer.alloc(0), headers, fault);
+      else sendJson(res, result.status, result.body, headers, fault);
     } catch (err) {
       if (err instanceof ScimError) return sendError(res, err, requestId);
       throw err;
     }
   };
 
-  return { handle, stats, faults, apps: () => model.list() };
+  return {
+    handle,
+    stats,
+    faults,
+    apps: () => models.apps.list(),
+    users: () => users.all(),
+    groups: () => models.groups.all(),
+    trusts: () => models.trusts.all(),
+    exchange,
+  };
 }

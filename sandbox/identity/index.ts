@@ -1,8 +1,9 @@
 // Emulated OCI IAM Identity Domain (IDCS): the OAuth2 client_credentials token endpoint (token.ts), the
 // signing-key JWKS (keys.ts: IDCS's `key_ops: ["sig","encrypt"]` quirk and real x5c certificates), OpenID
 // discovery, and key rotation. Errors are OAuth's on the token endpoint and SCIM's elsewhere (errors.ts).
-// The Identity Domains admin API (admin.ts, SCIM Apps and AppStatusChanger) is served under /admin/v1 when
-// given, over this domain's apps and clients.
+// The Identity Domains admin API (admin.ts: SCIM Apps, AppStatusChanger, Users, Groups,
+// IdentityPropagationTrusts) is served under /admin/v1 when given, over this domain's apps and clients; its
+// token exchange (token-exchange.ts), when given, serves the token-exchange grant beside client_credentials.
 import { type KeyObject, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault, FaultInjector } from "../core/faults.js";
@@ -13,6 +14,7 @@ import { sendScimError } from "./errors.js";
 import { type IdcsJwk, SigningKeys } from "./keys.js";
 import { fullScope, IdentityDomain, type MintOptions, type OAuthClient, type ResourceApp } from "./model.js";
 import { tokenEndpoint } from "./token.js";
+import { TOKEN_EXCHANGE_GRANT, type TokenExchange } from "./token-exchange.js";
 
 export type { IdcsJwk };
 export { fullScope };
@@ -31,6 +33,8 @@ interface IdentityOptions {
   now?: () => number;
   /** The Identity Domains admin API under /admin/v1 (admin.ts), given this domain's state. */
   admin?: AdminHandler;
+  /** The token-exchange grant of /oauth2/v1/token (the admin API's, over its trusts and users). */
+  tokenExchange?: TokenExchange;
 }
 
 export interface Identity {
@@ -105,12 +109,14 @@ function identityRoutes(
   opts: IdentityOptions,
   baseUrl: () => string,
 ): IdentityRoute[] {
-  const discovery: IdentityHandler = (_req, res) => sendJson(res, 200, discoveryDocument(domain, baseUrl()));
+  const grants = opts.tokenExchange ? ["client_credentials", TOKEN_EXCHANGE_GRANT] : ["client_credentials"];
+  const discovery: IdentityHandler = (_req, res) =>
+    sendJson(res, 200, discoveryDocument(domain, baseUrl(), grants));
   return [
     {
       pattern: exactly(TOKEN_PATH),
       faults: opts.faults.identity,
-      run: (req, res, fault) => tokenEndpoint(domain, req, res, fault),
+      run: (req, res, fault) => tokenEndpoint(domain, req, res, fault, opts.tokenExchange),
     },
     {
       pattern: exactly(JWKS_PATH),
@@ -150,12 +156,12 @@ function jwks(
   sendJson(res, 200, { keys: domain.keys.published() }, {}, fault);
 }
 
-function discoveryDocument(domain: IdentityDomain, url: string) {
+function discoveryDocument(domain: IdentityDomain, url: string, grants: string[]) {
   return {
     issuer: domain.issuer,
     token_endpoint: `${url}${TOKEN_PATH}`,
     jwks_uri: `${url}${JWKS_PATH}`,
-    grant_types_supported: ["client_credentials"],
+    grant_types_supported: grants,
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     response_types_supported: ["token"],
     subject_types_supported: ["public"],

@@ -19,6 +19,8 @@ export interface OAuthClient {
   name: string;
   /** Full scope strings: audience + scope name. */
   grantedScopes: string[];
+  /** Its grants (an admin-created app's allowedGrants); absent: client_credentials and token-exchange. */
+  grants?: string[];
 }
 
 export interface MintOptions {

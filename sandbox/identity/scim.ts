@@ -4,6 +4,7 @@
 export const SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error";
 export const SCIM_LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 export const SCIM_PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+export const SCIM_SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 /** A SCIM error answer: HTTP status, optional scimType (RFC 7644 §3.12) and detail. */
 export class ScimError extends Error {
@@ -26,6 +27,30 @@ export const scimErrors = {
   notFound: (detail = "The requested resource was not found.") => new ScimError(404, detail),
   preconditionFailed: () => new ScimError(412, "The If-Match header does not match the resource's version."),
 };
+
+/** A request body that must be one JSON object (400 invalidSyntax otherwise). */
+export function jsonBody(body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw scimErrors.invalidSyntax("The request body is not valid JSON.");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw scimErrors.invalidSyntax("The request body must be a JSON object.");
+  return parsed as Record<string, unknown>;
+}
+
+export function requireSchema(body: Record<string, unknown>, schema: string): void {
+  if (!Array.isArray(body.schemas) || !body.schemas.includes(schema))
+    throw scimErrors.invalidValue(`schemas must include ${schema}`);
+}
+
+/** `if-match` against a resource's version (absent or `*` matches anything); 412 otherwise. */
+export function checkIfMatch(headers: { "if-match"?: string }, version: string): void {
+  const wanted = headers["if-match"];
+  if (wanted !== undefined && wanted !== "*" && wanted !== version) throw scimErrors.preconditionFailed();
+}
 
 export type Filter = Array<{ attribute: string; value: string | boolean }>;
 
@@ -113,4 +138,47 @@ function applyOne(
   else if (op === "add" && Array.isArray(current))
     out[attribute] = [...current, ...(Array.isArray(value) ? value : [value])];
   else out[attribute] = structuredClone(value);
+}
+
+export interface ListParams {
+  filter?: unknown;
+  sortBy?: unknown;
+  sortOrder?: unknown;
+  startIndex?: unknown;
+  count?: unknown;
+}
+
+function nonNegativeInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined || value === null || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw scimErrors.invalidValue(`${name} must be a non-negative integer`);
+  return n;
+}
+
+/** A SCIM ListResponse body: filter, sort by `sortBy` (default displayName), startIndex (1-based), count. */
+export function listResponse(
+  resources: Array<Record<string, unknown> & { id: string }>,
+  params: ListParams,
+  limits: { defaultCount: number; maxCount: number; sortBy?: string },
+) {
+  let filter: Filter = [];
+  if (typeof params.filter === "string" && params.filter !== "") filter = parseFilter(params.filter);
+  const startIndex = Math.max(1, nonNegativeInteger(params.startIndex, "startIndex", 1));
+  const count = Math.min(limits.maxCount, nonNegativeInteger(params.count, "count", limits.defaultCount));
+  const sortBy = typeof params.sortBy === "string" ? params.sortBy : (limits.sortBy ?? "displayName");
+  const sign = String(params.sortOrder ?? "ascending").toLowerCase() === "descending" ? -1 : 1;
+  const matched = resources
+    .filter((r) => matchesFilter(r, filter))
+    .sort(
+      (a, b) =>
+        sign * String(a[sortBy] ?? "").localeCompare(String(b[sortBy] ?? "")) || (a.id < b.id ? -1 : 1),
+    );
+  const page = matched.slice(startIndex - 1, startIndex - 1 + count);
+  return {
+    schemas: [SCIM_LIST_SCHEMA],
+    totalResults: matched.length,
+    Resources: structuredClone(page),
+    startIndex,
+    itemsPerPage: page.length,
+  };
 }

@@ -1,11 +1,13 @@
-// The OAuth2 token endpoint (client_credentials only): the form, client authentication (RFC 6749 §2.3.1:
-// Basic or form fields, never both), the grant type and the scopes, in the order IDCS checks them.
+// The OAuth2 token endpoint: the form, client authentication (RFC 6749 §2.3.1: Basic or form fields, never
+// both), the grant type and the scopes, in the order IDCS checks them. Grants: client_credentials, and the
+// token exchange (token-exchange.ts) when the domain has the admin API's trusts.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault } from "../core/faults.js";
 import { BodyTooLargeError, readBody, sendJson } from "../core/http.js";
 import { NO_STORE, type OAuthError, sendOAuthError } from "./errors.js";
 import type { IdentityDomain, OAuthClient, ResourceApp } from "./model.js";
+import { TOKEN_EXCHANGE_GRANT, type TokenExchange } from "./token-exchange.js";
 
 const invalidRequest = (description: string, headers?: Record<string, string>): OAuthError => ({
   status: 400,
@@ -121,7 +123,8 @@ function grantedScopes(
   const app = scopes[0]!.app;
   if (scopes.some((s) => s.app !== app))
     return invalidScope("The requested scopes must all belong to one audience.");
-  if (requested.some((s) => !client.grantedScopes.includes(s))) {
+  const allowed = client.grants === undefined || client.grants.includes("client_credentials");
+  if (!allowed || requested.some((s) => !client.grantedScopes.includes(s))) {
     return { status: 400, error: "unauthorized_client", description: "Client authorization failed." };
   }
   return { app, names: scopes.map((s) => s.name) };
@@ -134,11 +137,17 @@ export async function tokenEndpoint(
   req: IncomingMessage,
   res: ServerResponse,
   fault: Fault | undefined,
+  exchange?: TokenExchange,
 ): Promise<void> {
   const form = await readForm(req);
   if (isError(form)) return sendOAuthError(res, form);
   const client = authenticateClient(domain, req, form);
   if (isError(client)) return sendOAuthError(res, client);
+  if (exchange && form.get("grant_type") === TOKEN_EXCHANGE_GRANT) {
+    const exchanged = await exchange(client, form);
+    if (isError(exchanged)) return sendOAuthError(res, exchanged);
+    return sendJson(res, 200, exchanged, NO_STORE, fault);
+  }
   const grant = grantedScopes(domain, client, form);
   if (isError(grant)) return sendOAuthError(res, grant);
   const accessToken = domain.issue(client, grant.app, grant.names);
