@@ -43,6 +43,7 @@ function plainNumber(value: number): string {
 /** A decimal cell: the number's text, with ".0" on a whole number so the column reads as decimals, not integers. */
 function decimalText(value: CellValue): string {
   const text = cellText("number", value);
+  if (typeof value === "number") return Number.isInteger(value) ? `${text}.0` : text;
   return /^-?\d+$/.test(text) ? `${text}.0` : text;
 }
 

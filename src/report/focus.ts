@@ -157,16 +157,31 @@ function firstMatch<T>(rules: Rules<T> | undefined, key: string): T | undefined 
   return undefined;
 }
 
+/** Each service name's category and subcategory, worked out once: a report has a few dozen names. */
+const classified = new Map<string, readonly [ServiceCategory, string]>();
+const MAX_CLASSIFIED = 10_000;
+
+function classify(service: string | null | undefined): readonly [ServiceCategory, string] {
+  const name = service ?? "";
+  let found = classified.get(name);
+  if (!found) {
+    const key = serviceKey(name);
+    const category = (name && firstMatch(CATEGORY_RULES, key)) || "Other";
+    const subcategory = (name && firstMatch(SUBCATEGORY_RULES[category], key)) || `Other (${category})`;
+    found = [category, subcategory];
+    if (classified.size < MAX_CLASSIFIED) classified.set(name, found);
+  }
+  return found;
+}
+
 /** FOCUS ServiceCategory for an OCI service name ("Other" when unknown or absent). */
 export function serviceCategory(service: string | null | undefined): ServiceCategory {
-  return (service && firstMatch(CATEGORY_RULES, serviceKey(service))) || "Other";
+  return classify(service)[0];
 }
 
 /** FOCUS ServiceSubcategory for an OCI service name: one of its category's values, else "Other (category)". */
 export function serviceSubcategory(service: string | null | undefined): string {
-  const category = serviceCategory(service);
-  const found = service ? firstMatch(SUBCATEGORY_RULES[category], serviceKey(service)) : undefined;
-  return found ?? `Other (${category})`;
+  return classify(service)[1];
 }
 
 // --- regions -----------------------------------------------------------------------------------
@@ -227,10 +242,15 @@ function finite(value: unknown): number | null {
   return null;
 }
 
+const UTC_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z$/;
+
 /** FOCUS date/time: UTC, whole seconds, "YYYY-MM-DDTHH:mm:ssZ" (the validator rejects fractions). */
 export function focusDateTime(value: unknown): string | null {
   const raw = text(value);
   if (raw === null) return null;
+  // The Usage API's own form ("...T00:00:00.000Z") only loses its fraction; parsing it is the slow path.
+  const utc = UTC_TEXT.exec(raw);
+  if (utc) return `${utc[1]}Z`;
   const ms = Date.parse(raw);
   return Number.isNaN(ms) ? raw : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }

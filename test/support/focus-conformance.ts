@@ -331,10 +331,10 @@ const PRESENCE: ReadonlyArray<readonly [string, string]> = [
   ["CostAndUsage-D-068-M", "PricingUnit"],
 ];
 
-/** The three rules every plain String column has: type, StringHandling, and (when given) not null. */
-function stringColumn(column: string, ids: { type: string; format: string; notNull?: string }): FocusRule[] {
-  const rules = [typeString(ids.type, column), stringHandling(ids.format, column)];
-  if (ids.notNull) rules.push(notNullRule(ids.notNull, column));
+/** The rules every plain String column has: type, StringHandling and, when given, not null (rule id suffixes). */
+function stringColumn(column: string, type: string, format: string, notNull?: string): FocusRule[] {
+  const rules = [typeString(`${column}-${type}`, column), stringHandling(`${column}-${format}`, column)];
+  if (notNull) rules.push(notNullRule(`${column}-${notNull}`, column));
   return rules;
 }
 
@@ -379,21 +379,9 @@ export const FOCUS_RULES: readonly FocusRule[] = [
   ),
   product("ContractedCost-C-009-C", "ContractedUnitPrice", "PricingQuantity", "ContractedCost"),
 
-  ...stringColumn("BillingAccountId", {
-    type: "BillingAccountId-C-002-M",
-    format: "BillingAccountId-C-003-M",
-    notNull: "BillingAccountId-C-001-M",
-  }),
-  ...stringColumn("BillingAccountName", {
-    type: "BillingAccountName-C-001-M",
-    format: "BillingAccountName-C-002-M",
-    notNull: "BillingAccountName-C-003-C",
-  }),
-  ...stringColumn("BillingCurrency", {
-    type: "BillingCurrency-C-001-M",
-    format: "BillingCurrency-C-002-M",
-    notNull: "BillingCurrency-C-004-M",
-  }),
+  ...stringColumn("BillingAccountId", "C-002-M", "C-003-M", "C-001-M"),
+  ...stringColumn("BillingAccountName", "C-001-M", "C-002-M", "C-003-C"),
+  ...stringColumn("BillingCurrency", "C-001-M", "C-002-M", "C-004-M"),
   eachRow(
     "BillingCurrency-C-003-M",
     "BillingCurrency is three capital letters",
@@ -466,10 +454,7 @@ export const FOCUS_RULES: readonly FocusRule[] = [
     'ChargeClass is "Correction" when not null',
     whenSet("ChargeClass", (v) => v === "Correction"),
   ),
-  ...stringColumn("ChargeDescription", {
-    type: "ChargeDescription-C-001-M",
-    format: "ChargeDescription-C-002-M",
-  }),
+  ...stringColumn("ChargeDescription", "C-001-M", "C-002-M"),
   typeString("ChargeFrequency-C-001-M", "ChargeFrequency"),
   notNullRule("ChargeFrequency-C-002-M", "ChargeFrequency"),
   oneOf("ChargeFrequency-C-003-M", "ChargeFrequency", CHARGE_FREQUENCIES),
@@ -493,7 +478,7 @@ export const FOCUS_RULES: readonly FocusRule[] = [
     "ConsumedQuantity a finite decimal when set",
     whenSet("ConsumedQuantity", (v) => Number.isFinite(Number(v))),
   ),
-  ...stringColumn("ConsumedUnit", { type: "ConsumedUnit-C-001-M", format: "ConsumedUnit-C-002-M" }),
+  ...stringColumn("ConsumedUnit", "C-001-M", "C-002-M"),
   nullRule("ConsumedUnit-C-005-C", "ConsumedUnit", isNull("ConsumedQuantity")),
   notNullRule("ConsumedUnit-C-006-C", "ConsumedUnit", notNull("ConsumedQuantity")),
 
@@ -525,7 +510,7 @@ export const FOCUS_RULES: readonly FocusRule[] = [
     "PricingQuantity a finite decimal when set",
     whenSet("PricingQuantity", (v) => Number.isFinite(Number(v))),
   ),
-  ...stringColumn("PricingUnit", { type: "PricingUnit-C-001-M", format: "PricingUnit-C-002-M" }),
+  ...stringColumn("PricingUnit", "C-001-M", "C-002-M"),
   nullRule("PricingUnit-C-005-C", "PricingUnit", isNull("PricingQuantity")),
   notNullRule("PricingUnit-C-006-C", "PricingUnit", notNull("PricingQuantity")),
   typeString("PricingCategory-C-001-M", "PricingCategory"),
@@ -533,42 +518,26 @@ export const FOCUS_RULES: readonly FocusRule[] = [
   notNullRule("PricingCategory-C-004-C", "PricingCategory", usageOrPurchase),
   oneOf("PricingCategory-C-007-M", "PricingCategory", PRICING_CATEGORIES),
 
-  ...stringColumn("InvoiceIssuerName", {
-    type: "InvoiceIssuerName-C-001-M",
-    format: "InvoiceIssuerName-C-002-M",
-    notNull: "InvoiceIssuerName-C-003-M",
-  }),
-  ...stringColumn("ProviderName", {
-    type: "ProviderName-C-001-M",
-    format: "ProviderName-C-002-M",
-    notNull: "ProviderName-C-003-M",
-  }),
-  ...stringColumn("PublisherName", {
-    type: "PublisherName-C-001-M",
-    format: "PublisherName-C-002-M",
-    notNull: "PublisherName-C-003-M",
-  }),
+  ...stringColumn("InvoiceIssuerName", "C-001-M", "C-002-M", "C-003-M"),
+  ...stringColumn("ProviderName", "C-001-M", "C-002-M", "C-003-M"),
+  ...stringColumn("PublisherName", "C-001-M", "C-002-M", "C-003-M"),
 
-  ...stringColumn("RegionId", { type: "RegionId-C-001-M", format: "RegionId-C-002-M" }),
-  ...stringColumn("RegionName", { type: "RegionName-C-001-M", format: "RegionName-C-002-M" }),
+  ...stringColumn("RegionId", "C-001-M", "C-002-M"),
+  ...stringColumn("RegionName", "C-001-M", "C-002-M"),
   nullRule("RegionName-C-004-C", "RegionName", isNull("RegionId")),
   notNullRule("RegionName-C-005-C", "RegionName", notNull("RegionId")),
 
-  ...stringColumn("ResourceId", { type: "ResourceId-C-001-M", format: "ResourceId-C-002-M" }),
-  ...stringColumn("ResourceName", { type: "ResourceName-C-001-M", format: "ResourceName-C-002-M" }),
+  ...stringColumn("ResourceId", "C-001-M", "C-002-M"),
+  ...stringColumn("ResourceName", "C-001-M", "C-002-M"),
   nullRule("ResourceName-C-004-C", "ResourceName", isNull("ResourceId")),
-  ...stringColumn("ResourceType", { type: "ResourceType-C-001-M", format: "ResourceType-C-002-M" }),
+  ...stringColumn("ResourceType", "C-001-M", "C-002-M"),
   nullRule("ResourceType-C-004-C", "ResourceType", isNull("ResourceId")),
   notNullRule("ResourceType-C-005-C", "ResourceType", notNull("ResourceId")),
 
   typeString("ServiceCategory-C-001-M", "ServiceCategory"),
   notNullRule("ServiceCategory-C-002-M", "ServiceCategory"),
   oneOf("ServiceCategory-C-003-M", "ServiceCategory", SERVICE_CATEGORIES),
-  ...stringColumn("ServiceName", {
-    type: "ServiceName-C-001-M",
-    format: "ServiceName-C-002-M",
-    notNull: "ServiceName-C-003-M",
-  }),
+  ...stringColumn("ServiceName", "C-001-M", "C-002-M", "C-003-M"),
   oneParent("ServiceName-C-005-C", "ServiceName", "ServiceCategory"),
   typeString("ServiceSubcategory-C-001-M", "ServiceSubcategory"),
   notNullRule("ServiceSubcategory-C-002-M", "ServiceSubcategory"),
@@ -577,10 +546,10 @@ export const FOCUS_RULES: readonly FocusRule[] = [
     subcategoriesOf(r.ServiceCategory ?? "").includes(r.ServiceSubcategory ?? ""),
   ),
 
-  ...stringColumn("SkuId", { type: "SkuId-C-001-M", format: "SkuId-C-002-M" }),
+  ...stringColumn("SkuId", "C-001-M", "C-002-M"),
   nullRule("SkuId-C-004-C", "SkuId", tax),
   notNullRule("SkuId-C-005-C", "SkuId", usageOrPurchase),
-  ...stringColumn("SkuMeter", { type: "SkuMeter-C-001-M", format: "SkuMeter-C-002-M" }),
+  ...stringColumn("SkuMeter", "C-001-M", "C-002-M"),
   nullRule("SkuMeter-C-004-C", "SkuMeter", isNull("SkuId")),
   eachRow(
     "SkuPriceDetails-C-001-M",
@@ -588,13 +557,13 @@ export const FOCUS_RULES: readonly FocusRule[] = [
     whenSet("SkuPriceDetails", keyValue),
   ),
   nullRule("SkuPriceDetails-C-004-C", "SkuPriceDetails", isNull("SkuPriceId")),
-  ...stringColumn("SkuPriceId", { type: "SkuPriceId-C-001-M", format: "SkuPriceId-C-002-M" }),
+  ...stringColumn("SkuPriceId", "C-001-M", "C-002-M"),
   nullRule("SkuPriceId-C-004-C", "SkuPriceId", tax),
   notNullRule("SkuPriceId-C-005-C", "SkuPriceId", usageOrPurchase),
   oneParent("SkuPriceId-C-008-M", "SkuPriceId", "SkuId"),
 
-  ...stringColumn("SubAccountId", { type: "SubAccountId-C-001-M", format: "SubAccountId-C-002-M" }),
-  ...stringColumn("SubAccountName", { type: "SubAccountName-C-001-M", format: "SubAccountName-C-002-M" }),
+  ...stringColumn("SubAccountId", "C-001-M", "C-002-M"),
+  ...stringColumn("SubAccountName", "C-001-M", "C-002-M"),
   nullRule("SubAccountName-C-004-C", "SubAccountName", isNull("SubAccountId")),
   notNullRule("SubAccountName-C-005-C", "SubAccountName", notNull("SubAccountId")),
 

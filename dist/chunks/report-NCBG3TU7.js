@@ -25,7 +25,7 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-DYEVORLA.js";
+} from "./chunk-2P7PFHPU.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
@@ -753,6 +753,7 @@ function plainNumber(value) {
 }
 function decimalText(value) {
   const text = cellText("number", value);
+  if (typeof value === "number") return Number.isInteger(value) ? `${text}.0` : text;
   return /^-?\d+$/.test(text) ? `${text}.0` : text;
 }
 function cellText(kind, value) {

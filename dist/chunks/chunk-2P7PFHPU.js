@@ -594,13 +594,25 @@ function firstMatch(rules, key) {
   for (const [pattern, value] of rules ?? []) if (pattern.test(key)) return value;
   return void 0;
 }
+var classified = /* @__PURE__ */ new Map();
+var MAX_CLASSIFIED = 1e4;
+function classify(service) {
+  const name = service ?? "";
+  let found = classified.get(name);
+  if (!found) {
+    const key = serviceKey(name);
+    const category = name && firstMatch(CATEGORY_RULES, key) || "Other";
+    const subcategory = name && firstMatch(SUBCATEGORY_RULES[category], key) || `Other (${category})`;
+    found = [category, subcategory];
+    if (classified.size < MAX_CLASSIFIED) classified.set(name, found);
+  }
+  return found;
+}
 function serviceCategory(service) {
-  return service && firstMatch(CATEGORY_RULES, serviceKey(service)) || "Other";
+  return classify(service)[0];
 }
 function serviceSubcategory(service) {
-  const category = serviceCategory(service);
-  const found = service ? firstMatch(SUBCATEGORY_RULES[category], serviceKey(service)) : void 0;
-  return found ?? `Other (${category})`;
+  return classify(service)[1];
 }
 var REGION_NAMES = {
   "af-johannesburg-1": "South Africa Central (Johannesburg)",
@@ -650,9 +662,12 @@ function finite(value) {
   }
   return null;
 }
+var UTC_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z$/;
 function focusDateTime(value) {
   const raw = text(value);
   if (raw === null) return null;
+  const utc = UTC_TEXT.exec(raw);
+  if (utc) return `${utc[1]}Z`;
   const ms = Date.parse(raw);
   return Number.isNaN(ms) ? raw : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
