@@ -40,9 +40,17 @@ function plainNumber(value: number): string {
   return text.includes("e") ? formatExact(parseDecimal(value)) : text;
 }
 
+/** A decimal cell: the number's text, with ".0" on a whole number so the column reads as decimals, not integers. */
+function decimalText(value: CellValue): string {
+  const text = cellText("number", value);
+  if (typeof value === "number") return Number.isInteger(value) ? `${text}.0` : text;
+  return /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
+
 /** One CSV cell as text, applying the column's rule. */
 export function cellText(kind: Column["kind"], value: CellValue | undefined): string {
   if (value === null || value === undefined) return "";
+  if (kind === "decimal") return decimalText(value);
   if (kind === "number") {
     if (typeof value === "number") return Number.isFinite(value) ? plainNumber(value) : "";
     // A numeric string (attributedCost is one) is normalised; anything else is treated as text.

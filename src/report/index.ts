@@ -12,14 +12,7 @@ import { compare, formatExact, formatFixed } from "../lib/money.js";
 import { realSleep } from "../lib/retry.js";
 import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
-import {
-  type Column,
-  focusColumns,
-  type QueryShape,
-  type RowContext,
-  reportColumns,
-  rowValues,
-} from "./columns.js";
+import { type Column, type QueryShape, type RowContext, reportColumns, rowValues } from "./columns.js";
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
 import {
@@ -30,6 +23,7 @@ import {
   type UsageRequest,
 } from "./endpoint.js";
 import { FatalReportError } from "./errors.js";
+import { focusColumns, focusGroupBy } from "./focus.js";
 import { OUTPUTS, type ReportInputs } from "./inputs.js";
 import { JsonReportWriter } from "./json.js";
 import { type MonthWindow, previousMonth, windowOf } from "./months.js";
@@ -91,6 +85,11 @@ function usageRequest(inputs: ReportInputs, window: MonthWindow): UsageRequest {
   };
 }
 
+/** The FOCUS file's own body: the month's query grouped by the dimensions FOCUS needs (focus.ts). */
+function focusRequest(inputs: ReportInputs, body: UsageRequest): UsageRequest {
+  return { ...body, groupBy: focusGroupBy(inputs.groupBy) };
+}
+
 interface Sink {
   /** Write one page of items, in order. */
   writePage(items: readonly Record<string, unknown>[]): Promise<void>;
@@ -102,6 +101,8 @@ interface Sink {
 interface NamedSink {
   rel: string;
   sink: Sink;
+  /** The FOCUS file, fed by its own query rather than the report's. */
+  focus: boolean;
 }
 
 /** What every step of one run works with. Log lines go through `info`/`warn`, made safe for the runner. */
@@ -178,7 +179,7 @@ function startRun(inputs: ReportInputs, deps: ReportDeps): Run {
     warn: (line) => deps.log.warning(safeLogLine(line)),
     deadline: deps.clock.now() + inputs.timeBudgetMs,
     plainColumns: reportColumns(shape),
-    focusColumns: focusColumns(shape),
+    focusColumns: focusColumns(shape, inputs.focusVersion),
   };
 }
 
@@ -250,8 +251,9 @@ async function reportMonth(
     await openSinks(run, window, body, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
-      for (const { sink } of sinks) await sink.writePage(page.items);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items);
     });
+    await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
     fetched.files.push(...written);
     fetched.reported.push({ totals: month, window });
@@ -263,6 +265,20 @@ async function reportMonth(
     await rmdir(join(run.deps.root, run.inputs.outputDir, window.month)).catch(() => {});
     throw err;
   }
+}
+
+/** The FOCUS query's pages, streamed into the FOCUS sink alone (the month's totals come from the report's). */
+async function fetchFocus(
+  run: Run,
+  endpoint: UsageSource,
+  body: UsageRequest,
+  sinks: NamedSink[],
+): Promise<void> {
+  const focus = sinks.filter((s) => s.focus);
+  if (focus.length === 0) return;
+  await endpoint.fetchMonth(focusRequest(run.inputs, body), async (page) => {
+    for (const { sink } of focus) await sink.writePage(page.items);
+  });
 }
 
 /** The month's CSV, JSON and FOCUS writers the inputs ask for, pushed onto `into` as each opens. */
@@ -278,6 +294,7 @@ async function openSinks(
     billingPeriodStart: window.start,
     billingPeriodEnd: window.periodEnd,
     fallbackCurrency: inputs.currency,
+    tenantId: inputs.tenantId,
   };
   const { tenantId: _omitted, ...query } = body;
   const kinds: Array<[wanted: boolean, suffix: string, open: (path: string) => Promise<Sink>]> = [
@@ -289,7 +306,7 @@ async function openSinks(
   for (const [wanted, suffix, open] of kinds) {
     if (!wanted) continue;
     const rel = posix.join(relDir, `${fileBase(inputs)}${suffix}`);
-    into.push({ rel, sink: await open(join(deps.root, rel)) });
+    into.push({ rel, sink: await open(join(deps.root, rel)), focus: suffix === ".focus.csv" });
   }
 }
 

@@ -24,6 +24,7 @@ import { compare, type Decimal, parseDecimal, ZERO } from "../lib/money.js";
 import { quote } from "../lib/text.js";
 import { GROUP_BY_DIMENSIONS, type Granularity, type QueryType, type TagRef } from "./columns.js";
 import { isValidBranchName } from "./commit.js";
+import { FOCUS_VERSIONS, type FocusVersion } from "./focus.js";
 import { MonthsError, type MonthWindow, parseMonths } from "./months.js";
 import { tokenEndpointFor } from "./token.js";
 
@@ -61,6 +62,8 @@ export interface ReportInputs {
   csv: boolean;
   json: boolean;
   focus: boolean;
+  /** The FOCUS specification version the FOCUS file follows. */
+  focusVersion: FocusVersion;
   /** Relative to the workspace, POSIX separators, normalised. */
   outputDir: string;
   /** ISO 4217 code used when the rows carry no currency. */
@@ -248,6 +251,7 @@ function reportInputTable(now: Date) {
     compartmentDepth: input("compartment-depth", optional(wholeNumber(1, 10, "a compartment depth"))),
     format: input("format", oneOf(["csv", "json", "both"] as const), { default: "both" }),
     focus: input("focus", booleanInput, { default: "false" }),
+    focusVersion: input("focus-version", oneOf(FOCUS_VERSIONS), { default: "1.2" }),
     outputDir: input("output-dir", workspaceFolder, { default: "reports" }),
     currency: input("currency", optional(currencyCode)),
     commit: input("commit", booleanInput, { default: "false" }),

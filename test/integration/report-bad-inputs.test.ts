@@ -90,6 +90,7 @@ const CASES: Array<[Record<string, string>, string | RegExp]> = [
     "input 'compartment-depth': '11' is not a compartment depth; use a whole number from 1 to 10",
   ],
   [{ focus: "yes" }, "input 'focus': 'yes' is not a boolean; use true or false"],
+  [{ "focus-version": "1.3" }, "input 'focus-version': '1.3' is not allowed; use 1.2"],
   [
     { "output-dir": "../elsewhere" },
     "input 'output-dir': '../elsewhere' leaves the workspace; use a folder inside it, e.g. reports",

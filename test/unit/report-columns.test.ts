@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { formatExact } from "../../src/lib/money.js";
+import { type QueryShape, type RowContext, reportColumns, rowValues } from "../../src/report/columns.js";
 import {
   focusColumns,
+  focusDateTime,
+  focusGroupBy,
   focusTags,
-  type QueryShape,
-  type RowContext,
-  reportColumns,
-  rowValues,
   serviceCategory,
-} from "../../src/report/columns.js";
+  serviceSubcategory,
+} from "../../src/report/focus.js";
 import { MonthTotals, UNKNOWN_CURRENCY } from "../../src/report/totals.js";
 
 const SHAPE: QueryShape = {
@@ -111,33 +111,43 @@ describe("FOCUS", () => {
     );
   });
 
-  it("maps an OCI usage row", () => {
+  it("maps an OCI credit row: Credit, no quantity or unit price, every cost at BilledCost", () => {
     expect(row).toMatchObject({
       BilledCost: -12.5,
       EffectiveCost: -12.5,
+      ListCost: -12.5,
+      ContractedCost: -12.5,
       BillingAccountId: "ocid1.tenancy.oc1..t",
       BillingAccountName: "acme",
       BillingCurrency: "EUR",
-      BillingPeriodStart: "2026-01-01T00:00:00.000Z",
-      BillingPeriodEnd: "2026-02-01T00:00:00.000Z",
+      BillingPeriodStart: "2026-01-01T00:00:00Z",
+      BillingPeriodEnd: "2026-02-01T00:00:00Z",
       ChargeCategory: "Credit",
       ChargeClass: null,
       ChargeDescription: "Block Volume - Storage",
       ChargeFrequency: "Usage-Based",
-      ChargePeriodStart: "2026-01-01T00:00:00.000Z",
-      ChargePeriodEnd: "2026-02-01T00:00:00.000Z",
-      ConsumedQuantity: 300,
-      ConsumedUnit: "GB_MS",
+      ChargePeriodStart: "2026-01-01T00:00:00Z",
+      ChargePeriodEnd: "2026-02-01T00:00:00Z",
+      ConsumedQuantity: null,
+      ConsumedUnit: null,
+      PricingQuantity: null,
+      PricingUnit: null,
+      PricingCategory: null,
+      ListUnitPrice: null,
+      ContractedUnitPrice: null,
       InvoiceIssuerName: "Oracle",
       ProviderName: "Oracle",
       PublisherName: "Oracle",
-      ListCost: "7.65",
-      ListUnitPrice: 0.0255,
       RegionId: "eu-frankfurt-1",
+      RegionName: "Germany Central (Frankfurt)",
       ResourceId: "ocid1.volume.oc1..v",
+      ResourceType: "volume",
       ServiceCategory: "Storage",
+      ServiceSubcategory: "Block Storage",
       ServiceName: "Block Storage",
       SkuId: "B91961",
+      SkuPriceId: "B91961",
+      SkuMeter: "Block Volume - Storage",
       SubAccountId: "ocid1.compartment.oc1..prod",
       SubAccountName: "prod",
       Tags: '{"Ops.CostCenter":"=HYPERLINK(\\"x\\")","Ops.Owner":"team-a"}',
@@ -145,20 +155,75 @@ describe("FOCUS", () => {
     });
   });
 
-  it("marks usage rows Usage and leaves ListCost empty when not derivable", () => {
+  it("maps an OCI usage row: list and contracted costs are unit price × PricingQuantity", () => {
     const values = rowValues(
       columns,
-      { computedAmount: 3, currency: "USD", tags: [] },
-      { ...CTX, fallbackCurrency: undefined },
+      { ...ITEM, computedAmount: 6.9, unitPrice: 0.023, listRate: 0.0255, currency: "USD" },
+      CTX,
     );
     const r = Object.fromEntries(columns.map((c, i) => [c.name, values[i]]));
     expect(r).toMatchObject({
       ChargeCategory: "Usage",
-      ListCost: null,
+      BilledCost: 6.9,
+      EffectiveCost: 6.9,
+      ConsumedQuantity: 300,
+      ConsumedUnit: "GB_MS",
+      PricingQuantity: 300,
+      PricingUnit: "GB_MS",
+      PricingCategory: "Standard",
+      ListUnitPrice: 0.0255,
+      ListCost: 0.0255 * 300,
+      ContractedUnitPrice: 0.023,
+      ContractedCost: 0.023 * 300,
+      BillingCurrency: "USD",
+    });
+  });
+
+  it("without unitPrice or listRate, prices the row at its amount per unit", () => {
+    const values = rowValues(
+      columns,
+      { computedAmount: 3, computedQuantity: 4, currency: "USD", tags: [] },
+      CTX,
+    );
+    const r = Object.fromEntries(columns.map((c, i) => [c.name, values[i]]));
+    expect(r).toMatchObject({
+      ChargeCategory: "Usage",
+      ContractedUnitPrice: 0.75,
+      ListUnitPrice: 0.75,
+      ListCost: 3,
       BillingCurrency: "USD",
       Tags: null,
       ServiceCategory: "Other",
+      ServiceSubcategory: "Other (Other)",
+      ServiceName: "Oracle Cloud Infrastructure",
+      SubAccountId: null,
+      SubAccountName: null,
+      RegionName: null,
+      ResourceType: null,
+      SkuMeter: null,
     });
+  });
+
+  it("writes date/times as whole UTC seconds with Z", () => {
+    expect(focusDateTime("2026-01-01T00:00:00.000Z")).toBe("2026-01-01T00:00:00Z");
+    expect(focusDateTime("2026-01-01T02:00:00+02:00")).toBe("2026-01-01T00:00:00Z");
+    expect(focusDateTime(null)).toBeNull();
+  });
+
+  it("asks for the billing account, SKU, compartment and region, never the tag dimensions", () => {
+    expect(focusGroupBy(SHAPE.groupBy)).toEqual([
+      "tenantId",
+      "tenantName",
+      "service",
+      "skuPartNumber",
+      "skuName",
+      "unit",
+      "compartmentId",
+      "compartmentName",
+      "compartmentPath",
+      "region",
+    ]);
+    expect(focusGroupBy(["service", "resourceId"]).at(-1)).toBe("resourceId");
   });
 
   it("sorts tag keys so the Tags text is stable", () => {
@@ -200,6 +265,23 @@ describe("FOCUS", () => {
     ["", "Other"],
   ])("ServiceCategory(%j) = %s", (service, category) => {
     expect(serviceCategory(service)).toBe(category);
+  });
+
+  it.each([
+    ["Compute", "Virtual Machines"],
+    ["Oracle Functions", "Serverless Compute"],
+    ["Container Engine for Kubernetes", "Containers"],
+    ["Object Storage", "Object Storage"],
+    ["Autonomous Database", "Relational Databases"],
+    ["API Gateway", "API Management"],
+    ["Load Balancer", "Application Networking"],
+    ["Logging", "Observability"],
+    ["Vault", "Secret Management"],
+    ["Generative AI", "Generative AI"],
+    ["Web Application Firewall", "Other (Security)"],
+    ["Credits", "Other (Other)"],
+  ])("ServiceSubcategory(%j) = %s", (service, subcategory) => {
+    expect(serviceSubcategory(service)).toBe(subcategory);
   });
 });
 

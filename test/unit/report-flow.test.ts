@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { safeLogLine } from "../../src/lib/text.js";
 import { EndpointError, type UsagePage, type UsageRequest } from "../../src/report/endpoint.js";
 import { FatalReportError } from "../../src/report/errors.js";
+import { focusGroupBy } from "../../src/report/focus.js";
 import { fileBase, type ReportDeps, runReport } from "../../src/report/index.js";
 import { type ReportInputs, readReportInputs } from "../../src/report/inputs.js";
 
@@ -180,13 +181,18 @@ describe("runReport", () => {
       `${base}.json`,
     ]);
     expect(h.commits).toEqual([]);
-    // The month before the first one was fetched for the change column, and no file was written for it.
+    // Each month's FOCUS file has a query of its own, right after the month's; the month before the first
+    // one was fetched for the change column, and no file was written for it.
     expect(h.requests.map((r) => r.timeUsageStarted.slice(0, 7))).toEqual([
       "2025-12",
+      "2025-12",
       "2026-01",
+      "2026-01",
+      "2026-02",
       "2026-02",
       "2025-11",
     ]);
+    expect(h.requests[1]!.groupBy).toEqual(focusGroupBy([]));
     expect(await readdir(join(root, "reports"))).toEqual(["2025-12", "2026-01", "2026-02"]);
     expect(h.summaries).toHaveLength(1);
     expect(h.summaries[0]).toContain("| 2025-12 | 0.25 | USD | -49.75 | -99.5% | 3 |");
@@ -330,7 +336,7 @@ describe("runReport", () => {
       h.deps,
     );
     expect(result.months.map((m) => m.currency)).toEqual(["EUR", "EUR"]);
-    expect(h.requests).toHaveLength(2);
+    expect(h.requests).toHaveLength(4); // each month's and its FOCUS file's
   });
 
   it("never logs data as a line the runner could read as a workflow command", async () => {

@@ -50,6 +50,16 @@ describe("neutralizeFormula (OWASP CSV injection)", () => {
     expect(cellText("number", "=1")).toBe("'=1");
     expect(cellText("text", "-12.5")).toBe("'-12.5");
   });
+
+  it("writes decimal cells with a decimal point, so a whole-number column still reads as decimals", () => {
+    expect(cellText("decimal", 72)).toBe("72.0");
+    expect(cellText("decimal", -47.67)).toBe("-47.67");
+    expect(cellText("decimal", 1e-7)).toBe("0.0000001");
+    expect(cellText("decimal", 1e21)).toBe("1000000000000000000000.0");
+    expect(cellText("decimal", "12")).toBe("12.0");
+    expect(cellText("decimal", null)).toBe("");
+    expect(cellText("decimal", Number.NaN)).toBe("");
+  });
 });
 
 const COLUMNS: Pick<Column, "name" | "kind">[] = [

@@ -11,6 +11,7 @@ import {
   compare,
   divide,
   focusColumns,
+  focusGroupBy,
   formatExact,
   formatFixed,
   multiply,
@@ -24,7 +25,7 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-GTFLMWYD.js";
+} from "./chunk-2P7PFHPU.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
@@ -750,8 +751,14 @@ function plainNumber(value) {
   const text = String(value);
   return text.includes("e") ? formatExact(parseDecimal(value)) : text;
 }
+function decimalText(value) {
+  const text = cellText("number", value);
+  if (typeof value === "number") return Number.isInteger(value) ? `${text}.0` : text;
+  return /^-?\d+$/.test(text) ? `${text}.0` : text;
+}
 function cellText(kind, value) {
   if (value === null || value === void 0) return "";
+  if (kind === "decimal") return decimalText(value);
   if (kind === "number") {
     if (typeof value === "number") return Number.isFinite(value) ? plainNumber(value) : "";
     try {
@@ -1524,6 +1531,9 @@ function usageRequest(inputs, window) {
     ...inputs.compartmentDepth !== void 0 ? { compartmentDepth: inputs.compartmentDepth } : {}
   };
 }
+function focusRequest(inputs, body) {
+  return { ...body, groupBy: focusGroupBy(inputs.groupBy) };
+}
 function monthsLabel(months) {
   if (months.length === 0) return "";
   return months.length === 1 ? months[0] : `${months[0]}..${months[months.length - 1]}`;
@@ -1555,7 +1565,7 @@ function startRun(inputs, deps) {
     warn: (line) => deps.log.warning(safeLogLine(line)),
     deadline: deps.clock.now() + inputs.timeBudgetMs,
     plainColumns: reportColumns(shape),
-    focusColumns: focusColumns(shape)
+    focusColumns: focusColumns(shape, inputs.focusVersion)
   };
 }
 function openClients(run) {
@@ -1616,8 +1626,9 @@ async function reportMonth(run, endpoint, window, fetched) {
     await openSinks(run, window, body, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
-      for (const { sink } of sinks) await sink.writePage(page.items);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items);
     });
+    await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
     fetched.files.push(...written);
     fetched.reported.push({ totals: month, window });
@@ -1632,13 +1643,21 @@ async function reportMonth(run, endpoint, window, fetched) {
     throw err;
   }
 }
+async function fetchFocus(run, endpoint, body, sinks) {
+  const focus = sinks.filter((s) => s.focus);
+  if (focus.length === 0) return;
+  await endpoint.fetchMonth(focusRequest(run.inputs, body), async (page) => {
+    for (const { sink } of focus) await sink.writePage(page.items);
+  });
+}
 async function openSinks(run, window, body, into) {
   const { inputs, deps } = run;
   const ctx = {
     month: window.month,
     billingPeriodStart: window.start,
     billingPeriodEnd: window.periodEnd,
-    fallbackCurrency: inputs.currency
+    fallbackCurrency: inputs.currency,
+    tenantId: inputs.tenantId
   };
   const { tenantId: _omitted, ...query } = body;
   const kinds = [
@@ -1650,7 +1669,7 @@ async function openSinks(run, window, body, into) {
   for (const [wanted, suffix, open] of kinds) {
     if (!wanted) continue;
     const rel = posix.join(relDir, `${fileBase(inputs)}${suffix}`);
-    into.push({ rel, sink: await open(join(deps.root, rel)) });
+    into.push({ rel, sink: await open(join(deps.root, rel)), focus: suffix === ".focus.csv" });
   }
 }
 async function csvSink(path, columns, ctx) {

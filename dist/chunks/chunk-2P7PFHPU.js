@@ -292,112 +292,6 @@ function reportColumns(shape) {
   columns.push(field("currency"));
   return columns;
 }
-var SERVICE_RULES = [
-  [
-    /generativeai|aiservice|language|vision|speech|datascience|digitalassistant|machinelearning|documentunderstanding/,
-    "AI and Machine Learning"
-  ],
-  [/analytics|dataflow|bigdata|datacatalog|dataintegration|goldengate|datalabeling/, "Analytics"],
-  [/database|autonomous|exadata|mysql|nosql|postgres|heatwave|opensearch|cache|redis/, "Databases"],
-  [/apigateway|integration|streaming|queue|notification|events|connectorhub|serviceconnector/, "Integration"],
-  [/blockstorage|objectstorage|filestorage|archive|storage|backup|volume/, "Storage"],
-  [
-    /network|vcn|loadbalancer|fastconnect|dns|vpn|bandwidth|datatransfer|egress|natgateway|gateway/,
-    "Networking"
-  ],
-  [/vault|keymanagement|kms|waf|firewall|cloudguard|bastion|certificate|security|scanning/, "Security"],
-  [/identity|iam|idcs|accessgovernance/, "Identity"],
-  [
-    /monitoring|logging|audit|observability|apm|resourcemanager|operationsinsights|management|governance|budget|cost/,
-    "Management and Governance"
-  ],
-  [/devops|registry|artifact|codeeditor|apex/, "Developer Tools"],
-  [/compute|function|container|kubernetes|oke|instance|baremetal|vmware|gpu|batch/, "Compute"],
-  [/mediaservice|media|streamingvideo/, "Media"],
-  [/iot|internetofthings/, "Internet of Things"],
-  [/migration|databasemigration/, "Migration"],
-  [/email|webapp|visualbuilder|web/, "Web"]
-];
-function serviceCategory(service) {
-  if (!service) return "Other";
-  const key = service.toLowerCase().replace(/[^a-z0-9]/g, "");
-  for (const [pattern, category] of SERVICE_RULES) if (pattern.test(key)) return category;
-  return "Other";
-}
-function isNegativeAmount(value) {
-  if (typeof value === "number") return value < 0;
-  if (typeof value === "string") return value.trim().startsWith("-");
-  return false;
-}
-function listCost(item) {
-  const rate = numeric(item.listRate);
-  const quantity = numeric(item.computedQuantity);
-  if (rate === null || quantity === null) return null;
-  try {
-    return formatExact(multiply(parseDecimal(rate), parseDecimal(quantity)));
-  } catch {
-    return null;
-  }
-}
-function focusTags(item) {
-  const entries = [];
-  for (const tag of tagsOf(item)) {
-    const key = text(tag.key);
-    if (key === null) continue;
-    const ns = text(tag.namespace);
-    entries.push([ns ? `${ns}.${key}` : key, text(tag.value) ?? ""]);
-  }
-  if (entries.length === 0) return null;
-  entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  return JSON.stringify(Object.fromEntries(entries));
-}
-var constant = (value) => () => value;
-function focusColumns(_shape) {
-  const amount = (item) => numeric(item.computedAmount);
-  return [
-    { name: "BilledCost", kind: "number", value: amount },
-    { name: "BillingAccountId", kind: "text", value: (item) => text(item.tenantId) },
-    { name: "BillingAccountName", kind: "text", value: (item) => text(item.tenantName) },
-    {
-      name: "BillingCurrency",
-      kind: "text",
-      value: (item, ctx) => text(item.currency) ?? ctx.fallbackCurrency ?? null
-    },
-    { name: "BillingPeriodEnd", kind: "text", value: (_item, ctx) => ctx.billingPeriodEnd },
-    { name: "BillingPeriodStart", kind: "text", value: (_item, ctx) => ctx.billingPeriodStart },
-    {
-      name: "ChargeCategory",
-      kind: "text",
-      value: (item) => isNegativeAmount(item.computedAmount) ? "Credit" : "Usage"
-    },
-    { name: "ChargeClass", kind: "text", value: () => null },
-    { name: "ChargeDescription", kind: "text", value: (item) => text(item.skuName) },
-    { name: "ChargeFrequency", kind: "text", value: constant("Usage-Based") },
-    { name: "ChargePeriodEnd", kind: "text", value: (item) => text(item.timeUsageEnded) },
-    { name: "ChargePeriodStart", kind: "text", value: (item) => text(item.timeUsageStarted) },
-    { name: "ConsumedQuantity", kind: "number", value: (item) => numeric(item.computedQuantity) },
-    { name: "ConsumedUnit", kind: "text", value: (item) => text(item.unit) },
-    { name: "EffectiveCost", kind: "number", value: amount },
-    { name: "InvoiceIssuerName", kind: "text", value: constant("Oracle") },
-    { name: "ListCost", kind: "number", value: listCost },
-    { name: "ListUnitPrice", kind: "number", value: (item) => numeric(item.listRate) },
-    { name: "ProviderName", kind: "text", value: constant("Oracle") },
-    { name: "PublisherName", kind: "text", value: constant("Oracle") },
-    { name: "RegionId", kind: "text", value: (item) => text(item.region) },
-    { name: "ResourceId", kind: "text", value: (item) => text(item.resourceId) },
-    { name: "ServiceCategory", kind: "text", value: (item) => serviceCategory(text(item.service)) },
-    { name: "ServiceName", kind: "text", value: (item) => text(item.service) },
-    { name: "SkuId", kind: "text", value: (item) => text(item.skuPartNumber) },
-    { name: "SubAccountId", kind: "text", value: (item) => text(item.compartmentId) },
-    {
-      name: "SubAccountName",
-      kind: "text",
-      value: (item) => text(item.compartmentName) ?? text(item.compartmentPath)
-    },
-    { name: "Tags", kind: "text", value: focusTags },
-    { name: "x_CompartmentPath", kind: "text", value: (item) => text(item.compartmentPath) }
-  ];
-}
 function rowValues(columns, item, ctx) {
   const values = new Array(columns.length);
   for (let i = 0; i < columns.length; i++) values[i] = columns[i].value(item, ctx);
@@ -590,6 +484,311 @@ async function commitOnRemoteTip(run, env) {
     "git commit-tree",
     env
   );
+}
+
+// src/report/focus.ts
+var FOCUS_VERSIONS = ["1.2"];
+function focusGroupBy(reportGroupBy) {
+  const groupBy = [
+    "tenantId",
+    "tenantName",
+    "service",
+    "skuPartNumber",
+    "skuName",
+    "unit",
+    "compartmentId",
+    "compartmentName",
+    "compartmentPath",
+    "region"
+  ];
+  if (reportGroupBy.includes("resourceId")) groupBy.push("resourceId");
+  return groupBy;
+}
+var CATEGORY_RULES = [
+  [
+    /generativeai|aiservice|language|vision|speech|datascience|digitalassistant|machinelearning|documentunderstanding/,
+    "AI and Machine Learning"
+  ],
+  [/analytics|dataflow|bigdata|datacatalog|dataintegration|goldengate|datalabeling/, "Analytics"],
+  [/database|autonomous|exadata|mysql|nosql|postgres|heatwave|opensearch|cache|redis/, "Databases"],
+  [/apigateway|integration|streaming|queue|notification|events|connectorhub|serviceconnector/, "Integration"],
+  [/blockstorage|objectstorage|filestorage|archive|storage|backup|volume/, "Storage"],
+  [
+    /network|vcn|loadbalancer|fastconnect|dns|vpn|bandwidth|datatransfer|egress|natgateway|gateway/,
+    "Networking"
+  ],
+  [/vault|keymanagement|kms|waf|firewall|cloudguard|bastion|certificate|security|scanning/, "Security"],
+  [/identity|iam|idcs|accessgovernance/, "Identity"],
+  [
+    /monitoring|logging|audit|observability|apm|resourcemanager|operationsinsights|management|governance|budget|cost/,
+    "Management and Governance"
+  ],
+  [/devops|registry|artifact|codeeditor|apex/, "Developer Tools"],
+  [/compute|function|container|kubernetes|oke|instance|baremetal|vmware|gpu|batch/, "Compute"],
+  [/mediaservice|media|streamingvideo/, "Media"],
+  [/iot|internetofthings/, "Internet of Things"],
+  [/migration|databasemigration/, "Migration"],
+  [/email|webapp|visualbuilder|web/, "Web"]
+];
+var SUBCATEGORY_RULES = {
+  "AI and Machine Learning": [
+    [/generativeai/, "Generative AI"],
+    [/language|speech|documentunderstanding/, "Natural Language Processing"],
+    [/digitalassistant/, "Bots"],
+    [/datascience|machinelearning/, "Machine Learning"],
+    [/aiservice|vision/, "AI Platforms"]
+  ],
+  Analytics: [
+    [/dataflow|bigdata|dataintegration|goldengate/, "Data Processing"],
+    [/analytics/, "Business Intelligence"]
+  ],
+  Databases: [
+    [/nosql/, "NoSQL Databases"],
+    [/cache|redis/, "Caching"],
+    [/exadata|autonomousdatawarehouse|heatwave/, "Data Warehouses"],
+    [/database|autonomous|mysql|postgres/, "Relational Databases"]
+  ],
+  Integration: [
+    [/apigateway/, "API Management"],
+    [/streaming|queue|notification|events/, "Messaging"],
+    [/integration|connectorhub|serviceconnector/, "Workflow Orchestration"]
+  ],
+  Storage: [
+    [/backup/, "Backup Storage"],
+    [/objectstorage|archive/, "Object Storage"],
+    [/filestorage/, "File Storage"],
+    [/blockstorage|volume/, "Block Storage"]
+  ],
+  Networking: [
+    [/loadbalancer/, "Application Networking"],
+    [/fastconnect|vpn/, "Network Connectivity"],
+    [/dns/, "Network Routing"],
+    [/firewall/, "Network Security"],
+    [/network|vcn|bandwidth|datatransfer|egress|natgateway|gateway/, "Network Infrastructure"]
+  ],
+  Security: [
+    [/vault|keymanagement|kms|certificate/, "Secret Management"],
+    [/cloudguard|scanning/, "Security Posture Management"]
+  ],
+  Identity: [[/identity|iam|idcs|accessgovernance/, "Identity and Access Management"]],
+  "Management and Governance": [
+    [/budget|cost/, "Cost Management"],
+    [/audit/, "Compliance"],
+    [/monitoring|logging|observability|apm|operationsinsights/, "Observability"]
+  ],
+  "Developer Tools": [
+    [/devops/, "Continuous Integration and Deployment"],
+    [/codeeditor/, "Development Environments"],
+    [/apex/, "Developer Platforms"]
+  ],
+  Compute: [
+    [/function/, "Serverless Compute"],
+    [/container|kubernetes|oke/, "Containers"],
+    [/compute|instance|baremetal|vmware|gpu/, "Virtual Machines"]
+  ],
+  Media: [[/mediaservice|media|streamingvideo/, "Media Streaming"]],
+  Migration: [[/databasemigration/, "Data Migration"]]
+};
+var serviceKey = (service) => service.toLowerCase().replace(/[^a-z0-9]/g, "");
+function firstMatch(rules, key) {
+  for (const [pattern, value] of rules ?? []) if (pattern.test(key)) return value;
+  return void 0;
+}
+var classified = /* @__PURE__ */ new Map();
+var MAX_CLASSIFIED = 1e4;
+function classify(service) {
+  const name = service ?? "";
+  let found = classified.get(name);
+  if (!found) {
+    const key = serviceKey(name);
+    const category = name && firstMatch(CATEGORY_RULES, key) || "Other";
+    const subcategory = name && firstMatch(SUBCATEGORY_RULES[category], key) || `Other (${category})`;
+    found = [category, subcategory];
+    if (classified.size < MAX_CLASSIFIED) classified.set(name, found);
+  }
+  return found;
+}
+function serviceCategory(service) {
+  return classify(service)[0];
+}
+function serviceSubcategory(service) {
+  return classify(service)[1];
+}
+var REGION_NAMES = {
+  "af-johannesburg-1": "South Africa Central (Johannesburg)",
+  "ap-chuncheon-1": "South Korea North (Chuncheon)",
+  "ap-hyderabad-1": "India South (Hyderabad)",
+  "ap-melbourne-1": "Australia Southeast (Melbourne)",
+  "ap-mumbai-1": "India West (Mumbai)",
+  "ap-osaka-1": "Japan Central (Osaka)",
+  "ap-seoul-1": "South Korea Central (Seoul)",
+  "ap-singapore-1": "Singapore (Singapore)",
+  "ap-sydney-1": "Australia East (Sydney)",
+  "ap-tokyo-1": "Japan East (Tokyo)",
+  "ca-montreal-1": "Canada Southeast (Montreal)",
+  "ca-toronto-1": "Canada Southeast (Toronto)",
+  "eu-amsterdam-1": "Netherlands Northwest (Amsterdam)",
+  "eu-frankfurt-1": "Germany Central (Frankfurt)",
+  "eu-madrid-1": "Spain Central (Madrid)",
+  "eu-marseille-1": "France South (Marseille)",
+  "eu-milan-1": "Italy Northwest (Milan)",
+  "eu-paris-1": "France Central (Paris)",
+  "eu-stockholm-1": "Sweden Central (Stockholm)",
+  "eu-zurich-1": "Switzerland North (Zurich)",
+  "il-jerusalem-1": "Israel Central (Jerusalem)",
+  "me-abudhabi-1": "UAE Central (Abu Dhabi)",
+  "me-dubai-1": "UAE East (Dubai)",
+  "me-jeddah-1": "Saudi Arabia West (Jeddah)",
+  "mx-monterrey-1": "Mexico Northeast (Monterrey)",
+  "mx-queretaro-1": "Mexico Central (Queretaro)",
+  "sa-santiago-1": "Chile Central (Santiago)",
+  "sa-saopaulo-1": "Brazil East (Sao Paulo)",
+  "sa-vinhedo-1": "Brazil Southeast (Vinhedo)",
+  "uk-cardiff-1": "UK West (Newport)",
+  "uk-london-1": "UK South (London)",
+  "us-ashburn-1": "US East (Ashburn)",
+  "us-chicago-1": "US Midwest (Chicago)",
+  "us-phoenix-1": "US West (Phoenix)",
+  "us-sanjose-1": "US West (San Jose)"
+};
+function regionName(regionId) {
+  return REGION_NAMES[regionId] ?? regionId;
+}
+function finite(value) {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string" && value.trim() !== "") {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+var UTC_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z$/;
+function focusDateTime(value) {
+  const raw = text(value);
+  if (raw === null) return null;
+  const utc = UTC_TEXT.exec(raw);
+  if (utc) return `${utc[1]}Z`;
+  const ms = Date.parse(raw);
+  return Number.isNaN(ms) ? raw : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+}
+function isCredit(item) {
+  const amount = finite(item.computedAmount);
+  return amount !== null && amount < 0;
+}
+var billedCost = (item) => finite(item.computedAmount);
+function pricingQuantity(item) {
+  return isCredit(item) ? null : finite(item.computedQuantity);
+}
+function contractedUnitPrice(item) {
+  if (isCredit(item)) return null;
+  const price = finite(item.unitPrice);
+  if (price !== null) return price;
+  const amount = finite(item.computedAmount);
+  const quantity = finite(item.computedQuantity);
+  if (amount === null || quantity === null) return null;
+  if (quantity !== 0) return amount / quantity;
+  return amount === 0 ? 0 : null;
+}
+function listUnitPrice(item) {
+  if (isCredit(item)) return null;
+  return finite(item.listRate) ?? contractedUnitPrice(item);
+}
+function costAt(price, item) {
+  const quantity = pricingQuantity(item);
+  if (price === null || quantity === null) return billedCost(item);
+  return price * quantity;
+}
+var usageOnly = (value) => (item) => isCredit(item) ? null : value(item);
+function resourceType(item) {
+  const id = text(item.resourceId);
+  if (id === null) return null;
+  const [prefix, type] = id.split(".");
+  if (prefix?.startsWith("ocid") && type) return type;
+  return serviceName(item);
+}
+function serviceName(item) {
+  return text(item.service) ?? "Oracle Cloud Infrastructure";
+}
+function skuId(item) {
+  return text(item.skuPartNumber);
+}
+function subAccountName(item) {
+  const id = text(item.compartmentId);
+  if (id === null) return null;
+  return text(item.compartmentName) ?? text(item.compartmentPath) ?? id;
+}
+function focusTags(item) {
+  const entries = [];
+  for (const tag of tagsOf(item)) {
+    const key = text(tag.key);
+    if (key === null) continue;
+    const ns = text(tag.namespace);
+    entries.push([ns ? `${ns}.${key}` : key, text(tag.value) ?? ""]);
+  }
+  if (entries.length === 0) return null;
+  entries.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  return JSON.stringify(Object.fromEntries(entries));
+}
+var constant = (value) => () => value;
+var textColumn = (name, value) => ({ name, kind: "text", value });
+var decimalColumn = (name, value) => ({ name, kind: "decimal", value });
+function focusColumns(_shape, _version = "1.2") {
+  const billingAccountId = (item, ctx) => text(item.tenantId) ?? ctx.tenantId ?? null;
+  return [
+    decimalColumn("BilledCost", billedCost),
+    textColumn("BillingAccountId", billingAccountId),
+    textColumn("BillingAccountName", (item, ctx) => text(item.tenantName) ?? billingAccountId(item, ctx)),
+    textColumn("BillingCurrency", (item, ctx) => text(item.currency) ?? ctx.fallbackCurrency ?? null),
+    textColumn("BillingPeriodEnd", (_item, ctx) => focusDateTime(ctx.billingPeriodEnd)),
+    textColumn("BillingPeriodStart", (_item, ctx) => focusDateTime(ctx.billingPeriodStart)),
+    textColumn("ChargeCategory", (item) => isCredit(item) ? "Credit" : "Usage"),
+    textColumn("ChargeClass", constant(null)),
+    textColumn("ChargeDescription", (item) => text(item.skuName)),
+    textColumn("ChargeFrequency", constant("Usage-Based")),
+    textColumn("ChargePeriodEnd", (item) => focusDateTime(item.timeUsageEnded)),
+    textColumn("ChargePeriodStart", (item) => focusDateTime(item.timeUsageStarted)),
+    decimalColumn("ConsumedQuantity", pricingQuantity),
+    textColumn(
+      "ConsumedUnit",
+      usageOnly((item) => text(item.unit))
+    ),
+    decimalColumn("ContractedCost", (item) => costAt(contractedUnitPrice(item), item)),
+    decimalColumn("ContractedUnitPrice", contractedUnitPrice),
+    decimalColumn("EffectiveCost", billedCost),
+    textColumn("InvoiceIssuerName", constant("Oracle")),
+    decimalColumn("ListCost", (item) => costAt(listUnitPrice(item), item)),
+    decimalColumn("ListUnitPrice", listUnitPrice),
+    textColumn(
+      "PricingCategory",
+      usageOnly(() => "Standard")
+    ),
+    decimalColumn("PricingQuantity", pricingQuantity),
+    textColumn(
+      "PricingUnit",
+      usageOnly((item) => text(item.unit))
+    ),
+    textColumn("ProviderName", constant("Oracle")),
+    textColumn("PublisherName", constant("Oracle")),
+    textColumn("RegionId", (item) => text(item.region)),
+    textColumn("RegionName", (item) => {
+      const id = text(item.region);
+      return id === null ? null : regionName(id);
+    }),
+    textColumn("ResourceId", (item) => text(item.resourceId)),
+    textColumn("ResourceName", (item) => text(item.resourceId) === null ? null : text(item.resourceName)),
+    textColumn("ResourceType", resourceType),
+    textColumn("ServiceCategory", (item) => serviceCategory(text(item.service))),
+    textColumn("ServiceName", serviceName),
+    textColumn("ServiceSubcategory", (item) => serviceSubcategory(text(item.service))),
+    textColumn("SkuId", skuId),
+    textColumn("SkuMeter", (item) => skuId(item) === null ? null : text(item.skuName)),
+    textColumn("SkuPriceDetails", constant(null)),
+    textColumn("SkuPriceId", skuId),
+    textColumn("SubAccountId", (item) => text(item.compartmentId)),
+    textColumn("SubAccountName", subAccountName),
+    textColumn("Tags", focusTags),
+    textColumn("x_CompartmentPath", (item) => text(item.compartmentPath))
+  ];
 }
 
 // src/report/months.ts
@@ -1068,6 +1267,7 @@ function reportInputTable(now) {
     compartmentDepth: input("compartment-depth", optional(wholeNumber(1, 10, "a compartment depth"))),
     format: input("format", oneOf(["csv", "json", "both"]), { default: "both" }),
     focus: input("focus", booleanInput, { default: "false" }),
+    focusVersion: input("focus-version", oneOf(FOCUS_VERSIONS), { default: "1.2" }),
     outputDir: input("output-dir", workspaceFolder, { default: "reports" }),
     currency: input("currency", optional(currencyCode)),
     commit: input("commit", booleanInput, { default: "false" }),
@@ -1116,9 +1316,10 @@ export {
   smallDecimalParts,
   ExactSum,
   reportColumns,
-  focusColumns,
   rowValues,
   commitReports,
+  focusGroupBy,
+  focusColumns,
   windowOf,
   previousMonth,
   FatalReportError,
