@@ -27,7 +27,10 @@ export async function listen(handler: Handler, port = 0): Promise<Listening> {
         else res.destroy();
       });
   });
-  server.keepAliveTimeout = 5_000;
+  // Idle connections are closed by the client, never by the server: a server-side idle timeout races a
+  // client that reuses the socket just as it expires (fetch then fails with ECONNRESET, seen under load).
+  // stop() destroys whatever is still open.
+  server.keepAliveTimeout = 0;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
