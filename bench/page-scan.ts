@@ -1,13 +1,13 @@
-// Page-scanner benchmark (issue 8): the function's page scanner against the plain path on its own step, side
+// Page-scanner benchmark (issue 8): each bespoke page scanner against the plain path on its own step, side
 // by side in one run, on pages of 1,000 UsageSummary rows as the sandbox's Usage API writes them (one month,
-// DAILY, grouped by the action's default group-by). The step: a Usage API page's text to the items the
-// function answers (their JSON, count and bytes). Scanner: scanUsagePage. Plain: JSON.parse, the oci-sdk's
-// UsageAggregation deserialisation (what the SDK does with the page), JSON.stringify of the items and their
-// byte count.
+// DAILY, grouped by the action's default group-by).
 //
-// The action had a scanner of its own for the endpoint's answers (items and their canonical JSON for the
-// JSON report, against parsePage + CanonicalItemWriter). Measured here side by side it was slower than the
-// plain path (0.61x) and was removed; the figures are in BENCHMARKS.md and docs/architecture.md.
+// - Function: a Usage API page's text to the items the function answers (their JSON, count and bytes).
+//   Scanner: scanUsagePage. Plain: JSON.parse, the oci-sdk's UsageAggregation deserialisation (what the SDK
+//   does with the page), JSON.stringify of the items and their byte count.
+// - Report: one endpoint answer's text to its items and their canonical JSON for the JSON report. Scanner:
+//   scanPage with the answer's ASCII bytes (as EndpointClient calls it). Plain: parsePage (JSON.parse and its
+//   checks) and CanonicalItemWriter for each item, joined as the JSON report joins them.
 //
 // Run alone: npx tsx bench/page-scan.ts   (prints the JSON result)
 import { performance } from "node:perf_hooks";
@@ -16,6 +16,9 @@ import { models } from "oci-usageapi";
 import { scanUsagePage } from "../function/src/page-scan.js";
 import { summarizeCompact } from "../sandbox/usageapi/aggregate.js";
 import { createDataset } from "../sandbox/usageapi/dataset.js";
+import { parsePage } from "../src/report/endpoint.js";
+import { CanonicalItemWriter } from "../src/report/json.js";
+import { LayoutCache, scanPage } from "../src/report/page-scan.js";
 import { median } from "./stats.js";
 
 const ITEMS_PER_PAGE = 1000;
@@ -35,8 +38,10 @@ interface PageScanBench {
   pages: number;
   itemsPerPage: number;
   pageBytes: number;
+  answerBytes: number;
   rounds: number;
   function: ScannerFigures;
+  report: ScannerFigures;
 }
 
 /** The Usage API's pages, as the sandbox writes them: JSON.stringify({groupBy, items}). */
@@ -63,6 +68,21 @@ function functionPlain(text: string): { json: string; count: number; bytes: numb
   const { items } = models.UsageAggregation.getDeserializedJsonObj(parsed) as models.UsageAggregation;
   const json = JSON.stringify(items).slice(1, -1);
   return { json, count: items.length, bytes: Buffer.byteLength(json) };
+}
+
+/** The function's answer for one page, as the action receives it (with a next page). */
+function answerOf(page: string, index: number): string {
+  const { json } = functionPlain(page);
+  const groupBy = (JSON.parse(page) as { groupBy: string[] }).groupBy;
+  return `{"groupBy":${JSON.stringify(groupBy)},"items":[${json}],"nextPage":"page-${index + 2}"}`;
+}
+
+/** The report's plain path: parsePage and the JSON report's item writer. */
+function reportPlain(text: string, writer: CanonicalItemWriter): string {
+  const { items } = parsePage(text);
+  let out = "";
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? "" : ",\n    ") + writer.write(items[i]);
+  return out;
 }
 
 /** Median ms per page of each contender, run alternately (order swapped each round) after a warm-up. */
@@ -93,22 +113,37 @@ function check(same: boolean, what: string): void {
 
 export async function benchPageScan(): Promise<PageScanBench> {
   const pages = usageApiPages();
+  const answers = pages.map(answerOf);
+  const answerBytes = answers.map((a) => Buffer.from(a, "latin1"));
+
   // Both paths give the same output before either is timed.
-  for (const page of pages) {
-    const scanned = scanUsagePage(page, { ascii: true });
-    const plain = functionPlain(page);
+  const writer = new CanonicalItemWriter();
+  const cache = new LayoutCache();
+  for (let i = 0; i < PAGES; i++) {
+    const scanned = scanUsagePage(pages[i]!, { ascii: true });
+    const plain = functionPlain(pages[i]!);
     check(scanned?.itemsJson === plain.json && scanned.itemsBytes === plain.bytes, "the function's items");
+    const fast = scanPage(answers[i]!, cache, answerBytes[i]);
+    const canonical = Buffer.from(fast?.canonical ?? "").toString("latin1");
+    check(canonical === reportPlain(answers[i]!, writer), "the report's canonical items");
   }
+
   const fn = sideBySide({
     scanner: (i) => scanUsagePage(pages[i]!, { ascii: true }),
     plain: (i) => functionPlain(pages[i]!),
+  });
+  const report = sideBySide({
+    scanner: (i) => scanPage(answers[i]!, cache, answerBytes[i]),
+    plain: (i) => reportPlain(answers[i]!, writer),
   });
   return {
     pages: PAGES,
     itemsPerPage: ITEMS_PER_PAGE,
     pageBytes: Math.round(pages.reduce((n, p) => n + p.length, 0) / PAGES),
+    answerBytes: Math.round(answers.reduce((n, a) => n + a.length, 0) / PAGES),
     rounds: ROUNDS,
     function: fn,
+    report,
   };
 }
 

@@ -177,14 +177,15 @@ if (want("page-scan")) {
     title: "Page scanners (issue 8)",
     note:
       `\`npx tsx bench/page-scan.ts\`: pages of ${p.itemsPerPage} UsageSummary rows as the sandbox's Usage API ` +
-      `writes them (one month, DAILY, the action's default group-by; ${p.pageBytes} bytes a page), each ` +
-      "contender alternately, after a warm-up. Function: scanUsagePage vs JSON.parse + the oci-sdk's " +
-      "UsageAggregation deserialisation + JSON.stringify of the items, the path the SDK takes without it. " +
-      "The action's own scanner of the endpoint's answers (items and their canonical JSON for the JSON " +
-      "report) lost to its plain path, parsePage + CanonicalItemWriter, in the same bench: 5.643 vs " +
-      "3.418 ms per 1,000-item answer, plain / scanner = 0.61 (`npm run bench -- page-scan` at commit " +
-      "444d0b8); it was removed.",
-    rows: [row("function", "Usage API page to answer items", p.function)],
+      `writes them (one month, DAILY, the action's default group-by; ${p.pageBytes} bytes a page, ` +
+      `${p.answerBytes} bytes a function answer), each contender alternately, after a warm-up. Function: ` +
+      "scanUsagePage vs JSON.parse + the oci-sdk's UsageAggregation deserialisation + JSON.stringify of " +
+      "the items. Report: the endpoint answer's scanner (scanPage, with the ASCII bytes) vs parsePage + " +
+      "CanonicalItemWriter per item.",
+    rows: [
+      row("function", "Usage API page to answer items", p.function),
+      row("report", "endpoint answer to items and canonical JSON", p.report),
+    ],
   });
 }
 
