@@ -8,9 +8,12 @@
 // them; keys that are not integer-like or __proto__, each once. Anything else, and any text that is not
 // exactly a valid page, makes scanPage return undefined: the caller parses the page as before, with its
 // checks and messages.
+//
+// Why it is kept: on the whole 1,000,000-row report it saves the action about a third of its CPU and some
+// peak RSS against JSON.parse + CanonicalItemWriter (docs/architecture.md, page scanners).
 import type { UsageItem } from "./columns.js";
 
-export interface ScannedPage {
+export interface ScannedAnswer {
   groupBy: string[] | undefined;
   items: UsageItem[];
   /**
@@ -208,7 +211,7 @@ function decode(token: string): unknown {
  * is ASCII (text is their latin1 decoding, so an index in one is an index in the other): the canonical
  * texts are then copied together as bytes, with no string built for them.
  */
-export function scanPage(text: string, cache: LayoutCache, ascii?: Uint8Array): ScannedPage | undefined {
+export function scanPage(text: string, cache: LayoutCache, ascii?: Uint8Array): ScannedAnswer | undefined {
   if (ascii !== undefined && ascii.length !== text.length) ascii = undefined;
   try {
     return scan(text, cache, ascii);
@@ -218,7 +221,7 @@ export function scanPage(text: string, cache: LayoutCache, ascii?: Uint8Array): 
   }
 }
 
-function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): ScannedPage | undefined {
+function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): ScannedAnswer | undefined {
   let pos = ws(text, 0);
   if (text.charCodeAt(pos) !== 0x7b) return undefined;
   pos = ws(text, pos + 1);

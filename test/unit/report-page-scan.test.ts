@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../sandbox/core/random.js";
 import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
-import { LayoutCache, type ScannedPage, scanPage } from "../../src/report/page-scan.js";
+import { LayoutCache, type ScannedAnswer, scanPage } from "../../src/report/page-scan.js";
 import { JSON_MUTATIONS } from "../support/random.js";
 
 const SEPARATOR = ",\n    ";
 
 /** The fast path's answer (as a string, and as bytes for an ASCII page), checked against the slow path. */
-function scanned(text: string, cache = new LayoutCache()): ScannedPage | undefined {
+function scanned(text: string, cache = new LayoutCache()): ScannedAnswer | undefined {
   const result = scanPage(text, cache);
   const ascii = Buffer.byteLength(text) === text.length;
   const viaBytes = ascii ? scanPage(text, new LayoutCache(), Buffer.from(text, "latin1")) : undefined;
