@@ -355,7 +355,7 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
   };
 }
 
-export interface SideBySide {
+interface SideBySide {
   rows: number;
   rounds: number;
   /** Per bundle: medians over the rounds, and each round's figures in order. */
@@ -370,7 +370,7 @@ export interface SideBySide {
  * after one warm-up run each, so that the machine's noise falls on all of them alike. Every run must
  * write the same report bytes.
  */
-export async function benchReportSideBySide(
+async function benchReportSideBySide(
   bundles: readonly string[],
   opts: { rows?: number; rounds?: number } = {},
 ): Promise<SideBySide> {
