@@ -8,8 +8,11 @@
 // sandbox (the per-row work is the same; MONTHLY aggregates more resources, DAILY builds more days).
 //
 // Run alone: npx tsx bench/report.ts [rows]   (prints the JSON result; diagnostics go to stderr)
+// Side by side: npx tsx bench/report.ts [rows] [--rounds N] a/index.js b/index.js   (built bundles, e.g.
+// copies of dist/ from two commits: one sandbox, the bundles interleaved, the same report bytes checked)
 import "../src/lib/fetch-first.js";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -18,12 +21,12 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify } from "csv-stringify/sync";
-import { startSandbox } from "../sandbox/index.js";
+import { type Sandbox, startSandbox } from "../sandbox/index.js";
 import { summarizeCompact } from "../sandbox/usageapi/aggregate.js";
 import { createDataset } from "../sandbox/usageapi/dataset.js";
 import { type CellValue, reportColumns, rowValues } from "../src/report/columns.js";
 import { CsvWriter } from "../src/report/csv.js";
-import { median } from "./stats.js";
+import { median, round } from "./stats.js";
 
 export interface ReportBench {
   rows: number;
@@ -91,13 +94,17 @@ interface ActionResult {
   stdout: string;
 }
 
-/** Run the built action once, as the runner does, and measure its wall time and peak RSS. */
-async function runBuiltAction(env: Record<string, string>, workspace: string): Promise<ActionResult> {
+/** Run a built action bundle once, as the runner does, and measure its wall time and peak RSS. */
+async function runBuiltAction(
+  bundle: string,
+  env: Record<string, string>,
+  workspace: string,
+): Promise<ActionResult> {
   const timeFile = join(workspace, ".time");
   const useGnuTime = existsSync(GNU_TIME);
   const [command, args] = useGnuTime
-    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, ACTION]]
-    : [process.execPath, [ACTION]];
+    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, bundle]]
+    : [process.execPath, [bundle]];
   const started = performance.now();
   const child = spawn(command, args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -198,78 +205,109 @@ async function compareWriters(
   return { writer: median(writerRates), raw: median(rawRates) };
 }
 
-export async function benchReport(opts: { rows?: number } = {}): Promise<ReportBench> {
-  const target = opts.rows ?? 1_000_000;
-  if (!existsSync(ACTION)) throw new Error(`${ACTION} is missing: run 'node scripts/build.mjs action'`);
-  const resources = resourcesFor(target);
+/** The sandbox for at least `rows` rows of the query, and how many resources that took. */
+async function startReportSandbox(rows: number): Promise<{ sandbox: Sandbox; resources: number }> {
+  const resources = resourcesFor(rows);
   log(`starting the sandbox with ${resources.toLocaleString("en-US")} resources`);
   const sandbox = await startSandbox({
     resources,
     functionConfig: FUNCTION_CONFIG,
     usage: { maxLimit: 10_000 },
   });
+  return { sandbox, resources };
+}
+
+/** The runner's environment for one report of the month, in a fresh workspace. */
+async function actionEnv(sandbox: Sandbox, workspace: string): Promise<Record<string, string>> {
+  const { endpoints } = sandbox;
+  const files = {
+    GITHUB_OUTPUT: join(workspace, ".output"),
+    GITHUB_STEP_SUMMARY: join(workspace, ".summary.md"),
+  };
+  for (const file of Object.values(files)) await writeFile(file, "");
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: workspace,
+    GITHUB_ACTIONS: "true",
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: workspace,
+    ...files,
+    INPUT_COMMAND: "report",
+    INPUT_ENDPOINT: endpoints.gatewayUrl,
+    "INPUT_TOKEN-URL": endpoints.tokenUrl,
+    "INPUT_CLIENT-ID": endpoints.clientId,
+    "INPUT_CLIENT-SECRET": endpoints.clientSecret,
+    INPUT_SCOPE: endpoints.scope,
+    INPUT_MONTHS: MONTH,
+    INPUT_GRANULARITY: "MONTHLY",
+    "INPUT_GROUP-BY": GROUP_BY.join(","),
+    INPUT_FORMAT: "both",
+    "INPUT_COMPARE-PREVIOUS": "false",
+  };
+}
+
+/** One report run of a bundle against the sandbox: its figures, and a digest of the report files. */
+interface ReportRun extends ActionResult {
+  cpuPerRowUs: ReportBench["cpuPerRowUs"];
+  /** sha256 of the CSV and the JSON report, to check that two bundles write the same bytes. */
+  digest: string;
+}
+
+async function runReportOnce(sandbox: Sandbox, bundle: string): Promise<ReportRun> {
   const workspace = await mkdtemp(join(tmpdir(), "bench-report-"));
-  let action: ActionResult;
-  let cpu: { bench: number; fn: number | undefined };
-  let cpuPerRowUs: ReportBench["cpuPerRowUs"];
   try {
-    const { endpoints } = sandbox;
-    const files = {
-      GITHUB_OUTPUT: join(workspace, ".output"),
-      GITHUB_STEP_SUMMARY: join(workspace, ".summary.md"),
-    };
-    for (const file of Object.values(files)) await writeFile(file, "");
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: workspace,
-      GITHUB_ACTIONS: "true",
-      GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: workspace,
-      ...files,
-      INPUT_COMMAND: "report",
-      INPUT_ENDPOINT: endpoints.gatewayUrl,
-      "INPUT_TOKEN-URL": endpoints.tokenUrl,
-      "INPUT_CLIENT-ID": endpoints.clientId,
-      "INPUT_CLIENT-SECRET": endpoints.clientSecret,
-      INPUT_SCOPE: endpoints.scope,
-      INPUT_MONTHS: MONTH,
-      INPUT_GRANULARITY: "MONTHLY",
-      "INPUT_GROUP-BY": GROUP_BY.join(","),
-      INPUT_FORMAT: "both",
-      "INPUT_COMPARE-PREVIOUS": "false",
-    };
+    const env = await actionEnv(sandbox, workspace);
     const cpuBefore = process.cpuUsage();
     const fnBefore = processCpuSeconds(sandbox.fn.pid);
-    action = await runBuiltAction(env, workspace);
+    const action = await runBuiltAction(bundle, env, workspace);
     const used = process.cpuUsage(cpuBefore);
     const fnAfter = processCpuSeconds(sandbox.fn.pid);
-    cpu = {
-      bench: (used.user + used.system) / 1e6,
-      fn: fnBefore !== undefined && fnAfter !== undefined ? fnAfter - fnBefore : undefined,
-    };
-    const csvBytes = (await stat(join(workspace, "reports", MONTH, "usage-monthly-cost.csv"))).size;
-    const jsonBytes = (await stat(join(workspace, "reports", MONTH, "usage-monthly-cost.json"))).size;
+    const fn = fnBefore !== undefined && fnAfter !== undefined ? fnAfter - fnBefore : undefined;
+    const bench = (used.user + used.system) / 1e6;
+    const hash = createHash("sha256");
+    const sizes: number[] = [];
+    for (const name of ["usage-monthly-cost.csv", "usage-monthly-cost.json"]) {
+      const bytes = await readFile(join(workspace, "reports", MONTH, name));
+      sizes.push(bytes.length);
+      hash.update(bytes);
+    }
     log(
-      `${action.rows} rows in ${action.seconds.toFixed(1)} s; files ${(csvBytes / 1e6).toFixed(0)} MB CSV + ${(jsonBytes / 1e6).toFixed(0)} MB JSON`,
+      `${action.rows} rows in ${action.seconds.toFixed(1)} s; files ${(sizes[0]! / 1e6).toFixed(0)} MB CSV + ${(sizes[1]! / 1e6).toFixed(0)} MB JSON`,
     );
     const usPerRow = (seconds: number | undefined) =>
       seconds === undefined ? undefined : Math.round((seconds * 1e7) / action.rows) / 10;
-    cpuPerRowUs = {
-      action: usPerRow(action.cpuSeconds),
-      fn: usPerRow(cpu.fn),
-      sandbox: usPerRow(cpu.bench) as number,
-    };
     const perRow = (seconds: number | undefined) =>
       seconds === undefined ? "?" : `${usPerRow(seconds)} µs/row`;
     log(
       `CPU seconds: action ${action.cpuSeconds?.toFixed(1) ?? "?"} (${perRow(action.cpuSeconds)}), ` +
-        `function ${cpu.fn?.toFixed(1) ?? "?"} (${perRow(cpu.fn)}), ` +
-        `sandbox process (Usage API + gateway + identity) ${cpu.bench.toFixed(1)} (${perRow(cpu.bench)})`,
+        `function ${fn?.toFixed(1) ?? "?"} (${perRow(fn)}), ` +
+        `sandbox process (Usage API + gateway + identity) ${bench.toFixed(1)} (${perRow(bench)})`,
     );
+    return {
+      ...action,
+      cpuPerRowUs: {
+        action: usPerRow(action.cpuSeconds),
+        fn: usPerRow(fn),
+        sandbox: usPerRow(bench) as number,
+      },
+      digest: hash.digest("hex"),
+    };
   } finally {
-    await sandbox.stop();
     await rm(workspace, { recursive: true, force: true });
   }
+}
+
+export async function benchReport(opts: { rows?: number } = {}): Promise<ReportBench> {
+  const target = opts.rows ?? 1_000_000;
+  if (!existsSync(ACTION)) throw new Error(`${ACTION} is missing: run 'node scripts/build.mjs action'`);
+  const { sandbox, resources } = await startReportSandbox(target);
+  let action: ReportRun;
+  try {
+    action = await runReportOnce(sandbox, ACTION);
+  } finally {
+    await sandbox.stop();
+  }
+  const { cpuPerRowUs } = action;
 
   // The writer comparison, on rows of the same query (a slice of the month, as report cells).
   const sample = Math.min(200_000, target);
@@ -317,8 +355,73 @@ export async function benchReport(opts: { rows?: number } = {}): Promise<ReportB
   };
 }
 
+interface SideBySide {
+  rows: number;
+  rounds: number;
+  /** Per bundle: medians over the rounds, and each round's figures in order. */
+  bundles: Record<
+    string,
+    { actionCpuUs: number; seconds: number; peakRssMb: number; runs: Array<Omit<ReportRun, "stdout">> }
+  >;
+}
+
+/**
+ * Two or more action bundles against one sandbox, `rounds` times each, interleaved (A B, then B A, ...)
+ * after one warm-up run each, so that the machine's noise falls on all of them alike. Every run must
+ * write the same report bytes.
+ */
+async function benchReportSideBySide(
+  bundles: readonly string[],
+  opts: { rows?: number; rounds?: number } = {},
+): Promise<SideBySide> {
+  const rounds = opts.rounds ?? 3;
+  for (const bundle of bundles) if (!existsSync(bundle)) throw new Error(`${bundle} is missing`);
+  const { sandbox } = await startReportSandbox(opts.rows ?? 1_000_000);
+  const runs = new Map<string, ReportRun[]>(bundles.map((b) => [b, []]));
+  const digests = new Set<string>();
+  try {
+    for (let pass = -1; pass < rounds; pass++) {
+      for (const bundle of pass % 2 === 0 ? bundles : [...bundles].reverse()) {
+        log(`round ${pass < 0 ? "warm-up" : pass + 1}: ${bundle}`);
+        const run = await runReportOnce(sandbox, bundle);
+        digests.add(run.digest);
+        if (pass >= 0) runs.get(bundle)!.push(run);
+      }
+    }
+  } finally {
+    await sandbox.stop();
+  }
+  if (digests.size !== 1) throw new Error("bench report: the bundles wrote different report bytes");
+  const result: SideBySide = { rows: 0, rounds, bundles: {} };
+  for (const [bundle, list] of runs) {
+    result.rows = list[0]!.rows;
+    result.bundles[bundle] = {
+      actionCpuUs: median(list.map((r) => r.cpuPerRowUs.action ?? Number.NaN)),
+      seconds: round(median(list.map((r) => r.seconds))),
+      peakRssMb: round(median(list.map((r) => r.peakRssMb))),
+      runs: list.map(({ stdout: _stdout, ...figures }) => figures),
+    };
+  }
+  return result;
+}
+
+/** `[rows] [--rounds N] [bundle ...]`: one run of dist/index.js, or the bundles side by side. */
+function parseArgs(args: string[]): { rows?: number; rounds?: number; bundles: string[] } {
+  const out: { rows?: number; rounds?: number; bundles: string[] } = { bundles: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--rounds") out.rounds = Number(args[++i]);
+    else if (/^\d+$/.test(arg)) out.rows = Number(arg);
+    else out.bundles.push(resolve(arg));
+  }
+  return out;
+}
+
 if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url) {
-  const rows = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
-  const result = await benchReport({ rows });
+  const { rows, rounds, bundles } = parseArgs(process.argv.slice(2));
+  const result =
+    bundles.length === 0
+      ? await benchReport({ rows })
+      : await benchReportSideBySide(bundles, { rows, rounds });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

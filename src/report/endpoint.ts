@@ -2,6 +2,7 @@
 // following nextPage. Pages are handed to a callback as they arrive and never accumulated. Transient
 // failures (429 with Retry-After, 5xx, connection resets) are retried within the run's time budget; a
 // 401 refreshes the token once; other 4xx answers are final and reported in one sanitised line.
+import { isAscii } from "node:buffer";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
 import { UserFacingError } from "../lib/errors.js";
@@ -10,6 +11,7 @@ import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/r
 import { sanitizeServerText } from "../lib/text.js";
 import type { UsageItem } from "./columns.js";
 import { FatalReportError } from "./errors.js";
+import { LayoutCache, scanPage } from "./page-scan.js";
 import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 import type { TokenSource } from "./token.js";
 
@@ -34,6 +36,11 @@ export interface UsageRequest {
 export interface UsagePage {
   groupBy: string[] | undefined;
   items: UsageItem[];
+  /**
+   * canonicalJson of each item joined by ",\n    " (the JSON report's separator), as a string or as
+   * UTF-8 bytes, when the page was read by scanPage, which has them at little cost.
+   */
+  canonical?: string | Uint8Array | undefined;
   /** 1-based page number within the month. */
   page: number;
 }
@@ -82,9 +89,16 @@ function usageUrl(endpoint: string, page?: string): string {
   return url.href;
 }
 
+/** An answer's body: its text, and its bytes when all of them are ASCII. */
+interface PageBody {
+  text: string;
+  ascii: Uint8Array | undefined;
+}
+
 interface ParsedPage {
   groupBy: string[] | undefined;
   items: UsageItem[];
+  canonical?: string | Uint8Array | undefined;
   nextPage: string | undefined;
 }
 
@@ -134,6 +148,8 @@ export class EndpointClient {
   private readonly ownsDispatcher: boolean;
   /** Tokens sent so far: cut out of any server text we repeat (a gateway may echo the header). */
   private readonly sent = new Set<string>();
+  /** Item layouts of the pages read so far (the pages of a run share them). */
+  private readonly layouts = new LayoutCache();
 
   constructor(private readonly options: EndpointClientOptions) {
     this.ownsDispatcher = options.dispatcher === undefined;
@@ -160,12 +176,13 @@ export class EndpointClient {
     const seen = new Set<string>();
     // A page fetched ahead waits as its body: parsed only when its turn comes, so that at most one page is
     // held as objects.
-    let ahead: Promise<string> | undefined = this.fetchPage(payload, undefined, 1);
+    let ahead: Promise<PageBody> | undefined = this.fetchPage(payload, undefined, 1);
     try {
       while (ahead !== undefined) {
-        const text = await ahead;
+        const { text, ascii } = await ahead;
         ahead = undefined;
-        const result = parsePage(text);
+        // The fast path when it vouches for the whole page; the full parse (and its messages) otherwise.
+        const result: ParsedPage = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
         items += result.items.length;
         const pageToken: string | undefined = result.nextPage;
@@ -188,6 +205,7 @@ export class EndpointClient {
         await onPage({
           groupBy: result.groupBy,
           items: result.items,
+          canonical: result.canonical,
           page: pages,
         });
         if (!prefetch && pageToken !== undefined) ahead = this.fetchPage(payload, pageToken, pages + 1);
@@ -201,7 +219,7 @@ export class EndpointClient {
   }
 
   /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
-  private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<string> {
+  private async fetchPage(payload: string, pageToken: string | undefined, page: number): Promise<PageBody> {
     const policy = this.options.retry ?? { maxAttempts: 6, baseMs: 1000, maxDelayMs: 30_000 };
     try {
       return await retryCall(
@@ -247,8 +265,8 @@ export class EndpointClient {
       response = await this.post(payload, pageToken, await this.options.token.getToken());
       if (response.status === 401) throw new UnauthorizedError();
     }
-    const { status, text, retryAfter } = response;
-    if (status === 200) return text;
+    const { status, text, ascii, retryAfter } = response;
+    if (status === 200) return { text, ascii };
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(
         `HTTP ${status}${this.serverError(text)}`,
@@ -284,6 +302,7 @@ export class EndpointClient {
   ): Promise<{
     status: number;
     text: string;
+    ascii: Uint8Array | undefined;
     retryAfter: string | undefined;
   }> {
     const remaining = timeLeft(this.options);
@@ -305,10 +324,14 @@ export class EndpointClient {
       ...requestTimeouts(this.options, remaining),
     });
     const bytes = await readBodyBytes(response.body, MAX_PAGE_BYTES);
+    // An all-ASCII body (the usual page) decodes the same as latin1, faster, and its bytes are kept: the
+    // page reader copies canonical JSON out of them.
+    const ascii = isAscii(bytes);
     const retryAfter = response.headers["retry-after"];
     return {
       status: response.statusCode,
-      text: bytes.toString("utf8"),
+      text: bytes.toString(ascii ? "latin1" : "utf8"),
+      ascii: ascii ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : undefined,
       retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
     };
   }

@@ -91,8 +91,8 @@ function focusRequest(inputs: ReportInputs, body: UsageRequest): UsageRequest {
 }
 
 interface Sink {
-  /** Write one page of items, in order. */
-  writePage(items: readonly Record<string, unknown>[]): Promise<void>;
+  /** Write one page of items, in order (with their canonicalJson texts when the page has them). */
+  writePage(items: readonly Record<string, unknown>[], canonical?: string | Uint8Array): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -251,7 +251,7 @@ async function reportMonth(
     await openSinks(run, window, body, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
-      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
     });
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
@@ -322,7 +322,8 @@ async function csvSink(path: string, columns: Column[], ctx: RowContext): Promis
 async function jsonSink(path: string, header: Parameters<typeof JsonReportWriter.open>[1]): Promise<Sink> {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: (items) => json.writeMany(items),
+    writePage: (items, canonical) =>
+      canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
     close: () => json.close(),
     abort: () => json.abort(),
   };

@@ -202,6 +202,25 @@ export class JsonReportWriter {
     }
   }
 
+  /**
+   * Write `count` items given as their canonicalJson texts joined by ",\n    " (as scanPage makes them),
+   * as a string or as UTF-8 bytes: the bytes writeMany writes for the same items.
+   */
+  async writeCanonical(joined: string | Uint8Array, count: number): Promise<void> {
+    if (this.closed) throw new Error("JSON writer already closed");
+    if (count === 0) return;
+    this.buffer += this.count === 0 ? "\n    " : ",\n    ";
+    this.count += count;
+    if (typeof joined === "string" && joined.length < FLUSH_AT) {
+      this.buffer += joined;
+      if (this.buffer.length >= FLUSH_AT) await this.flush();
+      return;
+    }
+    // A page's worth goes out as it is: appended to the buffer, it would be copied once more to flatten it.
+    await this.flush();
+    await this.file.write(joined);
+  }
+
   private append(item: unknown): void {
     if (this.closed) throw new Error("JSON writer already closed");
     this.buffer += `${this.count === 0 ? "\n    " : ",\n    "}${this.items.write(item)}`;

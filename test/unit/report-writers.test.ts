@@ -231,7 +231,53 @@ describe("AtomicFileWriter", () => {
   });
 });
 
-describe("writers fed page by page", () => {
+describe("writers fed by the page reader", () => {
+  const header = { month: "2025-06", query: { granularity: "MONTHLY" }, groupBy: ["service"] };
+  const items = [
+    { service: "COMPUTE", computedAmount: -1.5, tags: null, note: 'q"\\\n\u00e9' },
+    { service: "OBJECT STORAGE", computedAmount: 2, unit: "GB" },
+    { computedAmount: 0.1, service: null },
+  ];
+  const canonical = items.map((item) => canonicalJson(item)).join(",\n    ");
+
+  it.each([
+    ["a string", canonical],
+    ["bytes", Buffer.from(canonical)],
+  ])("JsonReportWriter.writeCanonical with %s writes what writeMany writes", async (_kind, joined) => {
+    const viaItems = join(dir, "items.json");
+    const viaCanonical = join(dir, "canonical.json");
+    let writer = await JsonReportWriter.open(viaItems, header);
+    await writer.writeMany(items);
+    await writer.writeMany(items);
+    await writer.close();
+    writer = await JsonReportWriter.open(viaCanonical, header);
+    await writer.writeCanonical(joined, items.length);
+    await writer.writeCanonical(typeof joined === "string" ? "" : Buffer.alloc(0), 0);
+    await writer.writeMany(items.slice(0, 1));
+    await writer.writeCanonical(
+      typeof joined === "string"
+        ? canonical.slice(canonical.indexOf(",\n    ") + 6)
+        : Buffer.from(canonical.slice(canonical.indexOf(",\n    ") + 6)),
+      items.length - 1,
+    );
+    await writer.close();
+    expect(await readFile(viaCanonical, "utf8")).toBe(await readFile(viaItems, "utf8"));
+  });
+
+  it("JsonReportWriter.writeCanonical writes a page larger than the flush size as it is", async () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ i, text: "x".repeat(60) }));
+    const joined = many.map((item) => canonicalJson(item)).join(",\n    ");
+    const viaItems = join(dir, "items.json");
+    const viaCanonical = join(dir, "canonical.json");
+    let writer = await JsonReportWriter.open(viaItems, header);
+    await writer.writeMany(many);
+    await writer.close();
+    writer = await JsonReportWriter.open(viaCanonical, header);
+    await writer.writeCanonical(joined, many.length);
+    await writer.close();
+    expect(await readFile(viaCanonical, "utf8")).toBe(await readFile(viaItems, "utf8"));
+  });
+
   it("CsvWriter.writeEach writes what writeMany writes", async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => [
       `=name ${i}`,

@@ -837,6 +837,317 @@ var CsvWriter = class _CsvWriter {
 
 // src/report/endpoint.ts
 var import_undici = __toESM(require_undici(), 1);
+import { isAscii } from "node:buffer";
+
+// src/report/page-scan.ts
+var ITEM_SEPARATOR = ",\n    ";
+var SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
+var PLAIN_VALUE = String.raw`(?:null|(true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` + String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?))`;
+var MEMBER = /"([^"\\\x00-\x1f]*)":(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"|-?[\d.eE+-]+)([,}])/y;
+var MAX_LAYOUTS = 8;
+var regexText = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function layoutOf(keys) {
+  if (new Set(keys).size !== keys.length) return void 0;
+  for (const key of keys) {
+    const c = key.charCodeAt(0);
+    if (c >= 48 && c <= 57 || key === "__proto__") return void 0;
+  }
+  const members = keys.map((key) => `${regexText(JSON.stringify(key))}:${PLAIN_VALUE}`);
+  const blankText = `{${keys.map((key) => `${JSON.stringify(key)}:null`).join(",")}}`;
+  const sorted = keys.map((key, i) => [key, i]).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, i]) => i);
+  return {
+    keys,
+    pattern: new RegExp(`\\{${members.join(",")}\\}`, "y"),
+    // From JSON.parse: a plain object in fast mode, which a spread copies quickly.
+    blank: JSON.parse(blankText),
+    sorted,
+    tokens: keys.map((key) => JSON.stringify(key)),
+    valueAt: new Int32Array(keys.length),
+    valueLength: new Int32Array(keys.length),
+    templates: /* @__PURE__ */ new Map()
+  };
+}
+function templateOf(layout, nonNull) {
+  const texts = [];
+  const slots = [];
+  let text = "{";
+  layout.sorted.forEach((i, n) => {
+    text += `${n === 0 ? "" : ","}${layout.tokens[i]}:`;
+    if (nonNull(i)) {
+      texts.push(text);
+      slots.push(i);
+      text = "";
+    } else text += "null";
+  });
+  texts.push(`${text}}`);
+  return { texts, slots };
+}
+function keysAt(text, pos) {
+  if (text.charCodeAt(pos) !== 123) return void 0;
+  if (text.charCodeAt(pos + 1) === 125) return [];
+  const keys = [];
+  MEMBER.lastIndex = pos + 1;
+  for (let i = 0; i < 1e4; i++) {
+    const m = MEMBER.exec(text);
+    if (m === null) return void 0;
+    keys.push(m[1]);
+    if (m[2] === "}") return keys;
+  }
+  return void 0;
+}
+var LayoutCache = class {
+  layouts = [];
+  find(text, pos) {
+    for (const layout2 of this.layouts) {
+      layout2.pattern.lastIndex = pos;
+      if (layout2.pattern.test(text)) return layout2;
+    }
+    const keys = keysAt(text, pos);
+    const layout = keys === void 0 ? void 0 : layoutOf(keys);
+    if (layout === void 0) return void 0;
+    this.layouts.unshift(layout);
+    if (this.layouts.length > MAX_LAYOUTS) this.layouts.pop();
+    return layout;
+  }
+};
+function ws(text, pos) {
+  for (; ; ) {
+    const c = text.charCodeAt(pos);
+    if (c === 32 || c === 10 || c === 13 || c === 9) pos++;
+    else return pos;
+  }
+}
+function stringEnd(text, pos) {
+  for (let i = pos + 1; ; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c === 92) i++;
+    else if (!(c >= 32)) return -1;
+  }
+}
+function valueEnd(text, pos) {
+  if (text.charCodeAt(pos) === 34) return stringEnd(text, pos);
+  let depth = 0;
+  let i = pos;
+  for (; ; ) {
+    const d = text.charCodeAt(i);
+    if (d === 34) {
+      i = stringEnd(text, i);
+      if (i < 0) return -1;
+      continue;
+    }
+    if (d === 123 || d === 91) depth++;
+    else if (d === 125 || d === 93) {
+      if (depth === 0) break;
+      depth--;
+      if (depth === 0) {
+        i++;
+        break;
+      }
+    } else if (d === 44 && depth === 0) break;
+    else if (!(d >= 0)) return -1;
+    i++;
+  }
+  return i;
+}
+function decode(token) {
+  switch (token.charCodeAt(0)) {
+    case 34:
+      return token.slice(1, -1);
+    case 116:
+      return true;
+    case 102:
+      return false;
+    default:
+      return Number(token);
+  }
+}
+function scanPage(text, cache, ascii) {
+  if (ascii !== void 0 && ascii.length !== text.length) ascii = void 0;
+  try {
+    return scan(text, cache, ascii);
+  } catch (err) {
+    if (err instanceof SyntaxError) return void 0;
+    throw err;
+  }
+}
+function scan(text, cache, ascii) {
+  let pos = ws(text, 0);
+  if (text.charCodeAt(pos) !== 123) return void 0;
+  pos = ws(text, pos + 1);
+  let groupBy;
+  let nextPage;
+  let items;
+  let canonical = "";
+  const seen = /* @__PURE__ */ new Set();
+  if (text.charCodeAt(pos) !== 125) {
+    for (; ; ) {
+      if (text.charCodeAt(pos) !== 34) return void 0;
+      const keyEnd = stringEnd(text, pos);
+      if (keyEnd < 0) return void 0;
+      const key = JSON.parse(text.slice(pos, keyEnd));
+      if (seen.has(key) || key === "__proto__") return void 0;
+      seen.add(key);
+      pos = ws(text, keyEnd);
+      if (text.charCodeAt(pos) !== 58) return void 0;
+      pos = ws(text, pos + 1);
+      if (key === "items") {
+        const read = readItems(text, pos, cache, ascii);
+        if (read === void 0) return void 0;
+        ({ items, canonical } = read);
+        pos = read.end;
+      } else {
+        const end = valueEnd(text, pos);
+        if (end < 0) return void 0;
+        const value = JSON.parse(text.slice(pos, end));
+        if (key === "groupBy") {
+          groupBy = Array.isArray(value) ? value.filter((g) => typeof g === "string") : void 0;
+        } else if (key === "nextPage") {
+          if (value !== null && (typeof value !== "string" || value === "")) return void 0;
+          nextPage = value ?? void 0;
+        }
+        pos = end;
+      }
+      pos = ws(text, pos);
+      const c = text.charCodeAt(pos);
+      pos = ws(text, pos + 1);
+      if (c === 125) break;
+      if (c !== 44) return void 0;
+    }
+  } else pos = ws(text, pos + 1);
+  if (pos !== text.length || items === void 0) return void 0;
+  return { groupBy, items, canonical, nextPage };
+}
+function readItems(text, pos, cache, ascii) {
+  if (text.charCodeAt(pos) !== 91) return void 0;
+  pos = ws(text, pos + 1);
+  const items = [];
+  const canonical = [];
+  const bytes = ascii === void 0 ? void 0 : new ByteSink(text.length - pos);
+  if (text.charCodeAt(pos) === 93) return { items, canonical: bytes?.done() ?? "", end: pos + 1 };
+  let layout = cache.layouts[0];
+  for (; ; ) {
+    let m = null;
+    if (layout !== void 0) {
+      layout.pattern.lastIndex = pos;
+      m = layout.pattern.exec(text);
+    }
+    if (layout === void 0 || m === null) {
+      layout = cache.find(text, pos);
+      if (layout === void 0) return void 0;
+      layout.pattern.lastIndex = pos;
+      m = layout.pattern.exec(text);
+      if (m === null) return void 0;
+    }
+    const start = pos;
+    pos = layout.pattern.lastIndex;
+    const item = { ...layout.blank };
+    const keys = layout.keys;
+    let mask = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const token = m[i + 1];
+      if (token === void 0) continue;
+      item[keys[i]] = decode(token);
+      mask |= 1 << i;
+    }
+    if (bytes !== void 0) {
+      if (items.length > 0) bytes.write(SEPARATOR_BYTES);
+      canonicalBytes(layout, m, mask, ascii, start, pos, bytes);
+    } else canonical.push(canonicalText(layout, m, mask));
+    items.push(item);
+    pos = ws(text, pos);
+    const c = text.charCodeAt(pos);
+    if (c === 93) {
+      return { items, canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR), end: pos + 1 };
+    }
+    if (c !== 44) return void 0;
+    pos = ws(text, pos + 1);
+  }
+}
+var ByteSink = class {
+  buffer;
+  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
+  view;
+  length = 0;
+  constructor(capacity) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
+    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+  }
+  reserve(n) {
+    if (this.length + n <= this.buffer.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
+  }
+  write(bytes) {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  done() {
+    return this.buffer.subarray(0, this.length);
+  }
+};
+function canonicalBytes(layout, m, mask, source, start, end, sink) {
+  sink.reserve(end - start);
+  let o = sink.length;
+  const { tokens, valueAt, valueLength } = layout;
+  if (tokens.length > 30) {
+    sink.length = o + sink.buffer.write(canonicalText(layout, m, mask), o, "latin1");
+    return;
+  }
+  const out = sink.view;
+  let at = start + 1;
+  for (let i = 0; i < tokens.length; i++) {
+    at += tokens[i].length + 1;
+    const length = m[i + 1]?.length ?? 4;
+    valueAt[i] = at;
+    valueLength[i] = length;
+    at += length + 1;
+  }
+  const template = templateFor(layout, mask);
+  template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
+  const texts = template.bytes;
+  const slots = template.slots;
+  out.set(texts[0], o);
+  o += texts[0].length;
+  for (let k = 0; k < slots.length; k++) {
+    const slot = slots[k];
+    const from = valueAt[slot];
+    const n = valueLength[slot];
+    for (let b = 0; b < n; b++) out[o + b] = source[from + b];
+    o += n;
+    const text = texts[k + 1];
+    out.set(text, o);
+    o += text.length;
+  }
+  sink.length = o;
+}
+function templateFor(layout, mask) {
+  let template = layout.templates.get(mask);
+  if (template === void 0) {
+    template = templateOf(layout, (i) => (mask & 1 << i) !== 0);
+    layout.templates.set(mask, template);
+  }
+  return template;
+}
+function canonicalText(layout, m, mask) {
+  const n = layout.keys.length;
+  if (n > 30) {
+    let out2 = "{";
+    layout.sorted.forEach((i, k) => {
+      out2 += `${k === 0 ? "" : ","}${layout.tokens[i]}:${m[i + 1] ?? "null"}`;
+    });
+    return `${out2}}`;
+  }
+  const { texts, slots } = templateFor(layout, mask);
+  let out = texts[0];
+  for (let k = 0; k < slots.length; k++) out += m[slots[k] + 1] + texts[k + 1];
+  return out;
+}
+
+// src/report/endpoint.ts
 var USAGE_ROUTE = "/request-summarized-usages";
 var MAX_PAGE_BYTES = 64 << 20;
 var MAX_PAGES_PER_MONTH = 1e4;
@@ -906,6 +1217,8 @@ var EndpointClient = class {
   ownsDispatcher;
   /** Tokens sent so far: cut out of any server text we repeat (a gateway may echo the header). */
   sent = /* @__PURE__ */ new Set();
+  /** Item layouts of the pages read so far (the pages of a run share them). */
+  layouts = new LayoutCache();
   async close() {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
@@ -923,9 +1236,9 @@ var EndpointClient = class {
     let ahead = this.fetchPage(payload, void 0, 1);
     try {
       while (ahead !== void 0) {
-        const text = await ahead;
+        const { text, ascii } = await ahead;
         ahead = void 0;
-        const result = parsePage(text);
+        const result = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
         items += result.items.length;
         const pageToken = result.nextPage;
@@ -948,6 +1261,7 @@ var EndpointClient = class {
         await onPage({
           groupBy: result.groupBy,
           items: result.items,
+          canonical: result.canonical,
           page: pages
         });
         if (!prefetch && pageToken !== void 0) ahead = this.fetchPage(payload, pageToken, pages + 1);
@@ -1001,8 +1315,8 @@ var EndpointClient = class {
       response = await this.post(payload, pageToken, await this.options.token.getToken());
       if (response.status === 401) throw new UnauthorizedError();
     }
-    const { status, text, retryAfter } = response;
-    if (status === 200) return text;
+    const { status, text, ascii, retryAfter } = response;
+    if (status === 200) return { text, ascii };
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(
         `HTTP ${status}${this.serverError(text)}`,
@@ -1045,10 +1359,12 @@ var EndpointClient = class {
       ...requestTimeouts(this.options, remaining)
     });
     const bytes = await readBodyBytes(response.body, MAX_PAGE_BYTES);
+    const ascii = isAscii(bytes);
     const retryAfter = response.headers["retry-after"];
     return {
       status: response.statusCode,
-      text: bytes.toString("utf8"),
+      text: bytes.toString(ascii ? "latin1" : "utf8"),
+      ascii: ascii ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : void 0,
       retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter
     };
   }
@@ -1205,6 +1521,23 @@ var JsonReportWriter = class _JsonReportWriter {
       this.append(item);
       if (this.buffer.length >= FLUSH_AT) await this.flush();
     }
+  }
+  /**
+   * Write `count` items given as their canonicalJson texts joined by ",\n    " (as scanPage makes them),
+   * as a string or as UTF-8 bytes: the bytes writeMany writes for the same items.
+   */
+  async writeCanonical(joined, count) {
+    if (this.closed) throw new Error("JSON writer already closed");
+    if (count === 0) return;
+    this.buffer += this.count === 0 ? "\n    " : ",\n    ";
+    this.count += count;
+    if (typeof joined === "string" && joined.length < FLUSH_AT) {
+      this.buffer += joined;
+      if (this.buffer.length >= FLUSH_AT) await this.flush();
+      return;
+    }
+    await this.flush();
+    await this.file.write(joined);
   }
   append(item) {
     if (this.closed) throw new Error("JSON writer already closed");
@@ -1626,7 +1959,7 @@ async function reportMonth(run, endpoint, window, fetched) {
     await openSinks(run, window, body, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
-      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
     });
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
@@ -1683,7 +2016,7 @@ async function csvSink(path, columns, ctx) {
 async function jsonSink(path, header) {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: (items) => json.writeMany(items),
+    writePage: (items, canonical) => canonical === void 0 ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
     close: () => json.close(),
     abort: () => json.abort()
   };
