@@ -22,13 +22,16 @@ import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
-/** The inputs of action.yml's deploy section (with their defaults) and every output name. */
+/**
+ * The inputs of action.yml's deploy section and those it shares with report in the common section (but
+ * `command`), with their defaults, and every output name.
+ */
 function readDeploySection() {
   const yml = readActionYml();
+  const deploys = (i: { section: string; name: string }) =>
+    i.section === "deploy" || (i.section === "common" && i.name !== "command");
   return {
-    inputs: new Map(
-      yml.inputs.filter((i) => i.section === "deploy").map((i) => [i.name, i.default] as const),
-    ),
+    inputs: new Map(yml.inputs.filter(deploys).map((i) => [i.name, i.default] as const)),
     outputs: yml.outputs.map((o) => o.name),
   };
 }
@@ -721,6 +724,7 @@ describe("runDeploy with image-only", () => {
       "deployment-id": "",
       endpoint: "",
       "deployment-endpoint": "",
+      "github-endpoint": "",
     });
     expect(result.bytesUploaded).toBe(1234);
     expect(lines).toContain(
