@@ -30,11 +30,12 @@ import {
   type UsageRequest,
 } from "./endpoint.js";
 import { FatalReportError } from "./errors.js";
+import { GithubTokenSource } from "./github-token.js";
 import { OUTPUTS, type ReportInputs } from "./inputs.js";
 import { JsonReportWriter } from "./json.js";
 import { type MonthWindow, previousMonth, windowOf } from "./months.js";
 import { buildSummary, type SummaryMonth } from "./summary.js";
-import { TokenClient, type TokenClientOptions, type TokenSource } from "./token.js";
+import { TokenClient, type TokenSource, type TokenSourceOptions } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
 
 interface ReportLogger {
@@ -58,7 +59,8 @@ export interface ReportDeps {
   setOutput(name: string, value: string): void;
   /** Append Markdown to the job summary; a failure here is only a warning. */
   writeSummary?(markdown: string): Promise<void>;
-  createTokenClient(options: TokenClientOptions): TokenSource & { close?(): Promise<void> };
+  /** The bearer's source: IDCS client credentials, or the job's GitHub OIDC token (`auth`). */
+  createTokenClient(options: TokenSourceOptions): TokenSource & { close?(): Promise<void> };
   createEndpointClient(options: EndpointClientOptions): UsageSource;
   commit(options: CommitOptions): Promise<string | undefined>;
 }
@@ -186,10 +188,7 @@ function openClients(run: Run): Clients {
   const { inputs, deps, deadline } = run;
   const { clock } = deps;
   const token = deps.createTokenClient({
-    tokenUrl: inputs.tokenUrl,
-    clientId: inputs.clientId,
-    clientSecret: inputs.clientSecret,
-    scope: inputs.scope,
+    auth: inputs.auth,
     setSecret: deps.setSecret,
     clock,
     deadline,
@@ -491,7 +490,14 @@ export function createActionDeps(
       if (!process.env.GITHUB_STEP_SUMMARY) return;
       await core.summary.addRaw(markdown, true).write();
     },
-    createTokenClient: (options) => new TokenClient(options),
+    createTokenClient: ({ auth, ...options }) =>
+      auth.kind === "github-oidc"
+        ? new GithubTokenSource({
+            audience: auth.audience,
+            clock: options.clock,
+            setSecret: options.setSecret,
+          })
+        : new TokenClient({ ...options, ...auth }),
     // One page ahead: the endpoint works on the next page while this one is written.
     createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
     commit: commitReports,
