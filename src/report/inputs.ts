@@ -231,7 +231,7 @@ const budgetAmount: InputParser<Decimal> = (text, name) => {
  * secret passed for nothing is one more secret to leak, and a half-migrated workflow should say so); when
  * `auth` itself is wrong it is not checked (its row reports that).
  */
-function credentialInput<T>(auth: AuthKind | undefined, parse: InputParser<T>): InputParser<T | undefined> {
+function credentialInput<T>(auth: AuthKind | null, parse: InputParser<T>): InputParser<T | undefined> {
   return (text, name) => {
     if (auth === "client-credentials") return parse(text, name);
     if (auth === "github-oidc" && text !== "") {
@@ -256,9 +256,9 @@ const githubAudience: InputParser<string> = (text, name) => {
 
 /**
  * Every `report` input, in the order its problems are reported. `now` is what `months` is relative to;
- * `auth` (the `auth` input, undefined when it is not valid) decides which credential inputs are required.
+ * `auth` (the `auth` input, null when it is not valid) decides which credential inputs are required.
  */
-function reportInputTable(now: Date, auth: AuthKind | undefined = "client-credentials") {
+function reportInputTable(now: Date, auth: AuthKind | null = "client-credentials") {
   return {
     endpoint: input("endpoint", endpointUrl),
     auth: input("auth", authKind, { default: "client-credentials" }),
@@ -371,7 +371,12 @@ function assemble(values: ReportInputValues): ReportInputs {
 export function readReportInputs(get: (name: string) => string, options: ReadOptions): ReportInputs {
   const problems = new InputProblems();
   const auth = new InputProblems().check(() => authKind(get("auth").trim() || "client-credentials", "auth"));
-  const values = readInputTable(reportInputTable(options.now, auth), get, problems, options.setSecret);
+  const values = readInputTable(
+    reportInputTable(options.now, auth ?? null),
+    get,
+    problems,
+    options.setSecret,
+  );
   problems.throwIfAny();
   return assemble(values as ReportInputValues);
 }
