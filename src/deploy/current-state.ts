@@ -8,7 +8,7 @@ import { ociCall } from "../oci/clients.js";
 import type { DeployRun } from "./context.js";
 import { findFunction, readApplication } from "./function.js";
 import { findDeployment, readGateway } from "./gateway.js";
-import { discover } from "./identity.js";
+import { discover, GITHUB_KEYS } from "./identity.js";
 import {
   type FullDeployInputs,
   GITHUB_DEPLOYMENT_SUFFIX,
@@ -184,7 +184,7 @@ async function checkGithubDeployment(
     : await findDeployment(run.clients.deployments, { ...where, displayName: name }, run.call);
   if (!wanted) return { name, existing, jwksUri: undefined, kids: [] };
   const jwksUri = githubJwksUri(wanted.issuer);
-  const keys = staticKeysFromJwks(await run.deps.http.getJson(jwksUri, "GitHub OIDC JWKS"), jwksUri);
+  const keys = staticKeysFromJwks(await run.deps.http.getJson(jwksUri, GITHUB_KEYS), jwksUri);
   run.info(
     `GitHub OIDC: issuer ${wanted.issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}; repositories ${wanted.repositories.join(", ")}`,
   );

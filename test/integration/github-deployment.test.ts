@@ -216,6 +216,16 @@ describe("deploy's GitHub deployment and report with auth: github-oidc, through 
     expect(gatewayWrites(sandbox)).toBe(before);
   });
 
+  it("a wrong github-oidc-issuer fails before any write, naming the input", async () => {
+    const before = gatewayWrites(sandbox);
+    const run = await deploy({ ...deployInputs, "github-oidc-issuer": `${github.issuer}/nowhere` });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toEqual([
+      `GET GitHub OIDC keys ${github.issuer}/nowhere/.well-known/jwks answered HTTP 404; check 'github-oidc-issuer' (github.com: https://token.actions.githubusercontent.com; GitHub Enterprise Server: https://HOST/_services/token); its keys are read from <issuer>/.well-known/jwks`,
+    ]);
+    expect(gatewayWrites(sandbox)).toBe(before);
+  });
+
   it("report with auth: github-oidc writes the report with no secret at all", async () => {
     const ws = await workspace();
     const issuedBefore = github.issued;
