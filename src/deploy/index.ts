@@ -399,17 +399,14 @@ async function applyFunctionStep(
   return fn;
 }
 
-/** Planned again with the function's real OCID (the dry-run view used a placeholder for a new function). */
-async function applyDeploymentStep(
+/** One deployment's plan carried out in its own log group, `<title>: <action>`. */
+function upsertInGroup(
   run: DeployRun,
   inputs: FullDeployInputs,
-  state: CurrentState,
-  changes: PlannedChanges,
-  functionId: string,
+  title: string,
+  plan: DeploymentPlan,
 ): Promise<gatewayModels.Deployment> {
-  const name = inputs.gateway.deploymentName;
-  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
-  const deployment = await run.deps.log.group(`Deployment ${name}: ${actionWord(plan.action)}`, async () => {
+  return run.deps.log.group(`${title}: ${actionWord(plan.action)}`, async () => {
     if (plan.action !== "none") {
       run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
     }
@@ -420,6 +417,19 @@ async function applyDeploymentStep(
       run.call,
     );
   });
+}
+
+/** Planned again with the function's real OCID (the dry-run view used a placeholder for a new function). */
+async function applyDeploymentStep(
+  run: DeployRun,
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  changes: PlannedChanges,
+  functionId: string,
+): Promise<gatewayModels.Deployment> {
+  const name = inputs.gateway.deploymentName;
+  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
+  const deployment = await upsertInGroup(run, inputs, `Deployment ${name}`, plan);
   run.info(
     `deployment ${deployment.displayName ?? name} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)}`,
   );
@@ -441,20 +451,7 @@ async function applyGithubDeploymentStep(
     changes.github.desired(functionId),
     GITHUB_PATH_PREFIX_INPUT,
   );
-  const deployment = await run.deps.log.group(
-    `GitHub deployment ${github.deploymentName}: ${actionWord(plan.action)}`,
-    async () => {
-      if (plan.action !== "none") {
-        run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
-      }
-      return applyDeployment(
-        { deployments: run.clients.deployments, workRequests: run.clients.workRequests },
-        plan,
-        waiting(run, inputs),
-        run.call,
-      );
-    },
-  );
+  const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
   run.info(
     `GitHub deployment ${deployment.displayName ?? github.deploymentName} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)} with a GitHub OIDC token for audience ${github.audience}`,
   );

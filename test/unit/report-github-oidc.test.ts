@@ -16,15 +16,6 @@ function read(values: Record<string, string>) {
   return readReportInputs((name) => values[name] ?? "", { now: NOW, setSecret: () => {} });
 }
 
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected an error");
-}
-
 describe("report inputs with auth: github-oidc", () => {
   it("needs no client id, secret, token URL or scope; the audience defaults to usage-api-action", () => {
     expect(read(KEYLESS).auth).toEqual({ kind: "github-oidc", audience: "usage-api-action" });
@@ -36,7 +27,7 @@ describe("report inputs with auth: github-oidc", () => {
 
   it("defaults to client-credentials, which still requires its four inputs", () => {
     expect(DEFAULTS.auth).toBe("client-credentials");
-    expect(errorOf(() => read({ endpoint: KEYLESS.endpoint! })).message).toBe(
+    expect(() => read({ endpoint: KEYLESS.endpoint! })).toThrow(
       "input 'token-url': is required for command 'report'; set it to the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com; input 'client-id': is required for command 'report'; set it to the confidential application's client ID; input 'client-secret': is required for command 'report'; pass it from a repository or environment secret; input 'scope': is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
     );
   });
@@ -44,17 +35,17 @@ describe("report inputs with auth: github-oidc", () => {
   it.each(["token-url", "client-id", "client-secret", "scope"])(
     "refuses %s, saying which auth it belongs to",
     (name) => {
-      expect(errorOf(() => read({ ...KEYLESS, [name]: "https://x.example.com/" })).message).toBe(
+      expect(() => read({ ...KEYLESS, [name]: "https://x.example.com/" })).toThrow(
         `input '${name}': belongs to 'auth: client-credentials'; 'auth: github-oidc' uses the workflow's GitHub OIDC token and no client credentials: remove it (or set auth: client-credentials)`,
       );
     },
   );
 
   it("refuses an unknown auth without asking for client credentials, and a bad audience", () => {
-    expect(errorOf(() => read({ ...KEYLESS, auth: "oidc" })).message).toBe(
+    expect(() => read({ ...KEYLESS, auth: "oidc" })).toThrow(
       "input 'auth': 'oidc' is not allowed; use client-credentials or github-oidc",
     );
-    expect(errorOf(() => read({ ...KEYLESS, "github-audience": "a,b" })).message).toBe(
+    expect(() => read({ ...KEYLESS, "github-audience": "a,b" })).toThrow(
       "input 'github-audience': 'a,b' must be one audience without spaces or commas",
     );
   });

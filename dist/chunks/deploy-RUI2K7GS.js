@@ -3053,10 +3053,8 @@ async function applyFunctionStep(run, inputs, { desiredFn, fnPlan }) {
   );
   return fn;
 }
-async function applyDeploymentStep(run, inputs, state, changes, functionId) {
-  const name = inputs.gateway.deploymentName;
-  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
-  const deployment = await run.deps.log.group(`Deployment ${name}: ${actionWord(plan.action)}`, async () => {
+function upsertInGroup(run, inputs, title, plan) {
+  return run.deps.log.group(`${title}: ${actionWord(plan.action)}`, async () => {
     if (plan.action !== "none") {
       run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
     }
@@ -3067,6 +3065,11 @@ async function applyDeploymentStep(run, inputs, state, changes, functionId) {
       run.call
     );
   });
+}
+async function applyDeploymentStep(run, inputs, state, changes, functionId) {
+  const name = inputs.gateway.deploymentName;
+  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
+  const deployment = await upsertInGroup(run, inputs, `Deployment ${name}`, plan);
   run.info(
     `deployment ${deployment.displayName ?? name} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)}`
   );
@@ -3080,20 +3083,7 @@ async function applyGithubDeploymentStep(run, inputs, state, changes, functionId
     changes.github.desired(functionId),
     GITHUB_PATH_PREFIX_INPUT
   );
-  const deployment = await run.deps.log.group(
-    `GitHub deployment ${github.deploymentName}: ${actionWord(plan.action)}`,
-    async () => {
-      if (plan.action !== "none") {
-        run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
-      }
-      return applyDeployment(
-        { deployments: run.clients.deployments, workRequests: run.clients.workRequests },
-        plan,
-        waiting(run, inputs),
-        run.call
-      );
-    }
-  );
+  const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
   run.info(
     `GitHub deployment ${deployment.displayName ?? github.deploymentName} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)} with a GitHub OIDC token for audience ${github.audience}`
   );
