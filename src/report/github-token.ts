@@ -17,6 +17,8 @@ export interface GithubTokenOptions {
   env?: Record<string, string | undefined>;
   /** core.getIDToken; replaced only where a test needs another transport. */
   getIDToken?: (audience: string) => Promise<string>;
+  /** One line per token obtained: whose it is (its claims are not secret) and until when. */
+  log?: ((line: string) => void) | undefined;
 }
 
 export class GithubTokenSource implements TokenSource {
@@ -64,6 +66,7 @@ export class GithubTokenSource implements TokenSource {
       });
       this.held = held;
       this.lastClaims = held.claims;
+      this.options.log?.(describeHeld(audience, held.claims));
       return held.token;
     } catch (err) {
       // No month can succeed without a token: fatal, so the months after it are not attempted.
@@ -71,4 +74,10 @@ export class GithubTokenSource implements TokenSource {
       throw err;
     }
   }
+}
+
+function describeHeld(audience: string, claims: GithubClaims): string {
+  const expires =
+    typeof claims.exp === "number" ? `, valid until ${new Date(claims.exp * 1000).toISOString()}` : "";
+  return `GitHub OIDC token for audience '${clip(audience, 100)}': repository '${clip(String(claims.repository ?? "(none)"), 140)}', ${describeToken(claims)}${expires}`;
 }

@@ -496,6 +496,7 @@ export function createActionDeps(
             audience: auth.audience,
             clock: options.clock,
             setSecret: options.setSecret,
+            log: options.log,
           })
         : new TokenClient({ ...options, ...auth }),
     // One page ahead: the endpoint works on the next page while this one is written.

@@ -238,8 +238,14 @@ describe("deploy's GitHub deployment and report with auth: github-oidc, through 
     expect(run.code).toBe(0);
     expect(await listFiles(ws.dir)).toContain(`reports/${MONTH}/usage-monthly-cost.csv`);
     expect(github.issued).toBeGreaterThan(issuedBefore);
-    // The GitHub token was masked before anything could print it.
-    expect(run.stdout).toMatch(/^::add-mask::ey/m);
+    expect(run.stdout).toContain(
+      `GitHub OIDC token for audience '${AUDIENCE}': repository '${REPOSITORY}', sub 'repo:${REPOSITORY}:ref:refs/heads/main'`,
+    );
+    // The GitHub token was masked, and appears nowhere else.
+    const token = /^::add-mask::(ey\S+)$/m.exec(run.stdout)?.[1];
+    expect(token).toBeDefined();
+    const all = `${run.stdout}\n${run.stderr}\n${run.summary}`.split("\n");
+    expect(all.filter((line) => line.includes(token!) && !line.startsWith("::add-mask::"))).toEqual([]);
   });
 
   it("report from a repository the deployment does not list: 401 with whose token it was, no report", async () => {

@@ -94,6 +94,23 @@ describe("GithubTokenSource", () => {
     expect(masked).toEqual([first, second]);
   });
 
+  it("logs whose token it holds and until when (claims, never the token)", async () => {
+    const lines: string[] = [];
+    const tokens = new GithubTokenSource({
+      audience: "usage-api-action",
+      clock: { now: () => T0 },
+      setSecret: () => {},
+      env: RUNNER,
+      getIDToken: async () =>
+        jwt({ repository: "o/r", sub: "repo:o/r:ref:refs/heads/main", exp: T0 / 1000 + 300 }),
+      log: (line) => lines.push(line),
+    });
+    await tokens.getToken();
+    expect(lines).toEqual([
+      "GitHub OIDC token for audience 'usage-api-action': repository 'o/r', sub 'repo:o/r:ref:refs/heads/main', valid until 2026-03-15T10:05:00.000Z",
+    ]);
+  });
+
   it("asks again after invalidate()", async () => {
     const { tokens, asked } = source({ ms: T0 });
     await tokens.getToken();

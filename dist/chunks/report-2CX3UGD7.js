@@ -1098,6 +1098,7 @@ var GithubTokenSource = class {
       });
       this.held = held;
       this.lastClaims = held.claims;
+      this.options.log?.(describeHeld(audience, held.claims));
       return held.token;
     } catch (err) {
       if (err instanceof GithubOidcError) throw new FatalReportError(err.message);
@@ -1105,6 +1106,10 @@ var GithubTokenSource = class {
     }
   }
 };
+function describeHeld(audience, claims) {
+  const expires = typeof claims.exp === "number" ? `, valid until ${new Date(claims.exp * 1e3).toISOString()}` : "";
+  return `GitHub OIDC token for audience '${clip(audience, 100)}': repository '${clip(String(claims.repository ?? "(none)"), 140)}', ${describeToken(claims)}${expires}`;
+}
 
 // src/report/json.ts
 function sortKeys(value) {
@@ -1865,7 +1870,8 @@ function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.c
     createTokenClient: ({ auth, ...options }) => auth.kind === "github-oidc" ? new GithubTokenSource({
       audience: auth.audience,
       clock: options.clock,
-      setSecret: options.setSecret
+      setSecret: options.setSecret,
+      log: options.log
     }) : new TokenClient({ ...options, ...auth }),
     // One page ahead: the endpoint works on the next page while this one is written.
     createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
