@@ -27,6 +27,7 @@ import { iamPolicy } from "./iam.js";
 import { createJsonGetter } from "./identity.js";
 import { imagePlanView, type PlannedImage, planImage, pushImage } from "./image-plan.js";
 import {
+  DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
   type DeployInputs,
   type FullDeployInputs,
@@ -200,12 +201,10 @@ function planChanges(inputs: FullDeployInputs, state: CurrentState, image: Plann
     deploymentPlan: planDeployment(state.existingDeployment, desiredDeployment(pendingId)),
     github: github && {
       desired: github,
-      plan: planDeployment(state.github.existing, github(pendingId), GITHUB_PATH_PREFIX_INPUT),
+      plan: planDeployment(state.github.existing, github(pendingId), DEPLOY_INPUTS.githubPathPrefix),
     },
   };
 }
-
-const GITHUB_PATH_PREFIX_INPUT = "github-path-prefix";
 
 /**
  * The GitHub deployment: the same route to the same function, behind GitHub's issuer, its remote JWKS, an
@@ -449,7 +448,7 @@ async function applyGithubDeploymentStep(
   const plan = planDeployment(
     state.github.existing,
     changes.github.desired(functionId),
-    GITHUB_PATH_PREFIX_INPUT,
+    DEPLOY_INPUTS.githubPathPrefix,
   );
   const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
   run.info(

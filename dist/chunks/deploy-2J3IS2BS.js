@@ -3,6 +3,7 @@ import {
   readFunctionBundle
 } from "./chunk-HDRYRDE4.js";
 import {
+  DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
   GITHUB_DEPLOYMENT_SUFFIX,
   JWKS_CACHE_HOURS,
@@ -2895,11 +2896,10 @@ function planChanges(inputs, state, image) {
     deploymentPlan: planDeployment(state.existingDeployment, desiredDeployment(pendingId)),
     github: github && {
       desired: github,
-      plan: planDeployment(state.github.existing, github(pendingId), GITHUB_PATH_PREFIX_INPUT)
+      plan: planDeployment(state.github.existing, github(pendingId), DEPLOY_INPUTS.githubPathPrefix)
     }
   };
 }
-var GITHUB_PATH_PREFIX_INPUT = "github-path-prefix";
 function desiredGithubDeployment(inputs, state) {
   const { gateway } = inputs;
   const github = gateway.github;
@@ -3081,7 +3081,7 @@ async function applyGithubDeploymentStep(run, inputs, state, changes, functionId
   const plan = planDeployment(
     state.github.existing,
     changes.github.desired(functionId),
-    GITHUB_PATH_PREFIX_INPUT
+    DEPLOY_INPUTS.githubPathPrefix
   );
   const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
   run.info(
