@@ -8,9 +8,16 @@ import { ociCall } from "../oci/clients.js";
 import type { DeployRun } from "./context.js";
 import { findFunction, readApplication } from "./function.js";
 import { findDeployment, readGateway } from "./gateway.js";
-import { discover } from "./identity.js";
-import type { FullDeployInputs, ImageInputs, ImageOnlyDeployInputs } from "./inputs.js";
+import { discover, GITHUB_KEYS } from "./identity.js";
+import {
+  type FullDeployInputs,
+  GITHUB_DEPLOYMENT_SUFFIX,
+  type GithubDeploymentInputs,
+  type ImageInputs,
+  type ImageOnlyDeployInputs,
+} from "./inputs.js";
 import { type StaticKeys, staticKeysFromJwks } from "./jwks.js";
+import { githubJwksUri } from "./spec.js";
 
 type Gateway = Awaited<ReturnType<typeof readGateway>>;
 type ExistingFunction = Awaited<ReturnType<typeof findFunction>>;
@@ -29,6 +36,17 @@ export interface CurrentState {
   issuer: string;
   jwksUri: string;
   keys: StaticKeys;
+  github: GithubState;
+}
+
+/** The GitHub deployment as it is, and (when `github-repositories` asks for it) the issuer's keys. */
+export interface GithubState {
+  /** `<deployment-name>-github`, looked up whether or not it is wanted (one left behind is reported). */
+  name: string;
+  existing: ExistingDeployment;
+  /** Undefined without `github-repositories`. */
+  jwksUri: string | undefined;
+  kids: string[];
 }
 
 /** What an image-only run reads: the platforms, the namespace, and the application's compartment (for IAM). */
@@ -149,6 +167,30 @@ async function checkIdentityDomain(
   return { issuer, jwksUri, keys };
 }
 
+/**
+ * The GitHub deployment: it is looked up by name in every run (so that one left behind after
+ * `github-repositories` was emptied can be reported), and the issuer's JWKS is fetched when it is wanted: a
+ * wrong `github-oidc-issuer` fails here, not on every report later.
+ */
+async function checkGithubDeployment(
+  run: DeployRun,
+  inputs: FullDeployInputs["gateway"],
+  where: { compartmentId: string; gatewayId: string },
+): Promise<GithubState> {
+  const wanted: GithubDeploymentInputs | undefined = inputs.github;
+  const name = wanted?.deploymentName ?? `${inputs.deploymentName}${GITHUB_DEPLOYMENT_SUFFIX}`;
+  const existing = wanted
+    ? await findExistingDeployment(run, { ...where, displayName: name })
+    : await findDeployment(run.clients.deployments, { ...where, displayName: name }, run.call);
+  if (!wanted) return { name, existing, jwksUri: undefined, kids: [] };
+  const jwksUri = githubJwksUri(wanted.issuer);
+  const keys = staticKeysFromJwks(await run.deps.http.getJson(jwksUri, GITHUB_KEYS), jwksUri);
+  run.info(
+    `GitHub OIDC: issuer ${wanted.issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}; repositories ${wanted.repositories.join(", ")}`,
+  );
+  return { name, existing, jwksUri, kids: keys.keys.map((k) => k.kid) };
+}
+
 /** Every read-only check of a whole deploy, in one log group. */
 export function readCurrentState(run: DeployRun, inputs: FullDeployInputs): Promise<CurrentState> {
   return run.deps.log.group(
@@ -164,7 +206,12 @@ export function readCurrentState(run: DeployRun, inputs: FullDeployInputs): Prom
       });
       const namespace = await checkNamespace(run, inputs.image, inputs.auth.tenancyId);
       const identity = await checkIdentityDomain(run, inputs.gateway);
+      const github = await checkGithubDeployment(run, inputs.gateway, {
+        compartmentId,
+        gatewayId: gateway.id,
+      });
       return {
+        github,
         application,
         platforms,
         gateway,

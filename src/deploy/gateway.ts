@@ -122,16 +122,20 @@ export async function findDeployment(
   return { deployment, etag };
 }
 
-/** Create, update or nothing (pure). A path prefix cannot change in place: that is an error before any write. */
+/**
+ * Create, update or nothing (pure). A path prefix cannot change in place: that is an error before any write,
+ * naming `pathPrefixInput` (the input the prefix came from).
+ */
 export function planDeployment(
   existing: { deployment: models.Deployment; etag: string } | undefined,
   desired: DesiredDeployment,
+  pathPrefixInput = "path-prefix",
 ): DeploymentPlan {
   if (!existing) return { action: "create", desired, changes: diffSpecs(undefined, desired.specification) };
   const current = existing.deployment;
   if (current.pathPrefix !== desired.pathPrefix) {
     throw new GatewayDeployError(
-      `input 'path-prefix': deployment ${desired.displayName} serves ${current.pathPrefix}, and API Gateway cannot change a deployment's path prefix; keep ${current.pathPrefix}, or use another 'deployment-name' for a new deployment at ${desired.pathPrefix}`,
+      `input '${pathPrefixInput}': deployment ${desired.displayName} serves ${current.pathPrefix}, and API Gateway cannot change a deployment's path prefix; keep ${current.pathPrefix}, or use another 'deployment-name' for a new deployment at ${desired.pathPrefix}`,
     );
   }
   const failed = current.lifecycleState === "FAILED";

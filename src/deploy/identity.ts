@@ -42,7 +42,13 @@ interface HttpOptions {
   log?: (line: string) => void;
 }
 
+/** What the GitHub issuer's keys are called in messages (their hint names github-oidc-issuer, not the domain). */
+export const GITHUB_KEYS = "GitHub OIDC keys";
+
 function hint(status: number, what: string): string {
+  if (what === GITHUB_KEYS) {
+    return "check 'github-oidc-issuer' (github.com: https://token.actions.githubusercontent.com; GitHub Enterprise Server: https://HOST/_services/token); its keys are read from <issuer>/.well-known/jwks";
+  }
   if ((status === 401 || status === 403) && /JWKS/i.test(what)) {
     return "the identity domain does not publish its signing keys anonymously: turn on Settings > Domain settings > 'Configure client access' (Access signing certificate), or use another 'jwks-url'";
   }

@@ -10,7 +10,8 @@ import * as core from "@actions/core";
 import type { models as gatewayModels } from "oci-apigateway";
 import type { models as fnModels } from "oci-functions";
 import { buildImage } from "../image/build.js";
-import { oneLine } from "../lib/errors.js";
+import { oneLine, UserFacingError } from "../lib/errors.js";
+import { GITHUB_ISSUER } from "../lib/github-oidc.js";
 import { maskSecret } from "../lib/mask.js";
 import { realSleep } from "../lib/retry.js";
 import { runnerLog } from "../lib/runner-log.js";
@@ -26,6 +27,7 @@ import { iamPolicy } from "./iam.js";
 import { createJsonGetter } from "./identity.js";
 import { imagePlanView, type PlannedImage, planImage, pushImage } from "./image-plan.js";
 import {
+  DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
   type DeployInputs,
   type FullDeployInputs,
@@ -41,7 +43,7 @@ import {
   renderPlan,
   renderPlanMarkdown,
 } from "./plan.js";
-import { buildSpec, USAGE_ROUTE } from "./spec.js";
+import { buildSpec, githubVerifyClaims, USAGE_ROUTE } from "./spec.js";
 import type { Waiting } from "./waiting.js";
 
 interface DeployResult {
@@ -52,6 +54,8 @@ interface DeployResult {
   deploymentId: string | undefined;
   endpoint: string | undefined;
   deploymentEndpoint: string | undefined;
+  /** The GitHub deployment's URL with its path prefix (report's `endpoint` with `auth: github-oidc`). */
+  githubEndpoint: string | undefined;
   /** Blob bytes sent to the registry (0 on a no-op re-run and on a dry run). */
   bytesUploaded: number;
 }
@@ -105,6 +109,7 @@ async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Prom
     deploymentId: undefined,
     endpoint: undefined,
     deploymentEndpoint: undefined,
+    githubEndpoint: undefined,
     bytesUploaded: pushed?.bytesUploaded ?? 0,
   });
 }
@@ -115,16 +120,21 @@ async function runFullDeploy(run: DeployRun, inputs: FullDeployInputs): Promise<
   const changes = planChanges(inputs, state, image);
   const plan = deployPlan(inputs, state, image, changes);
   await printPlan(run, inputs.dryRun, renderPlan(plan));
+  warnIfGithubLeft(run, plan);
   if (inputs.dryRun) return reportDryRun(run, plan, state, image);
 
   const pushed = await pushImage(run, image, inputs.image.baseImage);
   const fn = await applyFunctionStep(run, inputs, changes);
   const deployment = await applyDeploymentStep(run, inputs, state, changes, fn.id);
+  const github = await applyGithubDeploymentStep(run, inputs, state, changes, fn.id);
   const endpoint = routeUrl(deployment.endpoint);
   const finalPlan: DeployPlan = {
     ...plan,
     fn: { ...plan.fn, id: fn.id },
     deployment: { ...plan.deployment, id: deployment.id, endpoint },
+    ...(plan.github?.kind === "managed" && github
+      ? { github: { ...plan.github, id: github.id, endpoint: routeUrl(github.endpoint) } }
+      : {}),
   };
   // The summary's policy names the function, which exists now.
   const summaryPlan: DeployPlan = { ...finalPlan, iam: iamFor(inputs, state, fn.id) };
@@ -135,6 +145,7 @@ async function runFullDeploy(run: DeployRun, inputs: FullDeployInputs): Promise<
     deploymentId: deployment.id,
     endpoint,
     deploymentEndpoint: deployment.endpoint,
+    githubEndpoint: github?.endpoint,
     bytesUploaded: pushed.bytesUploaded,
   });
 }
@@ -148,6 +159,8 @@ interface PlannedChanges {
   desiredDeployment: (functionId: string) => DesiredDeployment;
   /** The deployment plan as it can be shown before the function exists. */
   deploymentPlan: DeploymentPlan;
+  /** The same two for the GitHub deployment, when `github-repositories` asks for it. */
+  github: { desired: (functionId: string) => DesiredDeployment; plan: DeploymentPlan } | undefined;
 }
 
 function planChanges(inputs: FullDeployInputs, state: CurrentState, image: PlannedImage): PlannedChanges {
@@ -179,15 +192,58 @@ function planChanges(inputs: FullDeployInputs, state: CurrentState, image: Plann
       rateLimit: gateway.rateLimit,
     }),
   });
+  const pendingId = state.existingFn?.fn.id ?? PENDING_FUNCTION_ID;
+  const github = desiredGithubDeployment(inputs, state);
   return {
     desiredFn,
     fnPlan: planFunction(state.existingFn, desiredFn),
     desiredDeployment,
-    deploymentPlan: planDeployment(
-      state.existingDeployment,
-      desiredDeployment(state.existingFn?.fn.id ?? PENDING_FUNCTION_ID),
-    ),
+    deploymentPlan: planDeployment(state.existingDeployment, desiredDeployment(pendingId)),
+    github: github && {
+      desired: github,
+      plan: planDeployment(state.github.existing, github(pendingId), DEPLOY_INPUTS.githubPathPrefix),
+    },
   };
+}
+
+/**
+ * The GitHub deployment: the same route to the same function, behind GitHub's issuer, its remote JWKS, an
+ * audience of its own and verifyClaims pinning the repository (and the ref or environment when listed). No
+ * scope: GitHub's tokens carry none.
+ */
+function desiredGithubDeployment(
+  inputs: FullDeployInputs,
+  state: CurrentState,
+): ((functionId: string) => DesiredDeployment) | undefined {
+  const { gateway } = inputs;
+  const github = gateway.github;
+  if (!github || !state.github.jwksUri) return undefined;
+  if (github.issuer === state.issuer) {
+    throw new UserFacingError(
+      `input 'github-oidc-issuer': ${github.issuer} is also the identity domain's issuer, so each deployment would accept the other's tokens; use GitHub's issuer (${GITHUB_ISSUER}, or your GitHub Enterprise Server's)`,
+    );
+  }
+  const publicKeys = {
+    type: "REMOTE_JWKS" as const,
+    uri: state.github.jwksUri,
+    maxCacheDurationInHours: JWKS_CACHE_HOURS,
+  };
+  return (functionId) => ({
+    gatewayId: state.gateway.id,
+    compartmentId: state.compartmentId,
+    displayName: github.deploymentName,
+    pathPrefix: github.pathPrefix,
+    specification: buildSpec({
+      functionId,
+      issuers: [github.issuer],
+      audiences: [github.audience],
+      maxClockSkewSeconds: gateway.maxClockSkewSeconds,
+      publicKeys,
+      requiredScopes: [],
+      rateLimit: gateway.rateLimit,
+      verifyClaims: githubVerifyClaims(github),
+    }),
+  });
 }
 
 function iamFor(inputs: FullDeployInputs, state: CurrentState, functionId: string | undefined) {
@@ -239,7 +295,57 @@ function deployPlan(
       requiredScopes: inputs.gateway.requiredScopes,
     },
     iam: iamFor(inputs, state, state.existingFn?.fn.id),
+    ...githubPlanView(inputs, state, changes),
   };
+}
+
+/** The GitHub deployment as the plan shows it: managed, left in place, or (neither) absent. */
+function githubPlanView(
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  changes: PlannedChanges,
+): Pick<DeployPlan, "github"> {
+  const existing = state.github.existing?.deployment;
+  const github = inputs.gateway.github;
+  if (github && changes.github) {
+    const { plan } = changes.github;
+    return {
+      github: {
+        kind: "managed",
+        name: github.deploymentName,
+        pathPrefix: github.pathPrefix,
+        id: existing?.id,
+        action: plan.action,
+        changes: plan.action === "none" ? [] : plan.changes,
+        endpoint: routeUrl(existing?.endpoint),
+        issuer: github.issuer,
+        audience: github.audience,
+        jwksUri: state.github.jwksUri ?? "",
+        kids: state.github.kids,
+        repositories: github.repositories,
+        refs: github.refs,
+        environments: github.environments,
+      },
+    };
+  }
+  if (!existing) return {};
+  return {
+    github: {
+      kind: "left",
+      name: state.github.name,
+      pathPrefix: existing.pathPrefix,
+      id: existing.id,
+      endpoint: routeUrl(existing.endpoint),
+    },
+  };
+}
+
+/** A GitHub deployment nobody asks for any more still lets GitHub tokens in: say so where it is seen. */
+function warnIfGithubLeft(run: DeployRun, plan: DeployPlan): void {
+  if (plan.github?.kind !== "left") return;
+  run.deps.log.warning(
+    `GitHub deployment ${plan.github.name} (${plan.github.id}) is left in place although 'github-repositories' is empty: its repositories' workflows can still call it; delete it (oci api-gateway deployment delete --deployment-id ${plan.github.id}) if no report uses it`,
+  );
 }
 
 function imageOnlyPlan(
@@ -292,17 +398,14 @@ async function applyFunctionStep(
   return fn;
 }
 
-/** Planned again with the function's real OCID (the dry-run view used a placeholder for a new function). */
-async function applyDeploymentStep(
+/** One deployment's plan carried out in its own log group, `<title>: <action>`. */
+function upsertInGroup(
   run: DeployRun,
   inputs: FullDeployInputs,
-  state: CurrentState,
-  changes: PlannedChanges,
-  functionId: string,
+  title: string,
+  plan: DeploymentPlan,
 ): Promise<gatewayModels.Deployment> {
-  const name = inputs.gateway.deploymentName;
-  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
-  const deployment = await run.deps.log.group(`Deployment ${name}: ${actionWord(plan.action)}`, async () => {
+  return run.deps.log.group(`${title}: ${actionWord(plan.action)}`, async () => {
     if (plan.action !== "none") {
       run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
     }
@@ -313,8 +416,43 @@ async function applyDeploymentStep(
       run.call,
     );
   });
+}
+
+/** Planned again with the function's real OCID (the dry-run view used a placeholder for a new function). */
+async function applyDeploymentStep(
+  run: DeployRun,
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  changes: PlannedChanges,
+  functionId: string,
+): Promise<gatewayModels.Deployment> {
+  const name = inputs.gateway.deploymentName;
+  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
+  const deployment = await upsertInGroup(run, inputs, `Deployment ${name}`, plan);
   run.info(
     `deployment ${deployment.displayName ?? name} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)}`,
+  );
+  return deployment;
+}
+
+/** The GitHub deployment, after the first one and like it: planned again with the function's real OCID. */
+async function applyGithubDeploymentStep(
+  run: DeployRun,
+  inputs: FullDeployInputs,
+  state: CurrentState,
+  changes: PlannedChanges,
+  functionId: string,
+): Promise<gatewayModels.Deployment | undefined> {
+  const github = inputs.gateway.github;
+  if (!github || !changes.github) return undefined;
+  const plan = planDeployment(
+    state.github.existing,
+    changes.github.desired(functionId),
+    DEPLOY_INPUTS.githubPathPrefix,
+  );
+  const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
+  run.info(
+    `GitHub deployment ${deployment.displayName ?? github.deploymentName} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)} with a GitHub OIDC token for audience ${github.audience}`,
   );
   return deployment;
 }
@@ -340,6 +478,7 @@ function reportDryRun(
     deploymentId: state.existingDeployment?.deployment.id,
     endpoint: routeUrl(existingEndpoint),
     deploymentEndpoint: existingEndpoint,
+    githubEndpoint: plan.github?.kind === "managed" ? state.github.existing?.deployment.endpoint : undefined,
     bytesUploaded: 0,
   });
 }
@@ -352,6 +491,7 @@ async function report(run: DeployRun, summaryMarkdown: string, result: DeployRes
   deps.setOutput(DEPLOY_OUTPUTS.deploymentId, result.deploymentId ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.endpoint, result.endpoint ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.deploymentEndpoint, result.deploymentEndpoint ?? "");
+  deps.setOutput(DEPLOY_OUTPUTS.githubEndpoint, result.githubEndpoint ?? "");
   if (deps.writeSummary) {
     try {
       await deps.writeSummary(summaryMarkdown);

@@ -7,6 +7,7 @@
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
 import { InputError } from "../lib/errors.js";
+import { GITHUB_ISSUER } from "../lib/github-oidc.js";
 import {
   booleanInput,
   type InputParser,
@@ -33,6 +34,7 @@ export const DEPLOY_OUTPUTS = {
   deploymentId: "deployment-id",
   endpoint: "endpoint",
   deploymentEndpoint: "deployment-endpoint",
+  githubEndpoint: "github-endpoint",
 } as const;
 
 /** When neither `base-image` nor func.yaml's run_image says: the fn CLI's default node runtime. */
@@ -50,6 +52,8 @@ export const MAX_CLOCK_SKEW_SECONDS = 120;
 const MAX_RATE_LIMIT = 10_000;
 const MAX_WAIT_MINUTES = 120;
 const USAGE_API_REGION_KEY = "USAGE_API_REGION";
+/** The GitHub deployment is named after the first: `<deployment-name>-github`. */
+export const GITHUB_DEPLOYMENT_SUFFIX = "-github";
 export const JWKS_CACHE_HOURS = 1;
 
 type JwksMode = "static" | "remote";
@@ -87,6 +91,22 @@ interface GatewayInputs {
   maxClockSkewSeconds: number;
   requiredScopes: string[];
   rateLimit: number | undefined;
+  /** The second deployment, for GitHub OIDC tokens; undefined when `github-repositories` is empty. */
+  github: GithubDeploymentInputs | undefined;
+}
+
+/** The deployment that accepts the workflow's own GitHub OIDC token (report with `auth: github-oidc`). */
+export interface GithubDeploymentInputs {
+  deploymentName: string;
+  pathPrefix: string;
+  /** `owner/repo`, as the token's `repository` claim spells it. */
+  repositories: string[];
+  audience: string;
+  /** Pinned `ref` claims (refs/heads/…, refs/tags/…); empty: any ref. */
+  refs: string[];
+  /** Pinned `environment` claims; empty: any (or no) environment. */
+  environments: string[];
+  issuer: string;
 }
 
 interface FunctionInputs {
@@ -289,6 +309,48 @@ const scopeList: InputParser<string[]> = (text, name) => {
   return [...new Set(items)];
 };
 
+/** GitHub's rules: an owner of 1-39 letters, digits and -; a repository of 1-100 letters, digits, . _ and -. */
+const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+const GITHUB_REF = /^refs\/(?:heads|tags)\/[^\s\u0000-\u001f\u007f~^:?*[\\]+$/;
+
+/** A list without repeats; `check` refuses an item with its message. */
+function uniqueList(what: string, check: (item: string) => string | undefined): InputParser<string[]> {
+  return (text, name) => {
+    const items = splitList(text);
+    for (const item of items) {
+      const problem = check(item);
+      if (problem) throw new InputError(name, problem);
+    }
+    if (new Set(items).size !== items.length) throw new InputError(name, `lists ${what} twice`);
+    return items;
+  };
+}
+
+const githubRepositoryList = uniqueList("a repository", (item) =>
+  GITHUB_REPOSITORY.test(item)
+    ? undefined
+    : `${quote(item)} is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)`,
+);
+
+const githubRefList = uniqueList("a ref", (item) =>
+  GITHUB_REF.test(item)
+    ? undefined
+    : `${quote(item)} is not a full ref; use refs/heads/<branch> or refs/tags/<tag>, e.g. refs/heads/main`,
+);
+
+const githubEnvironmentList = uniqueList("an environment", (item) =>
+  CONTROL.test(item) || item.length > 255
+    ? `${quote(item)} is not an environment name; use the name as in Settings > Environments`
+    : undefined,
+);
+
+const githubAudience: InputParser<string> = (text, name) => {
+  if (CONTROL.test(text) || /[\s,]/.test(text)) {
+    throw new InputError(name, `${quote(text)} must be one audience without spaces or commas`);
+  }
+  return text;
+};
+
 // ---- The table: one row per input, in the order problems are reported ------------------------------------
 
 const DEPLOY_TABLE = {
@@ -331,6 +393,13 @@ const DEPLOY_TABLE = {
   }),
   requiredScope: input("required-scope", scopeList),
   rateLimit: input("rate-limit", optional(wholeNumberOf(1, MAX_RATE_LIMIT, "requests per second"))),
+  // the GitHub deployment (only with github-repositories)
+  githubRepositories: input("github-repositories", githubRepositoryList),
+  githubPathPrefix: input("github-path-prefix", pathPrefix, { default: "/usage-github" }),
+  githubAudience: input("github-audience", githubAudience, { default: "usage-api-action" }),
+  githubRefs: input("github-refs", githubRefList),
+  githubEnvironments: input("github-environments", githubEnvironmentList),
+  githubOidcIssuer: input("github-oidc-issuer", serviceUrl(GITHUB_ISSUER), { default: GITHUB_ISSUER }),
   waitTimeout: input("wait-timeout", wholeNumberOf(1, MAX_WAIT_MINUTES, "minutes"), { default: "20" }),
 };
 
@@ -418,6 +487,51 @@ function requiredUnless(key: keyof DeployTable, exempt: (c: RuleContext) => bool
   };
 }
 
+/** `github-refs` and `github-environments` pin claims of the GitHub deployment: alone they would do nothing. */
+const githubPinsNeedRepositories: Rule = (c) => {
+  if ((c.values.githubRepositories?.length ?? 0) > 0) return;
+  for (const key of ["githubRefs", "githubEnvironments"] as const) {
+    if (c.given(key) === "") continue;
+    throw new InputError(
+      DEPLOY_INPUTS[key],
+      `has no effect without '${DEPLOY_INPUTS.githubRepositories}'; list the repositories whose workflows may call the GitHub deployment, or leave it empty`,
+    );
+  }
+};
+
+/**
+ * The two deployments must not accept each other's tokens, and cannot share a path: another prefix, another
+ * audience, another issuer.
+ */
+const githubDeploymentApart: Rule = ({ values }) => {
+  if ((values.githubRepositories?.length ?? 0) === 0) return;
+  if (values.githubPathPrefix !== undefined && values.githubPathPrefix === values.pathPrefix) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubPathPrefix,
+      `is the same as '${DEPLOY_INPUTS.pathPrefix}' (${values.pathPrefix}); the GitHub deployment needs its own, e.g. /usage-github`,
+    );
+  }
+  if (values.githubAudience !== undefined && values.audiences?.includes(values.githubAudience)) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubAudience,
+      `${quote(values.githubAudience)} is also in '${DEPLOY_INPUTS.audiences}'; use an audience of its own (default usage-api-action), so that neither deployment accepts the other's tokens`,
+    );
+  }
+  const name = values.deploymentName ?? "";
+  if (name.length + GITHUB_DEPLOYMENT_SUFFIX.length > 255) {
+    throw new InputError(
+      DEPLOY_INPUTS.deploymentName,
+      `is too long for the GitHub deployment's name (<deployment-name>${GITHUB_DEPLOYMENT_SUFFIX}, at most 255 characters); shorten it`,
+    );
+  }
+  if (values.issuer !== undefined && values.issuer === values.githubOidcIssuer) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubOidcIssuer,
+      `is the same as '${DEPLOY_INPUTS.issuer}'; the identity domain's deployment would accept GitHub's tokens: set 'issuer' to the identity domain's issuer`,
+    );
+  }
+};
+
 const RULES: Rule[] = [
   applicationRequired,
   requiredUnless(
@@ -445,6 +559,8 @@ const RULES: Rule[] = [
   ),
   baseCredentialsTogether,
   tagRule,
+  githubPinsNeedRepositories,
+  githubDeploymentApart,
 ];
 
 /** The registry host: the input, else OCIR in the auth's region. */
@@ -637,7 +753,21 @@ function assemble(v: DeployValues, derived: Complete<Derived>, c: RuleContext): 
       maxClockSkewSeconds: v.maxClockSkew,
       requiredScopes: v.requiredScope,
       rateLimit: v.rateLimit,
+      github: githubDeployment(v),
     },
+  };
+}
+
+function githubDeployment(v: DeployValues): GithubDeploymentInputs | undefined {
+  if (v.githubRepositories.length === 0) return undefined;
+  return {
+    deploymentName: `${v.deploymentName}${GITHUB_DEPLOYMENT_SUFFIX}`,
+    pathPrefix: v.githubPathPrefix,
+    repositories: v.githubRepositories,
+    audience: v.githubAudience,
+    refs: v.githubRefs,
+    environments: v.githubEnvironments,
+    issuer: v.githubOidcIssuer,
   };
 }
 

@@ -49,7 +49,32 @@ export interface DeployPlan {
     requiredScopes: string[];
   };
   iam: IamPolicy;
+  /** The GitHub deployment: undefined when it is neither asked for nor there. */
+  github?: GithubPlan;
 }
+
+/**
+ * `managed`: `github-repositories` asks for it (created, updated or unchanged). `left`: it exists, but
+ * `github-repositories` is empty now; deploy never deletes a deployment, so it is reported, not removed.
+ */
+export type GithubPlan =
+  | {
+      kind: "managed";
+      name: string;
+      pathPrefix: string;
+      id: string | undefined;
+      action: Action;
+      changes: SpecChange[];
+      endpoint: string | undefined;
+      issuer: string;
+      audience: string;
+      jwksUri: string;
+      kids: string[];
+      repositories: string[];
+      refs: string[];
+      environments: string[];
+    }
+  | { kind: "left"; name: string; pathPrefix: string; id: string; endpoint: string | undefined };
 
 /** The plan of an `image-only: true` run: the image, and what the deployer needs for it. */
 export interface ImageOnlyPlan {
@@ -104,6 +129,11 @@ function functionChangeLine(c: FunctionChange): string {
 
 function planHeadline(plan: DeployPlan): string {
   const parts = [`function ${VERB[plan.fn.action]}`, `deployment ${VERB[plan.deployment.action]}`];
+  if (plan.github) {
+    parts.push(
+      `GitHub deployment ${plan.github.kind === "managed" ? VERB[plan.github.action] : "left in place"}`,
+    );
+  }
   return `${plan.dryRun ? "Dry run (nothing is changed)" : "Plan"}: image ${plan.image.digest}; ${parts.join(", ")}`;
 }
 
@@ -136,9 +166,38 @@ export function renderPlan(plan: DeployPlan): string[] {
     lines.push(`  skipped key ${d.kid === undefined ? "(no kid)" : safeText(d.kid)}: ${d.reason}`);
   if (jwt.requiredScopes.length > 0)
     lines.push(`  required scope (any of): ${jwt.requiredScopes.join(", ")}`);
+  if (plan.github) lines.push("", ...githubLines(plan.github));
   lines.push("", "IAM policy this setup needs (least privilege):");
   for (const line of renderIamPolicy(plan.iam)) lines.push(`  ${line}`);
   return lines.map(safeLogLine);
+}
+
+const LEFT_IN_PLACE =
+  "left in place: 'github-repositories' is empty, and deploy never deletes a deployment; its repositories' workflows can still call it, so delete it if no report uses it";
+
+/** The GitHub deployment's block: what happens to it, its diff, and whom it lets in. */
+function githubLines(github: GithubPlan): string[] {
+  const head = `GitHub deployment ${safeText(github.name)} at ${github.pathPrefix}`;
+  if (github.kind === "left") {
+    return [
+      `${head} (${github.id}): ${LEFT_IN_PLACE}`,
+      ...(github.endpoint ? [`  endpoint ${github.endpoint}`] : []),
+    ];
+  }
+  const lines = [`${head}: ${VERB[github.action]}${github.id ? ` (${github.id})` : ""}`];
+  if (github.action !== "none") {
+    for (const line of renderSpecDiff(github.changes)) lines.push(`  ${safeText(line, 200)}`);
+  }
+  if (github.endpoint) lines.push(`  endpoint ${github.endpoint}`);
+  lines.push(
+    `  GitHub OIDC: issuer ${safeText(github.issuer, 200)}; audience ${safeText(github.audience)}; remote JWKS ${safeText(github.jwksUri, 200)} (keys ${github.kids.map((k) => safeText(k)).join(", ")})`,
+    `  repository (any of): ${github.repositories.join(", ")}`,
+  );
+  if (github.refs.length > 0) lines.push(`  ref (any of): ${github.refs.map((r) => safeText(r)).join(", ")}`);
+  if (github.environments.length > 0) {
+    lines.push(`  environment (any of): ${github.environments.map((e) => safeText(e)).join(", ")}`);
+  }
+  return lines;
 }
 
 function imageLines(image: DeployPlan["image"]): string[] {
@@ -180,6 +239,7 @@ export function renderPlanMarkdown(plan: DeployPlan): string {
     `| Deployment \`${cell(deployment.name)}\` | ${VERB[deployment.action]}${deployment.id ? ` (\`${cell(deployment.id)}\`)` : ""} |`,
     `| Endpoint | ${deployment.endpoint ? `\`${cell(deployment.endpoint)}\`` : "(after the first deploy)"} |`,
     `| JWT | issuer \`${cell(jwt.issuer)}\`, ${jwt.mode === "static" ? `static keys ${jwt.kids.map((k) => `\`${cell(k)}\``).join(", ")}` : "remote JWKS"} |`,
+    ...(plan.github ? githubRows(plan.github) : []),
     "",
   ];
   if (fn.action !== "none" && fn.changes.length > 0) {
@@ -202,8 +262,39 @@ export function renderPlanMarkdown(plan: DeployPlan): string {
       "",
     );
   }
+  if (plan.github?.kind === "managed" && plan.github.action !== "none") {
+    out.push(
+      "### GitHub deployment specification diff",
+      "",
+      "```diff",
+      ...renderSpecDiff(plan.github.changes).map((l) => safeText(l, 200)),
+      "```",
+      "",
+    );
+  }
   out.push("### IAM policy (least privilege)", "", "```", ...renderIamPolicy(plan.iam), "```", "");
   return out.join("\n");
+}
+
+/** The GitHub deployment's rows of the summary table. */
+function githubRows(github: GithubPlan): string[] {
+  const id = github.id ? ` (\`${cell(github.id)}\`)` : "";
+  const endpoint = `| GitHub endpoint | ${github.endpoint ? `\`${cell(github.endpoint)}\`` : "(after the first deploy)"} |`;
+  if (github.kind === "left") {
+    return [`| GitHub deployment \`${cell(github.name)}\` | ${cell(LEFT_IN_PLACE)}${id} |`, endpoint];
+  }
+  const pins = [
+    `repository ${github.repositories.map((r) => `\`${cell(r)}\``).join(", ")}`,
+    ...(github.refs.length > 0 ? [`ref ${github.refs.map((r) => `\`${cell(r)}\``).join(", ")}`] : []),
+    ...(github.environments.length > 0
+      ? [`environment ${github.environments.map((e) => `\`${cell(e)}\``).join(", ")}`]
+      : []),
+  ];
+  return [
+    `| GitHub deployment \`${cell(github.name)}\` | ${VERB[github.action]}${id} |`,
+    endpoint,
+    `| GitHub OIDC | issuer \`${cell(github.issuer)}\`, audience \`${cell(github.audience)}\`; ${pins.join("; ")} |`,
+  ];
 }
 
 /** The image-only plan as Markdown for the job summary. */

@@ -13,6 +13,14 @@ type PublicKeysOption =
   | { type: "STATIC_KEYS"; keys: readonly StaticJsonWebKey[] }
   | { type: "REMOTE_JWKS"; uri: string; maxCacheDurationInHours: number };
 
+/** A claim the gateway checks besides iss/aud/exp (JsonWebTokenClaim). */
+export interface VerifyClaim {
+  key: string;
+  /** Allowed values; a token whose claim is another value is refused. */
+  values: readonly string[];
+  isRequired: boolean;
+}
+
 export interface SpecOptions {
   functionId: string;
   issuers: readonly string[];
@@ -23,6 +31,27 @@ export interface SpecOptions {
   requiredScopes: readonly string[];
   /** Requests per second per client IP; undefined: no rate limiting. */
   rateLimit?: number;
+  /** Claims the token must carry with one of the values; empty or undefined: none. */
+  verifyClaims?: readonly VerifyClaim[];
+}
+
+/** What the GitHub deployment pins: the repository always, the ref and the environment when listed. */
+export function githubVerifyClaims(pins: {
+  repositories: readonly string[];
+  refs: readonly string[];
+  environments: readonly string[];
+}): VerifyClaim[] {
+  const claims: VerifyClaim[] = [{ key: "repository", values: [...pins.repositories], isRequired: true }];
+  if (pins.refs.length > 0) claims.push({ key: "ref", values: [...pins.refs], isRequired: true });
+  if (pins.environments.length > 0) {
+    claims.push({ key: "environment", values: [...pins.environments], isRequired: true });
+  }
+  return claims;
+}
+
+/** Where GitHub (and GitHub Enterprise Server) publish an issuer's signing keys. */
+export function githubJwksUri(issuer: string): string {
+  return `${issuer.replace(/\/+$/, "")}/.well-known/jwks`;
 }
 
 /** The specification deploy sends. */
@@ -57,6 +86,17 @@ export function buildSpec(o: SpecOptions): models.ApiSpecification {
     issuers: [...o.issuers],
     audiences: [...o.audiences],
     maxClockSkewInSeconds: o.maxClockSkewSeconds,
+    ...(o.verifyClaims && o.verifyClaims.length > 0
+      ? {
+          verifyClaims: o.verifyClaims.map(
+            (c): models.JsonWebTokenClaim => ({
+              key: c.key,
+              values: [...c.values],
+              isRequired: c.isRequired,
+            }),
+          ),
+        }
+      : {}),
     publicKeys,
   };
   const authorization:

@@ -238,7 +238,8 @@ export class EndpointClient {
       if (err instanceof UserFacingError) throw err;
       if (err instanceof UnauthorizedError) {
         throw new FatalReportError(
-          "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts",
+          this.options.token.unauthorizedMessage?.() ??
+            "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts",
         );
       }
       throw new EndpointError(`page ${page} failed after retries: ${this.describe(err)}`);

@@ -24,11 +24,12 @@ import {
 } from "./endpoint.js";
 import { FatalReportError } from "./errors.js";
 import { focusColumns, focusGroupBy } from "./focus.js";
+import { GithubTokenSource } from "./github-token.js";
 import { OUTPUTS, type ReportInputs } from "./inputs.js";
 import { JsonReportWriter } from "./json.js";
 import { type MonthWindow, previousMonth, windowOf } from "./months.js";
 import { buildSummary, type SummaryMonth } from "./summary.js";
-import { TokenClient, type TokenClientOptions, type TokenSource } from "./token.js";
+import { TokenClient, type TokenSource, type TokenSourceOptions } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
 
 interface ReportLogger {
@@ -52,7 +53,8 @@ export interface ReportDeps {
   setOutput(name: string, value: string): void;
   /** Append Markdown to the job summary; a failure here is only a warning. */
   writeSummary?(markdown: string): Promise<void>;
-  createTokenClient(options: TokenClientOptions): TokenSource & { close?(): Promise<void> };
+  /** The bearer's source: IDCS client credentials, or the job's GitHub OIDC token (`auth`). */
+  createTokenClient(options: TokenSourceOptions): TokenSource & { close?(): Promise<void> };
   createEndpointClient(options: EndpointClientOptions): UsageSource;
   commit(options: CommitOptions): Promise<string | undefined>;
 }
@@ -187,10 +189,7 @@ function openClients(run: Run): Clients {
   const { inputs, deps, deadline } = run;
   const { clock } = deps;
   const token = deps.createTokenClient({
-    tokenUrl: inputs.tokenUrl,
-    clientId: inputs.clientId,
-    clientSecret: inputs.clientSecret,
-    scope: inputs.scope,
+    auth: inputs.auth,
     setSecret: deps.setSecret,
     clock,
     deadline,
@@ -509,7 +508,15 @@ export function createActionDeps(
       if (!process.env.GITHUB_STEP_SUMMARY) return;
       await core.summary.addRaw(markdown, true).write();
     },
-    createTokenClient: (options) => new TokenClient(options),
+    createTokenClient: ({ auth, ...options }) =>
+      auth.kind === "github-oidc"
+        ? new GithubTokenSource({
+            audience: auth.audience,
+            clock: options.clock,
+            setSecret: options.setSecret,
+            log: options.log,
+          })
+        : new TokenClient({ ...options, ...auth }),
     // One page ahead: the endpoint works on the next page while this one is written.
     createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
     commit: commitReports,

@@ -42,14 +42,30 @@ export const OUTPUTS = {
 const MAX_GROUP_BY = 10;
 const MAX_TIME_BUDGET_MINUTES = 350;
 
+/** Where the bearer token comes from. */
+export type ReportAuth =
+  | {
+      kind: "client-credentials";
+      /** The token endpoint (an identity domain URL gets /oauth2/v1/token appended). */
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      scope: string;
+    }
+  | {
+      /** The workflow's own GitHub OIDC token, for deploy's GitHub deployment: no secret at all. */
+      kind: "github-oidc";
+      audience: string;
+    };
+
+type AuthKind = ReportAuth["kind"];
+const AUTH_KINDS: readonly AuthKind[] = ["client-credentials", "github-oidc"];
+const DEFAULT_GITHUB_AUDIENCE = "usage-api-action";
+
 export interface ReportInputs {
   /** Gateway deployment URL with its path prefix, no trailing slash. */
   endpoint: string;
-  /** The token endpoint (an identity domain URL gets /oauth2/v1/token appended). */
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  scope: string;
+  auth: ReportAuth;
   tenantId: string | undefined;
   /** The `months` input as given (after trimming), for messages and the commit message. */
   monthsSpec: string;
@@ -213,31 +229,73 @@ const budgetAmount: InputParser<Decimal> = (text, name) => {
   return value;
 };
 
-/** Every `report` input, in the order its problems are reported. `now` is what `months` is relative to. */
-function reportInputTable(now: Date) {
+/**
+ * A client-credentials input: required with that auth; with `auth: github-oidc` giving it is an error (a
+ * secret passed for nothing is one more secret to leak, and a half-migrated workflow should say so); when
+ * `auth` itself is wrong it is not checked (its row reports that).
+ */
+function credentialInput<T>(auth: AuthKind | null, parse: InputParser<T>): InputParser<T | undefined> {
+  return (text, name) => {
+    if (auth === "client-credentials") return parse(text, name);
+    if (auth === "github-oidc" && text !== "") {
+      throw new InputError(
+        name,
+        "belongs to 'auth: client-credentials'; 'auth: github-oidc' uses the workflow's GitHub OIDC token and no client credentials: remove it (or set auth: client-credentials)",
+      );
+    }
+    return undefined;
+  };
+}
+
+/** The `auth` input alone, read first: which of the credential inputs apply depends on it. */
+const authKind = oneOf<AuthKind>(AUTH_KINDS);
+
+const githubAudience: InputParser<string> = (text, name) => {
+  if (/[\s,\u0000-\u001f\u007f]/.test(text)) {
+    throw new InputError(name, `${quote(text)} must be one audience without spaces or commas`);
+  }
+  return text;
+};
+
+/**
+ * Every `report` input, in the order its problems are reported. `now` is what `months` is relative to;
+ * `auth` (the `auth` input, null when it is not valid) decides which credential inputs are required.
+ */
+function reportInputTable(now: Date, auth: AuthKind | null = "client-credentials") {
   return {
     endpoint: input("endpoint", endpointUrl),
-    tokenUrl: input("token-url", tokenUrl),
+    auth: input("auth", authKind, { default: "client-credentials" }),
+    githubAudience: input("github-audience", githubAudience, { default: DEFAULT_GITHUB_AUDIENCE }),
+    tokenUrl: input("token-url", credentialInput(auth, tokenUrl)),
     clientId: input(
       "client-id",
-      required(
-        singleLine(),
-        "is required for command 'report'; set it to the confidential application's client ID",
+      credentialInput(
+        auth,
+        required(
+          singleLine(),
+          "is required for command 'report'; set it to the confidential application's client ID",
+        ),
       ),
     ),
     clientSecret: input(
       "client-secret",
-      required(
-        (text) => text,
-        "is required for command 'report'; pass it from a repository or environment secret",
+      credentialInput(
+        auth,
+        required(
+          (text) => text,
+          "is required for command 'report'; pass it from a repository or environment secret",
+        ),
       ),
       { secret: true },
     ),
     scope: input(
       "scope",
-      required(
-        singleLine(),
-        "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
+      credentialInput(
+        auth,
+        required(
+          singleLine(),
+          "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read",
+        ),
       ),
     ),
     tenantId: input("tenant-id", optional(tenancyOcid)),
@@ -277,9 +335,30 @@ export const DEFAULTS = inputDefaults(reportInputTable(new Date(0)));
 
 /** The typed inputs from the table's values, once every row has passed. */
 function assemble(values: ReportInputValues): ReportInputs {
-  const { months, format, timeBudget, ...rest } = values;
+  const {
+    months,
+    format,
+    timeBudget,
+    auth,
+    githubAudience,
+    tokenUrl,
+    clientId,
+    clientSecret,
+    scope,
+    ...rest
+  } = values;
   return {
     ...rest,
+    auth:
+      auth === "github-oidc"
+        ? { kind: auth, audience: githubAudience }
+        : {
+            kind: auth,
+            tokenUrl: tokenUrl as string,
+            clientId: clientId as string,
+            clientSecret: clientSecret as string,
+            scope: scope as string,
+          },
     monthsSpec: months.spec,
     months: months.windows,
     csv: format === "csv" || format === "both",
@@ -295,7 +374,13 @@ function assemble(values: ReportInputValues): ReportInputs {
  */
 export function readReportInputs(get: (name: string) => string, options: ReadOptions): ReportInputs {
   const problems = new InputProblems();
-  const values = readInputTable(reportInputTable(options.now), get, problems, options.setSecret);
+  const auth = new InputProblems().check(() => authKind(get("auth").trim() || "client-credentials", "auth"));
+  const values = readInputTable(
+    reportInputTable(options.now, auth ?? null),
+    get,
+    problems,
+    options.setSecret,
+  );
   problems.throwIfAny();
   return assemble(values as ReportInputValues);
 }

@@ -8,6 +8,7 @@ import { createMasker, type Masker, secretForms } from "../lib/mask.js";
 import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
 import { FatalReportError } from "./errors.js";
+import type { ReportAuth } from "./inputs.js";
 import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 
 const IDCS_TOKEN_PATH = "/oauth2/v1/token";
@@ -19,6 +20,14 @@ export interface TokenSource {
   getToken(): Promise<string>;
   /** Forget the cached token, so the next getToken() asks for a new one. */
   invalidate(): void;
+  /** What to tell the user when the gateway refuses even a fresh token; the endpoint's default otherwise. */
+  unauthorizedMessage?(): string;
+}
+
+/** What the report flow hands its token factory: where the token comes from, and the run's clock. */
+export interface TokenSourceOptions extends RemoteCallOptions {
+  auth: ReportAuth;
+  setSecret: (value: string) => void;
 }
 
 /** An IDCS domain URL (https://idcs-….identity.oraclecloud.com) gets the token path; a URL with a path is kept. */

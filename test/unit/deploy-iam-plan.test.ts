@@ -223,3 +223,95 @@ describe("renderPlan", () => {
     expect(md).not.toContain("all-resources");
   });
 });
+
+describe("renderPlan: the GitHub deployment", () => {
+  const managed: NonNullable<DeployPlan["github"]> = {
+    kind: "managed",
+    name: "usage-api-github",
+    pathPrefix: "/usage-github",
+    id: undefined,
+    action: "create",
+    changes: [
+      {
+        kind: "added",
+        path: "requestPolicies.authentication.verifyClaims[key=repository].values",
+        after: '["octo-org/usage-reports"]',
+      },
+    ],
+    endpoint: undefined,
+    issuer: "https://token.actions.githubusercontent.com",
+    audience: "usage-api-action",
+    jwksUri: "https://token.actions.githubusercontent.com/.well-known/jwks",
+    kids: ["gh-1"],
+    repositories: ["octo-org/usage-reports"],
+    refs: ["refs/heads/main"],
+    environments: [],
+  };
+
+  it("adds it to the headline, with its diff and whom it lets in", () => {
+    const lines = renderPlan(plan({ github: managed }));
+    expect(lines[0]).toBe(
+      "Dry run (nothing is changed): image sha256:0123456789abcdef; function create, deployment create, GitHub deployment create",
+    );
+    expect(lines).toContain("GitHub deployment usage-api-github at /usage-github: create");
+    expect(lines).toContain(
+      '  + requestPolicies.authentication.verifyClaims[key=repository].values: ["octo-org/usage-reports"]',
+    );
+    expect(lines).toContain(
+      "  GitHub OIDC: issuer https://token.actions.githubusercontent.com; audience usage-api-action; remote JWKS https://token.actions.githubusercontent.com/.well-known/jwks (keys gh-1)",
+    );
+    expect(lines).toContain("  repository (any of): octo-org/usage-reports");
+    expect(lines).toContain("  ref (any of): refs/heads/main");
+    expect(lines.some((l) => l.startsWith("  environment"))).toBe(false);
+    const md = renderPlanMarkdown(plan({ github: managed }));
+    expect(md).toContain("| GitHub deployment `usage-api-github` | create |");
+    expect(md).toContain("| GitHub endpoint | (after the first deploy) |");
+    expect(md).toContain(
+      "| GitHub OIDC | issuer `https://token.actions.githubusercontent.com`, audience `usage-api-action`; repository `octo-org/usage-reports`; ref `refs/heads/main` |",
+    );
+    expect(md).toContain("### GitHub deployment specification diff");
+  });
+
+  it("shows an unchanged one without a diff, with its endpoint", () => {
+    const lines = renderPlan(
+      plan({
+        github: {
+          ...managed,
+          action: "none",
+          id: "ocid1.apideployment.oc1.iad.gh",
+          endpoint: "https://gw/usage-github/request-summarized-usages",
+        },
+      }),
+    );
+    expect(lines[0]).toMatch(/, GitHub deployment unchanged$/);
+    expect(lines).toContain(
+      "GitHub deployment usage-api-github at /usage-github: unchanged (ocid1.apideployment.oc1.iad.gh)",
+    );
+    expect(lines).toContain("  endpoint https://gw/usage-github/request-summarized-usages");
+    expect(lines.some((l) => l.includes("verifyClaims"))).toBe(false);
+  });
+
+  it("says that one nobody asks for any more is left in place, not deleted", () => {
+    const left: DeployPlan["github"] = {
+      kind: "left",
+      name: "usage-api-github",
+      pathPrefix: "/usage-github",
+      id: "ocid1.apideployment.oc1.iad.gh",
+      endpoint: "https://gw/usage-github/request-summarized-usages",
+    };
+    const lines = renderPlan(plan({ github: left }));
+    expect(lines[0]).toMatch(/, GitHub deployment left in place$/);
+    expect(lines).toContain(
+      "GitHub deployment usage-api-github at /usage-github (ocid1.apideployment.oc1.iad.gh): left in place: 'github-repositories' is empty, and deploy never deletes a deployment; its repositories' workflows can still call it, so delete it if no report uses it",
+    );
+    expect(renderPlanMarkdown(plan({ github: left }))).toContain(
+      "| GitHub deployment `usage-api-github` | left in place",
+    );
+  });
+
+  it("leaves the headline of a deploy without one as it was", () => {
+    expect(renderPlan(plan())[0]).toBe(
+      "Dry run (nothing is changed): image sha256:0123456789abcdef; function create, deployment create",
+    );
+  });
+});

@@ -22,13 +22,16 @@ import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
-/** The inputs of action.yml's deploy section (with their defaults) and every output name. */
+/**
+ * The inputs of action.yml's deploy section and those it shares with report in the common section (but
+ * `command`), with their defaults, and every output name.
+ */
 function readDeploySection() {
   const yml = readActionYml();
+  const deploys = (i: { section: string; name: string }) =>
+    i.section === "deploy" || (i.section === "common" && i.name !== "command");
   return {
-    inputs: new Map(
-      yml.inputs.filter((i) => i.section === "deploy").map((i) => [i.name, i.default] as const),
-    ),
+    inputs: new Map(yml.inputs.filter(deploys).map((i) => [i.name, i.default] as const)),
     outputs: yml.outputs.map((o) => o.name),
   };
 }
@@ -721,6 +724,7 @@ describe("runDeploy with image-only", () => {
       "deployment-id": "",
       endpoint: "",
       "deployment-endpoint": "",
+      "github-endpoint": "",
     });
     expect(result.bytesUploaded).toBe(1234);
     expect(lines).toContain(
@@ -776,6 +780,124 @@ describe("runDeploy with image-only", () => {
     expect(lines[0]).toMatch(/^OCI API key of user/);
     expect(lines).toContain(
       `Dry run (nothing is changed): image sha256:${"ab".repeat(32)}; image only (the function and the gateway deployment are not touched)`,
+    );
+  });
+});
+
+// ---- the GitHub deployment -------------------------------------------------------------------------------
+
+describe("readDeployInputs: the GitHub deployment", () => {
+  it("is off without github-repositories", () => {
+    expect(read(GOOD).gateway.github).toBeUndefined();
+  });
+
+  it("reads the repositories, pins and issuer, with the documented defaults", () => {
+    const gateway = read({
+      ...GOOD,
+      "github-repositories": "octo-org/usage-reports, Other-Org/reports.v2\nocto-org/x_y",
+      "github-refs": "refs/heads/main, refs/tags/v1.2",
+      "github-environments": "reports",
+      "github-path-prefix": DEPLOY_DEFAULTS["github-path-prefix"]!,
+      "github-audience": DEPLOY_DEFAULTS["github-audience"]!,
+      "github-oidc-issuer": DEPLOY_DEFAULTS["github-oidc-issuer"]!,
+    }).gateway;
+    expect(gateway.github).toEqual({
+      deploymentName: "usage-api-github",
+      pathPrefix: "/usage-github",
+      repositories: ["octo-org/usage-reports", "Other-Org/reports.v2", "octo-org/x_y"],
+      audience: "usage-api-action",
+      refs: ["refs/heads/main", "refs/tags/v1.2"],
+      environments: ["reports"],
+      issuer: "https://token.actions.githubusercontent.com",
+    });
+  });
+
+  it("takes a GitHub Enterprise Server issuer, and http only on loopback", () => {
+    const ghes = read({
+      ...GOOD,
+      "github-repositories": "o/r",
+      "github-oidc-issuer": "https://github.example.com/_services/token/",
+    });
+    expect(ghes.gateway.github?.issuer).toBe("https://github.example.com/_services/token");
+    const local = read({
+      ...GOOD,
+      "github-repositories": "o/r",
+      "github-oidc-issuer": "http://127.0.0.1:9999",
+    });
+    expect(local.gateway.github?.issuer).toBe("http://127.0.0.1:9999");
+    expect(
+      errorOf(() =>
+        read({ ...GOOD, "github-repositories": "o/r", "github-oidc-issuer": "http://gh.example.com" }),
+      ).message,
+    ).toBe(
+      "input 'github-oidc-issuer': 'http://gh.example.com' must use https (http is allowed only for 127.0.0.1 and localhost)",
+    );
+  });
+
+  it.each([
+    [
+      "github-repositories",
+      "octo-org",
+      "'octo-org' is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)",
+    ],
+    [
+      "github-repositories",
+      "octo-org/a/b",
+      "'octo-org/a/b' is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)",
+    ],
+    [
+      "github-repositories",
+      "-bad/repo",
+      "'-bad/repo' is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)",
+    ],
+    [
+      "github-repositories",
+      "o/..",
+      "'o/..' is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)",
+    ],
+    ["github-repositories", "o/r, o/r", "lists a repository twice"],
+    [
+      "github-refs",
+      "main",
+      "'main' is not a full ref; use refs/heads/<branch> or refs/tags/<tag>, e.g. refs/heads/main",
+    ],
+    [
+      "github-refs",
+      "refs/pull/1/merge",
+      "'refs/pull/1/merge' is not a full ref; use refs/heads/<branch> or refs/tags/<tag>, e.g. refs/heads/main",
+    ],
+    ["github-path-prefix", "usage-github", "'usage-github' must start with /; use e.g. /usage"],
+    [
+      "github-path-prefix",
+      "/usage",
+      "is the same as 'path-prefix' (/usage); the GitHub deployment needs its own, e.g. /usage-github",
+    ],
+    ["github-audience", "a b", "'a b' must be one audience without spaces or commas"],
+    [
+      "github-audience",
+      "https://usage.example.com/",
+      "'https://usage.example.com/' is also in 'audiences'; use an audience of its own (default usage-api-action), so that neither deployment accepts the other's tokens",
+    ],
+  ])("refuses %s %j", (name, value, message) => {
+    expect(errorOf(() => read({ ...GOOD, "github-repositories": "o/r", [name]: value })).message).toBe(
+      `input '${name}': ${message}`,
+    );
+  });
+
+  it("refuses an issuer shared with the identity domain's deployment", () => {
+    const issuer = "https://token.actions.githubusercontent.com";
+    expect(
+      errorOf(() => read({ ...GOOD, "github-repositories": "o/r", issuer, "github-oidc-issuer": issuer }))
+        .message,
+    ).toBe(
+      "input 'github-oidc-issuer': is the same as 'issuer'; the identity domain's deployment would accept GitHub's tokens: set 'issuer' to the identity domain's issuer",
+    );
+  });
+
+  it.each(["github-refs", "github-environments"])("refuses %s without github-repositories", (name) => {
+    const value = name === "github-refs" ? "refs/heads/main" : "prod";
+    expect(errorOf(() => read({ ...GOOD, [name]: value })).message).toBe(
+      `input '${name}': has no effect without 'github-repositories'; list the repositories whose workflows may call the GitHub deployment, or leave it empty`,
     );
   });
 });

@@ -65,7 +65,13 @@ describe("readReportInputs", () => {
     const inputs = read({});
     expect(inputs).toMatchObject({
       endpoint: "https://gw.example.com/usage",
-      tokenUrl: "https://idcs-abc.identity.oraclecloud.com/oauth2/v1/token",
+      auth: {
+        kind: "client-credentials",
+        tokenUrl: "https://idcs-abc.identity.oraclecloud.com/oauth2/v1/token",
+        clientId: "client-1",
+        clientSecret: "s3cret-value",
+        scope: "https://usage.example.com/usage.read",
+      },
       monthsSpec: "previous",
       granularity: "MONTHLY",
       queryType: "COST",
@@ -116,7 +122,7 @@ describe("readReportInputs", () => {
       "compare-previous": "false",
     });
     expect(inputs).toMatchObject({
-      tokenUrl: "http://127.0.0.1:8080/custom/token",
+      auth: { tokenUrl: "http://127.0.0.1:8080/custom/token" },
       tenantId: "ocid1.tenancy.oc1..aaaaexample",
       granularity: "DAILY",
       queryType: "USAGE",

@@ -3,13 +3,16 @@ import {
   DEPLOY_DEFAULTS,
   DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
+  GITHUB_DEPLOYMENT_SUFFIX,
   JWKS_CACHE_HOURS,
   MAX_CLOCK_SKEW_SECONDS,
   MAX_CONFIG_BYTES,
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-XEGIWMKY.js";
+} from "./chunk-2F3HOJ2X.js";
+import "./chunk-BZRC5RGG.js";
+import "./chunk-HPSKY6V7.js";
 import "./chunk-2FL2BCQO.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
@@ -17,6 +20,7 @@ export {
   DEPLOY_DEFAULTS,
   DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
+  GITHUB_DEPLOYMENT_SUFFIX,
   JWKS_CACHE_HOURS,
   MAX_CLOCK_SKEW_SECONDS,
   MAX_CONFIG_BYTES,

@@ -1,5 +1,6 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  EXPIRY_MARGIN_MS,
   ExactSum,
   FatalReportError,
   OUTPUTS,
@@ -25,13 +26,18 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-2P7PFHPU.js";
+} from "./chunk-S4LKIZB5.js";
+import {
+  GithubOidcError,
+  describeToken,
+  githubIdToken
+} from "./chunk-BZRC5RGG.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
-} from "./chunk-2IXQ2D52.js";
+} from "./chunk-5EAMN7NH.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -41,10 +47,12 @@ import {
   parseRetryAfter,
   readBodyBytes,
   realSleep,
-  require_undici,
+  require_undici
+} from "./chunk-4DXEX4NU.js";
+import {
   setOutput,
   summary
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-HPSKY6V7.js";
 import "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,
@@ -1291,7 +1299,7 @@ var EndpointClient = class {
       if (err instanceof UserFacingError) throw err;
       if (err instanceof UnauthorizedError) {
         throw new FatalReportError(
-          "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts"
+          this.options.token.unauthorizedMessage?.() ?? "the endpoint answered HTTP 401 Unauthorized even with a fresh token: input 'scope' must name the audience the gateway deployment expects, and the token must come from the identity domain the deployment trusts"
         );
       }
       throw new EndpointError(`page ${page} failed after retries: ${this.describe(err)}`);
@@ -1369,6 +1377,62 @@ var EndpointClient = class {
     };
   }
 };
+
+// src/report/github-token.ts
+var GithubTokenSource = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  held;
+  /** The claims of the last token sent, kept after invalidate() so that a refusal can name them. */
+  lastClaims;
+  inflight;
+  async getToken() {
+    if (this.held !== void 0 && !this.nearExpiry(this.held.claims)) return this.held.token;
+    this.inflight ??= this.fetchToken().finally(() => {
+      this.inflight = void 0;
+    });
+    return this.inflight;
+  }
+  invalidate() {
+    this.held = void 0;
+  }
+  /** The gateway refused the token twice: say whose token it was and what deploy must list for it. */
+  unauthorizedMessage() {
+    const claims = this.lastClaims ?? {};
+    const repository = clip(String(claims.repository ?? "(none)"), 140);
+    const { audience } = this.options;
+    return `the endpoint answered HTTP 401 Unauthorized to this job's GitHub OIDC token (repository '${repository}', ${describeToken(claims)}, audience '${clip(audience, 100)}'): deploy's 'github-repositories' must list ${repository} (and 'github-refs' / 'github-environments', when set, this job's ref or environment), 'github-audience' must be the same in deploy and report, and input 'endpoint' must be deploy's github-endpoint output`;
+  }
+  /** Within the margin of `exp` (a token without `exp` is kept until the gateway refuses it). */
+  nearExpiry(claims) {
+    if (typeof claims.exp !== "number") return false;
+    return this.options.clock.now() >= claims.exp * 1e3 - EXPIRY_MARGIN_MS;
+  }
+  async fetchToken() {
+    try {
+      const { audience, clock, setSecret, env, getIDToken } = this.options;
+      const held = await githubIdToken(audience, {
+        now: clock.now,
+        mask: setSecret,
+        ...env ? { env } : {},
+        ...getIDToken ? { getIDToken } : {}
+      });
+      this.held = held;
+      this.lastClaims = held.claims;
+      this.options.log?.(describeHeld(audience, held.claims));
+      return held.token;
+    } catch (err) {
+      if (err instanceof GithubOidcError) throw new FatalReportError(err.message);
+      throw err;
+    }
+  }
+};
+function describeHeld(audience, claims) {
+  const expires = typeof claims.exp === "number" ? `, valid until ${new Date(claims.exp * 1e3).toISOString()}` : "";
+  return `GitHub OIDC token for audience '${clip(audience, 100)}': repository '${clip(String(claims.repository ?? "(none)"), 140)}', ${describeToken(claims)}${expires}`;
+}
 
 // src/report/json.ts
 function sortKeys(value) {
@@ -1905,10 +1969,7 @@ function openClients(run) {
   const { inputs, deps, deadline } = run;
   const { clock } = deps;
   const token = deps.createTokenClient({
-    tokenUrl: inputs.tokenUrl,
-    clientId: inputs.clientId,
-    clientSecret: inputs.clientSecret,
-    scope: inputs.scope,
+    auth: inputs.auth,
     setSecret: deps.setSecret,
     clock,
     deadline,
@@ -2158,7 +2219,12 @@ function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.c
       if (!process.env.GITHUB_STEP_SUMMARY) return;
       await summary.addRaw(markdown, true).write();
     },
-    createTokenClient: (options) => new TokenClient(options),
+    createTokenClient: ({ auth, ...options }) => auth.kind === "github-oidc" ? new GithubTokenSource({
+      audience: auth.audience,
+      clock: options.clock,
+      setSecret: options.setSecret,
+      log: options.log
+    }) : new TokenClient({ ...options, ...auth }),
     // One page ahead: the endpoint works on the next page while this one is written.
     createEndpointClient: (options) => new EndpointClient({ ...options, prefetch: true }),
     commit: commitReports

@@ -1,5 +1,8 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  GITHUB_ISSUER
+} from "./chunk-BZRC5RGG.js";
+import {
   OCI_INPUTS,
   checkOciAuth,
   ocidOf,
@@ -254,7 +257,8 @@ var DEPLOY_OUTPUTS = {
   functionId: "function-id",
   deploymentId: "deployment-id",
   endpoint: "endpoint",
-  deploymentEndpoint: "deployment-endpoint"
+  deploymentEndpoint: "deployment-endpoint",
+  githubEndpoint: "github-endpoint"
 };
 var FALLBACK_BASE_IMAGE = "fnproject/node:24";
 var FALLBACK_MEMORY_MB = 256;
@@ -267,6 +271,7 @@ var MAX_CLOCK_SKEW_SECONDS = 120;
 var MAX_RATE_LIMIT = 1e4;
 var MAX_WAIT_MINUTES = 120;
 var USAGE_API_REGION_KEY = "USAGE_API_REGION";
+var GITHUB_DEPLOYMENT_SUFFIX = "-github";
 var JWKS_CACHE_HOURS = 1;
 var CONTROL = /[\u0000-\u001f\u007f]/;
 var CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -399,6 +404,37 @@ var scopeList = (text, name) => {
   }
   return [...new Set(items)];
 };
+var GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+var GITHUB_REF = /^refs\/(?:heads|tags)\/[^\s\u0000-\u001f\u007f~^:?*[\\]+$/;
+function uniqueList(what, check) {
+  return (text, name) => {
+    const items = splitList(text);
+    for (const item of items) {
+      const problem = check(item);
+      if (problem) throw new InputError(name, problem);
+    }
+    if (new Set(items).size !== items.length) throw new InputError(name, `lists ${what} twice`);
+    return items;
+  };
+}
+var githubRepositoryList = uniqueList(
+  "a repository",
+  (item) => GITHUB_REPOSITORY.test(item) ? void 0 : `${quote(item)} is not a GitHub repository; use owner/repo, e.g. octo-org/usage-reports (comma-separated)`
+);
+var githubRefList = uniqueList(
+  "a ref",
+  (item) => GITHUB_REF.test(item) ? void 0 : `${quote(item)} is not a full ref; use refs/heads/<branch> or refs/tags/<tag>, e.g. refs/heads/main`
+);
+var githubEnvironmentList = uniqueList(
+  "an environment",
+  (item) => CONTROL.test(item) || item.length > 255 ? `${quote(item)} is not an environment name; use the name as in Settings > Environments` : void 0
+);
+var githubAudience = (text, name) => {
+  if (CONTROL.test(text) || /[\s,]/.test(text)) {
+    throw new InputError(name, `${quote(text)} must be one audience without spaces or commas`);
+  }
+  return text;
+};
 var DEPLOY_TABLE = {
   dryRun: input("dry-run", booleanInput, { default: "false" }),
   imageOnly: input("image-only", booleanInput, { default: "false" }),
@@ -439,6 +475,13 @@ var DEPLOY_TABLE = {
   }),
   requiredScope: input("required-scope", scopeList),
   rateLimit: input("rate-limit", optional(wholeNumberOf(1, MAX_RATE_LIMIT, "requests per second"))),
+  // the GitHub deployment (only with github-repositories)
+  githubRepositories: input("github-repositories", githubRepositoryList),
+  githubPathPrefix: input("github-path-prefix", pathPrefix, { default: "/usage-github" }),
+  githubAudience: input("github-audience", githubAudience, { default: "usage-api-action" }),
+  githubRefs: input("github-refs", githubRefList),
+  githubEnvironments: input("github-environments", githubEnvironmentList),
+  githubOidcIssuer: input("github-oidc-issuer", serviceUrl(GITHUB_ISSUER), { default: GITHUB_ISSUER }),
   waitTimeout: input("wait-timeout", wholeNumberOf(1, MAX_WAIT_MINUTES, "minutes"), { default: "20" })
 };
 var DEPLOY_INPUTS = { ...OCI_INPUTS, ...inputNames(DEPLOY_TABLE) };
@@ -495,6 +538,44 @@ function requiredUnless(key, exempt, detail) {
     throw new InputError(DEPLOY_TABLE[key].name, detail);
   };
 }
+var githubPinsNeedRepositories = (c) => {
+  if ((c.values.githubRepositories?.length ?? 0) > 0) return;
+  for (const key of ["githubRefs", "githubEnvironments"]) {
+    if (c.given(key) === "") continue;
+    throw new InputError(
+      DEPLOY_INPUTS[key],
+      `has no effect without '${DEPLOY_INPUTS.githubRepositories}'; list the repositories whose workflows may call the GitHub deployment, or leave it empty`
+    );
+  }
+};
+var githubDeploymentApart = ({ values }) => {
+  if ((values.githubRepositories?.length ?? 0) === 0) return;
+  if (values.githubPathPrefix !== void 0 && values.githubPathPrefix === values.pathPrefix) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubPathPrefix,
+      `is the same as '${DEPLOY_INPUTS.pathPrefix}' (${values.pathPrefix}); the GitHub deployment needs its own, e.g. /usage-github`
+    );
+  }
+  if (values.githubAudience !== void 0 && values.audiences?.includes(values.githubAudience)) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubAudience,
+      `${quote(values.githubAudience)} is also in '${DEPLOY_INPUTS.audiences}'; use an audience of its own (default usage-api-action), so that neither deployment accepts the other's tokens`
+    );
+  }
+  const name = values.deploymentName ?? "";
+  if (name.length + GITHUB_DEPLOYMENT_SUFFIX.length > 255) {
+    throw new InputError(
+      DEPLOY_INPUTS.deploymentName,
+      `is too long for the GitHub deployment's name (<deployment-name>${GITHUB_DEPLOYMENT_SUFFIX}, at most 255 characters); shorten it`
+    );
+  }
+  if (values.issuer !== void 0 && values.issuer === values.githubOidcIssuer) {
+    throw new InputError(
+      DEPLOY_INPUTS.githubOidcIssuer,
+      `is the same as '${DEPLOY_INPUTS.issuer}'; the identity domain's deployment would accept GitHub's tokens: set 'issuer' to the identity domain's issuer`
+    );
+  }
+};
 var RULES = [
   applicationRequired,
   requiredUnless(
@@ -521,7 +602,9 @@ var RULES = [
     "is required to push the image; pass the user's OCIR auth token from a secret"
   ),
   baseCredentialsTogether,
-  tagRule
+  tagRule,
+  githubPinsNeedRepositories,
+  githubDeploymentApart
 ];
 function resolveRegistry(c) {
   if (c.given("registry") !== "") return c.values.registry;
@@ -672,8 +755,21 @@ function assemble(v, derived, c) {
       jwksUrl: v.jwksUrl,
       maxClockSkewSeconds: v.maxClockSkew,
       requiredScopes: v.requiredScope,
-      rateLimit: v.rateLimit
+      rateLimit: v.rateLimit,
+      github: githubDeployment(v)
     }
+  };
+}
+function githubDeployment(v) {
+  if (v.githubRepositories.length === 0) return void 0;
+  return {
+    deploymentName: `${v.deploymentName}${GITHUB_DEPLOYMENT_SUFFIX}`,
+    pathPrefix: v.githubPathPrefix,
+    repositories: v.githubRepositories,
+    audience: v.githubAudience,
+    refs: v.githubRefs,
+    environments: v.githubEnvironments,
+    issuer: v.githubOidcIssuer
   };
 }
 function parseFunctionConfig(raw, name) {
@@ -744,6 +840,7 @@ export {
   DEPLOY_OUTPUTS,
   MAX_CONFIG_BYTES,
   MAX_CLOCK_SKEW_SECONDS,
+  GITHUB_DEPLOYMENT_SUFFIX,
   JWKS_CACHE_HOURS,
   DEPLOY_INPUTS,
   DEPLOY_DEFAULTS,

@@ -8,7 +8,7 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-4DXEX4NU.js";
 import {
   authenticationProvider,
   require_oci_common,
@@ -22457,7 +22457,11 @@ var HttpStatusError = class extends Error {
   retryAfter;
   body;
 };
+var GITHUB_KEYS = "GitHub OIDC keys";
 function hint(status, what) {
+  if (what === GITHUB_KEYS) {
+    return "check 'github-oidc-issuer' (github.com: https://token.actions.githubusercontent.com; GitHub Enterprise Server: https://HOST/_services/token); its keys are read from <issuer>/.well-known/jwks";
+  }
   if ((status === 401 || status === 403) && /JWKS/i.test(what)) {
     return "the identity domain does not publish its signing keys anonymously: turn on Settings > Domain settings > 'Configure client access' (Access signing certificate), or use another 'jwks-url'";
   }
@@ -22613,6 +22617,7 @@ export {
   sdkClientFactory,
   createOciClients,
   ociCall,
+  GITHUB_KEYS,
   createJsonGetter,
   discover,
   DEFAULT_DEPLOYER_GROUP,

@@ -3,7 +3,9 @@ import {
   readFunctionBundle
 } from "./chunk-HDRYRDE4.js";
 import {
+  DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
+  GITHUB_DEPLOYMENT_SUFFIX,
   JWKS_CACHE_HOURS,
   PlatformError,
   expandTag,
@@ -18,9 +20,13 @@ import {
   registryBaseUrl,
   sameRegistry,
   selectChildren
-} from "./chunk-XEGIWMKY.js";
+} from "./chunk-2F3HOJ2X.js";
+import {
+  GITHUB_ISSUER
+} from "./chunk-BZRC5RGG.js";
 import {
   DEFAULT_DEPLOYER_GROUP,
+  GITHUB_KEYS,
   compartmentClause,
   createJsonGetter,
   createOciClients,
@@ -29,10 +35,10 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-OQC72R3W.js";
+} from "./chunk-LRO24H6P.js";
 import {
   runnerLog
-} from "./chunk-2IXQ2D52.js";
+} from "./chunk-5EAMN7NH.js";
 import {
   RetryDeadlineError,
   defaultAgent,
@@ -43,10 +49,12 @@ import {
   readBodyBytes,
   realSleep,
   require_undici,
-  setOutput,
-  summary,
   withRetry
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-4DXEX4NU.js";
+import {
+  setOutput,
+  summary
+} from "./chunk-HPSKY6V7.js";
 import "./chunk-2FL2BCQO.js";
 import "./chunk-BDIMR6XZ.js";
 import {
@@ -1917,6 +1925,17 @@ var import_oci_apigateway = __toESM(require_oci_apigateway(), 1);
 var USAGE_ROUTE = "/request-summarized-usages";
 var TOKEN_HEADER = "Authorization";
 var TOKEN_AUTH_SCHEME = "Bearer";
+function githubVerifyClaims(pins) {
+  const claims = [{ key: "repository", values: [...pins.repositories], isRequired: true }];
+  if (pins.refs.length > 0) claims.push({ key: "ref", values: [...pins.refs], isRequired: true });
+  if (pins.environments.length > 0) {
+    claims.push({ key: "environment", values: [...pins.environments], isRequired: true });
+  }
+  return claims;
+}
+function githubJwksUri(issuer) {
+  return `${issuer.replace(/\/+$/, "")}/.well-known/jwks`;
+}
 function buildSpec(o) {
   const publicKeys = o.publicKeys.type === "STATIC_KEYS" ? {
     type: import_oci_apigateway.models.StaticPublicKeySet.type,
@@ -1945,6 +1964,15 @@ function buildSpec(o) {
     issuers: [...o.issuers],
     audiences: [...o.audiences],
     maxClockSkewInSeconds: o.maxClockSkewSeconds,
+    ...o.verifyClaims && o.verifyClaims.length > 0 ? {
+      verifyClaims: o.verifyClaims.map(
+        (c) => ({
+          key: c.key,
+          values: [...c.values],
+          isRequired: c.isRequired
+        })
+      )
+    } : {},
     publicKeys
   };
   const authorization = o.requiredScopes.length > 0 ? { type: import_oci_apigateway.models.AnyOfRouteAuthorizationPolicy.type, allowedScope: [...o.requiredScopes] } : { type: import_oci_apigateway.models.AuthenticationOnlyRouteAuthorizationPolicy.type };
@@ -2145,12 +2173,12 @@ async function findDeployment(api, where, call) {
   );
   return { deployment, etag };
 }
-function planDeployment(existing, desired) {
+function planDeployment(existing, desired, pathPrefixInput = "path-prefix") {
   if (!existing) return { action: "create", desired, changes: diffSpecs(void 0, desired.specification) };
   const current = existing.deployment;
   if (current.pathPrefix !== desired.pathPrefix) {
     throw new GatewayDeployError(
-      `input 'path-prefix': deployment ${desired.displayName} serves ${current.pathPrefix}, and API Gateway cannot change a deployment's path prefix; keep ${current.pathPrefix}, or use another 'deployment-name' for a new deployment at ${desired.pathPrefix}`
+      `input '${pathPrefixInput}': deployment ${desired.displayName} serves ${current.pathPrefix}, and API Gateway cannot change a deployment's path prefix; keep ${current.pathPrefix}, or use another 'deployment-name' for a new deployment at ${desired.pathPrefix}`
     );
   }
   const failed = current.lifecycleState === "FAILED";
@@ -2450,6 +2478,18 @@ async function checkIdentityDomain(run, inputs) {
   );
   return { issuer, jwksUri, keys };
 }
+async function checkGithubDeployment(run, inputs, where) {
+  const wanted = inputs.github;
+  const name = wanted?.deploymentName ?? `${inputs.deploymentName}${GITHUB_DEPLOYMENT_SUFFIX}`;
+  const existing = wanted ? await findExistingDeployment(run, { ...where, displayName: name }) : await findDeployment(run.clients.deployments, { ...where, displayName: name }, run.call);
+  if (!wanted) return { name, existing, jwksUri: void 0, kids: [] };
+  const jwksUri = githubJwksUri(wanted.issuer);
+  const keys = staticKeysFromJwks(await run.deps.http.getJson(jwksUri, GITHUB_KEYS), jwksUri);
+  run.info(
+    `GitHub OIDC: issuer ${wanted.issuer}; JWKS ${jwksUri}: usable ${keys.keys.map((k) => k.kid).join(", ")}; repositories ${wanted.repositories.join(", ")}`
+  );
+  return { name, existing, jwksUri, kids: keys.keys.map((k) => k.kid) };
+}
 function readCurrentState(run, inputs) {
   return run.deps.log.group(
     "Check the application, gateway, registry namespace and identity domain",
@@ -2464,7 +2504,12 @@ function readCurrentState(run, inputs) {
       });
       const namespace = await checkNamespace(run, inputs.image, inputs.auth.tenancyId);
       const identity = await checkIdentityDomain(run, inputs.gateway);
+      const github = await checkGithubDeployment(run, inputs.gateway, {
+        compartmentId,
+        gatewayId: gateway.id
+      });
       return {
+        github,
         application,
         platforms,
         gateway,
@@ -2575,6 +2620,11 @@ function functionChangeLine(c) {
 }
 function planHeadline(plan) {
   const parts = [`function ${VERB[plan.fn.action]}`, `deployment ${VERB[plan.deployment.action]}`];
+  if (plan.github) {
+    parts.push(
+      `GitHub deployment ${plan.github.kind === "managed" ? VERB[plan.github.action] : "left in place"}`
+    );
+  }
   return `${plan.dryRun ? "Dry run (nothing is changed)" : "Plan"}: image ${plan.image.digest}; ${parts.join(", ")}`;
 }
 function renderPlan(plan) {
@@ -2603,9 +2653,34 @@ function renderPlan(plan) {
     lines.push(`  skipped key ${d.kid === void 0 ? "(no kid)" : safeText(d.kid)}: ${d.reason}`);
   if (jwt.requiredScopes.length > 0)
     lines.push(`  required scope (any of): ${jwt.requiredScopes.join(", ")}`);
+  if (plan.github) lines.push("", ...githubLines(plan.github));
   lines.push("", "IAM policy this setup needs (least privilege):");
   for (const line of renderIamPolicy(plan.iam)) lines.push(`  ${line}`);
   return lines.map(safeLogLine);
+}
+var LEFT_IN_PLACE = "left in place: 'github-repositories' is empty, and deploy never deletes a deployment; its repositories' workflows can still call it, so delete it if no report uses it";
+function githubLines(github) {
+  const head = `GitHub deployment ${safeText(github.name)} at ${github.pathPrefix}`;
+  if (github.kind === "left") {
+    return [
+      `${head} (${github.id}): ${LEFT_IN_PLACE}`,
+      ...github.endpoint ? [`  endpoint ${github.endpoint}`] : []
+    ];
+  }
+  const lines = [`${head}: ${VERB[github.action]}${github.id ? ` (${github.id})` : ""}`];
+  if (github.action !== "none") {
+    for (const line of renderSpecDiff(github.changes)) lines.push(`  ${safeText(line, 200)}`);
+  }
+  if (github.endpoint) lines.push(`  endpoint ${github.endpoint}`);
+  lines.push(
+    `  GitHub OIDC: issuer ${safeText(github.issuer, 200)}; audience ${safeText(github.audience)}; remote JWKS ${safeText(github.jwksUri, 200)} (keys ${github.kids.map((k) => safeText(k)).join(", ")})`,
+    `  repository (any of): ${github.repositories.join(", ")}`
+  );
+  if (github.refs.length > 0) lines.push(`  ref (any of): ${github.refs.map((r) => safeText(r)).join(", ")}`);
+  if (github.environments.length > 0) {
+    lines.push(`  environment (any of): ${github.environments.map((e) => safeText(e)).join(", ")}`);
+  }
+  return lines;
 }
 function imageLines(image) {
   return [
@@ -2641,6 +2716,7 @@ function renderPlanMarkdown(plan) {
     `| Deployment \`${cell(deployment.name)}\` | ${VERB[deployment.action]}${deployment.id ? ` (\`${cell(deployment.id)}\`)` : ""} |`,
     `| Endpoint | ${deployment.endpoint ? `\`${cell(deployment.endpoint)}\`` : "(after the first deploy)"} |`,
     `| JWT | issuer \`${cell(jwt.issuer)}\`, ${jwt.mode === "static" ? `static keys ${jwt.kids.map((k) => `\`${cell(k)}\``).join(", ")}` : "remote JWKS"} |`,
+    ...plan.github ? githubRows(plan.github) : [],
     ""
   ];
   if (fn.action !== "none" && fn.changes.length > 0) {
@@ -2663,8 +2739,35 @@ function renderPlanMarkdown(plan) {
       ""
     );
   }
+  if (plan.github?.kind === "managed" && plan.github.action !== "none") {
+    out.push(
+      "### GitHub deployment specification diff",
+      "",
+      "```diff",
+      ...renderSpecDiff(plan.github.changes).map((l) => safeText(l, 200)),
+      "```",
+      ""
+    );
+  }
   out.push("### IAM policy (least privilege)", "", "```", ...renderIamPolicy(plan.iam), "```", "");
   return out.join("\n");
+}
+function githubRows(github) {
+  const id = github.id ? ` (\`${cell(github.id)}\`)` : "";
+  const endpoint = `| GitHub endpoint | ${github.endpoint ? `\`${cell(github.endpoint)}\`` : "(after the first deploy)"} |`;
+  if (github.kind === "left") {
+    return [`| GitHub deployment \`${cell(github.name)}\` | ${cell(LEFT_IN_PLACE)}${id} |`, endpoint];
+  }
+  const pins = [
+    `repository ${github.repositories.map((r) => `\`${cell(r)}\``).join(", ")}`,
+    ...github.refs.length > 0 ? [`ref ${github.refs.map((r) => `\`${cell(r)}\``).join(", ")}`] : [],
+    ...github.environments.length > 0 ? [`environment ${github.environments.map((e) => `\`${cell(e)}\``).join(", ")}`] : []
+  ];
+  return [
+    `| GitHub deployment \`${cell(github.name)}\` | ${VERB[github.action]}${id} |`,
+    endpoint,
+    `| GitHub OIDC | issuer \`${cell(github.issuer)}\`, audience \`${cell(github.audience)}\`; ${pins.join("; ")} |`
+  ];
 }
 function renderImageOnlyPlanMarkdown(plan) {
   const { image } = plan;
@@ -2723,6 +2826,7 @@ async function runImageOnly(run, inputs) {
     deploymentId: void 0,
     endpoint: void 0,
     deploymentEndpoint: void 0,
+    githubEndpoint: void 0,
     bytesUploaded: pushed?.bytesUploaded ?? 0
   });
 }
@@ -2732,15 +2836,18 @@ async function runFullDeploy(run, inputs) {
   const changes = planChanges(inputs, state, image);
   const plan = deployPlan(inputs, state, image, changes);
   await printPlan(run, inputs.dryRun, renderPlan(plan));
+  warnIfGithubLeft(run, plan);
   if (inputs.dryRun) return reportDryRun(run, plan, state, image);
   const pushed = await pushImage(run, image, inputs.image.baseImage);
   const fn = await applyFunctionStep(run, inputs, changes);
   const deployment = await applyDeploymentStep(run, inputs, state, changes, fn.id);
+  const github = await applyGithubDeploymentStep(run, inputs, state, changes, fn.id);
   const endpoint = routeUrl(deployment.endpoint);
   const finalPlan = {
     ...plan,
     fn: { ...plan.fn, id: fn.id },
-    deployment: { ...plan.deployment, id: deployment.id, endpoint }
+    deployment: { ...plan.deployment, id: deployment.id, endpoint },
+    ...plan.github?.kind === "managed" && github ? { github: { ...plan.github, id: github.id, endpoint: routeUrl(github.endpoint) } } : {}
   };
   const summaryPlan = { ...finalPlan, iam: iamFor(inputs, state, fn.id) };
   return report(run, renderPlanMarkdown(summaryPlan), {
@@ -2750,6 +2857,7 @@ async function runFullDeploy(run, inputs) {
     deploymentId: deployment.id,
     endpoint,
     deploymentEndpoint: deployment.endpoint,
+    githubEndpoint: github?.endpoint,
     bytesUploaded: pushed.bytesUploaded
   });
 }
@@ -2779,15 +2887,49 @@ function planChanges(inputs, state, image) {
       rateLimit: gateway.rateLimit
     })
   });
+  const pendingId = state.existingFn?.fn.id ?? PENDING_FUNCTION_ID;
+  const github = desiredGithubDeployment(inputs, state);
   return {
     desiredFn,
     fnPlan: planFunction(state.existingFn, desiredFn),
     desiredDeployment,
-    deploymentPlan: planDeployment(
-      state.existingDeployment,
-      desiredDeployment(state.existingFn?.fn.id ?? PENDING_FUNCTION_ID)
-    )
+    deploymentPlan: planDeployment(state.existingDeployment, desiredDeployment(pendingId)),
+    github: github && {
+      desired: github,
+      plan: planDeployment(state.github.existing, github(pendingId), DEPLOY_INPUTS.githubPathPrefix)
+    }
   };
+}
+function desiredGithubDeployment(inputs, state) {
+  const { gateway } = inputs;
+  const github = gateway.github;
+  if (!github || !state.github.jwksUri) return void 0;
+  if (github.issuer === state.issuer) {
+    throw new UserFacingError(
+      `input 'github-oidc-issuer': ${github.issuer} is also the identity domain's issuer, so each deployment would accept the other's tokens; use GitHub's issuer (${GITHUB_ISSUER}, or your GitHub Enterprise Server's)`
+    );
+  }
+  const publicKeys = {
+    type: "REMOTE_JWKS",
+    uri: state.github.jwksUri,
+    maxCacheDurationInHours: JWKS_CACHE_HOURS
+  };
+  return (functionId) => ({
+    gatewayId: state.gateway.id,
+    compartmentId: state.compartmentId,
+    displayName: github.deploymentName,
+    pathPrefix: github.pathPrefix,
+    specification: buildSpec({
+      functionId,
+      issuers: [github.issuer],
+      audiences: [github.audience],
+      maxClockSkewSeconds: gateway.maxClockSkewSeconds,
+      publicKeys,
+      requiredScopes: [],
+      rateLimit: gateway.rateLimit,
+      verifyClaims: githubVerifyClaims(github)
+    })
+  });
 }
 function iamFor(inputs, state, functionId) {
   return iamPolicy({
@@ -2830,8 +2972,50 @@ function deployPlan(inputs, state, image, changes) {
       dropped: state.keys.dropped,
       requiredScopes: inputs.gateway.requiredScopes
     },
-    iam: iamFor(inputs, state, state.existingFn?.fn.id)
+    iam: iamFor(inputs, state, state.existingFn?.fn.id),
+    ...githubPlanView(inputs, state, changes)
   };
+}
+function githubPlanView(inputs, state, changes) {
+  const existing = state.github.existing?.deployment;
+  const github = inputs.gateway.github;
+  if (github && changes.github) {
+    const { plan } = changes.github;
+    return {
+      github: {
+        kind: "managed",
+        name: github.deploymentName,
+        pathPrefix: github.pathPrefix,
+        id: existing?.id,
+        action: plan.action,
+        changes: plan.action === "none" ? [] : plan.changes,
+        endpoint: routeUrl(existing?.endpoint),
+        issuer: github.issuer,
+        audience: github.audience,
+        jwksUri: state.github.jwksUri ?? "",
+        kids: state.github.kids,
+        repositories: github.repositories,
+        refs: github.refs,
+        environments: github.environments
+      }
+    };
+  }
+  if (!existing) return {};
+  return {
+    github: {
+      kind: "left",
+      name: state.github.name,
+      pathPrefix: existing.pathPrefix,
+      id: existing.id,
+      endpoint: routeUrl(existing.endpoint)
+    }
+  };
+}
+function warnIfGithubLeft(run, plan) {
+  if (plan.github?.kind !== "left") return;
+  run.deps.log.warning(
+    `GitHub deployment ${plan.github.name} (${plan.github.id}) is left in place although 'github-repositories' is empty: its repositories' workflows can still call it; delete it (oci api-gateway deployment delete --deployment-id ${plan.github.id}) if no report uses it`
+  );
 }
 function imageOnlyPlan(inputs, state, image) {
   return {
@@ -2869,10 +3053,8 @@ async function applyFunctionStep(run, inputs, { desiredFn, fnPlan }) {
   );
   return fn;
 }
-async function applyDeploymentStep(run, inputs, state, changes, functionId) {
-  const name = inputs.gateway.deploymentName;
-  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
-  const deployment = await run.deps.log.group(`Deployment ${name}: ${actionWord(plan.action)}`, async () => {
+function upsertInGroup(run, inputs, title, plan) {
+  return run.deps.log.group(`${title}: ${actionWord(plan.action)}`, async () => {
     if (plan.action !== "none") {
       run.info(`${plan.changes.length} specification changes (the diff is in the plan above)`);
     }
@@ -2883,8 +3065,27 @@ async function applyDeploymentStep(run, inputs, state, changes, functionId) {
       run.call
     );
   });
+}
+async function applyDeploymentStep(run, inputs, state, changes, functionId) {
+  const name = inputs.gateway.deploymentName;
+  const plan = planDeployment(state.existingDeployment, changes.desiredDeployment(functionId));
+  const deployment = await upsertInGroup(run, inputs, `Deployment ${name}`, plan);
   run.info(
     `deployment ${deployment.displayName ?? name} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)}`
+  );
+  return deployment;
+}
+async function applyGithubDeploymentStep(run, inputs, state, changes, functionId) {
+  const github = inputs.gateway.github;
+  if (!github || !changes.github) return void 0;
+  const plan = planDeployment(
+    state.github.existing,
+    changes.github.desired(functionId),
+    DEPLOY_INPUTS.githubPathPrefix
+  );
+  const deployment = await upsertInGroup(run, inputs, `GitHub deployment ${github.deploymentName}`, plan);
+  run.info(
+    `GitHub deployment ${deployment.displayName ?? github.deploymentName} (${deployment.id}) is ACTIVE: POST ${routeUrl(deployment.endpoint)} with a GitHub OIDC token for audience ${github.audience}`
   );
   return deployment;
 }
@@ -2900,6 +3101,7 @@ function reportDryRun(run, plan, state, image) {
     deploymentId: state.existingDeployment?.deployment.id,
     endpoint: routeUrl(existingEndpoint),
     deploymentEndpoint: existingEndpoint,
+    githubEndpoint: plan.github?.kind === "managed" ? state.github.existing?.deployment.endpoint : void 0,
     bytesUploaded: 0
   });
 }
@@ -2910,6 +3112,7 @@ async function report(run, summaryMarkdown, result) {
   deps.setOutput(DEPLOY_OUTPUTS.deploymentId, result.deploymentId ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.endpoint, result.endpoint ?? "");
   deps.setOutput(DEPLOY_OUTPUTS.deploymentEndpoint, result.deploymentEndpoint ?? "");
+  deps.setOutput(DEPLOY_OUTPUTS.githubEndpoint, result.githubEndpoint ?? "");
   if (deps.writeSummary) {
     try {
       await deps.writeSummary(summaryMarkdown);

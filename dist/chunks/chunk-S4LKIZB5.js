@@ -13,7 +13,7 @@ import {
   require_undici,
   secretForms,
   withRetry
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-4DXEX4NU.js";
 import {
   InputProblems,
   booleanInput,
@@ -1118,6 +1118,8 @@ var OUTPUTS = {
 };
 var MAX_GROUP_BY = 10;
 var MAX_TIME_BUDGET_MINUTES = 350;
+var AUTH_KINDS = ["client-credentials", "github-oidc"];
+var DEFAULT_GITHUB_AUDIENCE = "usage-api-action";
 function serviceUrl(example) {
   return required(
     (text2, name) => secureUrl(name, text2, { example, credentialsHint: "pass them in 'client-id' and 'client-secret'" }),
@@ -1230,30 +1232,60 @@ var budgetAmount = (text2, name) => {
     throw new InputError(name, "must be greater than 0; leave it empty for no budget");
   return value;
 };
-function reportInputTable(now) {
+function credentialInput(auth, parse) {
+  return (text2, name) => {
+    if (auth === "client-credentials") return parse(text2, name);
+    if (auth === "github-oidc" && text2 !== "") {
+      throw new InputError(
+        name,
+        "belongs to 'auth: client-credentials'; 'auth: github-oidc' uses the workflow's GitHub OIDC token and no client credentials: remove it (or set auth: client-credentials)"
+      );
+    }
+    return void 0;
+  };
+}
+var authKind = oneOf(AUTH_KINDS);
+var githubAudience = (text2, name) => {
+  if (/[\s,\u0000-\u001f\u007f]/.test(text2)) {
+    throw new InputError(name, `${quote(text2)} must be one audience without spaces or commas`);
+  }
+  return text2;
+};
+function reportInputTable(now, auth = "client-credentials") {
   return {
     endpoint: input("endpoint", endpointUrl),
-    tokenUrl: input("token-url", tokenUrl),
+    auth: input("auth", authKind, { default: "client-credentials" }),
+    githubAudience: input("github-audience", githubAudience, { default: DEFAULT_GITHUB_AUDIENCE }),
+    tokenUrl: input("token-url", credentialInput(auth, tokenUrl)),
     clientId: input(
       "client-id",
-      required(
-        singleLine(),
-        "is required for command 'report'; set it to the confidential application's client ID"
+      credentialInput(
+        auth,
+        required(
+          singleLine(),
+          "is required for command 'report'; set it to the confidential application's client ID"
+        )
       )
     ),
     clientSecret: input(
       "client-secret",
-      required(
-        (text2) => text2,
-        "is required for command 'report'; pass it from a repository or environment secret"
+      credentialInput(
+        auth,
+        required(
+          (text2) => text2,
+          "is required for command 'report'; pass it from a repository or environment secret"
+        )
       ),
       { secret: true }
     ),
     scope: input(
       "scope",
-      required(
-        singleLine(),
-        "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read"
+      credentialInput(
+        auth,
+        required(
+          singleLine(),
+          "is required for command 'report'; use the resource application's primary audience followed by the scope name, e.g. https://usage.example.com/usage.read"
+        )
       )
     ),
     tenantId: input("tenant-id", optional(tenancyOcid)),
@@ -1285,9 +1317,27 @@ function reportInputTable(now) {
 var INPUTS = inputNames(reportInputTable(/* @__PURE__ */ new Date(0)));
 var DEFAULTS = inputDefaults(reportInputTable(/* @__PURE__ */ new Date(0)));
 function assemble(values) {
-  const { months, format, timeBudget, ...rest } = values;
+  const {
+    months,
+    format,
+    timeBudget,
+    auth,
+    githubAudience: githubAudience2,
+    tokenUrl: tokenUrl2,
+    clientId,
+    clientSecret,
+    scope,
+    ...rest
+  } = values;
   return {
     ...rest,
+    auth: auth === "github-oidc" ? { kind: auth, audience: githubAudience2 } : {
+      kind: auth,
+      tokenUrl: tokenUrl2,
+      clientId,
+      clientSecret,
+      scope
+    },
     monthsSpec: months.spec,
     months: months.windows,
     csv: format === "csv" || format === "both",
@@ -1297,7 +1347,13 @@ function assemble(values) {
 }
 function readReportInputs(get, options) {
   const problems = new InputProblems();
-  const values = readInputTable(reportInputTable(options.now), get, problems, options.setSecret);
+  const auth = new InputProblems().check(() => authKind(get("auth").trim() || "client-credentials", "auth"));
+  const values = readInputTable(
+    reportInputTable(options.now, auth ?? null),
+    get,
+    problems,
+    options.setSecret
+  );
   problems.throwIfAny();
   return assemble(values);
 }
@@ -1326,6 +1382,7 @@ export {
   retryCall,
   timeLeft,
   requestTimeouts,
+  EXPIRY_MARGIN_MS,
   TokenClient,
   COMMAND_INPUT,
   OUTPUTS,

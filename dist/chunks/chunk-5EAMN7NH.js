@@ -3,7 +3,7 @@ import {
   group,
   info,
   warning
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-HPSKY6V7.js";
 
 // src/lib/runner-log.ts
 var runnerLog = {
