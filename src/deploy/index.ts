@@ -17,6 +17,7 @@ import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { OciAuth } from "../oci/auth.js";
 import { createOciClients } from "../oci/clients.js";
+import { describeAuth } from "../oci/sign-in.js";
 import { readFunctionBundle } from "./assets.js";
 import type { DeployClients, DeployDeps, DeployRun } from "./context.js";
 import { type CurrentState, readCurrentState, readImageOnlyState } from "./current-state.js";
@@ -77,6 +78,7 @@ export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise
 }
 
 function authLine(auth: OciAuth): string {
+  if (auth.kind === "session") return describeAuth(auth);
   const sources = [...new Set(Object.values(auth.sources))].join(" and ");
   const from =
     sources === "env"
@@ -84,7 +86,7 @@ function authLine(auth: OciAuth): string {
       : sources === "input"
         ? "inputs"
         : "inputs and OCI_CLI_* environment variables";
-  return `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${from}); region ${auth.region}`;
+  return describeAuth(auth, `, from ${from}`);
 }
 
 /**

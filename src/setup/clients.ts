@@ -9,7 +9,7 @@ import { IdentityDomainsClient } from "oci-identitydomains";
 import { sdkClientFactory } from "../oci/clients.js";
 import type { AppsApi } from "./apps.js";
 import type { DomainGroupsApi, IdentityApi } from "./iam.js";
-import type { SetupInputs } from "./inputs.js";
+import type { SignedSetupInputs } from "./inputs.js";
 import type {
   ApplicationsApi,
   RepositoriesApi,
@@ -28,7 +28,7 @@ export interface SetupClients {
   close(): void;
 }
 
-export function createSetupClients(inputs: SetupInputs): SetupClients {
+export function createSetupClients(inputs: SignedSetupInputs): SetupClients {
   const { endpoints } = inputs.auth;
   const sdk = sdkClientFactory(inputs.auth);
   const domains = sdk.create(IdentityDomainsClient, inputs.identityDomainUrl);

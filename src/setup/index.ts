@@ -15,6 +15,8 @@ import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { CallOptions } from "../oci/clients.js";
 import { OciCallError } from "../oci/errors.js";
+import type { SessionDeps } from "../oci/session.js";
+import { describeAuth, sessionDeps, signInInputs } from "../oci/sign-in.js";
 import {
   type AppsApi,
   activateApp,
@@ -38,7 +40,7 @@ import {
   policyGroupName,
   updatePolicy,
 } from "./iam.js";
-import { DEFAULT_DOMAIN, SETUP_OUTPUTS, type SetupInputs } from "./inputs.js";
+import { DEFAULT_DOMAIN, SETUP_OUTPUTS, type SetupInputs, type SignedSetupInputs } from "./inputs.js";
 import { permissionHint, setupPermissions } from "./permissions.js";
 import { countWrites, type PlannedItem, planItem, planPolicy, renderPlan, type SetupPlan } from "./plan.js";
 import {
@@ -72,7 +74,7 @@ export interface SetupDeps {
   setOutput(name: string, value: string): void;
   /** Mask a secret (and its derived forms) in everything printed from now on. */
   setSecret(value: string): void;
-  createClients(inputs: SetupInputs): SetupClients;
+  createClients(inputs: SignedSetupInputs): SetupClients;
   github(token: string, repository: string): GithubApi;
   http: JsonGetter;
   writeSecretFile(path: string, secret: string): Promise<{ path: string; changed: boolean }>;
@@ -80,6 +82,8 @@ export interface SetupDeps {
   printGhCommands: boolean;
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** For `oci-auth: oidc`: the GitHub token, clock and masker of the session (default: the runner's). */
+  session?: SessionDeps;
 }
 
 interface SetupResult {
@@ -114,7 +118,7 @@ interface Found {
 }
 
 interface Context {
-  inputs: SetupInputs;
+  inputs: SignedSetupInputs;
   deps: SetupDeps;
   clients: SetupClients;
   call: CallOptions;
@@ -172,11 +176,11 @@ async function readState(ctx: Context): Promise<Found> {
   };
 }
 
-function audienceOf(inputs: SetupInputs, hostname: string | undefined): string {
+function audienceOf(inputs: SignedSetupInputs, hostname: string | undefined): string {
   return inputs.audience ?? (hostname ? `https://${hostname}/` : PENDING_AUDIENCE);
 }
 
-function iamFor(inputs: SetupInputs, functionId: string | undefined) {
+function iamFor(inputs: SignedSetupInputs, functionId: string | undefined) {
   const c = inputs.compartmentId;
   const policy = iamPolicy({
     tenancyId: inputs.auth.tenancyId,
@@ -191,7 +195,7 @@ function iamFor(inputs: SetupInputs, functionId: string | undefined) {
   return { rule: policy.dynamicGroupRule, statements: policy.sections.flatMap((s) => s.statements) };
 }
 
-function appItems(inputs: SetupInputs, found: Found, audience: string): [PlannedItem, PlannedItem] {
+function appItems(inputs: SignedSetupInputs, found: Found, audience: string): [PlannedItem, PlannedItem] {
   const resource = { displayName: inputs.resourceAppName, audience, scope: inputs.scopeName };
   const client = { displayName: inputs.clientAppName, fqs: fullyQualifiedScope(audience, inputs.scopeName) };
   const existing = (app: Found["resourceApp"]) => (app?.id ? { id: app.id } : undefined);
@@ -212,7 +216,7 @@ function appItems(inputs: SetupInputs, found: Found, audience: string): [Planned
 }
 
 /** The whole plan, from what exists (pure). */
-function buildPlan(inputs: SetupInputs, found: Found): SetupPlan {
+function buildPlan(inputs: SignedSetupInputs, found: Found): SetupPlan {
   const iam = iamFor(inputs, found.functionId);
   const audience = audienceOf(inputs, found.gateway?.hostname);
   const items: PlannedItem[] = [
@@ -442,7 +446,7 @@ function setOutputs(deps: SetupDeps, values: Partial<SetupValues>): void {
 }
 
 /** A 401/403/404 from OCI names the permission the call needs. */
-function withPermissionHint(err: unknown, inputs: SetupInputs): unknown {
+function withPermissionHint(err: unknown, inputs: SignedSetupInputs): unknown {
   if (!(err instanceof OciCallError) || err.status === undefined) return err;
   const hint = permissionHint(err.call, {
     tenancyId: inputs.auth.tenancyId,
@@ -452,12 +456,10 @@ function withPermissionHint(err: unknown, inputs: SetupInputs): unknown {
   return hint ? new UserFacingError(`${err.message}; ${hint}`, { cause: err }) : err;
 }
 
-export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<SetupResult> {
+export async function runSetup(read: SetupInputs, deps: SetupDeps): Promise<SetupResult> {
   const info = (line: string) => deps.log.info(safeLogLine(line));
-  const { auth } = inputs;
-  info(
-    `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}); region ${auth.region}`,
-  );
+  const inputs: SignedSetupInputs = await signInInputs(read, deps.session ?? sessionDeps(deps.setSecret));
+  info(describeAuth(inputs.auth));
   const clients = deps.createClients(inputs);
   const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
   const deadline = deps.now() + inputs.waitTimeout * 60_000;
@@ -469,7 +471,7 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
     info,
     groups:
       inputs.identityDomainName === DEFAULT_DOMAIN
-        ? identityGroupStore(clients.identity, auth.tenancyId, call)
+        ? identityGroupStore(clients.identity, inputs.auth.tenancyId, call)
         : domainGroupStore(clients.domainGroups, call),
     polling: () => ({ deadline, now: deps.now, sleep: deps.sleep, log: info }),
   };

@@ -18,7 +18,15 @@ import {
   wholeNumber,
 } from "../lib/inputs.js";
 import { quote } from "../lib/text.js";
-import { checkOciAuth, endpointUrl, OCI_INPUTS, type OciAuth, pickOciAuth } from "../oci/auth.js";
+import {
+  checkOciAuth,
+  endpointUrl,
+  OCI_AUTH_DEFAULTS,
+  OCI_INPUTS,
+  type OciAuth,
+  type OciAuthRequest,
+  pickOciAuth,
+} from "../oci/auth.js";
 import { type OcidKind, ocidOf } from "../oci/ocid.js";
 
 const APPLICATION_SHAPES = ["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"] as const;
@@ -103,7 +111,7 @@ export const SETUP_TABLE = {
 
 /** Every input setup reads: the table's and the API key's. */
 export const SETUP_INPUTS = { ...OCI_INPUTS, ...inputNames(SETUP_TABLE) };
-export const SETUP_DEFAULTS = inputDefaults(SETUP_TABLE);
+export const SETUP_DEFAULTS = { ...OCI_AUTH_DEFAULTS, ...inputDefaults(SETUP_TABLE) };
 
 export const SETUP_OUTPUTS = {
   applicationId: "application-id",
@@ -122,11 +130,14 @@ type TableValues = {
     : never;
 };
 
-export interface SetupInputs extends TableValues {
-  auth: OciAuth;
+/** The inputs as read (the auth an `OciAuthRequest`), or signed in (`SignedSetupInputs`, what the flow uses). */
+export interface SetupInputs<A extends OciAuthRequest | OciAuth = OciAuthRequest> extends TableValues {
+  auth: A;
   /** owner/name of the repository the Actions secret and variables go to (GITHUB_REPOSITORY). */
   githubRepository: string | undefined;
 }
+
+export type SignedSetupInputs = SetupInputs<OciAuth>;
 
 interface ReadSetupOptions {
   mask: (secret: string) => void;
@@ -149,5 +160,5 @@ export function readSetupInputs(get: (name: string) => string, options: ReadSetu
     );
   }
   problems.throwIfAny();
-  return { ...(values as TableValues), auth: auth as OciAuth, githubRepository };
+  return { ...(values as TableValues), auth: auth as OciAuthRequest, githubRepository };
 }

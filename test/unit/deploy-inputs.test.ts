@@ -18,7 +18,7 @@ import {
 } from "../../src/deploy/inputs.js";
 import type { BuildImageInput, BuildResult } from "../../src/image/build.js";
 import { InputError, UserFacingError } from "../../src/lib/errors.js";
-import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
+import { type ApiKeyAuth, keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
@@ -86,20 +86,22 @@ const GOOD: Record<string, string> = {
 function readAny(
   values: Record<string, string>,
   options: { env?: Record<string, string>; secrets?: string[] } = {},
-): DeployInputs {
+): DeployInputs<ApiKeyAuth> {
   const secrets = options.secrets ?? [];
-  return readDeployInputs((name) => values[name] ?? "", {
+  const inputs = readDeployInputs((name) => values[name] ?? "", {
     setSecret: (v) => secrets.push(v),
     funcYaml: FUNC_YAML,
     env: options.env ?? {},
   });
+  if (inputs.auth.kind !== "api-key") throw new Error(`expected API-key auth, got ${inputs.auth.kind}`);
+  return inputs as DeployInputs<ApiKeyAuth>;
 }
 
 /** The whole-deploy inputs (image-only false). */
 function read(
   values: Record<string, string>,
   options: { env?: Record<string, string>; secrets?: string[] } = {},
-): FullDeployInputs {
+): FullDeployInputs<ApiKeyAuth> {
   const inputs = readAny(values, options);
   if (inputs.imageOnly) throw new Error("expected the inputs of a whole deploy, got image-only");
   return inputs;
