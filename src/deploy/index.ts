@@ -96,7 +96,11 @@ function authLine(auth: OciAuth): string {
  */
 async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Promise<DeployResult> {
   const state = await readImageOnlyState(run, inputs);
-  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth,
+  });
   const plan = imageOnlyPlan(inputs, state, image);
   await printPlan(run, inputs.dryRun, renderImageOnlyPlan(plan));
   const pushed = inputs.dryRun ? undefined : await pushImage(run, image, inputs.image.baseImage);
@@ -113,7 +117,11 @@ async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Prom
 
 async function runFullDeploy(run: DeployRun, inputs: FullDeployInputs): Promise<DeployResult> {
   const state = await readCurrentState(run, inputs);
-  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth,
+  });
   const changes = planChanges(inputs, state, image);
   const plan = deployPlan(inputs, state, image, changes);
   await printPlan(run, inputs.dryRun, renderPlan(plan));

@@ -9,7 +9,7 @@ import { type Dispatcher, request } from "undici";
 import { oneLine, UserFacingError } from "../lib/errors.js";
 import { decodeClaims, describeToken, type GithubClaims, type GithubIdToken } from "../lib/github-oidc.js";
 import { classifyForRetry, defaultAgent, RetryableHttpError, readBody } from "../lib/http.js";
-import { parseRetryAfter, type RetryOptions, withRetry } from "../lib/retry.js";
+import { isRetryableStatus, parseRetryAfter, type RetryOptions, withRetry } from "../lib/retry.js";
 import { clip } from "../lib/text.js";
 
 /** Refresh when less than this is left of the UPST. */
@@ -186,7 +186,7 @@ async function postForm(url: string, body: string, basic: string, deps: SessionD
     body,
   });
   const text = await readBody(res.body);
-  if (res.statusCode === 429 || (res.statusCode >= 500 && res.statusCode !== 501)) {
+  if (isRetryableStatus(res.statusCode)) {
     const retryAfter = res.headers["retry-after"];
     throw new RetryableHttpError(
       `HTTP ${res.statusCode}`,
