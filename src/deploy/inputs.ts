@@ -363,6 +363,8 @@ interface RuleContext {
   /** The input's text as its parser saw it ("" when empty and without a default). */
   given(key: keyof DeployTable): string;
   auth: OciAuthRequest | undefined;
+  /** `oci-auth: oidc`, even when its other inputs have problems. */
+  keyless: boolean;
   funcYaml: FuncYaml;
   githubSha: string | undefined;
   imageOnly: boolean;
@@ -431,8 +433,7 @@ function requiredUnless(key: keyof DeployTable, exempt: (c: RuleContext) => bool
   };
 }
 
-/** `oci-auth: oidc` (as far as the inputs say; a bad `oci-auth` is reported on its own). */
-const keyless = (c: RuleContext): boolean => c.auth?.kind === "oidc";
+const keyless = (c: RuleContext): boolean => c.keyless;
 
 const RULES: Rule[] = [
   applicationRequired,
@@ -605,6 +606,7 @@ export function readDeployInputs(
     values,
     given: (key) => inputText(DEPLOY_TABLE[key], get),
     auth,
+    keyless: get(OCI_INPUTS.ociAuth).trim().toLowerCase() === "oidc",
     funcYaml: options.funcYaml,
     githubSha: (options.env.GITHUB_SHA ?? "").trim() || undefined,
     imageOnly: values.imageOnly ?? false,
