@@ -10,6 +10,7 @@ import { sdkClientFactory } from "../oci/clients.js";
 import type { AppsApi } from "./apps.js";
 import type { DomainGroupsApi, IdentityApi } from "./iam.js";
 import type { SignedSetupInputs } from "./inputs.js";
+import type { KeylessApi } from "./keyless.js";
 import type {
   ApplicationsApi,
   RepositoriesApi,
@@ -25,6 +26,7 @@ export interface SetupClients {
   identity: IdentityApi;
   domainGroups: DomainGroupsApi;
   apps: AppsApi;
+  keyless: KeylessApi;
   close(): void;
 }
 
@@ -40,6 +42,7 @@ export function createSetupClients(inputs: SignedSetupInputs): SetupClients {
     identity: sdk.create(IdentityClient, inputs.identityEndpoint),
     domainGroups: domains,
     apps: domains,
+    keyless: domains,
     close: () => sdk.close(),
   };
 }

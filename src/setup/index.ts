@@ -41,6 +41,17 @@ import {
   updatePolicy,
 } from "./iam.js";
 import { DEFAULT_DOMAIN, SETUP_OUTPUTS, type SetupInputs, type SignedSetupInputs } from "./inputs.js";
+import {
+  createServiceUser,
+  ensureMember,
+  ensureTrust,
+  exchangeAppBody,
+  findKeyless,
+  type KeylessFound,
+  type KeylessWanted,
+  planKeyless,
+  trustBody,
+} from "./keyless.js";
 import { permissionHint, setupPermissions } from "./permissions.js";
 import { countWrites, type PlannedItem, planItem, planPolicy, renderPlan, type SetupPlan } from "./plan.js";
 import {
@@ -64,8 +75,11 @@ import {
   type GithubApi,
   ghCommands,
   githubApi,
+  OIDC_CLIENT_ID_NAME,
+  OIDC_CLIENT_SECRET_NAME,
   type SetupValues,
   storeInGithub,
+  storeSecrets,
   writeSecretFile,
 } from "./secret.js";
 
@@ -115,6 +129,8 @@ interface Found {
   resourceApp: Awaited<ReturnType<typeof findApp>>;
   clientApp: Awaited<ReturnType<typeof findApp>>;
   issuer: string;
+  /** With `keyless: true`. */
+  keyless: KeylessFound | undefined;
 }
 
 interface Context {
@@ -151,6 +167,9 @@ async function readState(ctx: Context): Promise<Found> {
   const resourceApp = await findApp(clients.apps, inputs.resourceAppName, call);
   const clientApp = await findApp(clients.apps, inputs.clientAppName, call);
   const { issuer } = await discover(ctx.deps.http, inputs.identityDomainUrl);
+  const keyless = inputs.keyless
+    ? await findKeyless(clients.keyless, clients.apps, keylessWanted(inputs), call)
+    : undefined;
   for (const [what, id] of [
     ["repository", repository?.id],
     ["application", application?.id],
@@ -160,6 +179,14 @@ async function readState(ctx: Context): Promise<Found> {
     ["policy", policy?.id],
     ["resource app", resourceApp?.id],
     ["client app", clientApp?.id],
+    ...(keyless
+      ? ([
+          ["service user", keyless.user?.id],
+          ["exchange app", keyless.app?.id],
+          ["trust", keyless.trust?.id],
+          ["deployer group", keyless.group?.id],
+        ] as const)
+      : []),
   ] as const) {
     ctx.info(id ? `${what}: found ${id}` : `${what}: not found`);
   }
@@ -173,6 +200,22 @@ async function readState(ctx: Context): Promise<Found> {
     resourceApp,
     clientApp,
     issuer,
+    keyless,
+  };
+}
+
+/** What the trust is for: this repository's workflows on the ref (or in the environment). */
+function keylessWanted(inputs: SignedSetupInputs): KeylessWanted {
+  return {
+    repository: inputs.githubRepository ?? "",
+    ref: inputs.githubRef,
+    environment: inputs.githubEnvironment,
+    issuer: inputs.githubOidcIssuer,
+    audience: inputs.keylessAudience,
+    userName: inputs.serviceUserName,
+    appName: inputs.exchangeAppName,
+    trustName: inputs.trustName,
+    groupName: inputs.deployerGroup,
   };
 }
 
@@ -233,6 +276,7 @@ function buildPlan(inputs: SignedSetupInputs, found: Found): SetupPlan {
     ]),
     planPolicy(inputs.policyName, found.policy, iam.statements),
     ...appItems(inputs, found, audience),
+    ...(found.keyless ? planKeyless(keylessWanted(inputs), found.keyless) : []),
   ];
   return {
     dryRun: inputs.dryRun,
@@ -387,12 +431,55 @@ async function ensureApps(ctx: Context, found: Found, audience: string) {
   };
 }
 
-async function readSecret(ctx: Context, appId: string): Promise<{ clientId: string; secret: string }> {
+/**
+ * The service user, the exchange app, the trust (planned again with the user's id and the app's client id,
+ * which may only now exist) and the user in the deployer group.
+ */
+async function ensureKeyless(ctx: Context, plan: SetupPlan, found: KeylessFound) {
+  const { clients, call } = ctx;
+  const wanted = keylessWanted(ctx.inputs);
+  const userItem = itemOf(plan, "service user");
+  const user =
+    userItem.action === "create"
+      ? await createServiceUser(clients.keyless, wanted.userName, call)
+      : found.user;
+  if (userItem.action === "create") ctx.info(`service user ${wanted.userName}: created ${user?.id}`);
+  const app = await ensureApp(ctx, itemOf(plan, "exchange app"), exchangeAppBody(wanted.appName));
+  if (app.created?.clientSecret) ctx.deps.setSecret(app.created.clientSecret);
+  const clientId = app.created?.name ?? found.app?.name ?? "";
+  const now = { ...found, user, app: app.created ?? found.app };
+  const [, , trustItem, memberItem] = planKeyless(wanted, now) as [
+    PlannedItem,
+    PlannedItem,
+    PlannedItem,
+    PlannedItem,
+  ];
+  const userId = user?.id ?? "";
+  const trustId = await ensureTrust(
+    clients.keyless,
+    trustItem,
+    trustBody(wanted, { id: userId, ocid: user?.ocid }, clientId),
+    call,
+  );
+  if (trustItem.action !== "none")
+    ctx.info(
+      `trust ${wanted.trustName}: ${trustItem.action === "create" ? "created" : "updated"} ${trustId}`,
+    );
+  await ensureMember(clients.keyless, memberItem, wanted.groupName, userId, call);
+  if (memberItem.action !== "none") ctx.info(`deployer group ${wanted.groupName}: ${wanted.userName} added`);
+  return { appId: app.id, clientId, createdSecret: app.created?.clientSecret };
+}
+
+async function readSecret(
+  ctx: Context,
+  appId: string,
+  appName = ctx.inputs.clientAppName,
+): Promise<{ clientId: string; secret: string }> {
   const { clientId, clientSecret } = await readClientCredentials(ctx.clients.apps, appId, ctx.call);
   if (clientSecret) ctx.deps.setSecret(clientSecret);
   if (!clientSecret) {
     throw new UserFacingError(
-      `client app ${ctx.inputs.clientAppName} (${appId}) returned no client secret; check that it is a confidential application, or regenerate its secret in the console`,
+      `client app ${appName} (${appId}) returned no client secret; check that it is a confidential application, or regenerate its secret in the console`,
     );
   }
   return { clientId, secret: clientSecret };
@@ -432,6 +519,37 @@ async function deliver(
     );
   }
   return secretFile;
+}
+
+/** OIDC_CLIENT_ID and OIDC_CLIENT_SECRET as Actions secrets: when the app is new or the repository lacks them. */
+async function deliverKeyless(
+  ctx: Context,
+  exchange: { appId: string; clientId: string; createdSecret: string | undefined },
+) {
+  const { inputs, deps } = ctx;
+  if (!inputs.githubToken || !inputs.githubRepository) {
+    deps.log.warning(
+      `the exchange app ${inputs.exchangeAppName}'s client id and secret were not stored: set 'github-token' to store them as the Actions secrets ${OIDC_CLIENT_ID_NAME} and ${OIDC_CLIENT_SECRET_NAME}, and re-run setup`,
+    );
+    return;
+  }
+  const api = deps.github(inputs.githubToken, inputs.githubRepository);
+  const fresh = exchange.createdSecret !== undefined;
+  const missing = async (name: string) => fresh || !(await api.secretExists(name));
+  const needId = await missing(OIDC_CLIENT_ID_NAME);
+  const needSecret = await missing(OIDC_CLIENT_SECRET_NAME);
+  if (!needId && !needSecret) return;
+  const secret = needSecret
+    ? (exchange.createdSecret ?? (await readSecret(ctx, exchange.appId, inputs.exchangeAppName)).secret)
+    : undefined;
+  await storeSecrets(
+    api,
+    [
+      ...(needId ? ([[OIDC_CLIENT_ID_NAME, exchange.clientId]] as const) : []),
+      ...(secret ? ([[OIDC_CLIENT_SECRET_NAME, secret]] as const) : []),
+    ],
+    ctx.info,
+  );
 }
 
 function setOutputs(deps: SetupDeps, values: Partial<SetupValues>): void {
@@ -528,6 +646,13 @@ async function runSteps(ctx: Context): Promise<SetupResult> {
     issuer: found.issuer,
   };
   const secretFile = await deliver(ctx, values, apps.clientAppId, apps.createdSecret);
+  if (found.keyless) {
+    const keyless = found.keyless;
+    const exchange = await deps.log.group("Keyless deploys: service user, exchange app, trust", () =>
+      ensureKeyless(ctx, plan, keyless),
+    );
+    await deliverKeyless(ctx, exchange);
+  }
   setOutputs(deps, values);
   return { plan, values, secretFile };
 }
