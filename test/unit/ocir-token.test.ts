@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
+import type { DeployRun } from "../../src/deploy/context.js";
+import { planImage } from "../../src/deploy/image-plan.js";
+import type { ImageInputs } from "../../src/deploy/inputs.js";
+import type { BuildImageInput, BuildResult } from "../../src/image/build.js";
 import { BEARER_USERNAME, ocirTokenCredentials } from "../../src/image/ocir-token.js";
+import type { ApiKeyAuth } from "../../src/oci/auth.js";
 import { OciSession, SessionAuthProvider } from "../../src/oci/session.js";
+import { signInOci } from "../../src/oci/sign-in.js";
 import {
   listen,
   STANDIN_USER,
@@ -105,5 +111,87 @@ describe("ocirTokenCredentials", () => {
   it("refuses a 200 without a token", async () => {
     const s = await setup(() => ({ status: 200, body: { access_token: "wrong field" } }));
     await expect(s.get()).rejects.toThrow(/answered 200 without a token/);
+  });
+});
+
+describe("deploy's image plan with a keyless session", () => {
+  /** planImage with a build that records its input; the session signs against the stand-ins. */
+  async function plan(
+    auth: Parameters<typeof planImage>[2]["auth"],
+    registry: string,
+    image: Partial<ImageInputs> = {},
+  ) {
+    const builds: BuildImageInput[] = [];
+    const lines: string[] = [];
+    const masked: string[] = [];
+    const run = {
+      info: (line: string) => lines.push(line),
+      deps: {
+        readFunctionBundle: async () => Buffer.from("bundle"),
+        buildImage: async (input: BuildImageInput) => {
+          builds.push(input);
+          return { digest: "sha256:abc" } as BuildResult;
+        },
+        log: { group: async <T>(_name: string, fn: () => Promise<T>) => fn() },
+        setSecret: (s: string) => masked.push(s),
+        sleep: async () => {},
+        now: () => T0,
+      },
+    } as unknown as DeployRun;
+    const inputs = {
+      registry,
+      repository: "usage-api",
+      tagTemplate: "fn-{digest}",
+      baseImage: "fnproject/node:24",
+      username: undefined,
+      password: undefined,
+      ...image,
+    } as ImageInputs;
+    await planImage(run, inputs, { namespace: "ns", platforms: [], githubSha: undefined, auth });
+    return { credentials: builds[0]?.credentials, lines, masked };
+  }
+
+  it("logs in to the registry as BEARER_TOKEN with the token OCIR's token service gives the session", async () => {
+    const issuer = new UpstIssuer(() => T0);
+    const exchange = await tokenEndpoint(issuer);
+    closers.push(exchange.close);
+    const registry = await listen(async (req, _body, res) => {
+      const subject = await verifyOciSignature(req, issuer);
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ token: `tok-${subject}` }));
+    });
+    closers.push(registry.close);
+    const auth = await signInOci(
+      {
+        kind: "oidc",
+        tenancyId: undefined,
+        region: "us-ashburn-1",
+        regionKey: "iad",
+        endpoints: {},
+        exchange: {
+          domainUrl: exchange.url,
+          clientId: "c",
+          clientSecret: "s",
+          audience: "https://cloud.oracle.com",
+        },
+      },
+      {
+        idToken: async () => ({ token: ghJwt({ sub: "repo:o/r:ref:refs/heads/main" }), claims: {} }),
+        now: () => T0,
+        mask: () => {},
+      },
+    );
+    const got = await plan(auth, new URL(registry.url).host);
+    expect(got.credentials).toEqual({ username: "BEARER_TOKEN", password: `tok-${STANDIN_USER}` });
+    expect(got.masked).toContain(`tok-${STANDIN_USER}`);
+    expect(got.lines.some((l) => l.includes("signed in as BEARER_TOKEN"))).toBe(true);
+  });
+
+  it("keeps the given username and auth token with an API key, and asks no token service", async () => {
+    const auth = { kind: "api-key" } as ApiKeyAuth;
+    const got = await plan(auth, "iad.ocir.io", { username: "deployer", password: "auth-token" });
+    expect(got.credentials).toEqual({ username: "ns/deployer", password: "auth-token" });
+    expect(await plan(auth, "iad.ocir.io")).toMatchObject({ credentials: undefined });
   });
 });
