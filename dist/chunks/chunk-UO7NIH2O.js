@@ -1,15 +1,22 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  getIDToken,
   input,
+  inputText,
   optional,
   readInputTable,
-  secureUrl
-} from "./chunk-BDIMR6XZ.js";
+  secureUrl,
+  setSecret,
+  singleLine
+} from "./chunk-LZYNC46W.js";
 import {
   InputError,
+  UserFacingError,
   __commonJS,
   __require,
   __toESM,
+  clip,
+  oneLine,
   quote
 } from "./chunk-UF4WGPFS.js";
 
@@ -29020,6 +29027,55 @@ var require_oci_common = __commonJS({
   }
 });
 
+// src/lib/github-oidc.ts
+var DEFAULT_OCI_AUDIENCE = "https://cloud.oracle.com";
+var GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+var GithubOidcError = class extends UserFacingError {
+  name = "GithubOidcError";
+};
+var NO_PERMISSION = "add 'permissions: id-token: write' to the job (or the workflow); runs from forks and Dependabot never get one, and outside GitHub Actions there is none";
+async function githubIdToken(audience, options = {}) {
+  const env = options.env ?? process.env;
+  const missing = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"].filter(
+    (name) => !env[name]
+  );
+  if (missing.length > 0) {
+    throw new GithubOidcError(
+      `this job has no GitHub OIDC token (${missing.join(" and ")} not set): ${NO_PERMISSION}`
+    );
+  }
+  let token;
+  try {
+    token = await (options.getIDToken ?? getIDToken)(audience);
+  } catch (err) {
+    throw new GithubOidcError(
+      `could not get a GitHub OIDC token for audience '${clip(audience, 100)}': ${clip(oneLine(err), 300)}; if it says 401 or 403, ${NO_PERMISSION}`
+    );
+  }
+  (options.mask ?? setSecret)(token);
+  const claims = decodeClaims(token);
+  const now = Math.floor((options.now ?? Date.now)() / 1e3);
+  if (typeof claims.exp === "number" && claims.exp <= now) {
+    throw new GithubOidcError(
+      `the GitHub OIDC token for ${describeToken(claims)} expired at ${new Date(claims.exp * 1e3).toISOString()}; GitHub's tokens last minutes, so ask for it just before use (re-run the job)`
+    );
+  }
+  return { token, claims };
+}
+function decodeClaims(jwt) {
+  const payload = jwt.split(".")[1];
+  if (!payload) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    return claims !== null && typeof claims === "object" && !Array.isArray(claims) ? claims : {};
+  } catch {
+    return {};
+  }
+}
+function describeToken(claims) {
+  return `sub '${clip(String(claims.sub ?? "(none)"), 200)}'`;
+}
+
 // src/oci/ocid.ts
 var OCID = /^ocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)(?:\.([a-z0-9-]+))?\.([a-z0-9]{1,255})$/;
 function parseOcid(value) {
@@ -29097,6 +29153,13 @@ var ENDPOINT_TABLE = {
   artifacts: input("oci-artifacts-endpoint", optional(endpointUrl))
 };
 var PASSPHRASE_INPUT = "oci-private-key-passphrase";
+var AUTH_MODES = ["api-key", "oidc"];
+var OIDC_TABLE = {
+  clientId: input("oidc-client-id", optional(singleLine({ noSpaces: true }))),
+  clientSecret: input("oidc-client-secret", optional(singleLine()), { secret: true }),
+  audience: input("oidc-audience", singleLine({ noSpaces: true }), { default: DEFAULT_OCI_AUDIENCE })
+};
+var DOMAIN_URL_INPUT = "identity-domain-url";
 var OCI_INPUTS = {
   tenancy: CREDENTIALS.tenancy.input,
   user: CREDENTIALS.user.input,
@@ -29106,7 +29169,15 @@ var OCI_INPUTS = {
   region: CREDENTIALS.region.input,
   functionsEndpoint: ENDPOINT_TABLE.functions.name,
   apigatewayEndpoint: ENDPOINT_TABLE.apigateway.name,
-  artifactsEndpoint: ENDPOINT_TABLE.artifacts.name
+  artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
+  ociAuth: "oci-auth",
+  oidcClientId: OIDC_TABLE.clientId.name,
+  oidcClientSecret: OIDC_TABLE.clientSecret.name,
+  oidcAudience: OIDC_TABLE.audience.name
+};
+var OCI_AUTH_DEFAULTS = {
+  [OCI_INPUTS.ociAuth]: "api-key",
+  [OIDC_TABLE.audience.name]: DEFAULT_OCI_AUDIENCE
 };
 var OCI_ENV = {
   tenancy: CREDENTIALS.tenancy.env,
@@ -29189,11 +29260,11 @@ var SOURCES = {
   input: (spec, get) => get(spec.input).trim(),
   env: (spec, _get, env) => (env[spec.env] ?? "").trim()
 };
-function pickCredentials(get, env) {
+function pickCredentials(get, env, fields = Object.keys(CREDENTIALS)) {
   const text = {};
   const sources = {};
-  for (const field of Object.keys(CREDENTIALS)) {
-    text[field] = "";
+  for (const field of Object.keys(CREDENTIALS)) text[field] = "";
+  for (const field of fields) {
     for (const source of Object.keys(SOURCES)) {
       const value = SOURCES[source](CREDENTIALS[field], get, env);
       if (value === "") continue;
@@ -29210,11 +29281,12 @@ function maskKey(rawKey, passphrase, mask) {
 `) mask(normalizePem(rawKey).trim());
   if (passphrase !== "") mask(passphrase);
 }
-function checkCredentials(picked, problems, command) {
+function checkCredentials(picked, problems, command, required = Object.keys(CREDENTIALS)) {
   const values = {};
   for (const field of Object.keys(CREDENTIALS)) {
     const spec = CREDENTIALS[field];
     const text = picked.text[field];
+    if (text === "" && !required.includes(field)) continue;
     if (text === "") {
       problems.add(
         new InputError(
@@ -29240,22 +29312,50 @@ function checkKeyMatches(pem, passphrase, fingerprint) {
   }
 }
 function pickOciAuth(get, env, mask) {
+  const mode = get(OCI_INPUTS.ociAuth).trim();
+  if (mode.toLowerCase() === "oidc") {
+    const secret = get(OCI_INPUTS.oidcClientSecret).trim();
+    if (secret !== "") mask(secret);
+    const credentials2 = pickCredentials(get, env, ["tenancy", "region"]);
+    return { mode, credentials: credentials2, passphrase: void 0 };
+  }
   const credentials = pickCredentials(get, env);
   const passphrase = get(OCI_INPUTS.passphrase);
   maskKey(credentials.text.privateKey, passphrase, mask);
-  return { credentials, passphrase: passphrase === "" ? void 0 : passphrase };
+  return { mode, credentials, passphrase: passphrase === "" ? void 0 : passphrase };
+}
+function authMode(picked) {
+  const mode = picked.mode === "" ? "api-key" : picked.mode.toLowerCase();
+  const found = AUTH_MODES.find((m) => m === mode);
+  if (!found) {
+    throw new InputError(
+      OCI_INPUTS.ociAuth,
+      `${quote(picked.mode)} is not allowed; use api-key (an OCI API key) or oidc (the job's GitHub OIDC token, no key)`
+    );
+  }
+  return found;
 }
 function checkOciAuth(picked, get, problems, command = "deploy") {
+  const mode = problems.check(() => authMode(picked));
+  if (mode === void 0) return void 0;
+  return mode === "oidc" ? checkOidcAuth(picked, get, problems, command) : checkApiKeyAuth(picked, get, problems, command);
+}
+function readEndpoints(get, problems) {
+  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {
+  });
+  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url !== void 0));
+}
+function checkApiKeyAuth(picked, get, problems, command) {
   const before = problems.errors.length;
   const values = checkCredentials(picked.credentials, problems, command);
   const { privateKey: privateKeyPem, tenancy, user, fingerprint, region } = values;
   if (privateKeyPem !== void 0) {
     problems.check(() => checkKeyMatches(privateKeyPem, picked.passphrase, fingerprint));
   }
-  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {
-  });
+  const endpoints = readEndpoints(get, problems);
   if (problems.errors.length > before) return void 0;
   return {
+    kind: "api-key",
     tenancyId: tenancy,
     userId: user,
     fingerprint,
@@ -29263,11 +29363,50 @@ function checkOciAuth(picked, get, problems, command = "deploy") {
     passphrase: picked.passphrase,
     region,
     regionKey: regionKeyOf(region),
-    endpoints: Object.fromEntries(
-      Object.entries(endpoints).filter(([, url]) => url !== void 0)
-    ),
+    endpoints,
     sources: picked.credentials.sources
   };
+}
+function checkOidcAuth(picked, get, problems, command) {
+  const before = problems.errors.length;
+  const values = checkCredentials(picked.credentials, problems, command, ["region"]);
+  const oidc = readInputTable(OIDC_TABLE, get, problems, () => {
+  });
+  const missing = (name, what) => new InputError(
+    name,
+    `is required with '${OCI_INPUTS.ociAuth}: oidc' (${what}); pass the ${name === OCI_INPUTS.oidcClientId ? "OIDC_CLIENT_ID" : "OIDC_CLIENT_SECRET"} secret that setup wrote`
+  );
+  if (oidc.clientId === void 0 && inputText(OIDC_TABLE.clientId, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientId, "the OAuth client of the Identity Propagation Trust"));
+  }
+  if (oidc.clientSecret === void 0 && inputText(OIDC_TABLE.clientSecret, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientSecret, "the secret of the trust's OAuth client"));
+  }
+  const endpoints = readEndpoints(get, problems);
+  if (problems.errors.length > before) return void 0;
+  return {
+    kind: "oidc",
+    tenancyId: values.tenancy,
+    region: values.region,
+    regionKey: regionKeyOf(values.region),
+    endpoints,
+    exchange: {
+      domainUrl: domainUrlOf(get),
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      audience: oidc.audience
+    }
+  };
+}
+function domainUrlOf(get) {
+  try {
+    return secureUrl(DOMAIN_URL_INPUT, get(DOMAIN_URL_INPUT).trim(), { example: "" }).href.replace(
+      /\/+$/,
+      ""
+    );
+  } catch {
+    return "";
+  }
 }
 function regionKeyOf(regionId2) {
   try {
@@ -29277,6 +29416,7 @@ function regionKeyOf(regionId2) {
   }
 }
 function authenticationProvider(auth) {
+  if (auth.kind === "session") return auth.provider;
   const region = (() => {
     try {
       return common.Region.fromRegionId(auth.region);
@@ -29297,8 +29437,14 @@ function authenticationProvider(auth) {
 export {
   require_opossum,
   require_oci_common,
+  DEFAULT_OCI_AUDIENCE,
+  GITHUB_ISSUER,
+  githubIdToken,
+  decodeClaims,
+  describeToken,
   ocidOf,
   OCI_INPUTS,
+  OCI_AUTH_DEFAULTS,
   OCI_ENV,
   endpointUrl,
   pickOciAuth,

@@ -9,9 +9,9 @@ import {
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-XEGIWMKY.js";
-import "./chunk-2FL2BCQO.js";
-import "./chunk-BDIMR6XZ.js";
+} from "./chunk-XENODUWS.js";
+import "./chunk-UO7NIH2O.js";
+import "./chunk-LZYNC46W.js";
 import "./chunk-UF4WGPFS.js";
 export {
   DEPLOY_DEFAULTS,

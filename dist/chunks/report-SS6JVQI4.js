@@ -24,13 +24,14 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-GTFLMWYD.js";
+} from "./chunk-ER5IS3Y7.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
-} from "./chunk-2IXQ2D52.js";
+} from "./chunk-4X7MM4DM.js";
+import "./chunk-MR4NOKHB.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -40,11 +41,12 @@ import {
   parseRetryAfter,
   readBodyBytes,
   realSleep,
-  require_undici,
+  require_undici
+} from "./chunk-XFWKZHZF.js";
+import {
   setOutput,
   summary
-} from "./chunk-GCDNQKBZ.js";
-import "./chunk-BDIMR6XZ.js";
+} from "./chunk-LZYNC46W.js";
 import {
   UserFacingError,
   __toESM,

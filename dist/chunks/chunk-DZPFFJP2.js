@@ -8,15 +8,15 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-XFWKZHZF.js";
 import {
   authenticationProvider,
   require_oci_common,
   require_opossum
-} from "./chunk-2FL2BCQO.js";
+} from "./chunk-UO7NIH2O.js";
 import {
   isLoopbackHost
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-LZYNC46W.js";
 import {
   UserFacingError,
   __commonJS,

@@ -3,7 +3,7 @@ import {
   group,
   info,
   warning
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-LZYNC46W.js";
 
 // src/lib/runner-log.ts
 var runnerLog = {

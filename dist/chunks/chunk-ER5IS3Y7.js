@@ -1,19 +1,21 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  createMasker,
+  secretForms
+} from "./chunk-MR4NOKHB.js";
+import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
   RetryableHttpError,
   classifyForRetry,
   createAgent,
-  createMasker,
   isRetryableStatus,
   parseRetryAfter,
   readBody,
   realSleep,
   require_undici,
-  secretForms,
   withRetry
-} from "./chunk-GCDNQKBZ.js";
+} from "./chunk-XFWKZHZF.js";
 import {
   InputProblems,
   booleanInput,
@@ -28,7 +30,7 @@ import {
   singleLine,
   splitList,
   wholeNumber
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-LZYNC46W.js";
 import {
   InputError,
   UserFacingError,

@@ -6,9 +6,9 @@ import {
   SETUP_OUTPUTS,
   SETUP_TABLE,
   readSetupInputs
-} from "./chunk-KOHMWR6L.js";
-import "./chunk-2FL2BCQO.js";
-import "./chunk-BDIMR6XZ.js";
+} from "./chunk-TLSLXBWA.js";
+import "./chunk-UO7NIH2O.js";
+import "./chunk-LZYNC46W.js";
 import "./chunk-UF4WGPFS.js";
 export {
   DEFAULT_DOMAIN,
