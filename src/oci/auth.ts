@@ -6,7 +6,6 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import * as common from "oci-common";
 import { InputError } from "../lib/errors.js";
-import { DEFAULT_OCI_AUDIENCE } from "../lib/github-oidc.js";
 import {
   type InputProblems,
   input,
@@ -16,9 +15,10 @@ import {
   secureUrl,
   singleLine,
 } from "../lib/inputs.js";
+import { DEFAULT_OCI_AUDIENCE } from "../lib/oidc-constants.js";
 import { quote } from "../lib/text.js";
 import { ocidOf } from "./ocid.js";
-import type { OciSession, SessionAuthProvider } from "./session.js";
+import type { ExchangeSettings, OciSession, SessionAuthProvider } from "./session.js";
 
 /** Where a credential can come from, in the order they are tried. */
 type CredentialSource = "input" | "env";
@@ -142,7 +142,7 @@ export interface OidcAuthRequest extends OciTarget {
   kind: "oidc";
   /** `oci-tenancy`, else the UPST's `tenant` claim. */
   tenancyId: string | undefined;
-  exchange: { domainUrl: string; clientId: string; clientSecret: string; audience: string };
+  exchange: ExchangeSettings;
 }
 
 /** A keyless session: every call is signed with `ST$<upst>` and an ephemeral key. */

@@ -17,7 +17,7 @@ export const REFRESH_BEFORE_MS = 5 * 60_000;
 const KEY_BITS = 2048;
 const EXCHANGE_RETRY: RetryOptions = { maxAttempts: 4, baseMs: 500, maxDelayMs: 8_000 };
 
-export class TokenExchangeError extends UserFacingError {
+class TokenExchangeError extends UserFacingError {
   override name = "TokenExchangeError";
 }
 
@@ -43,7 +43,7 @@ export interface SessionDeps {
 }
 
 /** The UPST's claims the action uses. */
-export interface UpstClaims {
+interface UpstClaims {
   sub?: string;
   tenant?: string;
   exp?: number;
@@ -137,7 +137,7 @@ interface ExchangeRequest extends ExchangeSettings {
 }
 
 /** The token-exchange grant: GitHub's JWT (and the public key) for a UPST. Retries 429/5xx and network only. */
-export async function exchangeForUpst(req: ExchangeRequest, deps: SessionDeps): Promise<string> {
+async function exchangeForUpst(req: ExchangeRequest, deps: SessionDeps): Promise<string> {
   const url = `${req.domainUrl.replace(/\/+$/, "")}/oauth2/v1/token`;
   const basic = Buffer.from(`${encodeURIComponent(req.clientId)}:${encodeURIComponent(req.clientSecret)}`);
   deps.mask(basic.toString("base64"));
@@ -271,7 +271,9 @@ const REFUSALS: RefusalRule[] = [
       `the identity domain refused OAuth client '${c.clientId}' (${c.said}); check 'oidc-client-id' and 'oidc-client-secret': they must be the confidential app setup created for the exchange (OIDC_CLIENT_ID / OIDC_CLIENT_SECRET)`,
   },
   {
-    test: described(/no (active )?(identity propagation )?trust|trust.*not found|unknown issuer/i),
+    test: described(
+      /\bno (active )?(jwt )?(identity propagation )?trusts?\b|trust.*not found|unknown issuer/i,
+    ),
     message: (c) =>
       `no Identity Propagation Trust in ${c.req.domainUrl} accepts tokens from issuer '${c.issuer}' (${c.said}); run setup with 'keyless: true' for this repository, or check 'identity-domain-url'`,
   },

@@ -60,7 +60,7 @@ function tenancyOf(claim: unknown): string {
 }
 
 /** Command inputs with their auth signed in (distributes over a union of input shapes). */
-export type SignedIn<T> = T extends { auth: OciAuthRequest } ? Omit<T, "auth"> & { auth: OciAuth } : never;
+type SignedIn<T> = T extends { auth: OciAuthRequest } ? Omit<T, "auth"> & { auth: OciAuth } : never;
 
 /** The command's inputs with the auth signed in: an API key as it is, `oci-auth: oidc` as an open session. */
 export async function signInInputs<T extends { auth: OciAuthRequest }>(

@@ -3,7 +3,6 @@
 // (inputs, then OCI_CLI_*). Inputs that deploy has too (compartment-id, repository, function-name,
 // identity-domain-url, wait-timeout, dry-run) keep their names, so one set of workflow variables serves both.
 import { InputError } from "../lib/errors.js";
-import { DEFAULT_OCI_AUDIENCE, GITHUB_ISSUER } from "../lib/github-oidc.js";
 import {
   booleanInput,
   InputProblems,
@@ -18,6 +17,7 @@ import {
   singleLine,
   wholeNumber,
 } from "../lib/inputs.js";
+import { DEFAULT_OCI_AUDIENCE, GITHUB_ISSUER } from "../lib/oidc-constants.js";
 import { quote } from "../lib/text.js";
 import {
   checkOciAuth,

@@ -48,19 +48,19 @@ export interface KeylessWanted {
 }
 
 /** GitHub's `sub` for a job of this repository on the ref, or in the environment (which GitHub puts first). */
-export function githubSubject(w: Pick<KeylessWanted, "repository" | "ref" | "environment">): string {
+function githubSubject(w: Pick<KeylessWanted, "repository" | "ref" | "environment">): string {
   return w.environment
     ? `repo:${w.repository}:environment:${w.environment}`
     : `repo:${w.repository}:ref:${w.ref}`;
 }
 
 /** The impersonation rule: the subject's one clause (`<claim> eq <value>`). */
-export function impersonationRule(w: KeylessWanted): string {
+function impersonationRule(w: KeylessWanted): string {
   return `sub eq ${githubSubject(w)}`;
 }
 
 /** GitHub's JWKS is at `<issuer>/.well-known/jwks`. */
-export function jwksOf(issuer: string): string {
+function jwksOf(issuer: string): string {
   return `${issuer.replace(/\/+$/, "")}/.well-known/jwks`;
 }
 

@@ -193,6 +193,14 @@ describe("OciSession: refusals as messages that name the fix", () => {
       /^no Identity Propagation Trust in http:\/\/127\.0\.0\.1:\d+ accepts tokens from issuer 'https:\/\/token\.actions\.githubusercontent\.com' .*run setup with 'keyless: true'/,
     ],
     [
+      "no JWT trust, in other words",
+      {
+        status: 400,
+        body: { error: "invalid_grant", error_description: `no active JWT trust has issuer '${ISS}'` },
+      },
+      /^no Identity Propagation Trust in .* accepts tokens from issuer/,
+    ],
+    [
       "no rule matches the subject",
       {
         status: 400,

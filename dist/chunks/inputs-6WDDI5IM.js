@@ -6,9 +6,9 @@ import {
   SETUP_OUTPUTS,
   SETUP_TABLE,
   readSetupInputs
-} from "./chunk-TLSLXBWA.js";
-import "./chunk-UO7NIH2O.js";
-import "./chunk-LZYNC46W.js";
+} from "./chunk-2AB72JAJ.js";
+import "./chunk-PYWQ6PWE.js";
+import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {
   DEFAULT_DOMAIN,

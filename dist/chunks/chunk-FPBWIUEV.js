@@ -5,7 +5,7 @@ import {
   checkOciAuth,
   ocidOf,
   pickOciAuth
-} from "./chunk-UO7NIH2O.js";
+} from "./chunk-PYWQ6PWE.js";
 import {
   InputProblems,
   booleanInput,
@@ -19,7 +19,7 @@ import {
   secureUrl,
   singleLine,
   splitList
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-BDIMR6XZ.js";
 import {
   InputError,
   UserFacingError,

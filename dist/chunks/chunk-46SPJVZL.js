@@ -3,7 +3,7 @@ import {
   group,
   info,
   warning
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-TSMQTZ4R.js";
 
 // src/lib/runner-log.ts
 var runnerLog = {

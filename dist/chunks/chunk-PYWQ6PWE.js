@@ -1,22 +1,17 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  getIDToken,
   input,
   inputText,
   optional,
   readInputTable,
   secureUrl,
-  setSecret,
   singleLine
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-BDIMR6XZ.js";
 import {
   InputError,
-  UserFacingError,
   __commonJS,
   __require,
   __toESM,
-  clip,
-  oneLine,
   quote
 } from "./chunk-UF4WGPFS.js";
 
@@ -29027,54 +29022,9 @@ var require_oci_common = __commonJS({
   }
 });
 
-// src/lib/github-oidc.ts
+// src/lib/oidc-constants.ts
 var DEFAULT_OCI_AUDIENCE = "https://cloud.oracle.com";
 var GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-var GithubOidcError = class extends UserFacingError {
-  name = "GithubOidcError";
-};
-var NO_PERMISSION = "add 'permissions: id-token: write' to the job (or the workflow); runs from forks and Dependabot never get one, and outside GitHub Actions there is none";
-async function githubIdToken(audience, options = {}) {
-  const env = options.env ?? process.env;
-  const missing = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"].filter(
-    (name) => !env[name]
-  );
-  if (missing.length > 0) {
-    throw new GithubOidcError(
-      `this job has no GitHub OIDC token (${missing.join(" and ")} not set): ${NO_PERMISSION}`
-    );
-  }
-  let token;
-  try {
-    token = await (options.getIDToken ?? getIDToken)(audience);
-  } catch (err) {
-    throw new GithubOidcError(
-      `could not get a GitHub OIDC token for audience '${clip(audience, 100)}': ${clip(oneLine(err), 300)}; if it says 401 or 403, ${NO_PERMISSION}`
-    );
-  }
-  (options.mask ?? setSecret)(token);
-  const claims = decodeClaims(token);
-  const now = Math.floor((options.now ?? Date.now)() / 1e3);
-  if (typeof claims.exp === "number" && claims.exp <= now) {
-    throw new GithubOidcError(
-      `the GitHub OIDC token for ${describeToken(claims)} expired at ${new Date(claims.exp * 1e3).toISOString()}; GitHub's tokens last minutes, so ask for it just before use (re-run the job)`
-    );
-  }
-  return { token, claims };
-}
-function decodeClaims(jwt) {
-  const payload = jwt.split(".")[1];
-  if (!payload) return {};
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    return claims !== null && typeof claims === "object" && !Array.isArray(claims) ? claims : {};
-  } catch {
-    return {};
-  }
-}
-function describeToken(claims) {
-  return `sub '${clip(String(claims.sub ?? "(none)"), 200)}'`;
-}
 
 // src/oci/ocid.ts
 var OCID = /^ocid1\.([a-z0-9]+)\.([a-z0-9]+)\.([a-z0-9-]*)(?:\.([a-z0-9-]+))?\.([a-z0-9]{1,255})$/;
@@ -29439,9 +29389,6 @@ export {
   require_oci_common,
   DEFAULT_OCI_AUDIENCE,
   GITHUB_ISSUER,
-  githubIdToken,
-  decodeClaims,
-  describeToken,
   ocidOf,
   OCI_INPUTS,
   OCI_AUTH_DEFAULTS,

@@ -9,9 +9,9 @@ import {
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-XENODUWS.js";
-import "./chunk-UO7NIH2O.js";
-import "./chunk-LZYNC46W.js";
+} from "./chunk-FPBWIUEV.js";
+import "./chunk-PYWQ6PWE.js";
+import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {
   DEPLOY_DEFAULTS,

@@ -24,14 +24,14 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-ER5IS3Y7.js";
+} from "./chunk-FHUAFTJW.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
-} from "./chunk-4X7MM4DM.js";
-import "./chunk-MR4NOKHB.js";
+} from "./chunk-46SPJVZL.js";
+import "./chunk-LWTDWTVL.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -41,12 +41,11 @@ import {
   parseRetryAfter,
   readBodyBytes,
   realSleep,
-  require_undici
-} from "./chunk-XFWKZHZF.js";
-import {
+  require_undici,
   setOutput,
   summary
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-TSMQTZ4R.js";
+import "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,
   __toESM,

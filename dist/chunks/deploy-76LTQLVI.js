@@ -9,13 +9,13 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-DZPFFJP2.js";
+} from "./chunk-K46APDTU.js";
 import {
   runnerLog
-} from "./chunk-4X7MM4DM.js";
+} from "./chunk-46SPJVZL.js";
 import {
   maskSecret
-} from "./chunk-MR4NOKHB.js";
+} from "./chunk-LWTDWTVL.js";
 import {
   readFunctionBundle
 } from "./chunk-HDRYRDE4.js";
@@ -35,10 +35,10 @@ import {
   registryBaseUrl,
   sameRegistry,
   selectChildren
-} from "./chunk-XENODUWS.js";
+} from "./chunk-FPBWIUEV.js";
 import {
   describeAuth
-} from "./chunk-F3P4WCTF.js";
+} from "./chunk-JBLKZOYA.js";
 import {
   RetryDeadlineError,
   RetryableHttpError,
@@ -51,15 +51,14 @@ import {
   readBodyBytes,
   realSleep,
   require_undici,
+  setOutput,
+  summary,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   require_oci_common
-} from "./chunk-UO7NIH2O.js";
-import {
-  setOutput,
-  summary
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-PYWQ6PWE.js";
+import "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,
   __toESM,

@@ -3,20 +3,19 @@ import {
   RetryableHttpError,
   classifyForRetry,
   defaultAgent,
+  getIDToken,
   isRetryableStatus,
   parseRetryAfter,
   readBody,
   require_undici,
+  setSecret,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   OCI_INPUTS,
-  decodeClaims,
-  describeToken,
-  githubIdToken,
   ocidOf,
   require_oci_common
-} from "./chunk-UO7NIH2O.js";
+} from "./chunk-PYWQ6PWE.js";
 import {
   InputError,
   UserFacingError,
@@ -27,6 +26,53 @@ import {
 
 // src/oci/sign-in.ts
 var common = __toESM(require_oci_common(), 1);
+
+// src/lib/github-oidc.ts
+var GithubOidcError = class extends UserFacingError {
+  name = "GithubOidcError";
+};
+var NO_PERMISSION = "add 'permissions: id-token: write' to the job (or the workflow); runs from forks and Dependabot never get one, and outside GitHub Actions there is none";
+async function githubIdToken(audience, options = {}) {
+  const env = options.env ?? process.env;
+  const missing = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"].filter(
+    (name) => !env[name]
+  );
+  if (missing.length > 0) {
+    throw new GithubOidcError(
+      `this job has no GitHub OIDC token (${missing.join(" and ")} not set): ${NO_PERMISSION}`
+    );
+  }
+  let token;
+  try {
+    token = await (options.getIDToken ?? getIDToken)(audience);
+  } catch (err) {
+    throw new GithubOidcError(
+      `could not get a GitHub OIDC token for audience '${clip(audience, 100)}': ${clip(oneLine(err), 300)}; if it says 401 or 403, ${NO_PERMISSION}`
+    );
+  }
+  (options.mask ?? setSecret)(token);
+  const claims = decodeClaims(token);
+  const now = Math.floor((options.now ?? Date.now)() / 1e3);
+  if (typeof claims.exp === "number" && claims.exp <= now) {
+    throw new GithubOidcError(
+      `the GitHub OIDC token for ${describeToken(claims)} expired at ${new Date(claims.exp * 1e3).toISOString()}; GitHub's tokens last minutes, so ask for it just before use (re-run the job)`
+    );
+  }
+  return { token, claims };
+}
+function decodeClaims(jwt) {
+  const payload = jwt.split(".")[1];
+  if (!payload) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    return claims !== null && typeof claims === "object" && !Array.isArray(claims) ? claims : {};
+  } catch {
+    return {};
+  }
+}
+function describeToken(claims) {
+  return `sub '${clip(String(claims.sub ?? "(none)"), 200)}'`;
+}
 
 // src/oci/session.ts
 var import_undici = __toESM(require_undici(), 1);
@@ -196,7 +242,9 @@ var REFUSALS = [
     message: (c) => `the identity domain refused OAuth client '${c.clientId}' (${c.said}); check 'oidc-client-id' and 'oidc-client-secret': they must be the confidential app setup created for the exchange (OIDC_CLIENT_ID / OIDC_CLIENT_SECRET)`
   },
   {
-    test: described(/no (active )?(identity propagation )?trust|trust.*not found|unknown issuer/i),
+    test: described(
+      /\bno (active )?(jwt )?(identity propagation )?trusts?\b|trust.*not found|unknown issuer/i
+    ),
     message: (c) => `no Identity Propagation Trust in ${c.req.domainUrl} accepts tokens from issuer '${c.issuer}' (${c.said}); run setup with 'keyless: true' for this repository, or check 'identity-domain-url'`
   },
   {

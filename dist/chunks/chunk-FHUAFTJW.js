@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createMasker,
   secretForms
-} from "./chunk-MR4NOKHB.js";
+} from "./chunk-LWTDWTVL.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -15,7 +15,7 @@ import {
   realSleep,
   require_undici,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   InputProblems,
   booleanInput,
@@ -30,7 +30,7 @@ import {
   singleLine,
   splitList,
   wholeNumber
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-BDIMR6XZ.js";
 import {
   InputError,
   UserFacingError,

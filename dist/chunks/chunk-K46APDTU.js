@@ -8,15 +8,15 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   authenticationProvider,
   require_oci_common,
   require_opossum
-} from "./chunk-UO7NIH2O.js";
+} from "./chunk-PYWQ6PWE.js";
 import {
   isLoopbackHost
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,
   __commonJS,

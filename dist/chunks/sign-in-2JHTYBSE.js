@@ -4,10 +4,10 @@ import {
   sessionDeps,
   signInInputs,
   signInOci
-} from "./chunk-F3P4WCTF.js";
-import "./chunk-XFWKZHZF.js";
-import "./chunk-UO7NIH2O.js";
-import "./chunk-LZYNC46W.js";
+} from "./chunk-JBLKZOYA.js";
+import "./chunk-TSMQTZ4R.js";
+import "./chunk-PYWQ6PWE.js";
+import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {
   describeAuth,

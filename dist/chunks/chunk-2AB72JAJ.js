@@ -8,7 +8,7 @@ import {
   endpointUrl,
   ocidOf,
   pickOciAuth
-} from "./chunk-UO7NIH2O.js";
+} from "./chunk-PYWQ6PWE.js";
 import {
   InputProblems,
   booleanInput,
@@ -22,7 +22,7 @@ import {
   secureUrl,
   singleLine,
   wholeNumber
-} from "./chunk-LZYNC46W.js";
+} from "./chunk-BDIMR6XZ.js";
 import {
   InputError,
   quote
