@@ -74,6 +74,10 @@ const FLAG_HELP: Record<string, string> = {
   "oci-apigateway-endpoint": "advanced: API Gateway API base URL",
   "oci-artifacts-endpoint": "advanced: Artifacts API base URL",
   "oci-identity-endpoint": "advanced: Identity API base URL",
+  "oci-auth": "api-key, or oidc: the GitHub OIDC token of an Actions job (not for a local run)",
+  "oidc-client-id": "with oci-auth oidc: the trust's OAuth client ID",
+  "oidc-client-secret": "with oci-auth oidc: that client's secret",
+  "oidc-audience": "with oci-auth oidc: the GitHub token's audience",
   "compartment-id": "compartment of the repository, application and gateway",
   "subnet-id": "public subnet of the application and the gateway",
   "application-name": "Functions application display name",
@@ -93,6 +97,13 @@ const FLAG_HELP: Record<string, string> = {
   "github-token": "token that may write the repository's Actions secrets and variables",
   "secret-file": "file (mode 0600) for the client secret (default ~/.oci/<client-app-name>.client-secret)",
   "wait-timeout": "minutes to wait for the application and the gateway",
+  keyless: "also create the service user, exchange app and trust for keyless deploys",
+  "github-ref": "with keyless: the ref the trust accepts",
+  "github-environment": "with keyless: the GitHub environment the trust accepts instead of the ref",
+  "github-oidc-issuer": "issuer of GitHub's OIDC tokens",
+  "service-user-name": "with keyless: the service user the workflows act as",
+  "exchange-app-name": "with keyless: the confidential app of the token exchange",
+  "trust-name": "with keyless: the Identity Propagation Trust",
   "dry-run": "print the plan and change nothing",
   "config-file": `OCI config file (default ${DEFAULT_CONFIG_FILE}, or OCI_CLI_CONFIG_FILE)`,
   profile: `profile of the config file (default ${DEFAULT_PROFILE}, or OCI_CLI_PROFILE)`,
@@ -107,7 +118,7 @@ const REQUIRED = new Set<string>([
 
 /** Every flag, from the input table and the local ones: its name, what it is, its default or (required). */
 export function helpText(): string {
-  const names = [...Object.values(SETUP_INPUTS), ...Object.values(CLI_FLAGS)];
+  const names = [...new Set([...Object.values(SETUP_INPUTS), ...Object.values(CLI_FLAGS)])];
   const rows = names.map((name): [string, string] => {
     const def = SETUP_DEFAULTS[name];
     const tail = REQUIRED.has(name) ? " (required)" : def !== undefined ? ` (default ${def})` : "";

@@ -27,11 +27,13 @@ export async function run(): Promise<void> {
         const { loadFuncYaml } = await import("./deploy/assets.js");
         const { readDeployInputs } = await import("./deploy/inputs.js");
         const { createDeployDeps, runDeploy } = await import("./deploy/index.js");
-        const inputs = readDeployInputs((name) => core.getInput(name), {
+        const { sessionDeps, signInInputs } = await import("./oci/sign-in.js");
+        const read = readDeployInputs((name) => core.getInput(name), {
           setSecret: maskSecret,
           funcYaml: await loadFuncYaml(),
           env: process.env,
         });
+        const inputs = await signInInputs(read, sessionDeps(maskSecret));
         await runDeploy(inputs, createDeployDeps());
         return;
       }

@@ -1,9 +1,12 @@
 // The function image in the deploy flow: planned first (a dry-run build: the base is read, the digest is
 // computed, nothing is written), pushed later, and checked to have the planned digest.
+import type { Credentials } from "../image/auth.js";
 import type { BuildImageInput, BuildResult } from "../image/build.js";
+import { BEARER_USERNAME, ocirTokenCredentials } from "../image/ocir-token.js";
 import type { Platform } from "../image/platforms.js";
 import { isOcirHost } from "../image/reference.js";
 import { UserFacingError } from "../lib/errors.js";
+import type { OciAuth } from "../oci/auth.js";
 import type { DeployRun } from "./context.js";
 import { expandTag, type ImageInputs } from "./inputs.js";
 import type { DeployPlan } from "./plan.js";
@@ -28,22 +31,54 @@ export interface PlannedImage {
   imageRef: string;
 }
 
+interface ImageWhere {
+  namespace: string;
+  platforms: Platform[];
+  githubSha: string | undefined;
+  /** A keyless session gets its registry token from OCIR's token service. */
+  auth: OciAuth;
+}
+
+/** The target registry's credentials: the inputs', else (keyless) a token OCIR issues to the session. */
+async function targetCredentials(
+  run: DeployRun,
+  image: ImageInputs,
+  where: ImageWhere,
+): Promise<Credentials | undefined> {
+  if (image.username && image.password) {
+    const username = ocirUsername(image.registry, where.namespace, image.username);
+    if (username !== image.username) run.info(`registry username: ${username} (namespace prefixed)`);
+    return { username, password: image.password };
+  }
+  if (where.auth.kind !== "session") return undefined;
+  const credentials = await ocirTokenCredentials({
+    registry: image.registry,
+    repository: `${where.namespace}/${image.repository}`,
+    provider: where.auth.provider,
+    mask: run.deps.setSecret,
+    retry: { sleep: run.deps.sleep, now: run.deps.now },
+  });
+  run.info(
+    `registry ${image.registry}: signed in as ${BEARER_USERNAME} with a token from OCIR's token service`,
+  );
+  return credentials;
+}
+
 /** The function image, planned: its build input, and the digest and reference a push will give. */
 export async function planImage(
   run: DeployRun,
   image: ImageInputs,
-  where: { namespace: string; platforms: Platform[]; githubSha: string | undefined },
+  where: ImageWhere,
 ): Promise<PlannedImage> {
   const { deps, info } = run;
   const repoRef = `${image.registry}/${where.namespace}/${image.repository}`;
-  const username = image.username ? ocirUsername(image.registry, where.namespace, image.username) : undefined;
-  if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
+  const credentials = await targetCredentials(run, image, where);
   const bundle = await deps.readFunctionBundle();
   const input: Omit<BuildImageInput, "target"> = {
     files: [{ path: "function/func.js", content: bundle }],
     base: image.baseImage,
     platforms: where.platforms,
-    ...(username && image.password ? { credentials: { username, password: image.password } } : {}),
+    ...(credentials ? { credentials } : {}),
     ...(image.baseUsername && image.basePassword
       ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } }
       : {}),

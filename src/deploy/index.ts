@@ -18,6 +18,7 @@ import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { OciAuth } from "../oci/auth.js";
 import { createOciClients } from "../oci/clients.js";
+import { describeAuth } from "../oci/sign-in.js";
 import { readFunctionBundle } from "./assets.js";
 import type { DeployClients, DeployDeps, DeployRun } from "./context.js";
 import { type CurrentState, readCurrentState, readImageOnlyState } from "./current-state.js";
@@ -81,6 +82,7 @@ export async function runDeploy(inputs: DeployInputs, deps: DeployDeps): Promise
 }
 
 function authLine(auth: OciAuth): string {
+  if (auth.kind === "session") return describeAuth(auth);
   const sources = [...new Set(Object.values(auth.sources))].join(" and ");
   const from =
     sources === "env"
@@ -88,7 +90,7 @@ function authLine(auth: OciAuth): string {
       : sources === "input"
         ? "inputs"
         : "inputs and OCI_CLI_* environment variables";
-  return `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${from}); region ${auth.region}`;
+  return describeAuth(auth, `, from ${from}`);
 }
 
 /**
@@ -98,7 +100,11 @@ function authLine(auth: OciAuth): string {
  */
 async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Promise<DeployResult> {
   const state = await readImageOnlyState(run, inputs);
-  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth,
+  });
   const plan = imageOnlyPlan(inputs, state, image);
   await printPlan(run, inputs.dryRun, renderImageOnlyPlan(plan));
   const pushed = inputs.dryRun ? undefined : await pushImage(run, image, inputs.image.baseImage);
@@ -116,7 +122,11 @@ async function runImageOnly(run: DeployRun, inputs: ImageOnlyDeployInputs): Prom
 
 async function runFullDeploy(run: DeployRun, inputs: FullDeployInputs): Promise<DeployResult> {
   const state = await readCurrentState(run, inputs);
-  const image = await planImage(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth,
+  });
   const changes = planChanges(inputs, state, image);
   const plan = deployPlan(inputs, state, image, changes);
   await printPlan(run, inputs.dryRun, renderPlan(plan));

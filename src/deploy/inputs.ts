@@ -24,7 +24,14 @@ import {
   splitList,
 } from "../lib/inputs.js";
 import { quote } from "../lib/text.js";
-import { checkOciAuth, OCI_INPUTS, type OciAuth, pickOciAuth } from "../oci/auth.js";
+import {
+  checkOciAuth,
+  OCI_AUTH_DEFAULTS,
+  OCI_INPUTS,
+  type OciAuth,
+  type OciAuthRequest,
+  pickOciAuth,
+} from "../oci/auth.js";
 import { type OcidKind, ocidOf } from "../oci/ocid.js";
 import type { FuncYaml } from "./funcyaml.js";
 
@@ -119,8 +126,11 @@ interface FunctionInputs {
   config: Record<string, string>;
 }
 
-interface CommonDeployInputs {
-  auth: OciAuth;
+/** The auth as read (`OciAuthRequest`), or signed in (`OciAuth`: what the flow runs with). */
+type AnyAuth = OciAuthRequest | OciAuth;
+
+interface CommonDeployInputs<A extends AnyAuth> {
+  auth: A;
   image: ImageInputs;
   waitTimeoutMs: number;
   dryRun: boolean;
@@ -129,7 +139,7 @@ interface CommonDeployInputs {
 }
 
 /** The whole deploy: image, function and gateway deployment. */
-export interface FullDeployInputs extends CommonDeployInputs {
+export interface FullDeployInputs<A extends AnyAuth = OciAuth> extends CommonDeployInputs<A> {
   imageOnly: false;
   fn: FunctionInputs;
   gateway: GatewayInputs;
@@ -139,12 +149,12 @@ export interface FullDeployInputs extends CommonDeployInputs {
  * `image-only: true`: build and push the image, nothing else (the function is managed elsewhere, e.g. by
  * Terraform). The application, when given, is only read for its shape (the platforms).
  */
-export interface ImageOnlyDeployInputs extends CommonDeployInputs {
+export interface ImageOnlyDeployInputs<A extends AnyAuth = OciAuth> extends CommonDeployInputs<A> {
   imageOnly: true;
   applicationId: string | undefined;
 }
 
-export type DeployInputs = FullDeployInputs | ImageOnlyDeployInputs;
+export type DeployInputs<A extends AnyAuth = OciAuth> = FullDeployInputs<A> | ImageOnlyDeployInputs<A>;
 
 interface ReadDeployOptions {
   /** Called for every credential (and each line of the private key) as soon as it is read. */
@@ -409,7 +419,10 @@ type DeployValues = InputValues<DeployTable>;
 export const DEPLOY_INPUTS = { ...OCI_INPUTS, ...inputNames(DEPLOY_TABLE) };
 
 /** Defaults exactly as action.yml declares them (a bare `node dist/index.js` gets them from here). */
-export const DEPLOY_DEFAULTS: Record<string, string> = inputDefaults(DEPLOY_TABLE);
+export const DEPLOY_DEFAULTS: Record<string, string> = {
+  ...OCI_AUTH_DEFAULTS,
+  ...inputDefaults(DEPLOY_TABLE),
+};
 
 // ---- Rules over more than one input ---------------------------------------------------------------------
 
@@ -418,7 +431,9 @@ interface RuleContext {
   values: Partial<DeployValues>;
   /** The input's text as its parser saw it ("" when empty and without a default). */
   given(key: keyof DeployTable): string;
-  auth: OciAuth | undefined;
+  auth: OciAuthRequest | undefined;
+  /** `oci-auth: oidc`, even when its other inputs have problems. */
+  keyless: boolean;
   funcYaml: FuncYaml;
   githubSha: string | undefined;
   imageOnly: boolean;
@@ -532,6 +547,8 @@ const githubDeploymentApart: Rule = ({ values }) => {
   }
 };
 
+const keyless = (c: RuleContext): boolean => c.keyless;
+
 const RULES: Rule[] = [
   applicationRequired,
   requiredUnless(
@@ -542,19 +559,25 @@ const RULES: Rule[] = [
   // The identity domain is where the issuer and the keys are discovered, unless both are given.
   requiredUnless(
     "identityDomainUrl",
-    (c) => c.imageOnly || (c.values.issuer !== undefined && c.values.jwksUrl !== undefined),
+    (c) => keyless(c) || c.imageOnly || (c.values.issuer !== undefined && c.values.jwksUrl !== undefined),
     `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`,
   ),
+  // Keyless, the GitHub token is exchanged there, whatever else is given.
+  requiredUnless(
+    "identityDomainUrl",
+    (c) => !keyless(c),
+    `is required with '${OCI_INPUTS.ociAuth}: oidc': the job's GitHub token is exchanged at its /oauth2/v1/token; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`,
+  ),
   audiencesRequired,
-  // A dry run pushes nothing, so it needs no registry credentials.
+  // A dry run pushes nothing, so it needs no registry credentials; keyless, the session gets a registry token.
   requiredUnless(
     "registryUsername",
-    (c) => c.dryRun,
+    (c) => c.dryRun || keyless(c),
     "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)",
   ),
   requiredUnless(
     "registryPassword",
-    (c) => c.dryRun,
+    (c) => c.dryRun || keyless(c),
     "is required to push the image; pass the user's OCIR auth token from a secret",
   ),
   baseCredentialsTogether,
@@ -684,7 +707,10 @@ function sortByInput(problems: InputProblems): void {
  * Read and validate every `deploy` input. `get` returns the raw input ("" when unset), like core.getInput.
  * All problems are reported at once, in one line.
  */
-export function readDeployInputs(get: (name: string) => string, options: ReadDeployOptions): DeployInputs {
+export function readDeployInputs(
+  get: (name: string) => string,
+  options: ReadDeployOptions,
+): DeployInputs<OciAuthRequest> {
   const problems = new InputProblems();
   // The secrets exist from here on. The table reader masks the registry passwords before its first parser
   // runs (the password first: the runner's log starts with its mask), then the key and its passphrase are
@@ -696,6 +722,7 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
     values,
     given: (key) => inputText(DEPLOY_TABLE[key], get),
     auth,
+    keyless: get(OCI_INPUTS.ociAuth).trim().toLowerCase() === "oidc",
     funcYaml: options.funcYaml,
     githubSha: (options.env.GITHUB_SHA ?? "").trim() || undefined,
     imageOnly: values.imageOnly ?? false,
@@ -708,8 +735,8 @@ export function readDeployInputs(get: (name: string) => string, options: ReadDep
 }
 
 /** The checked values as the deploy flow takes them. */
-function assemble(v: DeployValues, derived: Complete<Derived>, c: RuleContext): DeployInputs {
-  const common: CommonDeployInputs = {
+function assemble(v: DeployValues, derived: Complete<Derived>, c: RuleContext): DeployInputs<OciAuthRequest> {
+  const common: CommonDeployInputs<OciAuthRequest> = {
     auth: c.auth!,
     image: {
       registry: derived.registry,

@@ -6,11 +6,7 @@ import * as core from "@actions/core";
 import { oneLine, UserFacingError } from "./errors.js";
 import { clip } from "./text.js";
 
-/** The audience keyless deploys ask for, as Oracle's token exchange examples do. */
-export const DEFAULT_OCI_AUDIENCE = "https://cloud.oracle.com";
-
-/** GitHub's issuer on github.com (GitHub Enterprise Server uses `https://HOST/_services/token`). */
-export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+export { DEFAULT_OCI_AUDIENCE, GITHUB_ISSUER } from "./oidc-constants.js";
 
 /** The claims GitHub puts in every Actions OIDC token that refusals and rules talk about. */
 export interface GithubClaims {

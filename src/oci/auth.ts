@@ -6,8 +6,19 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import * as common from "oci-common";
 import { InputError } from "../lib/errors.js";
-import { type InputProblems, input, optional, readInputTable, secureUrl } from "../lib/inputs.js";
+import {
+  type InputProblems,
+  input,
+  inputText,
+  optional,
+  readInputTable,
+  secureUrl,
+  singleLine,
+} from "../lib/inputs.js";
+import { DEFAULT_OCI_AUDIENCE } from "../lib/oidc-constants.js";
+import { quote } from "../lib/text.js";
 import { ocidOf } from "./ocid.js";
+import type { ExchangeSettings, OciSession, SessionAuthProvider } from "./session.js";
 
 /** Where a credential can come from, in the order they are tried. */
 type CredentialSource = "input" | "env";
@@ -67,6 +78,20 @@ const ENDPOINT_TABLE = {
 
 const PASSPHRASE_INPUT = "oci-private-key-passphrase";
 
+/** `oci-auth`: how deploy and setup sign their OCI calls. */
+const AUTH_MODES = ["api-key", "oidc"] as const;
+type AuthMode = (typeof AUTH_MODES)[number];
+
+/** The inputs of `oci-auth: oidc`: the trust's OAuth client and the audience asked of GitHub. */
+const OIDC_TABLE = {
+  clientId: input("oidc-client-id", optional(singleLine({ noSpaces: true }))),
+  clientSecret: input("oidc-client-secret", optional(singleLine()), { secret: true }),
+  audience: input("oidc-audience", singleLine({ noSpaces: true }), { default: DEFAULT_OCI_AUDIENCE }),
+};
+
+/** Where the exchange is; the command's own table reports a bad or missing value. */
+const DOMAIN_URL_INPUT = "identity-domain-url";
+
 export const OCI_INPUTS = {
   tenancy: CREDENTIALS.tenancy.input,
   user: CREDENTIALS.user.input,
@@ -77,7 +102,17 @@ export const OCI_INPUTS = {
   functionsEndpoint: ENDPOINT_TABLE.functions.name,
   apigatewayEndpoint: ENDPOINT_TABLE.apigateway.name,
   artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
+  ociAuth: "oci-auth",
+  oidcClientId: OIDC_TABLE.clientId.name,
+  oidcClientSecret: OIDC_TABLE.clientSecret.name,
+  oidcAudience: OIDC_TABLE.audience.name,
 } as const;
+
+/** `oci-auth`'s default, as action.yml declares it (the others' defaults are in their tables). */
+export const OCI_AUTH_DEFAULTS: Record<string, string> = {
+  [OCI_INPUTS.ociAuth]: "api-key",
+  [OIDC_TABLE.audience.name]: DEFAULT_OCI_AUDIENCE,
+};
 
 /** The environment variables of oracle-actions/run-oci-cli-command, by credential (the local command reads them). */
 export const OCI_ENV = {
@@ -94,7 +129,42 @@ interface OciEndpoints {
   artifacts?: string;
 }
 
-export interface OciAuth {
+/** Where the calls go, whichever way they are signed. */
+interface OciTarget {
+  region: string;
+  /** Lower-case region key (`iad`) when the SDK knows the region, for the OCIR host. */
+  regionKey: string | undefined;
+  endpoints: OciEndpoints;
+}
+
+/** `oci-auth: oidc` as checked: what the exchange needs; the session is opened by `signInOci`. */
+export interface OidcAuthRequest extends OciTarget {
+  kind: "oidc";
+  /** `oci-tenancy`, else the UPST's `tenant` claim. */
+  tenancyId: string | undefined;
+  exchange: ExchangeSettings;
+}
+
+/** A keyless session: every call is signed with `ST$<upst>` and an ephemeral key. */
+export interface SessionAuth extends OciTarget {
+  kind: "session";
+  tenancyId: string;
+  /** The service user the trust mapped this job to (the UPST's `sub`). */
+  userId: string;
+  /** The GitHub token's subject, for the log. */
+  subject: string;
+  session: OciSession;
+  provider: SessionAuthProvider;
+}
+
+/** The checked inputs: an API key, or what a keyless session needs. */
+export type OciAuthRequest = ApiKeyAuth | OidcAuthRequest;
+
+/** What the SDK clients are made with. */
+export type OciAuth = ApiKeyAuth | SessionAuth;
+
+export interface ApiKeyAuth {
+  kind: "api-key";
   tenancyId: string;
   userId: string;
   fingerprint: string;
@@ -204,15 +274,19 @@ const SOURCES: Record<CredentialSource, (spec: CredentialSpec, get: Get, env: En
 
 interface PickedCredentials {
   text: Record<Field, string>;
-  sources: OciAuth["sources"];
+  sources: ApiKeyAuth["sources"];
 }
 
 /** Each credential from the first source that holds it. */
-function pickCredentials(get: Get, env: Env): PickedCredentials {
+function pickCredentials(
+  get: Get,
+  env: Env,
+  fields = Object.keys(CREDENTIALS) as Field[],
+): PickedCredentials {
   const text = {} as Record<Field, string>;
-  const sources = {} as OciAuth["sources"];
-  for (const field of Object.keys(CREDENTIALS) as Field[]) {
-    text[field] = "";
+  const sources = {} as ApiKeyAuth["sources"];
+  for (const field of Object.keys(CREDENTIALS) as Field[]) text[field] = "";
+  for (const field of fields) {
     for (const source of Object.keys(SOURCES) as CredentialSource[]) {
       const value = SOURCES[source](CREDENTIALS[field], get, env);
       if (value === "") continue;
@@ -231,16 +305,21 @@ function maskKey(rawKey: string, passphrase: string, mask: (secret: string) => v
   if (passphrase !== "") mask(passphrase);
 }
 
-/** Each credential checked alone; a missing one names its input and its environment variable. */
+/**
+ * Each credential checked alone; a missing one names its input and its environment variable. Only those in
+ * `required` must be there (all of them for an API key).
+ */
 function checkCredentials(
   picked: PickedCredentials,
   problems: InputProblems,
   command: string,
+  required = Object.keys(CREDENTIALS) as Field[],
 ): Partial<Record<Field, string>> {
   const values: Partial<Record<Field, string>> = {};
   for (const field of Object.keys(CREDENTIALS) as Field[]) {
     const spec: CredentialSpec = CREDENTIALS[field];
     const text = picked.text[field];
+    if (text === "" && !required.includes(field)) continue;
     if (text === "") {
       problems.add(
         new InputError(
@@ -268,43 +347,84 @@ function checkKeyMatches(pem: string, passphrase: string | undefined, fingerprin
   }
 }
 
-/** The API key as picked from its sources, masked; `checkOciAuth` checks it. */
+/** The credentials as picked from their sources, masked; `checkOciAuth` checks them. */
 interface PickedOciAuth {
+  /** `oci-auth` as given ("" for the default). */
+  mode: string;
   credentials: PickedCredentials;
   passphrase: string | undefined;
 }
 
 /**
  * Pick the API key's credentials (each from the input, else its OCI_CLI_* variable) and mask the key and the
- * passphrase at once, before anything else reads them. `get` reads an action input ("" when unset); `env` is
- * process.env; `mask` is core.setSecret.
+ * passphrase at once, before anything else reads them. With `oci-auth: oidc` no key is read: the trust's
+ * client secret is masked instead. `get` reads an action input ("" when unset); `env` is process.env;
+ * `mask` is core.setSecret.
  */
 export function pickOciAuth(get: Get, env: Env, mask: (secret: string) => void): PickedOciAuth {
+  const mode = get(OCI_INPUTS.ociAuth).trim();
+  if (mode.toLowerCase() === "oidc") {
+    const secret = get(OCI_INPUTS.oidcClientSecret).trim();
+    if (secret !== "") mask(secret);
+    const credentials = pickCredentials(get, env, ["tenancy", "region"]);
+    return { mode, credentials, passphrase: undefined };
+  }
   const credentials = pickCredentials(get, env);
   const passphrase = get(OCI_INPUTS.passphrase);
   maskKey(credentials.text.privateKey, passphrase, mask);
-  return { credentials, passphrase: passphrase === "" ? undefined : passphrase };
+  return { mode, credentials, passphrase: passphrase === "" ? undefined : passphrase };
+}
+
+function authMode(picked: PickedOciAuth): AuthMode {
+  const mode = picked.mode === "" ? "api-key" : picked.mode.toLowerCase();
+  const found = AUTH_MODES.find((m) => m === mode);
+  if (!found) {
+    throw new InputError(
+      OCI_INPUTS.ociAuth,
+      `${quote(picked.mode)} is not allowed; use api-key (an OCI API key) or oidc (the job's GitHub OIDC token, no key)`,
+    );
+  }
+  return found;
 }
 
 /**
- * Check the picked key. Every problem is added to `problems` (as InputErrors naming the input, and a missing
- * one naming `command`); the auth is returned only when there is none.
+ * Check the picked credentials. Every problem is added to `problems` (as InputErrors naming the input, and a
+ * missing one naming `command`); the auth is returned only when there is none.
  */
 export function checkOciAuth(
   picked: PickedOciAuth,
   get: Get,
   problems: InputProblems,
   command = "deploy",
-): OciAuth | undefined {
+): OciAuthRequest | undefined {
+  const mode = problems.check(() => authMode(picked));
+  if (mode === undefined) return undefined;
+  return mode === "oidc"
+    ? checkOidcAuth(picked, get, problems, command)
+    : checkApiKeyAuth(picked, get, problems, command);
+}
+
+function readEndpoints(get: Get, problems: InputProblems): OciEndpoints {
+  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {});
+  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url !== undefined)) as OciEndpoints;
+}
+
+function checkApiKeyAuth(
+  picked: PickedOciAuth,
+  get: Get,
+  problems: InputProblems,
+  command: string,
+): ApiKeyAuth | undefined {
   const before = problems.errors.length;
   const values = checkCredentials(picked.credentials, problems, command);
   const { privateKey: privateKeyPem, tenancy, user, fingerprint, region } = values;
   if (privateKeyPem !== undefined) {
     problems.check(() => checkKeyMatches(privateKeyPem, picked.passphrase, fingerprint));
   }
-  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {});
+  const endpoints = readEndpoints(get, problems);
   if (problems.errors.length > before) return undefined;
   return {
+    kind: "api-key",
     tenancyId: tenancy!,
     userId: user!,
     fingerprint: fingerprint!,
@@ -312,11 +432,59 @@ export function checkOciAuth(
     passphrase: picked.passphrase,
     region: region!,
     regionKey: regionKeyOf(region!),
-    endpoints: Object.fromEntries(
-      Object.entries(endpoints).filter(([, url]) => url !== undefined),
-    ) as OciEndpoints,
+    endpoints,
     sources: picked.credentials.sources,
   };
+}
+
+/** `oci-auth: oidc`: the region (required), the tenancy (optional), the trust's client and the audience. */
+function checkOidcAuth(
+  picked: PickedOciAuth,
+  get: Get,
+  problems: InputProblems,
+  command: string,
+): OidcAuthRequest | undefined {
+  const before = problems.errors.length;
+  const values = checkCredentials(picked.credentials, problems, command, ["region"]);
+  const oidc = readInputTable(OIDC_TABLE, get, problems, () => {});
+  const missing = (name: string, what: string) =>
+    new InputError(
+      name,
+      `is required with '${OCI_INPUTS.ociAuth}: oidc' (${what}); pass the ${name === OCI_INPUTS.oidcClientId ? "OIDC_CLIENT_ID" : "OIDC_CLIENT_SECRET"} secret that setup wrote`,
+    );
+  if (oidc.clientId === undefined && inputText(OIDC_TABLE.clientId, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientId, "the OAuth client of the Identity Propagation Trust"));
+  }
+  if (oidc.clientSecret === undefined && inputText(OIDC_TABLE.clientSecret, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientSecret, "the secret of the trust's OAuth client"));
+  }
+  const endpoints = readEndpoints(get, problems);
+  if (problems.errors.length > before) return undefined;
+  return {
+    kind: "oidc",
+    tenancyId: values.tenancy,
+    region: values.region!,
+    regionKey: regionKeyOf(values.region!),
+    endpoints,
+    exchange: {
+      domainUrl: domainUrlOf(get),
+      clientId: oidc.clientId!,
+      clientSecret: oidc.clientSecret!,
+      audience: oidc.audience!,
+    },
+  };
+}
+
+/** The identity domain URL without a trailing slash; "" when absent or bad (the command reports it). */
+function domainUrlOf(get: Get): string {
+  try {
+    return secureUrl(DOMAIN_URL_INPUT, get(DOMAIN_URL_INPUT).trim(), { example: "" }).href.replace(
+      /\/+$/,
+      "",
+    );
+  } catch {
+    return "";
+  }
 }
 
 /** `us-ashburn-1` → `iad`, from the SDK's region table; undefined for a region the SDK does not know. */
@@ -328,8 +496,9 @@ function regionKeyOf(regionId: string): string | undefined {
   }
 }
 
-/** The SDK provider for the checked key. */
-export function authenticationProvider(auth: OciAuth): common.SimpleAuthenticationDetailsProvider {
+/** The SDK provider: the session's, or one for the checked key. */
+export function authenticationProvider(auth: OciAuth): common.AuthenticationDetailsProvider {
+  if (auth.kind === "session") return auth.provider;
   const region = (() => {
     try {
       return common.Region.fromRegionId(auth.region);

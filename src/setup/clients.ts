@@ -9,7 +9,8 @@ import { IdentityDomainsClient } from "oci-identitydomains";
 import { sdkClientFactory } from "../oci/clients.js";
 import type { AppsApi } from "./apps.js";
 import type { DomainGroupsApi, IdentityApi } from "./iam.js";
-import type { SetupInputs } from "./inputs.js";
+import type { SignedSetupInputs } from "./inputs.js";
+import type { KeylessApi } from "./keyless.js";
 import type {
   ApplicationsApi,
   RepositoriesApi,
@@ -25,10 +26,11 @@ export interface SetupClients {
   identity: IdentityApi;
   domainGroups: DomainGroupsApi;
   apps: AppsApi;
+  keyless: KeylessApi;
   close(): void;
 }
 
-export function createSetupClients(inputs: SetupInputs): SetupClients {
+export function createSetupClients(inputs: SignedSetupInputs): SetupClients {
   const { endpoints } = inputs.auth;
   const sdk = sdkClientFactory(inputs.auth);
   const domains = sdk.create(IdentityDomainsClient, inputs.identityDomainUrl);
@@ -40,6 +42,7 @@ export function createSetupClients(inputs: SetupInputs): SetupClients {
     identity: sdk.create(IdentityClient, inputs.identityEndpoint),
     domainGroups: domains,
     apps: domains,
+    keyless: domains,
     close: () => sdk.close(),
   };
 }

@@ -15,6 +15,8 @@ import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
 import type { CallOptions } from "../oci/clients.js";
 import { OciCallError } from "../oci/errors.js";
+import type { SessionDeps } from "../oci/session.js";
+import { describeAuth, sessionDeps, signInInputs } from "../oci/sign-in.js";
 import {
   type AppsApi,
   activateApp,
@@ -38,7 +40,18 @@ import {
   policyGroupName,
   updatePolicy,
 } from "./iam.js";
-import { DEFAULT_DOMAIN, SETUP_OUTPUTS, type SetupInputs } from "./inputs.js";
+import { DEFAULT_DOMAIN, SETUP_OUTPUTS, type SetupInputs, type SignedSetupInputs } from "./inputs.js";
+import {
+  createServiceUser,
+  ensureMember,
+  ensureTrust,
+  exchangeAppBody,
+  findKeyless,
+  type KeylessFound,
+  type KeylessWanted,
+  planKeyless,
+  trustBody,
+} from "./keyless.js";
 import { permissionHint, setupPermissions } from "./permissions.js";
 import { countWrites, type PlannedItem, planItem, planPolicy, renderPlan, type SetupPlan } from "./plan.js";
 import {
@@ -62,8 +75,11 @@ import {
   type GithubApi,
   ghCommands,
   githubApi,
+  OIDC_CLIENT_ID_NAME,
+  OIDC_CLIENT_SECRET_NAME,
   type SetupValues,
   storeInGithub,
+  storeSecrets,
   writeSecretFile,
 } from "./secret.js";
 
@@ -72,7 +88,7 @@ export interface SetupDeps {
   setOutput(name: string, value: string): void;
   /** Mask a secret (and its derived forms) in everything printed from now on. */
   setSecret(value: string): void;
-  createClients(inputs: SetupInputs): SetupClients;
+  createClients(inputs: SignedSetupInputs): SetupClients;
   github(token: string, repository: string): GithubApi;
   http: JsonGetter;
   writeSecretFile(path: string, secret: string): Promise<{ path: string; changed: boolean }>;
@@ -80,6 +96,8 @@ export interface SetupDeps {
   printGhCommands: boolean;
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** For `oci-auth: oidc`: the GitHub token, clock and masker of the session (default: the runner's). */
+  session?: SessionDeps;
 }
 
 interface SetupResult {
@@ -111,10 +129,12 @@ interface Found {
   resourceApp: Awaited<ReturnType<typeof findApp>>;
   clientApp: Awaited<ReturnType<typeof findApp>>;
   issuer: string;
+  /** With `keyless: true`. */
+  keyless: KeylessFound | undefined;
 }
 
 interface Context {
-  inputs: SetupInputs;
+  inputs: SignedSetupInputs;
   deps: SetupDeps;
   clients: SetupClients;
   call: CallOptions;
@@ -147,6 +167,9 @@ async function readState(ctx: Context): Promise<Found> {
   const resourceApp = await findApp(clients.apps, inputs.resourceAppName, call);
   const clientApp = await findApp(clients.apps, inputs.clientAppName, call);
   const { issuer } = await discover(ctx.deps.http, inputs.identityDomainUrl);
+  const keyless = inputs.keyless
+    ? await findKeyless(clients.keyless, clients.apps, keylessWanted(inputs), call)
+    : undefined;
   for (const [what, id] of [
     ["repository", repository?.id],
     ["application", application?.id],
@@ -156,6 +179,14 @@ async function readState(ctx: Context): Promise<Found> {
     ["policy", policy?.id],
     ["resource app", resourceApp?.id],
     ["client app", clientApp?.id],
+    ...(keyless
+      ? ([
+          ["service user", keyless.user?.id],
+          ["exchange app", keyless.app?.id],
+          ["trust", keyless.trust?.id],
+          ["deployer group", keyless.group?.id],
+        ] as const)
+      : []),
   ] as const) {
     ctx.info(id ? `${what}: found ${id}` : `${what}: not found`);
   }
@@ -169,14 +200,30 @@ async function readState(ctx: Context): Promise<Found> {
     resourceApp,
     clientApp,
     issuer,
+    keyless,
   };
 }
 
-function audienceOf(inputs: SetupInputs, hostname: string | undefined): string {
+/** What the trust is for: this repository's workflows on the ref (or in the environment). */
+function keylessWanted(inputs: SignedSetupInputs): KeylessWanted {
+  return {
+    repository: inputs.githubRepository ?? "",
+    ref: inputs.githubRef,
+    environment: inputs.githubEnvironment,
+    issuer: inputs.githubOidcIssuer,
+    audience: inputs.keylessAudience,
+    userName: inputs.serviceUserName,
+    appName: inputs.exchangeAppName,
+    trustName: inputs.trustName,
+    groupName: inputs.deployerGroup,
+  };
+}
+
+function audienceOf(inputs: SignedSetupInputs, hostname: string | undefined): string {
   return inputs.audience ?? (hostname ? `https://${hostname}/` : PENDING_AUDIENCE);
 }
 
-function iamFor(inputs: SetupInputs, functionId: string | undefined) {
+function iamFor(inputs: SignedSetupInputs, functionId: string | undefined) {
   const c = inputs.compartmentId;
   const policy = iamPolicy({
     tenancyId: inputs.auth.tenancyId,
@@ -191,7 +238,7 @@ function iamFor(inputs: SetupInputs, functionId: string | undefined) {
   return { rule: policy.dynamicGroupRule, statements: policy.sections.flatMap((s) => s.statements) };
 }
 
-function appItems(inputs: SetupInputs, found: Found, audience: string): [PlannedItem, PlannedItem] {
+function appItems(inputs: SignedSetupInputs, found: Found, audience: string): [PlannedItem, PlannedItem] {
   const resource = { displayName: inputs.resourceAppName, audience, scope: inputs.scopeName };
   const client = { displayName: inputs.clientAppName, fqs: fullyQualifiedScope(audience, inputs.scopeName) };
   const existing = (app: Found["resourceApp"]) => (app?.id ? { id: app.id } : undefined);
@@ -212,7 +259,7 @@ function appItems(inputs: SetupInputs, found: Found, audience: string): [Planned
 }
 
 /** The whole plan, from what exists (pure). */
-function buildPlan(inputs: SetupInputs, found: Found): SetupPlan {
+function buildPlan(inputs: SignedSetupInputs, found: Found): SetupPlan {
   const iam = iamFor(inputs, found.functionId);
   const audience = audienceOf(inputs, found.gateway?.hostname);
   const items: PlannedItem[] = [
@@ -229,6 +276,7 @@ function buildPlan(inputs: SetupInputs, found: Found): SetupPlan {
     ]),
     planPolicy(inputs.policyName, found.policy, iam.statements),
     ...appItems(inputs, found, audience),
+    ...(found.keyless ? planKeyless(keylessWanted(inputs), found.keyless) : []),
   ];
   return {
     dryRun: inputs.dryRun,
@@ -383,12 +431,55 @@ async function ensureApps(ctx: Context, found: Found, audience: string) {
   };
 }
 
-async function readSecret(ctx: Context, appId: string): Promise<{ clientId: string; secret: string }> {
+/**
+ * The service user, the exchange app, the trust (planned again with the user's id and the app's client id,
+ * which may only now exist) and the user in the deployer group.
+ */
+async function ensureKeyless(ctx: Context, plan: SetupPlan, found: KeylessFound) {
+  const { clients, call } = ctx;
+  const wanted = keylessWanted(ctx.inputs);
+  const userItem = itemOf(plan, "service user");
+  const user =
+    userItem.action === "create"
+      ? await createServiceUser(clients.keyless, wanted.userName, call)
+      : found.user;
+  if (userItem.action === "create") ctx.info(`service user ${wanted.userName}: created ${user?.id}`);
+  const app = await ensureApp(ctx, itemOf(plan, "exchange app"), exchangeAppBody(wanted.appName));
+  if (app.created?.clientSecret) ctx.deps.setSecret(app.created.clientSecret);
+  const clientId = app.created?.name ?? found.app?.name ?? "";
+  const now = { ...found, user, app: app.created ?? found.app };
+  const [, , trustItem, memberItem] = planKeyless(wanted, now) as [
+    PlannedItem,
+    PlannedItem,
+    PlannedItem,
+    PlannedItem,
+  ];
+  const userId = user?.id ?? "";
+  const trustId = await ensureTrust(
+    clients.keyless,
+    trustItem,
+    trustBody(wanted, { id: userId, ocid: user?.ocid }, clientId),
+    call,
+  );
+  if (trustItem.action !== "none")
+    ctx.info(
+      `trust ${wanted.trustName}: ${trustItem.action === "create" ? "created" : "updated"} ${trustId}`,
+    );
+  await ensureMember(clients.keyless, memberItem, wanted.groupName, userId, call);
+  if (memberItem.action !== "none") ctx.info(`deployer group ${wanted.groupName}: ${wanted.userName} added`);
+  return { appId: app.id, clientId, createdSecret: app.created?.clientSecret };
+}
+
+async function readSecret(
+  ctx: Context,
+  appId: string,
+  appName = ctx.inputs.clientAppName,
+): Promise<{ clientId: string; secret: string }> {
   const { clientId, clientSecret } = await readClientCredentials(ctx.clients.apps, appId, ctx.call);
   if (clientSecret) ctx.deps.setSecret(clientSecret);
   if (!clientSecret) {
     throw new UserFacingError(
-      `client app ${ctx.inputs.clientAppName} (${appId}) returned no client secret; check that it is a confidential application, or regenerate its secret in the console`,
+      `client app ${appName} (${appId}) returned no client secret; check that it is a confidential application, or regenerate its secret in the console`,
     );
   }
   return { clientId, secret: clientSecret };
@@ -430,6 +521,37 @@ async function deliver(
   return secretFile;
 }
 
+/** OIDC_CLIENT_ID and OIDC_CLIENT_SECRET as Actions secrets: when the app is new or the repository lacks them. */
+async function deliverKeyless(
+  ctx: Context,
+  exchange: { appId: string; clientId: string; createdSecret: string | undefined },
+) {
+  const { inputs, deps } = ctx;
+  if (!inputs.githubToken || !inputs.githubRepository) {
+    deps.log.warning(
+      `the exchange app ${inputs.exchangeAppName}'s client id and secret were not stored: set 'github-token' to store them as the Actions secrets ${OIDC_CLIENT_ID_NAME} and ${OIDC_CLIENT_SECRET_NAME}, and re-run setup`,
+    );
+    return;
+  }
+  const api = deps.github(inputs.githubToken, inputs.githubRepository);
+  const fresh = exchange.createdSecret !== undefined;
+  const missing = async (name: string) => fresh || !(await api.secretExists(name));
+  const needId = await missing(OIDC_CLIENT_ID_NAME);
+  const needSecret = await missing(OIDC_CLIENT_SECRET_NAME);
+  if (!needId && !needSecret) return;
+  const secret = needSecret
+    ? (exchange.createdSecret ?? (await readSecret(ctx, exchange.appId, inputs.exchangeAppName)).secret)
+    : undefined;
+  await storeSecrets(
+    api,
+    [
+      ...(needId ? ([[OIDC_CLIENT_ID_NAME, exchange.clientId]] as const) : []),
+      ...(secret ? ([[OIDC_CLIENT_SECRET_NAME, secret]] as const) : []),
+    ],
+    ctx.info,
+  );
+}
+
 function setOutputs(deps: SetupDeps, values: Partial<SetupValues>): void {
   deps.setOutput(SETUP_OUTPUTS.applicationId, values.applicationId ?? "");
   deps.setOutput(SETUP_OUTPUTS.gatewayId, values.gatewayId ?? "");
@@ -442,7 +564,7 @@ function setOutputs(deps: SetupDeps, values: Partial<SetupValues>): void {
 }
 
 /** A 401/403/404 from OCI names the permission the call needs. */
-function withPermissionHint(err: unknown, inputs: SetupInputs): unknown {
+function withPermissionHint(err: unknown, inputs: SignedSetupInputs): unknown {
   if (!(err instanceof OciCallError) || err.status === undefined) return err;
   const hint = permissionHint(err.call, {
     tenancyId: inputs.auth.tenancyId,
@@ -452,12 +574,10 @@ function withPermissionHint(err: unknown, inputs: SetupInputs): unknown {
   return hint ? new UserFacingError(`${err.message}; ${hint}`, { cause: err }) : err;
 }
 
-export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<SetupResult> {
+export async function runSetup(read: SetupInputs, deps: SetupDeps): Promise<SetupResult> {
   const info = (line: string) => deps.log.info(safeLogLine(line));
-  const { auth } = inputs;
-  info(
-    `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}); region ${auth.region}`,
-  );
+  const inputs: SignedSetupInputs = await signInInputs(read, deps.session ?? sessionDeps(deps.setSecret));
+  info(describeAuth(inputs.auth));
   const clients = deps.createClients(inputs);
   const call: CallOptions = { log: info, retryOptions: { sleep: deps.sleep, now: deps.now } };
   const deadline = deps.now() + inputs.waitTimeout * 60_000;
@@ -469,7 +589,7 @@ export async function runSetup(inputs: SetupInputs, deps: SetupDeps): Promise<Se
     info,
     groups:
       inputs.identityDomainName === DEFAULT_DOMAIN
-        ? identityGroupStore(clients.identity, auth.tenancyId, call)
+        ? identityGroupStore(clients.identity, inputs.auth.tenancyId, call)
         : domainGroupStore(clients.domainGroups, call),
     polling: () => ({ deadline, now: deps.now, sleep: deps.sleep, log: info }),
   };
@@ -526,6 +646,13 @@ async function runSteps(ctx: Context): Promise<SetupResult> {
     issuer: found.issuer,
   };
   const secretFile = await deliver(ctx, values, apps.clientAppId, apps.createdSecret);
+  if (found.keyless) {
+    const keyless = found.keyless;
+    const exchange = await deps.log.group("Keyless deploys: service user, exchange app, trust", () =>
+      ensureKeyless(ctx, plan, keyless),
+    );
+    await deliverKeyless(ctx, exchange);
+  }
   setOutputs(deps, values);
   return { plan, values, secretFile };
 }

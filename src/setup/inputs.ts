@@ -17,8 +17,17 @@ import {
   singleLine,
   wholeNumber,
 } from "../lib/inputs.js";
+import { DEFAULT_OCI_AUDIENCE, GITHUB_ISSUER } from "../lib/oidc-constants.js";
 import { quote } from "../lib/text.js";
-import { checkOciAuth, endpointUrl, OCI_INPUTS, type OciAuth, pickOciAuth } from "../oci/auth.js";
+import {
+  checkOciAuth,
+  endpointUrl,
+  OCI_AUTH_DEFAULTS,
+  OCI_INPUTS,
+  type OciAuth,
+  type OciAuthRequest,
+  pickOciAuth,
+} from "../oci/auth.js";
 import { type OcidKind, ocidOf } from "../oci/ocid.js";
 
 const APPLICATION_SHAPES = ["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"] as const;
@@ -66,6 +75,28 @@ const scopeName = (text: string, name: string): string => {
 
 const urlText = (example: string) => (text: string, name: string) => secureUrl(name, text, { example }).href;
 
+/** owner/name, as GitHub spells a repository. */
+const repositoryFullName = (text: string, name: string): string => {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(text)) {
+    throw new InputError(
+      name,
+      `${quote(text)} is not a repository; use owner/name, e.g. octo-org/usage-reports`,
+    );
+  }
+  return text;
+};
+
+const gitRef = (text: string, name: string): string => {
+  if (!/^refs\/(heads|tags)\/[^\s]+$/.test(text)) {
+    throw new InputError(name, `${quote(text)} is not a full ref; use e.g. refs/heads/main or refs/tags/v1`);
+  }
+  return text;
+};
+
+/** Without a trailing slash: it must equal the tokens' `iss` exactly. */
+const issuerUrl = (text: string, name: string) =>
+  secureUrl(name, text, { example: GITHUB_ISSUER }).href.replace(/\/+$/, "");
+
 const domainUrl = (text: string, name: string) =>
   secureUrl(name, text, { example: "https://idcs-0123….identity.oraclecloud.com" }).origin;
 
@@ -99,11 +130,21 @@ export const SETUP_TABLE = {
     default: "20",
   }),
   dryRun: input("dry-run", booleanInput, { default: "false" }),
+  // keyless: what deploy's `oci-auth: oidc` needs (service user, exchange app, trust, group member)
+  keyless: input("keyless", booleanInput, { default: "false" }),
+  githubRepositoryName: input("github-repository", optional(repositoryFullName)),
+  githubRef: input("github-ref", gitRef, { default: "refs/heads/main" }),
+  githubEnvironment: input("github-environment", optional(singleLine())),
+  githubOidcIssuer: input("github-oidc-issuer", issuerUrl, { default: GITHUB_ISSUER }),
+  keylessAudience: input("oidc-audience", singleLine({ noSpaces: true }), { default: DEFAULT_OCI_AUDIENCE }),
+  serviceUserName: input("service-user-name", iamName, { default: "usage-api-deployer" }),
+  exchangeAppName: input("exchange-app-name", iamName, { default: "usage-api-github-exchange" }),
+  trustName: input("trust-name", iamName, { default: "usage-api-github" }),
 };
 
 /** Every input setup reads: the table's and the API key's. */
 export const SETUP_INPUTS = { ...OCI_INPUTS, ...inputNames(SETUP_TABLE) };
-export const SETUP_DEFAULTS = inputDefaults(SETUP_TABLE);
+export const SETUP_DEFAULTS = { ...OCI_AUTH_DEFAULTS, ...inputDefaults(SETUP_TABLE) };
 
 export const SETUP_OUTPUTS = {
   applicationId: "application-id",
@@ -122,11 +163,14 @@ type TableValues = {
     : never;
 };
 
-export interface SetupInputs extends TableValues {
-  auth: OciAuth;
+/** The inputs as read (the auth an `OciAuthRequest`), or signed in (`SignedSetupInputs`, what the flow uses). */
+export interface SetupInputs<A extends OciAuthRequest | OciAuth = OciAuthRequest> extends TableValues {
+  auth: A;
   /** owner/name of the repository the Actions secret and variables go to (GITHUB_REPOSITORY). */
   githubRepository: string | undefined;
 }
+
+export type SignedSetupInputs = SetupInputs<OciAuth>;
 
 interface ReadSetupOptions {
   mask: (secret: string) => void;
@@ -139,7 +183,16 @@ export function readSetupInputs(get: (name: string) => string, options: ReadSetu
   const picked = pickOciAuth(get, options.env, options.mask);
   const values = readInputTable(SETUP_TABLE, get, problems, options.mask);
   const auth = checkOciAuth(picked, get, problems, "setup");
-  const githubRepository = options.env.GITHUB_REPOSITORY?.trim() || undefined;
+  const githubRepository =
+    values.githubRepositoryName ?? (options.env.GITHUB_REPOSITORY?.trim() || undefined);
+  if (values.keyless && !githubRepository) {
+    problems.add(
+      new InputError(
+        SETUP_INPUTS.githubRepositoryName,
+        "is required with 'keyless: true' (the repository whose workflows deploy without a key); set it to owner/name, or run in that repository's workflow (GITHUB_REPOSITORY)",
+      ),
+    );
+  }
   if (values.githubToken && !githubRepository) {
     problems.add(
       new InputError(
@@ -149,5 +202,5 @@ export function readSetupInputs(get: (name: string) => string, options: ReadSetu
     );
   }
   problems.throwIfAny();
-  return { ...(values as TableValues), auth: auth as OciAuth, githubRepository };
+  return { ...(values as TableValues), auth: auth as OciAuthRequest, githubRepository };
 }

@@ -75,6 +75,15 @@ const CALLS: Record<string, Need[]> = {
   CreateApp: ["domain"],
   PatchApp: ["domain"],
   PutAppStatusChanger: ["domain"],
+  // keyless: true
+  ListUsers: ["domain"],
+  CreateUser: ["domain"],
+  ListGroups: ["domain"],
+  CreateGroup: ["domain"],
+  PatchGroup: ["domain"],
+  ListIdentityPropagationTrusts: ["domain"],
+  CreateIdentityPropagationTrust: ["domain"],
+  PutIdentityPropagationTrust: ["domain"],
 };
 
 /** Every statement setup's user needs, without repeats, in the order of the steps. */
@@ -89,8 +98,11 @@ export function permissionHint(call: string, ctx: PermissionContext): (status: n
     if (status !== 401 && status !== 403 && status !== 404) return undefined;
     const needs = CALLS[call] ?? [];
     if (needs.length === 0) return undefined;
+    const role = /User|Group|IdentityPropagationTrust/.test(call)
+      ? "Identity Domain Administrator"
+      : "Application Administrator";
     const domainNote = needs.includes("domain")
-      ? ` (or give the user the Application Administrator role in identity domain ${ctx.identityDomainName})`
+      ? ` (or give the user the ${role} role in identity domain ${ctx.identityDomainName})`
       : "";
     return `the user may lack this permission: ${needs.map((n) => statement(n, ctx)).join("; ")}${domainNote}`;
   };

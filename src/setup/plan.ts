@@ -12,7 +12,11 @@ type ItemKind =
   | "dynamic group"
   | "policy"
   | "resource app"
-  | "client app";
+  | "client app"
+  | "service user"
+  | "exchange app"
+  | "trust"
+  | "deployer group";
 
 export interface Change {
   field: string;

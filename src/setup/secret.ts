@@ -12,6 +12,9 @@ import { oneLineText } from "../lib/text.js";
 
 /** The secret's name, as .github/workflows/usage-report.yml reads it. */
 export const CLIENT_SECRET_NAME = "USAGE_CLIENT_SECRET";
+/** The keyless deploy workflow's secrets: the exchange app's client id and secret (docs/deploy.md). */
+export const OIDC_CLIENT_ID_NAME = "OIDC_CLIENT_ID";
+export const OIDC_CLIENT_SECRET_NAME = "OIDC_CLIENT_SECRET";
 
 export interface SetupValues {
   applicationId: string;
@@ -132,6 +135,20 @@ export function githubApi(token: string, repository: string, baseUrl?: string): 
   };
 }
 
+/** Store each secret sealed for the repository's key (the value never leaves encrypted-only). */
+export async function storeSecrets(
+  api: GithubApi,
+  secrets: ReadonlyArray<readonly [string, string]>,
+  log: (line: string) => void,
+): Promise<void> {
+  if (secrets.length === 0) return;
+  const key = await api.publicKey();
+  for (const [name, value] of secrets) {
+    await api.putSecret(name, await sealSecret(value, key.key), key.keyId);
+    log(`Actions secret ${name} stored (encrypted)`);
+  }
+}
+
 /** Store the secret (when asked to, or when the repository lacks it) and each variable that differs. */
 export async function storeInGithub(
   api: GithubApi,
@@ -139,11 +156,7 @@ export async function storeInGithub(
   secret: string | undefined,
   log: (line: string) => void,
 ): Promise<void> {
-  if (secret !== undefined) {
-    const key = await api.publicKey();
-    await api.putSecret(CLIENT_SECRET_NAME, await sealSecret(secret, key.key), key.keyId);
-    log(`Actions secret ${CLIENT_SECRET_NAME} stored (encrypted)`);
-  }
+  if (secret !== undefined) await storeSecrets(api, [[CLIENT_SECRET_NAME, secret]], log);
   for (const [name, value] of actionsVariables(values)) {
     const current = await api.getVariable(name);
     if (current === value) continue;

@@ -18,7 +18,7 @@ import {
 } from "../../src/deploy/inputs.js";
 import type { BuildImageInput, BuildResult } from "../../src/image/build.js";
 import { InputError, UserFacingError } from "../../src/lib/errors.js";
-import { keyFingerprint, normalizePem } from "../../src/oci/auth.js";
+import { type ApiKeyAuth, keyFingerprint, normalizePem } from "../../src/oci/auth.js";
 
 // ---- action.yml ------------------------------------------------------------------------------------------
 
@@ -89,20 +89,22 @@ const GOOD: Record<string, string> = {
 function readAny(
   values: Record<string, string>,
   options: { env?: Record<string, string>; secrets?: string[] } = {},
-): DeployInputs {
+): DeployInputs<ApiKeyAuth> {
   const secrets = options.secrets ?? [];
-  return readDeployInputs((name) => values[name] ?? "", {
+  const inputs = readDeployInputs((name) => values[name] ?? "", {
     setSecret: (v) => secrets.push(v),
     funcYaml: FUNC_YAML,
     env: options.env ?? {},
   });
+  if (inputs.auth.kind !== "api-key") throw new Error(`expected API-key auth, got ${inputs.auth.kind}`);
+  return inputs as DeployInputs<ApiKeyAuth>;
 }
 
 /** The whole-deploy inputs (image-only false). */
 function read(
   values: Record<string, string>,
   options: { env?: Record<string, string>; secrets?: string[] } = {},
-): FullDeployInputs {
+): FullDeployInputs<ApiKeyAuth> {
   const inputs = readAny(values, options);
   if (inputs.imageOnly) throw new Error("expected the inputs of a whole deploy, got image-only");
   return inputs;
@@ -898,6 +900,92 @@ describe("readDeployInputs: the GitHub deployment", () => {
     const value = name === "github-refs" ? "refs/heads/main" : "prod";
     expect(errorOf(() => read({ ...GOOD, [name]: value })).message).toBe(
       `input '${name}': has no effect without 'github-repositories'; list the repositories whose workflows may call the GitHub deployment, or leave it empty`,
+    );
+  });
+});
+
+// ---- keyless (oci-auth: oidc) --------------------------------------------------------------------------
+
+describe("readDeployInputs: oci-auth oidc", () => {
+  const KEYLESS: Record<string, string> = {
+    "oci-auth": "oidc",
+    "oidc-client-id": "0123456789abcdef0123456789abcdef",
+    "oidc-client-secret": "idcs-secret-of-the-trust",
+    "oci-region": "us-ashburn-1",
+    "application-id": APP,
+    "gateway-id": GATEWAY,
+    "identity-domain-url": "https://idcs-0123456789abcdef.identity.oraclecloud.com/",
+    audiences: "https://usage.example.com/",
+  };
+  const readKeyless = (
+    values: Record<string, string>,
+    env: Record<string, string> = {},
+    secrets: string[] = [],
+  ) =>
+    readDeployInputs((name) => values[name] ?? "", {
+      setSecret: (v) => secrets.push(v),
+      funcYaml: FUNC_YAML,
+      env,
+    });
+
+  it("needs no API key and no registry credentials, and reads no OCI_CLI_* key", () => {
+    const secrets: string[] = [];
+    const env = { OCI_CLI_KEY_CONTENT: "not a key", OCI_CLI_USER: "nope", OCI_CLI_FINGERPRINT: "nope" };
+    const inputs = readKeyless(KEYLESS, env, secrets);
+    expect(inputs.auth).toEqual({
+      kind: "oidc",
+      tenancyId: undefined,
+      region: "us-ashburn-1",
+      regionKey: "iad",
+      endpoints: {},
+      exchange: {
+        domainUrl: "https://idcs-0123456789abcdef.identity.oraclecloud.com",
+        clientId: "0123456789abcdef0123456789abcdef",
+        clientSecret: "idcs-secret-of-the-trust",
+        audience: "https://cloud.oracle.com",
+      },
+    });
+    expect(inputs.image.username).toBeUndefined();
+    expect(inputs.image.registry).toBe("iad.ocir.io");
+    expect(secrets).toContain("idcs-secret-of-the-trust");
+    expect(secrets).not.toContain("not a key");
+  });
+
+  it("takes oci-tenancy and oidc-audience when given", () => {
+    const inputs = readKeyless({ ...KEYLESS, "oci-tenancy": TENANCY, "oidc-audience": "api://oci" });
+    if (inputs.auth.kind !== "oidc") throw new Error("expected oidc");
+    expect(inputs.auth.tenancyId).toBe(TENANCY);
+    expect(inputs.auth.exchange.audience).toBe("api://oci");
+  });
+
+  it("names the trust's client inputs and the domain URL when they are missing, image-only too", () => {
+    const { "oidc-client-id": _, "oidc-client-secret": __, "identity-domain-url": ___, ...rest } = KEYLESS;
+    const err = errorOf(() => readKeyless({ ...rest, "image-only": "true" }));
+    expect(err.message).toBe(
+      [
+        "input 'oidc-client-id': is required with 'oci-auth: oidc' (the OAuth client of the Identity Propagation Trust); pass the OIDC_CLIENT_ID secret that setup wrote",
+        "input 'oidc-client-secret': is required with 'oci-auth: oidc' (the secret of the trust's OAuth client); pass the OIDC_CLIENT_SECRET secret that setup wrote",
+        "input 'identity-domain-url': is required with 'oci-auth: oidc': the job's GitHub token is exchanged at its /oauth2/v1/token; use the identity domain URL, e.g. https://idcs-….identity.oraclecloud.com",
+      ].join("; "),
+    );
+  });
+
+  it("still requires the region, and refuses an unknown oci-auth", () => {
+    const { "oci-region": _, ...rest } = KEYLESS;
+    expect(errorOf(() => readKeyless(rest)).message).toMatch(
+      /^input 'oci-region': is required for command 'deploy' \(the region to deploy to, e.g\. us-ashburn-1\); set the input or the OCI_CLI_REGION environment variable$/,
+    );
+    expect(errorOf(() => readKeyless({ ...KEYLESS, "oci-auth": "token" })).message).toContain(
+      "input 'oci-auth': 'token' is not allowed; use api-key (an OCI API key) or oidc (the job's GitHub OIDC token, no key); ",
+    );
+  });
+
+  it("keeps api-key the default: the same auth as before, and registry credentials still required", () => {
+    expect(read(GOOD).auth.kind).toBe("api-key");
+    expect(read({ ...GOOD, "oci-auth": "API-KEY" }).auth.fingerprint).toBe(FINGERPRINT);
+    const { "registry-username": _, ...rest } = GOOD;
+    expect(errorOf(() => read(rest)).message).toMatch(
+      /^input 'registry-username': is required to push the image/,
     );
   });
 });

@@ -35,6 +35,9 @@ class FakeTenancy {
   domainGroups: Obj[] = [];
   policies: Obj[] = [];
   apps: Obj[] = [];
+  users: Obj[] = [];
+  groups: Obj[] = [];
+  trusts: Obj[] = [];
   private seq = 0;
 
   private op<T>(name: string, write: boolean, fn: () => T): Promise<T> {
@@ -223,7 +226,59 @@ class FakeTenancy {
           return { appStatusChanger: { active: app.active } };
         }),
     };
-    const sdk = api as never;
+    const scimValue = (attr: string, filter: string | undefined) =>
+      new RegExp(`${attr} eq "([^"]*)"`).exec(filter ?? "")?.[1];
+    const keyless = {
+      listUsers: (r: { filter?: string }) =>
+        this.op("ListUsers", false, () => ({
+          users: { resources: byName(this.users, "userName", scimValue("userName", r.filter)) },
+        })),
+      createUser: (r: { user: Obj }) =>
+        this.op("CreateUser", true, () => {
+          const user = { ...r.user, id: `user${++this.seq}`, ocid: this.id("user") };
+          this.users.push(user);
+          return { user };
+        }),
+      listGroups: (r: { filter?: string }) =>
+        this.op("ListGroups", false, () => ({
+          groups: { resources: byName(this.groups, "displayName", filterName(r.filter)) },
+        })),
+      createGroup: (r: { group: Obj }) =>
+        this.op("CreateGroup", true, () => {
+          const group = { ...r.group, id: `group${++this.seq}` };
+          this.groups.push(group);
+          return { group };
+        }),
+      patchGroup: (r: { groupId: string; patchOp: { operations: { value: Obj[] }[] } }) =>
+        this.op("PatchGroup", true, () => {
+          const group = this.groups.find((g) => g.id === r.groupId)!;
+          group.members = [
+            ...((group.members as Obj[]) ?? []),
+            ...r.patchOp.operations.flatMap((o) => o.value),
+          ];
+          return { group };
+        }),
+      listIdentityPropagationTrusts: (r: { filter?: string }) =>
+        this.op("ListIdentityPropagationTrusts", false, () => ({
+          identityPropagationTrusts: { resources: byName(this.trusts, "name", scimValue("name", r.filter)) },
+        })),
+      createIdentityPropagationTrust: (r: { identityPropagationTrust: Obj }) =>
+        this.op("CreateIdentityPropagationTrust", true, () => {
+          const trust = { ...r.identityPropagationTrust, id: `trust${++this.seq}` };
+          this.trusts.push(trust);
+          return { identityPropagationTrust: trust };
+        }),
+      putIdentityPropagationTrust: (r: {
+        identityPropagationTrustId: string;
+        identityPropagationTrust: Obj;
+      }) =>
+        this.op("PutIdentityPropagationTrust", true, () => {
+          const at = this.trusts.findIndex((t) => t.id === r.identityPropagationTrustId);
+          this.trusts[at] = { ...r.identityPropagationTrust, id: r.identityPropagationTrustId };
+          return { identityPropagationTrust: this.trusts[at] };
+        }),
+    };
+    const sdk = { ...api, ...keyless } as never;
     return {
       repositories: sdk,
       applications: sdk,
@@ -232,6 +287,7 @@ class FakeTenancy {
       identity: sdk,
       domainGroups: sdk,
       apps: sdk,
+      keyless: sdk,
       close: () => {},
     };
   }
@@ -634,5 +690,119 @@ describe("the client secret", () => {
       h.lines.some((l) => l.startsWith("warning: the client secret of usage-api-report was not stored")),
     ).toBe(true);
     for (const form of forms) expect([...h.lines, ...h.outputs.values()].join("\n")).not.toContain(form);
+  });
+});
+
+describe("runSetup with keyless: true", () => {
+  const REPO = "octo-org/usage-reports";
+  const keylessInputs = (extra: Record<string, string> = {}) =>
+    inputs(
+      { keyless: "true", "github-token": "ghp_token", "secret-file": "", ...extra },
+      { GITHUB_REPOSITORY: REPO },
+    );
+
+  it("plans and creates the service user, the exchange app, the trust and the group member, and stores the OIDC secrets", async () => {
+    const tenancy = new FakeTenancy();
+    const github = new FakeGithub(keys);
+    const h = harness(tenancy, github);
+    await runSetup(keylessInputs(), h.deps);
+    expect(tenancy.writes).toEqual([
+      ...ORDER,
+      "CreateUser",
+      "CreateApp",
+      "PutAppStatusChanger",
+      "CreateIdentityPropagationTrust",
+      "CreateGroup",
+    ]);
+    const plan = h.lines.slice(h.lines.indexOf("== Plan"));
+    expect(plan).toContain("service user usage-api-deployer: create");
+    expect(plan).toContain("trust usage-api-github: create");
+    expect(plan).toContain("    oauthClients: (the new exchange app's client id)");
+    expect(plan).toContain(
+      "    impersonationServiceUsers: sub eq repo:octo-org/usage-reports:ref:refs/heads/main -> usage-api-deployer",
+    );
+    expect(plan).toContain("deployer group UsageApiDeployers: create");
+
+    const [user] = tenancy.users;
+    expect(user).toMatchObject({
+      userName: "usage-api-deployer",
+      urnIetfParamsScimSchemasOracleIdcsExtensionUserUser: { serviceUser: true },
+    });
+    const app = tenancy.apps.find((a) => a.displayName === "usage-api-github-exchange")!;
+    expect(app).toMatchObject({ isOAuthClient: true, clientType: "confidential", active: true });
+    expect(tenancy.trusts[0]).toMatchObject({
+      name: "usage-api-github",
+      type: "JWT",
+      issuer: "https://token.actions.githubusercontent.com",
+      publicKeyEndpoint: "https://token.actions.githubusercontent.com/.well-known/jwks",
+      subjectClaimName: "sub",
+      clientClaimName: "aud",
+      clientClaimValues: ["https://cloud.oracle.com"],
+      oauthClients: [app.name],
+      allowImpersonation: true,
+      active: true,
+      impersonationServiceUsers: [
+        { value: user!.id, ocid: user!.ocid, rule: "sub eq repo:octo-org/usage-reports:ref:refs/heads/main" },
+      ],
+    });
+    expect(tenancy.groups[0]).toMatchObject({
+      displayName: "UsageApiDeployers",
+      members: [{ value: user!.id, type: "User" }],
+    });
+    expect(github.opened("OIDC_CLIENT_ID")).toBe(app.name);
+    expect(github.opened("OIDC_CLIENT_SECRET")).toBe(CLIENT_SECRET);
+    expect(h.masked).toContain(CLIENT_SECRET);
+    expect(h.lines.join("\n")).not.toContain(CLIENT_SECRET);
+  });
+
+  it("writes nothing on a re-run, and only the trust when the environment changes", async () => {
+    const tenancy = new FakeTenancy();
+    const github = new FakeGithub(keys);
+    await runSetup(keylessInputs(), harness(tenancy, github).deps);
+    tenancy.writes = [];
+    github.writes = [];
+    const again = harness(tenancy, github);
+    await runSetup(keylessInputs(), again.deps);
+    expect(tenancy.writes).toEqual([]);
+    expect(github.writes).toEqual([]);
+    expect(again.lines).toContain("nothing to change");
+
+    await runSetup(keylessInputs({ "github-environment": "production" }), harness(tenancy, github).deps);
+    expect(tenancy.writes).toEqual(["PutIdentityPropagationTrust"]);
+    expect((tenancy.trusts[0]!.impersonationServiceUsers as Obj[])[0]!.rule).toBe(
+      "sub eq repo:octo-org/usage-reports:environment:production",
+    );
+    expect(github.writes).toEqual([]);
+  });
+
+  it("adds the user to an existing deployer group", async () => {
+    const tenancy = new FakeTenancy();
+    tenancy.groups.push({
+      id: "group-existing",
+      displayName: "UsageApiDeployers",
+      members: [{ value: "someone" }],
+    });
+    await runSetup(keylessInputs(), harness(tenancy, new FakeGithub(keys)).deps);
+    expect(tenancy.writes).toContain("PatchGroup");
+    expect(tenancy.writes).not.toContain("CreateGroup");
+    expect((tenancy.groups[0]!.members as Obj[]).map((m) => m.value)).toEqual([
+      "someone",
+      tenancy.users[0]!.id,
+    ]);
+  });
+
+  it("refuses to use a person's account of that name as the service user", async () => {
+    const tenancy = new FakeTenancy();
+    tenancy.users.push({ id: "user-person", userName: "usage-api-deployer" });
+    await expect(runSetup(keylessInputs(), harness(tenancy, new FakeGithub(keys)).deps)).rejects.toThrow(
+      /^service user usage-api-deployer \(user-person\) has serviceUser false where setup wants true, and that cannot be changed/,
+    );
+    expect(tenancy.writes).toEqual([]);
+  });
+
+  it("needs the repository", () => {
+    expect(() => inputs({ keyless: "true" })).toThrow(
+      "input 'github-repository': is required with 'keyless: true' (the repository whose workflows deploy without a key); set it to owner/name, or run in that repository's workflow (GITHUB_REPOSITORY)",
+    );
   });
 });

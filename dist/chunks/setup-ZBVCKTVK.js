@@ -2,14 +2,18 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-7EIJATJY.js";
+} from "./chunk-TIEVC3N3.js";
 import "./chunk-X77V3F2V.js";
-import "./chunk-LRO24H6P.js";
+import "./chunk-GTKO3JGO.js";
 import "./chunk-5EAMN7NH.js";
-import "./chunk-4DXEX4NU.js";
+import "./chunk-FF7BYSUF.js";
+import "./chunk-3AWMZJ4T.js";
+import "./chunk-XFWKZHZF.js";
+import "./chunk-AXVNEEDD.js";
 import "./chunk-HPSKY6V7.js";
-import "./chunk-KOHMWR6L.js";
-import "./chunk-2FL2BCQO.js";
+import "./chunk-PUPHI65Z.js";
+import "./chunk-KBJOOKCP.js";
+import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {

@@ -1,19 +1,21 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  createMasker,
+  secretForms
+} from "./chunk-FF7BYSUF.js";
+import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
   RetryableHttpError,
   classifyForRetry,
   createAgent,
-  createMasker,
   isRetryableStatus,
   parseRetryAfter,
   readBody,
   realSleep,
   require_undici,
-  secretForms,
   withRetry
-} from "./chunk-4DXEX4NU.js";
+} from "./chunk-XFWKZHZF.js";
 import {
   InputProblems,
   booleanInput,

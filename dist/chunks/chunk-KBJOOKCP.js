@@ -1,9 +1,14 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  DEFAULT_OCI_AUDIENCE
+} from "./chunk-X67DKTTP.js";
+import {
   input,
+  inputText,
   optional,
   readInputTable,
-  secureUrl
+  secureUrl,
+  singleLine
 } from "./chunk-BDIMR6XZ.js";
 import {
   InputError,
@@ -29097,6 +29102,13 @@ var ENDPOINT_TABLE = {
   artifacts: input("oci-artifacts-endpoint", optional(endpointUrl))
 };
 var PASSPHRASE_INPUT = "oci-private-key-passphrase";
+var AUTH_MODES = ["api-key", "oidc"];
+var OIDC_TABLE = {
+  clientId: input("oidc-client-id", optional(singleLine({ noSpaces: true }))),
+  clientSecret: input("oidc-client-secret", optional(singleLine()), { secret: true }),
+  audience: input("oidc-audience", singleLine({ noSpaces: true }), { default: DEFAULT_OCI_AUDIENCE })
+};
+var DOMAIN_URL_INPUT = "identity-domain-url";
 var OCI_INPUTS = {
   tenancy: CREDENTIALS.tenancy.input,
   user: CREDENTIALS.user.input,
@@ -29106,7 +29118,15 @@ var OCI_INPUTS = {
   region: CREDENTIALS.region.input,
   functionsEndpoint: ENDPOINT_TABLE.functions.name,
   apigatewayEndpoint: ENDPOINT_TABLE.apigateway.name,
-  artifactsEndpoint: ENDPOINT_TABLE.artifacts.name
+  artifactsEndpoint: ENDPOINT_TABLE.artifacts.name,
+  ociAuth: "oci-auth",
+  oidcClientId: OIDC_TABLE.clientId.name,
+  oidcClientSecret: OIDC_TABLE.clientSecret.name,
+  oidcAudience: OIDC_TABLE.audience.name
+};
+var OCI_AUTH_DEFAULTS = {
+  [OCI_INPUTS.ociAuth]: "api-key",
+  [OIDC_TABLE.audience.name]: DEFAULT_OCI_AUDIENCE
 };
 var OCI_ENV = {
   tenancy: CREDENTIALS.tenancy.env,
@@ -29189,11 +29209,11 @@ var SOURCES = {
   input: (spec, get) => get(spec.input).trim(),
   env: (spec, _get, env) => (env[spec.env] ?? "").trim()
 };
-function pickCredentials(get, env) {
+function pickCredentials(get, env, fields = Object.keys(CREDENTIALS)) {
   const text = {};
   const sources = {};
-  for (const field of Object.keys(CREDENTIALS)) {
-    text[field] = "";
+  for (const field of Object.keys(CREDENTIALS)) text[field] = "";
+  for (const field of fields) {
     for (const source of Object.keys(SOURCES)) {
       const value = SOURCES[source](CREDENTIALS[field], get, env);
       if (value === "") continue;
@@ -29210,11 +29230,12 @@ function maskKey(rawKey, passphrase, mask) {
 `) mask(normalizePem(rawKey).trim());
   if (passphrase !== "") mask(passphrase);
 }
-function checkCredentials(picked, problems, command) {
+function checkCredentials(picked, problems, command, required = Object.keys(CREDENTIALS)) {
   const values = {};
   for (const field of Object.keys(CREDENTIALS)) {
     const spec = CREDENTIALS[field];
     const text = picked.text[field];
+    if (text === "" && !required.includes(field)) continue;
     if (text === "") {
       problems.add(
         new InputError(
@@ -29240,22 +29261,50 @@ function checkKeyMatches(pem, passphrase, fingerprint) {
   }
 }
 function pickOciAuth(get, env, mask) {
+  const mode = get(OCI_INPUTS.ociAuth).trim();
+  if (mode.toLowerCase() === "oidc") {
+    const secret = get(OCI_INPUTS.oidcClientSecret).trim();
+    if (secret !== "") mask(secret);
+    const credentials2 = pickCredentials(get, env, ["tenancy", "region"]);
+    return { mode, credentials: credentials2, passphrase: void 0 };
+  }
   const credentials = pickCredentials(get, env);
   const passphrase = get(OCI_INPUTS.passphrase);
   maskKey(credentials.text.privateKey, passphrase, mask);
-  return { credentials, passphrase: passphrase === "" ? void 0 : passphrase };
+  return { mode, credentials, passphrase: passphrase === "" ? void 0 : passphrase };
+}
+function authMode(picked) {
+  const mode = picked.mode === "" ? "api-key" : picked.mode.toLowerCase();
+  const found = AUTH_MODES.find((m) => m === mode);
+  if (!found) {
+    throw new InputError(
+      OCI_INPUTS.ociAuth,
+      `${quote(picked.mode)} is not allowed; use api-key (an OCI API key) or oidc (the job's GitHub OIDC token, no key)`
+    );
+  }
+  return found;
 }
 function checkOciAuth(picked, get, problems, command = "deploy") {
+  const mode = problems.check(() => authMode(picked));
+  if (mode === void 0) return void 0;
+  return mode === "oidc" ? checkOidcAuth(picked, get, problems, command) : checkApiKeyAuth(picked, get, problems, command);
+}
+function readEndpoints(get, problems) {
+  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {
+  });
+  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url !== void 0));
+}
+function checkApiKeyAuth(picked, get, problems, command) {
   const before = problems.errors.length;
   const values = checkCredentials(picked.credentials, problems, command);
   const { privateKey: privateKeyPem, tenancy, user, fingerprint, region } = values;
   if (privateKeyPem !== void 0) {
     problems.check(() => checkKeyMatches(privateKeyPem, picked.passphrase, fingerprint));
   }
-  const endpoints = readInputTable(ENDPOINT_TABLE, get, problems, () => {
-  });
+  const endpoints = readEndpoints(get, problems);
   if (problems.errors.length > before) return void 0;
   return {
+    kind: "api-key",
     tenancyId: tenancy,
     userId: user,
     fingerprint,
@@ -29263,11 +29312,50 @@ function checkOciAuth(picked, get, problems, command = "deploy") {
     passphrase: picked.passphrase,
     region,
     regionKey: regionKeyOf(region),
-    endpoints: Object.fromEntries(
-      Object.entries(endpoints).filter(([, url]) => url !== void 0)
-    ),
+    endpoints,
     sources: picked.credentials.sources
   };
+}
+function checkOidcAuth(picked, get, problems, command) {
+  const before = problems.errors.length;
+  const values = checkCredentials(picked.credentials, problems, command, ["region"]);
+  const oidc = readInputTable(OIDC_TABLE, get, problems, () => {
+  });
+  const missing = (name, what) => new InputError(
+    name,
+    `is required with '${OCI_INPUTS.ociAuth}: oidc' (${what}); pass the ${name === OCI_INPUTS.oidcClientId ? "OIDC_CLIENT_ID" : "OIDC_CLIENT_SECRET"} secret that setup wrote`
+  );
+  if (oidc.clientId === void 0 && inputText(OIDC_TABLE.clientId, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientId, "the OAuth client of the Identity Propagation Trust"));
+  }
+  if (oidc.clientSecret === void 0 && inputText(OIDC_TABLE.clientSecret, get) === "") {
+    problems.add(missing(OCI_INPUTS.oidcClientSecret, "the secret of the trust's OAuth client"));
+  }
+  const endpoints = readEndpoints(get, problems);
+  if (problems.errors.length > before) return void 0;
+  return {
+    kind: "oidc",
+    tenancyId: values.tenancy,
+    region: values.region,
+    regionKey: regionKeyOf(values.region),
+    endpoints,
+    exchange: {
+      domainUrl: domainUrlOf(get),
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      audience: oidc.audience
+    }
+  };
+}
+function domainUrlOf(get) {
+  try {
+    return secureUrl(DOMAIN_URL_INPUT, get(DOMAIN_URL_INPUT).trim(), { example: "" }).href.replace(
+      /\/+$/,
+      ""
+    );
+  } catch {
+    return "";
+  }
 }
 function regionKeyOf(regionId2) {
   try {
@@ -29277,6 +29365,7 @@ function regionKeyOf(regionId2) {
   }
 }
 function authenticationProvider(auth) {
+  if (auth.kind === "session") return auth.provider;
   const region = (() => {
     try {
       return common.Region.fromRegionId(auth.region);
@@ -29299,6 +29388,7 @@ export {
   require_oci_common,
   ocidOf,
   OCI_INPUTS,
+  OCI_AUTH_DEFAULTS,
   OCI_ENV,
   endpointUrl,
   pickOciAuth,

@@ -8,12 +8,12 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-4DXEX4NU.js";
+} from "./chunk-XFWKZHZF.js";
 import {
   authenticationProvider,
   require_oci_common,
   require_opossum
-} from "./chunk-2FL2BCQO.js";
+} from "./chunk-KBJOOKCP.js";
 import {
   isLoopbackHost
 } from "./chunk-BDIMR6XZ.js";

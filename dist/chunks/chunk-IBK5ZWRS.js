@@ -1,13 +1,14 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
-  GITHUB_ISSUER
-} from "./chunk-BZRC5RGG.js";
-import {
+  OCI_AUTH_DEFAULTS,
   OCI_INPUTS,
   checkOciAuth,
   ocidOf,
   pickOciAuth
-} from "./chunk-2FL2BCQO.js";
+} from "./chunk-KBJOOKCP.js";
+import {
+  GITHUB_ISSUER
+} from "./chunk-X67DKTTP.js";
 import {
   InputProblems,
   booleanInput,
@@ -485,7 +486,10 @@ var DEPLOY_TABLE = {
   waitTimeout: input("wait-timeout", wholeNumberOf(1, MAX_WAIT_MINUTES, "minutes"), { default: "20" })
 };
 var DEPLOY_INPUTS = { ...OCI_INPUTS, ...inputNames(DEPLOY_TABLE) };
-var DEPLOY_DEFAULTS = inputDefaults(DEPLOY_TABLE);
+var DEPLOY_DEFAULTS = {
+  ...OCI_AUTH_DEFAULTS,
+  ...inputDefaults(DEPLOY_TABLE)
+};
 var applicationRequired = (c) => {
   if (c.given("applicationId") !== "") return;
   const name = DEPLOY_TABLE.applicationId.name;
@@ -576,6 +580,7 @@ var githubDeploymentApart = ({ values }) => {
     );
   }
 };
+var keyless = (c) => c.keyless;
 var RULES = [
   applicationRequired,
   requiredUnless(
@@ -586,19 +591,25 @@ var RULES = [
   // The identity domain is where the issuer and the keys are discovered, unless both are given.
   requiredUnless(
     "identityDomainUrl",
-    (c) => c.imageOnly || c.values.issuer !== void 0 && c.values.jwksUrl !== void 0,
+    (c) => keyless(c) || c.imageOnly || c.values.issuer !== void 0 && c.values.jwksUrl !== void 0,
     `is required unless both '${DEPLOY_INPUTS.issuer}' and '${DEPLOY_INPUTS.jwksUrl}' are set; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`
   ),
+  // Keyless, the GitHub token is exchanged there, whatever else is given.
+  requiredUnless(
+    "identityDomainUrl",
+    (c) => !keyless(c),
+    `is required with '${OCI_INPUTS.ociAuth}: oidc': the job's GitHub token is exchanged at its /oauth2/v1/token; use the identity domain URL, e.g. ${IDENTITY_DOMAIN_EXAMPLE}`
+  ),
   audiencesRequired,
-  // A dry run pushes nothing, so it needs no registry credentials.
+  // A dry run pushes nothing, so it needs no registry credentials; keyless, the session gets a registry token.
   requiredUnless(
     "registryUsername",
-    (c) => c.dryRun,
+    (c) => c.dryRun || keyless(c),
     "is required to push the image; use <tenancy-namespace>/<user> (federated: <namespace>/oracleidentitycloudservice/<user>)"
   ),
   requiredUnless(
     "registryPassword",
-    (c) => c.dryRun,
+    (c) => c.dryRun || keyless(c),
     "is required to push the image; pass the user's OCIR auth token from a secret"
   ),
   baseCredentialsTogether,
@@ -701,6 +712,7 @@ function readDeployInputs(get, options) {
     values,
     given: (key) => inputText(DEPLOY_TABLE[key], get),
     auth,
+    keyless: get(OCI_INPUTS.ociAuth).trim().toLowerCase() === "oidc",
     funcYaml: options.funcYaml,
     githubSha: (options.env.GITHUB_SHA ?? "").trim() || void 0,
     imageOnly: values.imageOnly ?? false,

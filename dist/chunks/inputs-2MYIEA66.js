@@ -10,10 +10,11 @@ import {
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-2F3HOJ2X.js";
-import "./chunk-BZRC5RGG.js";
+} from "./chunk-IBK5ZWRS.js";
+import "./chunk-AXVNEEDD.js";
 import "./chunk-HPSKY6V7.js";
-import "./chunk-2FL2BCQO.js";
+import "./chunk-KBJOOKCP.js";
+import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {

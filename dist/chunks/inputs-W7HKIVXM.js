@@ -6,8 +6,9 @@ import {
   SETUP_OUTPUTS,
   SETUP_TABLE,
   readSetupInputs
-} from "./chunk-KOHMWR6L.js";
-import "./chunk-2FL2BCQO.js";
+} from "./chunk-PUPHI65Z.js";
+import "./chunk-KBJOOKCP.js";
+import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
 export {

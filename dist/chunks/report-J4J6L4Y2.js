@@ -26,18 +26,14 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-S4LKIZB5.js";
-import {
-  GithubOidcError,
-  describeToken,
-  githubIdToken
-} from "./chunk-BZRC5RGG.js";
+} from "./chunk-54XQDUON.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
 } from "./chunk-5EAMN7NH.js";
+import "./chunk-FF7BYSUF.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -48,11 +44,17 @@ import {
   readBodyBytes,
   realSleep,
   require_undici
-} from "./chunk-4DXEX4NU.js";
+} from "./chunk-XFWKZHZF.js";
+import {
+  GithubOidcError,
+  describeToken,
+  githubIdToken
+} from "./chunk-AXVNEEDD.js";
 import {
   setOutput,
   summary
 } from "./chunk-HPSKY6V7.js";
+import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,

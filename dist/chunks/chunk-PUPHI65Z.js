@@ -1,11 +1,16 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  OCI_AUTH_DEFAULTS,
   OCI_INPUTS,
   checkOciAuth,
   endpointUrl,
   ocidOf,
   pickOciAuth
-} from "./chunk-2FL2BCQO.js";
+} from "./chunk-KBJOOKCP.js";
+import {
+  DEFAULT_OCI_AUDIENCE,
+  GITHUB_ISSUER
+} from "./chunk-X67DKTTP.js";
 import {
   InputProblems,
   booleanInput,
@@ -60,6 +65,22 @@ var scopeName = (text, name) => {
   return text;
 };
 var urlText = (example) => (text, name) => secureUrl(name, text, { example }).href;
+var repositoryFullName = (text, name) => {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(text)) {
+    throw new InputError(
+      name,
+      `${quote(text)} is not a repository; use owner/name, e.g. octo-org/usage-reports`
+    );
+  }
+  return text;
+};
+var gitRef = (text, name) => {
+  if (!/^refs\/(heads|tags)\/[^\s]+$/.test(text)) {
+    throw new InputError(name, `${quote(text)} is not a full ref; use e.g. refs/heads/main or refs/tags/v1`);
+  }
+  return text;
+};
+var issuerUrl = (text, name) => secureUrl(name, text, { example: GITHUB_ISSUER }).href.replace(/\/+$/, "");
 var domainUrl = (text, name) => secureUrl(name, text, { example: "https://idcs-0123\u2026.identity.oraclecloud.com" }).origin;
 var SETUP_TABLE = {
   compartmentId: input(
@@ -90,10 +111,20 @@ var SETUP_TABLE = {
   waitTimeout: input("wait-timeout", wholeNumber(1, MAX_WAIT_MINUTES, "a number of minutes"), {
     default: "20"
   }),
-  dryRun: input("dry-run", booleanInput, { default: "false" })
+  dryRun: input("dry-run", booleanInput, { default: "false" }),
+  // keyless: what deploy's `oci-auth: oidc` needs (service user, exchange app, trust, group member)
+  keyless: input("keyless", booleanInput, { default: "false" }),
+  githubRepositoryName: input("github-repository", optional(repositoryFullName)),
+  githubRef: input("github-ref", gitRef, { default: "refs/heads/main" }),
+  githubEnvironment: input("github-environment", optional(singleLine())),
+  githubOidcIssuer: input("github-oidc-issuer", issuerUrl, { default: GITHUB_ISSUER }),
+  keylessAudience: input("oidc-audience", singleLine({ noSpaces: true }), { default: DEFAULT_OCI_AUDIENCE }),
+  serviceUserName: input("service-user-name", iamName, { default: "usage-api-deployer" }),
+  exchangeAppName: input("exchange-app-name", iamName, { default: "usage-api-github-exchange" }),
+  trustName: input("trust-name", iamName, { default: "usage-api-github" })
 };
 var SETUP_INPUTS = { ...OCI_INPUTS, ...inputNames(SETUP_TABLE) };
-var SETUP_DEFAULTS = inputDefaults(SETUP_TABLE);
+var SETUP_DEFAULTS = { ...OCI_AUTH_DEFAULTS, ...inputDefaults(SETUP_TABLE) };
 var SETUP_OUTPUTS = {
   applicationId: "application-id",
   gatewayId: "gateway-id",
@@ -109,7 +140,15 @@ function readSetupInputs(get, options) {
   const picked = pickOciAuth(get, options.env, options.mask);
   const values = readInputTable(SETUP_TABLE, get, problems, options.mask);
   const auth = checkOciAuth(picked, get, problems, "setup");
-  const githubRepository = options.env.GITHUB_REPOSITORY?.trim() || void 0;
+  const githubRepository = values.githubRepositoryName ?? (options.env.GITHUB_REPOSITORY?.trim() || void 0);
+  if (values.keyless && !githubRepository) {
+    problems.add(
+      new InputError(
+        SETUP_INPUTS.githubRepositoryName,
+        "is required with 'keyless: true' (the repository whose workflows deploy without a key); set it to owner/name, or run in that repository's workflow (GITHUB_REPOSITORY)"
+      )
+    );
+  }
   if (values.githubToken && !githubRepository) {
     problems.add(
       new InputError(

@@ -1,5 +1,23 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  DEFAULT_DEPLOYER_GROUP,
+  GITHUB_KEYS,
+  compartmentClause,
+  createJsonGetter,
+  createOciClients,
+  discover,
+  iamPolicy,
+  ociCall,
+  renderIamPolicy,
+  require_oci_apigateway
+} from "./chunk-GTKO3JGO.js";
+import {
+  runnerLog
+} from "./chunk-5EAMN7NH.js";
+import {
+  maskSecret
+} from "./chunk-FF7BYSUF.js";
+import {
   readFunctionBundle
 } from "./chunk-HDRYRDE4.js";
 import {
@@ -20,42 +38,35 @@ import {
   registryBaseUrl,
   sameRegistry,
   selectChildren
-} from "./chunk-2F3HOJ2X.js";
+} from "./chunk-IBK5ZWRS.js";
 import {
-  GITHUB_ISSUER
-} from "./chunk-BZRC5RGG.js";
-import {
-  DEFAULT_DEPLOYER_GROUP,
-  GITHUB_KEYS,
-  compartmentClause,
-  createJsonGetter,
-  createOciClients,
-  discover,
-  iamPolicy,
-  ociCall,
-  renderIamPolicy,
-  require_oci_apigateway
-} from "./chunk-LRO24H6P.js";
-import {
-  runnerLog
-} from "./chunk-5EAMN7NH.js";
+  describeAuth
+} from "./chunk-3AWMZJ4T.js";
 import {
   RetryDeadlineError,
+  RetryableHttpError,
+  classifyForRetry,
   defaultAgent,
   isNetworkError,
   isRetryableStatus,
-  maskSecret,
   parseRetryAfter,
+  readBody,
   readBodyBytes,
   realSleep,
   require_undici,
   withRetry
-} from "./chunk-4DXEX4NU.js";
+} from "./chunk-XFWKZHZF.js";
+import "./chunk-AXVNEEDD.js";
 import {
   setOutput,
   summary
 } from "./chunk-HPSKY6V7.js";
-import "./chunk-2FL2BCQO.js";
+import {
+  require_oci_common
+} from "./chunk-KBJOOKCP.js";
+import {
+  GITHUB_ISSUER
+} from "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import {
   UserFacingError,
@@ -64,7 +75,8 @@ import {
   flatten,
   oneLine,
   oneLineText,
-  safeLogLine
+  safeLogLine,
+  sanitizeServerText
 } from "./chunk-UF4WGPFS.js";
 
 // src/image/errors.ts
@@ -1634,16 +1646,16 @@ async function pushManifests({ plan, target, counts, log }) {
 }
 function registryClients(input, refs) {
   const same = sameRegistry(refs.base, refs.target);
-  const common = { ...input.client, log: input.client?.log ?? input.log };
+  const common2 = { ...input.client, log: input.client?.log ?? input.log };
   const basePull = repositoryScope(refs.base.repository, ["pull"]);
   const target = input.dryRun ? void 0 : new RegistryClient({
-    ...common,
+    ...common2,
     registry: refs.target.registry,
     credentials: input.credentials,
     scopes: [repositoryScope(refs.target.repository, ["pull", "push"]), ...same ? [basePull] : []]
   });
   const baseClient = same && target ? target : new RegistryClient({
-    ...common,
+    ...common2,
     registry: refs.base.registry,
     credentials: same ? input.credentials : input.baseCredentials,
     scopes: [basePull]
@@ -2538,22 +2550,102 @@ function readImageOnlyState(run, inputs) {
   });
 }
 
+// src/image/ocir-token.ts
+var common = __toESM(require_oci_common(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
+var BEARER_USERNAME = "BEARER_TOKEN";
+var TOKEN_RETRY = { maxAttempts: 4, baseMs: 500, maxDelayMs: 8e3 };
+async function ocirTokenCredentials(req) {
+  const scope = `repository:${req.repository}:pull,push`;
+  const url = `${registryBaseUrl(req.registry)}/20180419/docker/token?${new URLSearchParams({ service: req.registry, scope })}`;
+  const shown = `${registryBaseUrl(req.registry)}/20180419/docker/token (scope ${scope})`;
+  const answer = await withRetry(() => signedGet(url, req), classifyForRetry, {
+    ...TOKEN_RETRY,
+    ...req.retry
+  }).catch((err) => {
+    throw new UserFacingError(
+      `could not get a registry token from ${shown}: ${clip(oneLine(err), 200)}; check 'registry' and that it is reachable`
+    );
+  });
+  if (answer.status !== 200) {
+    const why = sanitizeServerText(answer.body);
+    const fix = answer.status === 401 || answer.status === 403 ? "the signing user needs the deployer group's policy on repositories (manage repos) in the repository's compartment; run setup" : "check 'registry' (the region's OCIR host, e.g. iad.ocir.io)";
+    throw new UserFacingError(
+      `the registry refused the signed token request to ${shown} (HTTP ${answer.status}${why ? `: ${why}` : ""}); ${fix}`
+    );
+  }
+  const token = tokenOf(answer.body);
+  if (!token) {
+    throw new UserFacingError(`${shown} answered 200 without a token; check 'registry' (an OCIR host)`);
+  }
+  req.mask(token);
+  return { username: BEARER_USERNAME, password: token };
+}
+async function signedGet(url, req) {
+  const headers = new Headers({ accept: "application/json" });
+  await new common.DefaultRequestSigner(req.provider).signHttpRequest({ method: "GET", uri: url, headers });
+  const res = await (0, import_undici2.request)(url, {
+    method: "GET",
+    dispatcher: req.agent ?? defaultAgent(),
+    headers: Object.fromEntries(headers.entries())
+  });
+  const body = await readBody(res.body);
+  if (isRetryableStatus(res.statusCode)) {
+    const retryAfter = res.headers["retry-after"];
+    throw new RetryableHttpError(
+      `HTTP ${res.statusCode}`,
+      res.statusCode,
+      parseRetryAfter(
+        typeof retryAfter === "string" ? retryAfter : void 0,
+        (req.retry?.now ?? Date.now)()
+      )
+    );
+  }
+  return { status: res.statusCode, body };
+}
+function tokenOf(body) {
+  try {
+    const token = JSON.parse(body).token;
+    return typeof token === "string" && token !== "" ? token : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/deploy/image-plan.ts
 var PLAN_TAG = "deploy-plan";
 function ocirUsername(registry, namespace, username) {
   return isOcirHost(registry) && !username.startsWith(`${namespace}/`) ? `${namespace}/${username}` : username;
 }
+async function targetCredentials(run, image, where) {
+  if (image.username && image.password) {
+    const username = ocirUsername(image.registry, where.namespace, image.username);
+    if (username !== image.username) run.info(`registry username: ${username} (namespace prefixed)`);
+    return { username, password: image.password };
+  }
+  if (where.auth.kind !== "session") return void 0;
+  const credentials = await ocirTokenCredentials({
+    registry: image.registry,
+    repository: `${where.namespace}/${image.repository}`,
+    provider: where.auth.provider,
+    mask: run.deps.setSecret,
+    retry: { sleep: run.deps.sleep, now: run.deps.now }
+  });
+  run.info(
+    `registry ${image.registry}: signed in as ${BEARER_USERNAME} with a token from OCIR's token service`
+  );
+  return credentials;
+}
 async function planImage2(run, image, where) {
   const { deps, info } = run;
   const repoRef = `${image.registry}/${where.namespace}/${image.repository}`;
-  const username = image.username ? ocirUsername(image.registry, where.namespace, image.username) : void 0;
-  if (username && username !== image.username) info(`registry username: ${username} (namespace prefixed)`);
+  const credentials = await targetCredentials(run, image, where);
   const bundle = await deps.readFunctionBundle();
   const input = {
     files: [{ path: "function/func.js", content: bundle }],
     base: image.baseImage,
     platforms: where.platforms,
-    ...username && image.password ? { credentials: { username, password: image.password } } : {},
+    ...credentials ? { credentials } : {},
     ...image.baseUsername && image.basePassword ? { baseCredentials: { username: image.baseUsername, password: image.basePassword } } : {},
     client: { mask: deps.setSecret, retry: { sleep: deps.sleep, now: deps.now } },
     log: info
@@ -2809,13 +2901,18 @@ async function runDeploy(inputs, deps) {
   }
 }
 function authLine(auth) {
+  if (auth.kind === "session") return describeAuth(auth);
   const sources = [...new Set(Object.values(auth.sources))].join(" and ");
   const from = sources === "env" ? "OCI_CLI_* environment variables" : sources === "input" ? "inputs" : "inputs and OCI_CLI_* environment variables";
-  return `OCI API key of user ${auth.userId} (tenancy ${auth.tenancyId}, fingerprint ${auth.fingerprint}, from ${from}); region ${auth.region}`;
+  return describeAuth(auth, `, from ${from}`);
 }
 async function runImageOnly(run, inputs) {
   const state = await readImageOnlyState(run, inputs);
-  const image = await planImage2(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage2(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth
+  });
   const plan = imageOnlyPlan(inputs, state, image);
   await printPlan(run, inputs.dryRun, renderImageOnlyPlan(plan));
   const pushed = inputs.dryRun ? void 0 : await pushImage(run, image, inputs.image.baseImage);
@@ -2832,7 +2929,11 @@ async function runImageOnly(run, inputs) {
 }
 async function runFullDeploy(run, inputs) {
   const state = await readCurrentState(run, inputs);
-  const image = await planImage2(run, inputs.image, { ...state, githubSha: inputs.githubSha });
+  const image = await planImage2(run, inputs.image, {
+    ...state,
+    githubSha: inputs.githubSha,
+    auth: inputs.auth
+  });
   const changes = planChanges(inputs, state, image);
   const plan = deployPlan(inputs, state, image, changes);
   await printPlan(run, inputs.dryRun, renderPlan(plan));

@@ -10,7 +10,6 @@ import {
 } from "./chunk-UF4WGPFS.js";
 
 // src/lib/github-oidc.ts
-var GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 var GithubOidcError = class extends UserFacingError {
   name = "GithubOidcError";
 };
@@ -58,8 +57,8 @@ function describeToken(claims) {
 }
 
 export {
-  GITHUB_ISSUER,
   GithubOidcError,
   githubIdToken,
+  decodeClaims,
   describeToken
 };
