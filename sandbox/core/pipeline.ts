@@ -63,6 +63,8 @@ export interface ControlPlaneStats extends RequestStats {
   deletes: number;
   /** creates + updates + deletes. */
   readonly writes: number;
+  /** Accepted writes by who signed them: `user:<ocid>`, `session:<ocid>` (a UPST's user) or `resource:<ocid>`. */
+  writesBy: Record<string, number>;
 }
 
 export function emptyStats(): ControlPlaneStats {
@@ -73,6 +75,7 @@ export function emptyStats(): ControlPlaneStats {
     creates: 0,
     updates: 0,
     deletes: 0,
+    writesBy: {},
     get writes() {
       return this.creates + this.updates + this.deletes;
     },
@@ -243,8 +246,16 @@ async function runOperation(
     if (route.write === "create") counts.creates++;
     else if (route.write === "update") counts.updates++;
     else counts.deletes++;
+    const who = signerOf(request.principal);
+    counts.writesBy[who] = (counts.writesBy[who] ?? 0) + 1;
   }
   return answer;
+}
+
+/** Who signed a request, for the write counts. */
+function signerOf(principal: Principal): string {
+  if (principal.kind === "resource") return `resource:${principal.resourceId}`;
+  return `${principal.session ? "session" : "user"}:${principal.userId}`;
 }
 
 function sendAnswer(res: ServerResponse, answer: ServiceAnswer, requestId: string, fault: Fault | undefined) {

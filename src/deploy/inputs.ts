@@ -7,7 +7,7 @@
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
 import { InputError } from "../lib/errors.js";
-import { GITHUB_ISSUER } from "../lib/github-oidc.js";
+import { GITHUB_ISSUER } from "../lib/oidc-constants.js";
 import {
   booleanInput,
   type InputParser,

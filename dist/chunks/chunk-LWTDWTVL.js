@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   setSecret
-} from "./chunk-HPSKY6V7.js";
+} from "./chunk-TSMQTZ4R.js";
 
 // src/lib/mask.ts
 function secretForms(value) {

@@ -10,13 +10,13 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-GTKO3JGO.js";
+} from "./chunk-EB5KTGFL.js";
 import {
   runnerLog
-} from "./chunk-5EAMN7NH.js";
+} from "./chunk-46SPJVZL.js";
 import {
   maskSecret
-} from "./chunk-FF7BYSUF.js";
+} from "./chunk-LWTDWTVL.js";
 import {
   readFunctionBundle
 } from "./chunk-HDRYRDE4.js";
@@ -41,7 +41,8 @@ import {
 } from "./chunk-IBK5ZWRS.js";
 import {
   describeAuth
-} from "./chunk-3AWMZJ4T.js";
+} from "./chunk-IRVCEWYO.js";
+import "./chunk-KOMLM6I6.js";
 import {
   RetryDeadlineError,
   RetryableHttpError,
@@ -54,13 +55,10 @@ import {
   readBodyBytes,
   realSleep,
   require_undici,
-  withRetry
-} from "./chunk-XFWKZHZF.js";
-import "./chunk-AXVNEEDD.js";
-import {
   setOutput,
-  summary
-} from "./chunk-HPSKY6V7.js";
+  summary,
+  withRetry
+} from "./chunk-TSMQTZ4R.js";
 import {
   require_oci_common
 } from "./chunk-KBJOOKCP.js";

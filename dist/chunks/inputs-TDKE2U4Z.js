@@ -11,8 +11,6 @@ import {
   expandTag,
   readDeployInputs
 } from "./chunk-IBK5ZWRS.js";
-import "./chunk-AXVNEEDD.js";
-import "./chunk-HPSKY6V7.js";
 import "./chunk-KBJOOKCP.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";

@@ -3,7 +3,7 @@ import {
   group,
   info,
   warning
-} from "./chunk-HPSKY6V7.js";
+} from "./chunk-TSMQTZ4R.js";
 
 // src/lib/runner-log.ts
 var runnerLog = {

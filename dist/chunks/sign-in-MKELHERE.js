@@ -4,10 +4,9 @@ import {
   sessionDeps,
   signInInputs,
   signInOci
-} from "./chunk-3AWMZJ4T.js";
-import "./chunk-XFWKZHZF.js";
-import "./chunk-AXVNEEDD.js";
-import "./chunk-HPSKY6V7.js";
+} from "./chunk-IRVCEWYO.js";
+import "./chunk-KOMLM6I6.js";
+import "./chunk-TSMQTZ4R.js";
 import "./chunk-KBJOOKCP.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";

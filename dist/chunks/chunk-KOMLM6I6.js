@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   getIDToken,
   setSecret
-} from "./chunk-HPSKY6V7.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   UserFacingError,
   clip,

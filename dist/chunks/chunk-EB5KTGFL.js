@@ -8,7 +8,7 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   authenticationProvider,
   require_oci_common,

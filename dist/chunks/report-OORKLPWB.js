@@ -26,14 +26,19 @@ import {
   subtract,
   timeLeft,
   windowOf
-} from "./chunk-54XQDUON.js";
+} from "./chunk-LMMWAMOW.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
-} from "./chunk-5EAMN7NH.js";
-import "./chunk-FF7BYSUF.js";
+} from "./chunk-46SPJVZL.js";
+import "./chunk-LWTDWTVL.js";
+import {
+  GithubOidcError,
+  describeToken,
+  githubIdToken
+} from "./chunk-KOMLM6I6.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -43,17 +48,10 @@ import {
   parseRetryAfter,
   readBodyBytes,
   realSleep,
-  require_undici
-} from "./chunk-XFWKZHZF.js";
-import {
-  GithubOidcError,
-  describeToken,
-  githubIdToken
-} from "./chunk-AXVNEEDD.js";
-import {
+  require_undici,
   setOutput,
   summary
-} from "./chunk-HPSKY6V7.js";
+} from "./chunk-TSMQTZ4R.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import {

@@ -1,5 +1,10 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
+  decodeClaims,
+  describeToken,
+  githubIdToken
+} from "./chunk-KOMLM6I6.js";
+import {
   RetryableHttpError,
   classifyForRetry,
   defaultAgent,
@@ -8,12 +13,7 @@ import {
   readBody,
   require_undici,
   withRetry
-} from "./chunk-XFWKZHZF.js";
-import {
-  decodeClaims,
-  describeToken,
-  githubIdToken
-} from "./chunk-AXVNEEDD.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   OCI_INPUTS,
   ocidOf,

@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createMasker,
   secretForms
-} from "./chunk-FF7BYSUF.js";
+} from "./chunk-LWTDWTVL.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -15,7 +15,7 @@ import {
   realSleep,
   require_undici,
   withRetry
-} from "./chunk-XFWKZHZF.js";
+} from "./chunk-TSMQTZ4R.js";
 import {
   InputProblems,
   booleanInput,

@@ -2,15 +2,14 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-TIEVC3N3.js";
+} from "./chunk-5ZCMZFIG.js";
 import "./chunk-X77V3F2V.js";
-import "./chunk-GTKO3JGO.js";
-import "./chunk-5EAMN7NH.js";
-import "./chunk-FF7BYSUF.js";
-import "./chunk-3AWMZJ4T.js";
-import "./chunk-XFWKZHZF.js";
-import "./chunk-AXVNEEDD.js";
-import "./chunk-HPSKY6V7.js";
+import "./chunk-EB5KTGFL.js";
+import "./chunk-46SPJVZL.js";
+import "./chunk-LWTDWTVL.js";
+import "./chunk-IRVCEWYO.js";
+import "./chunk-KOMLM6I6.js";
+import "./chunk-TSMQTZ4R.js";
 import "./chunk-PUPHI65Z.js";
 import "./chunk-KBJOOKCP.js";
 import "./chunk-X67DKTTP.js";
