@@ -1,0 +1,91 @@
+// Every YAML block a user copies from the README or docs/ parses, and every step of it that runs this action
+// passes only inputs action.yml declares, and a `command` it knows: a renamed or misspelt input in an example
+// would otherwise be silently ignored by the runner (it warns, the action sees the default).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { readActionYml } from "../../scripts/action-yml.mjs";
+
+const root = new URL("../..", import.meta.url).pathname;
+const files = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
+const declared = new Set(readActionYml().inputs.map((input: { name: string }) => input.name));
+const COMMANDS = new Set(["report", "deploy", "setup"]);
+/** How the docs name this action: the local checkout, or the published repository at a tag or SHA. */
+const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/usage-api-action@\S+)$/;
+
+interface Block {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** The ```yaml blocks of a Markdown file, with the line each starts on. */
+function yamlBlocks(file: string): Block[] {
+  const lines = readFileSync(join(root, file), "utf8").split("\n");
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]?.trim() !== "```yaml") continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end]?.trim() !== "```") end++;
+    blocks.push({ file, line: start + 1, text: lines.slice(start, end).join("\n") });
+    i = end;
+  }
+  return blocks;
+}
+
+/** A block that is a fragment of a steps list (it starts indented) is parsed after removing the indent. */
+function dedent(text: string): string {
+  const indents = text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => /^ */.exec(l)![0].length);
+  const cut = Math.min(...indents);
+  return text
+    .split("\n")
+    .map((l) => l.slice(cut))
+    .join("\n");
+}
+
+/** Every step (anywhere in the document) whose `uses` is this action. */
+function actionSteps(doc: unknown): Record<string, unknown>[] {
+  const found: Record<string, unknown>[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === "object") {
+      const record = node as Record<string, unknown>;
+      if (typeof record.uses === "string" && THIS_ACTION.test(record.uses)) found.push(record);
+      Object.values(record).forEach(visit);
+    }
+  };
+  visit(doc);
+  return found;
+}
+
+const blocks = files.flatMap(yamlBlocks);
+
+describe("the YAML a user copies from the README and docs/", () => {
+  it("has examples to check", () => {
+    expect(blocks.length).toBeGreaterThan(10);
+    expect(blocks.flatMap((b) => actionSteps(parse(dedent(b.text)))).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))(
+    "%s parses and passes only declared inputs",
+    (_, b) => {
+      const doc: unknown = parse(dedent(b.text));
+      for (const step of actionSteps(doc)) {
+        const inputs = (step.with ?? {}) as Record<string, unknown>;
+        const unknown = Object.keys(inputs).filter((name) => !declared.has(name));
+        expect(unknown, `inputs action.yml does not declare`).toEqual([]);
+        expect(COMMANDS, `command of the step`).toContain(String(inputs.command));
+      }
+    },
+  );
+});
