@@ -24,6 +24,7 @@ import {
   sandboxSetupInputs,
 } from "../support/action-runner.js";
 import { type GithubRequest, type GithubRestServer, startGithubRest } from "../support/github-rest.js";
+import { expectNoSecret } from "../support/leak-scan.js";
 
 const MONTHS = ["2025-03", "2025-04", "2025-05"];
 
@@ -68,32 +69,6 @@ function diffCounts(before: Record<string, number>, after: Record<string, number
       .filter(([name, n]) => n !== before[name])
       .map(([name, n]) => [name, n - (before[name] ?? 0)]),
   );
-}
-
-/** The secret as it would show up raw, base64 (both alphabets) or URL-encoded. */
-function secretForms(secret: string): string[] {
-  const b64 = Buffer.from(secret).toString("base64");
-  return [
-    secret,
-    b64,
-    b64.replace(/=+$/, ""),
-    Buffer.from(secret).toString("base64url"),
-    encodeURIComponent(secret),
-  ];
-}
-
-/**
- * No form of the secret in any text, but on `::add-mask::` lines: the runner consumes those (they register
- * the value for redaction) and never shows them.
- */
-function expectNoSecret(texts: string[], secret: string): void {
-  for (const text of texts) {
-    const shown = text
-      .split(/\r?\n/)
-      .filter((line) => !line.startsWith("::add-mask::"))
-      .join("\n");
-    for (const form of secretForms(secret)) expect(shown).not.toContain(form);
-  }
 }
 
 async function expectPrivateFile(path: string): Promise<string> {
