@@ -7,7 +7,6 @@
 import { type Platform, PlatformError, parsePlatforms } from "../image/platforms.js";
 import { InvalidReferenceError, ocirHost, parseReference } from "../image/reference.js";
 import { InputError } from "../lib/errors.js";
-import { GITHUB_ISSUER } from "../lib/oidc-constants.js";
 import {
   booleanInput,
   type InputParser,
@@ -23,6 +22,7 @@ import {
   singleLine,
   splitList,
 } from "../lib/inputs.js";
+import { GITHUB_ISSUER } from "../lib/oidc-constants.js";
 import { quote } from "../lib/text.js";
 import {
   checkOciAuth,
