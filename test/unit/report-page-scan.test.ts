@@ -7,6 +7,7 @@ import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
 import { LayoutCache, type ScannedAnswer, scanPage } from "../../src/report/page-scan.js";
 import { JSON_MUTATIONS } from "../support/random.js";
+import { usageItem } from "../support/usage-item.js";
 
 const SEPARATOR = ",\n    ";
 
@@ -35,20 +36,7 @@ function scanned(text: string, cache = new LayoutCache()): ScannedAnswer | undef
   return result;
 }
 
-const item = (extra: Record<string, unknown> = {}) => ({
-  tenantId: null,
-  compartmentPath: "acme/prod",
-  service: "COMPUTE",
-  resourceId: "ocid1.instance.oc1..aaaa",
-  timeUsageStarted: "2025-06-01T00:00:00.000Z",
-  timeUsageEnded: "2025-07-01T00:00:00.000Z",
-  computedAmount: -58.74,
-  computedQuantity: 6256,
-  attributedCost: "-58.74",
-  currency: "USD",
-  isForecast: false,
-  ...extra,
-});
+const item = usageItem;
 
 const page = (items: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ groupBy: ["resourceId"], items, ...extra });
