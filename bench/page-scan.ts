@@ -24,9 +24,9 @@ import { models } from "oci-usageapi";
 import { scanUsagePage } from "../function/src/page-scan.js";
 import { summarizeCompact } from "../sandbox/usageapi/aggregate.js";
 import { createDataset } from "../sandbox/usageapi/dataset.js";
+import { LayoutCache, scanPage } from "../src/report/answer-scan.js";
 import { parsePage } from "../src/report/endpoint.js";
 import { CanonicalItemWriter } from "../src/report/json.js";
-import { LayoutCache, scanPage } from "../src/report/page-scan.js";
 import { median } from "./stats.js";
 
 const ITEMS_PER_PAGE = 1000;

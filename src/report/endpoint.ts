@@ -9,9 +9,9 @@ import { UserFacingError } from "../lib/errors.js";
 import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBodyBytes } from "../lib/http.js";
 import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
+import { LayoutCache, scanPage } from "./answer-scan.js";
 import type { UsageItem } from "./columns.js";
 import { FatalReportError } from "./errors.js";
-import { LayoutCache, scanPage } from "./page-scan.js";
 import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
 import type { TokenSource } from "./token.js";
 

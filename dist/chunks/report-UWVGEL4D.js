@@ -847,7 +847,7 @@ var CsvWriter = class _CsvWriter {
 var import_undici = __toESM(require_undici(), 1);
 import { isAscii } from "node:buffer";
 
-// src/report/page-scan.ts
+// src/report/answer-scan.ts
 var ITEM_SEPARATOR = ",\n    ";
 var SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
 var PLAIN_VALUE = String.raw`(?:null|(true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` + String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?))`;

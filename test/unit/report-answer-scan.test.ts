@@ -3,9 +3,9 @@
 // and canonical texts must be exactly those; whenever parsePage would refuse a page, it must not answer.
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../sandbox/core/random.js";
+import { LayoutCache, type ScannedAnswer, scanPage } from "../../src/report/answer-scan.js";
 import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
-import { LayoutCache, type ScannedAnswer, scanPage } from "../../src/report/page-scan.js";
 import { JSON_MUTATIONS } from "../support/random.js";
 import { usageItem } from "../support/usage-item.js";
 
