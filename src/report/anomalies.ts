@@ -43,6 +43,8 @@ interface ComparableMonth extends MonthFigures {
   partial?: boolean;
 }
 
+const HUNDRED = parseDecimal(100);
+
 /** Most findings the `anomalies` output lists; `count` still counts them all. */
 const OUTPUT_MAX_ITEMS = 100;
 
@@ -106,15 +108,26 @@ function classify(
   const previous = before ?? ZERO;
   const current = now ?? ZERO;
   const change = subtract(current, previous);
-  const percent = divide(multiply(change, parseDecimal(100)), abs(previous), 1);
   const had = compare(previous, ZERO) !== 0;
   const has = compare(current, ZERO) !== 0;
-  if (dimension === "service" && !had && has) return { kind: "new", previous, current, change, percent };
-  if (dimension === "service" && had && !has) return { kind: "vanished", previous, current, change, percent };
-  if (percent === undefined || compare(abs(change), thresholds.amount) < 0) return undefined;
-  if (compare(abs(percent), thresholds.percent) < 0) return undefined;
-  const kind = compare(change, ZERO) > 0 ? "increase" : "decrease";
-  return { kind, previous, current, change, percent };
+  if (dimension === "service" && had !== has) {
+    return {
+      kind: has ? "new" : "vanished",
+      previous,
+      current,
+      change,
+      percent: percentOf(change, previous),
+    };
+  }
+  // The amount first: it is the cheap test, and most lines fail it.
+  if (!had || compare(abs(change), thresholds.amount) < 0) return undefined;
+  const percent = percentOf(change, previous);
+  if (percent === undefined || compare(abs(percent), thresholds.percent) < 0) return undefined;
+  return { kind: compare(change, ZERO) > 0 ? "increase" : "decrease", previous, current, change, percent };
+}
+
+function percentOf(change: Decimal, previous: Decimal): Decimal | undefined {
+  return divide(multiply(change, HUNDRED), abs(previous), 1);
 }
 
 /** The `anomalies` output: a JSON object a workflow can test (`count`) and post (`items`). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Decimal, parseDecimal } from "../../src/lib/money.js";
+import { findAnomalies } from "../../src/report/anomalies.js";
 import {
   buildSummary,
   change,
@@ -185,5 +186,110 @@ describe("buildSummary", () => {
     expect(buildSummary({ ...BASE, months: [], failed: [{ month: "2026-01", reason: "x" }] })).toContain(
       "No month was reported.",
     );
+  });
+
+  const tagged = (name: string, values: Record<string, number>, untagged: number, extra = {}) => {
+    const services = { Compute: Object.values(values).reduce((a, b) => a + b, untagged) };
+    return month(name, services, {
+      byTag: {
+        values: Object.entries(values).map(([n, v]) => [n, d(v)] as [string, Decimal]),
+        untagged: d(untagged),
+      },
+      ...extra,
+    });
+  };
+
+  it("shows the cost per tag value, the untagged cost and the allocation coverage", () => {
+    const md = buildSummary({
+      ...BASE,
+      tag: "finance.CostCenter",
+      months: [tagged("2026-01", { "cc-1": 60, "cc-|2": 15 }, 25), tagged("2026-02", { "cc-1": 90 }, 0)],
+    });
+    expect(tableAfter(md, "### Cost by tag finance.CostCenter (USD)")).toEqual([
+      ["cc-1", "60.00", "90.00", "150.00"],
+      ["cc-\\|2", "15.00", "0.00", "15.00"],
+      ["_(untagged)_", "25.00", "0.00", "25.00"],
+    ]);
+    expect(tableAfter(md, "### Allocation coverage by finance.CostCenter")).toEqual([
+      ["2026-01", "75.00", "25.00", "75.0%"],
+      ["2026-02", "90.00", "0.00", "100.0%"],
+    ]);
+  });
+
+  it("shows no coverage figure for a month whose total is not above 0, and no tag section without a tag", () => {
+    const credit = tagged("2026-01", { a: -10 }, 0);
+    const md = buildSummary({ ...BASE, tag: "o.k", months: [credit] });
+    expect(tableAfter(md, "### Allocation coverage by o.k")).toEqual([["2026-01", "-10.00", "0.00", "n/a"]]);
+    expect(buildSummary({ ...BASE, months: [credit] })).not.toContain("Cost by tag");
+  });
+
+  it("lists the anomalies, the largest first, or says there were none", () => {
+    const thresholds = { percent: d(25), amount: d(100) };
+    const spiky = [
+      month("2026-01", { Compute: 100, Storage: 300 }),
+      month("2026-02", { Compute: 400, AI: 2 }),
+    ];
+    const md = buildSummary({
+      ...BASE,
+      months: spiky,
+      anomalies: { items: findAnomalies(spiky, undefined, thresholds), thresholds },
+    });
+    expect(md).toContain("### Anomalies (changes of at least 25% and 100 USD month over month)");
+    expect(tableAfter(md, "### Anomalies")).toEqual([
+      ["2026-02", "service", "Compute", "increase", "100.00", "400.00", "+300.00", "+300.0%"],
+      ["2026-02", "service", "Storage", "vanished", "300.00", "0.00", "-300.00", "-100.0%"],
+      ["2026-02", "service", "AI", "new", "0.00", "2.00", "+2.00", "n/a"],
+    ]);
+    const flat = [month("2026-01", { Compute: 100 }), month("2026-02", { Compute: 100 })];
+    const none = buildSummary({
+      ...BASE,
+      months: flat,
+      anomalies: { items: findAnomalies(flat, undefined, thresholds), thresholds },
+    });
+    expect(none).toContain("None: no service or compartment changed that much");
+  });
+
+  it("stays under 1 MiB with every section on the figures of a very large report", () => {
+    // What a 1M-row report can leave: a year of months, each with thousands of services, compartments and tag
+    // values of long names, and an anomaly for every one of them.
+    const names = (prefix: string, n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => [`${prefix}-${i}-${"é|<x>".repeat(40)}`, d(i + 1)] as [string, Decimal],
+      );
+    const months = Array.from({ length: 12 }, (_, i) => ({
+      ...month(`20${23 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`, {}),
+      byService: names(`service-${i % 2}`, 2000),
+      byCompartment: names(`compartment-${i % 2}`, 3000),
+      byTag: { values: names(`tag-${i % 2}`, 3000), untagged: d(7) },
+    }));
+    const thresholds = { percent: d(25), amount: d(1) };
+    const anomalies = findAnomalies(months, undefined, thresholds);
+    expect(anomalies.length).toBeGreaterThan(40_000);
+    const md = buildSummary({
+      ...BASE,
+      months,
+      tag: "finance.CostCenter",
+      anomalies: { items: anomalies, thresholds },
+      files: months.map((m) => `reports/${m.month}/usage-monthly-cost.csv`),
+      budget: { amount: d(1000), action: "warn" },
+    });
+    expect(Buffer.byteLength(md)).toBeLessThan(1_000_000);
+    for (const heading of [
+      "### Total per month",
+      "### Budget",
+      "### Anomalies",
+      "### Charts",
+      "### Top services",
+      "### Top compartments",
+      "### Cost by tag finance.CostCenter",
+      "### Allocation coverage by finance.CostCenter",
+    ])
+      expect(md).toContain(heading);
+    expect(md).toContain("xychart-beta");
+    expect(md).toContain("pie showData");
+    expect(tableAfter(md, "### Top compartments").at(-1)![0]).toBe("Other (5990 more)");
+    expect(tableAfter(md, "### Anomalies")).toHaveLength(10);
+    expect(md).toMatch(/_\d+ more: the `anomalies` output lists them/);
   });
 });
