@@ -1,6 +1,5 @@
 // Month-over-month anomalies: a service or compartment whose cost moved by at least both thresholds (a
 // percentage and an amount), and services that appeared or vanished. Pure: figures in, findings out.
-// A partial (current) month is not compared: its cost is still growing, so every line would "drop".
 import {
   abs,
   compare,
@@ -63,13 +62,24 @@ export function findAnomalies(
   const found: Anomaly[] = [];
   for (const current of months) {
     const previous = known.get(previousMonth(current.month));
-    if (current.partial || !previous || previous.currency !== current.currency) continue;
+    if (!comparable(previous, current)) continue;
     found.push(
       ...compareLines("service", previous, current, thresholds),
       ...compareLines("compartment", previous, current, thresholds),
     );
   }
   return found;
+}
+
+/**
+ * A partial month's cost is still coming in; a previous month without a single row is before the data
+ * starts (or past what the Usage API keeps), where every service would look new; another currency's
+ * amounts do not compare.
+ */
+function comparable(previous: MonthFigures | undefined, current: ComparableMonth): previous is MonthFigures {
+  return (
+    !current.partial && previous !== undefined && previous.rows > 0 && previous.currency === current.currency
+  );
 }
 
 function compareLines(

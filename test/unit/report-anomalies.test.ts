@@ -72,16 +72,19 @@ describe("findAnomalies", () => {
     expect(findAnomalies([before, partial], undefined, THRESHOLDS)).toEqual([]);
     const euros = figures("2026-02", { Compute: 10 }, { prod: 10 }, { currency: "EUR" });
     expect(findAnomalies([before, euros], undefined, THRESHOLDS)).toEqual([]);
+    // Before the data starts there are no rows at all: every service would look new.
+    const empty = figures("2026-01", {}, {}, { rows: 0 });
+    expect(findAnomalies([empty, figures("2026-02", FLAT)], undefined, THRESHOLDS)).toEqual([]);
   });
 });
 
 describe("anomaliesOutput", () => {
   it("is the documented JSON shape, with exact amounts, and lists at most 100 items", () => {
-    const before = figures("2026-01", {});
-    const after = figures(
-      "2026-02",
-      Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`s${i}`, i + 1])),
-    );
+    const before = figures("2026-01", { Other: 1 });
+    const after = figures("2026-02", {
+      Other: 1,
+      ...Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`s${i}`, i + 1])),
+    });
     const found = findAnomalies([before, after], undefined, THRESHOLDS);
     const output = JSON.parse(anomaliesOutput(found, THRESHOLDS, "USD"));
     expect(output).toMatchObject({ count: 150, currency: "USD", truncated: true });

@@ -259,6 +259,7 @@ describe("buildSummary", () => {
       );
     const months = Array.from({ length: 12 }, (_, i) => ({
       ...month(`20${23 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`, {}),
+      rows: 1_000_000,
       byService: names(`service-${i % 2}`, 2000),
       byCompartment: names(`compartment-${i % 2}`, 3000),
       byTag: { values: names(`tag-${i % 2}`, 3000), untagged: d(7) },
