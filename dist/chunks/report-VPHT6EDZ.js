@@ -79,13 +79,16 @@ function findAnomalies(months, baseline, thresholds) {
   const found = [];
   for (const current of months) {
     const previous = known.get(previousMonth(current.month));
-    if (current.partial || !previous || previous.currency !== current.currency) continue;
+    if (!comparable(previous, current)) continue;
     found.push(
       ...compareLines("service", previous, current, thresholds),
       ...compareLines("compartment", previous, current, thresholds)
     );
   }
   return found;
+}
+function comparable(previous, current) {
+  return !current.partial && previous !== void 0 && previous.rows > 0 && previous.currency === current.currency;
 }
 function compareLines(dimension, previous, current, thresholds) {
   const pick = (m) => new Map(dimension === "service" ? m.byService : m.byCompartment);
