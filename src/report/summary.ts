@@ -1,5 +1,5 @@
 // The job summary as Markdown. Pure: figures in, text out. All text from the data is escaped, the
-// chart's numbers are always also in a table, and the result stays under the 1 MiB step limit.
+// charts' numbers are always also in a table, and the result stays under the 1 MiB step limit.
 import {
   abs,
   add,
@@ -257,18 +257,11 @@ function anomaliesSection(input: SummaryInput, top: number): string[] {
     lines.push("None: no service or compartment changed that much, and no service appeared or vanished.", "");
     return lines;
   }
-  const rows = found.items
-    .slice(0, top)
-    .map((a) => [
-      a.month,
-      a.dimension,
-      escapeMarkdown(a.name),
-      a.kind,
-      money(a.previous),
-      money(a.current),
-      change(a.current, a.previous).amount,
-      a.percent === undefined ? "n/a" : change(a.current, a.previous).percent,
-    ]);
+  const rows = found.items.slice(0, top).map((a) => {
+    const delta = change(a.current, a.previous);
+    const cells = [a.month, a.dimension, escapeMarkdown(a.name), a.kind];
+    return [...cells, money(a.previous), money(a.current), delta.amount, delta.percent];
+  });
   lines.push(
     ...table(["Month", "Dimension", "Name", "Kind", "Previous", "Current", "Change", "Change %"], rows),
     "",

@@ -1961,16 +1961,11 @@ function anomaliesSection(input, top) {
     lines.push("None: no service or compartment changed that much, and no service appeared or vanished.", "");
     return lines;
   }
-  const rows = found.items.slice(0, top).map((a) => [
-    a.month,
-    a.dimension,
-    escapeMarkdown(a.name),
-    a.kind,
-    money(a.previous),
-    money(a.current),
-    change(a.current, a.previous).amount,
-    a.percent === void 0 ? "n/a" : change(a.current, a.previous).percent
-  ]);
+  const rows = found.items.slice(0, top).map((a) => {
+    const delta = change(a.current, a.previous);
+    const cells = [a.month, a.dimension, escapeMarkdown(a.name), a.kind];
+    return [...cells, money(a.previous), money(a.current), delta.amount, delta.percent];
+  });
   lines.push(
     ...table(["Month", "Dimension", "Name", "Kind", "Previous", "Current", "Change", "Change %"], rows),
     ""
