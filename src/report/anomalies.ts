@@ -56,19 +56,26 @@ export function findAnomalies(
   baseline: MonthFigures | undefined,
   thresholds: AnomalyThresholds,
 ): Anomaly[] {
+  return comparedPairs(months, baseline).flatMap(([previous, current]) => [
+    ...compareLines("service", previous, current, thresholds),
+    ...compareLines("compartment", previous, current, thresholds),
+  ]);
+}
+
+/** Each month that can be compared, with the month before it (`baseline` for the first). */
+export function comparedPairs(
+  months: readonly ComparableMonth[],
+  baseline: MonthFigures | undefined,
+): Array<[previous: MonthFigures, current: MonthFigures]> {
   const known = new Map<string, MonthFigures>();
   if (baseline) known.set(baseline.month, baseline);
   for (const m of months) known.set(m.month, m);
-  const found: Anomaly[] = [];
+  const pairs: Array<[MonthFigures, MonthFigures]> = [];
   for (const current of months) {
     const previous = known.get(previousMonth(current.month));
-    if (!comparable(previous, current)) continue;
-    found.push(
-      ...compareLines("service", previous, current, thresholds),
-      ...compareLines("compartment", previous, current, thresholds),
-    );
+    if (comparable(previous, current)) pairs.push([previous, current]);
   }
-  return found;
+  return pairs;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   ZERO,
 } from "../lib/money.js";
 import { clip, flatten } from "../lib/text.js";
-import type { Anomaly, AnomalyThresholds } from "./anomalies.js";
+import { type Anomaly, type AnomalyThresholds, comparedPairs } from "./anomalies.js";
 import { previousMonth } from "./months.js";
 import { type MonthFigures, rankEntries } from "./totals.js";
 
@@ -254,7 +254,13 @@ function anomaliesSection(input: SummaryInput, top: number): string[] {
   const limits = `${formatExact(percent)}% and ${formatExact(amount)} ${currencyNote(input.months)}`;
   const lines = [`### Anomalies (changes of at least ${limits} month over month)`, ""];
   if (found.items.length === 0) {
-    lines.push("None: no service or compartment changed that much, and no service appeared or vanished.", "");
+    const compared = comparedPairs(input.months, input.baseline).map(([, m]) => m.month);
+    lines.push(
+      compared.length > 0
+        ? `None in ${compared.join(", ")}: no service or compartment changed that much, and no service appeared or vanished.`
+        : "No month could be compared: each needs the month before it, complete and with rows (see compare-previous).",
+      "",
+    );
     return lines;
   }
   const rows = found.items.slice(0, top).map((a) => {

@@ -183,6 +183,8 @@ describe("the built action's cost by tag and anomalies against the sandbox", () 
       items: [],
       truncated: false,
     });
-    expect(run.summary).toContain("None: no service or compartment changed that much");
+    expect(run.summary).toContain(
+      "None in 2025-04, 2025-05, 2025-06: no service or compartment changed that much",
+    );
   });
 });

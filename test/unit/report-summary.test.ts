@@ -246,7 +246,9 @@ describe("buildSummary", () => {
       months: flat,
       anomalies: { items: findAnomalies(flat, undefined, thresholds), thresholds },
     });
-    expect(none).toContain("None: no service or compartment changed that much");
+    expect(none).toContain("None in 2026-02: no service or compartment changed that much");
+    const alone = buildSummary({ ...BASE, months: flat.slice(1), anomalies: { items: [], thresholds } });
+    expect(alone).toContain("No month could be compared: each needs the month before it");
   });
 
   it("stays under 1 MiB with every section on the figures of a very large report", () => {

@@ -73,19 +73,21 @@ import { join, posix } from "node:path";
 var HUNDRED = parseDecimal(100);
 var OUTPUT_MAX_ITEMS = 100;
 function findAnomalies(months, baseline, thresholds) {
+  return comparedPairs(months, baseline).flatMap(([previous, current]) => [
+    ...compareLines("service", previous, current, thresholds),
+    ...compareLines("compartment", previous, current, thresholds)
+  ]);
+}
+function comparedPairs(months, baseline) {
   const known = /* @__PURE__ */ new Map();
   if (baseline) known.set(baseline.month, baseline);
   for (const m of months) known.set(m.month, m);
-  const found = [];
+  const pairs = [];
   for (const current of months) {
     const previous = known.get(previousMonth(current.month));
-    if (!comparable(previous, current)) continue;
-    found.push(
-      ...compareLines("service", previous, current, thresholds),
-      ...compareLines("compartment", previous, current, thresholds)
-    );
+    if (comparable(previous, current)) pairs.push([previous, current]);
   }
-  return found;
+  return pairs;
 }
 function comparable(previous, current) {
   return !current.partial && previous !== void 0 && previous.rows > 0 && previous.currency === current.currency;
@@ -1958,7 +1960,11 @@ function anomaliesSection(input, top) {
   const limits = `${formatExact(percent)}% and ${formatExact(amount)} ${currencyNote(input.months)}`;
   const lines = [`### Anomalies (changes of at least ${limits} month over month)`, ""];
   if (found.items.length === 0) {
-    lines.push("None: no service or compartment changed that much, and no service appeared or vanished.", "");
+    const compared = comparedPairs(input.months, input.baseline).map(([, m]) => m.month);
+    lines.push(
+      compared.length > 0 ? `None in ${compared.join(", ")}: no service or compartment changed that much, and no service appeared or vanished.` : "No month could be compared: each needs the month before it, complete and with rows (see compare-previous).",
+      ""
+    );
     return lines;
   }
   const rows = found.items.slice(0, top).map((a) => {
