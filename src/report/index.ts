@@ -12,6 +12,7 @@ import { compare, formatExact, formatFixed } from "../lib/money.js";
 import { realSleep } from "../lib/retry.js";
 import { runnerLog } from "../lib/runner-log.js";
 import { safeLogLine } from "../lib/text.js";
+import { type Anomaly, type AnomalyThresholds, anomaliesOutput, findAnomalies } from "./anomalies.js";
 import { type Column, type QueryShape, type RowContext, reportColumns, rowValues } from "./columns.js";
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
@@ -158,10 +159,11 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
   const fetched = await deps.log.group("Fetch the usage reports", () => fetchReports(run));
   const { figures, baseline } = monthFigures(run, fetched);
   const overBudget = checkBudget(run, figures);
+  const anomalies = findAnomalies(figures, baseline, thresholdsOf(inputs));
   const months = figures.map((m) => m.month);
   const commit = await commitFiles(run, fetched.files, months);
-  setOutputs(deps, fetched, figures, commit);
-  const markdown = await writeSummary(run, fetched, figures, baseline, commit);
+  setOutputs(run, fetched, { figures, anomalies }, commit);
+  const markdown = await writeSummary(run, fetched, { figures, baseline, anomalies }, commit);
   failIfProblems(inputs, fetched.failed, commit, overBudget);
   const { files, failed, changed } = fetched;
   return { files, months: figures, failed, changed, commitSha: commit.sha, markdown };
@@ -244,7 +246,7 @@ async function reportMonth(
   fetched: Fetched,
 ): Promise<void> {
   const body = usageRequest(run.inputs, window);
-  const month = new MonthTotals(window.month);
+  const month = new MonthTotals(window.month, run.inputs.groupByTag);
   const sinks: NamedSink[] = [];
   try {
     await openSinks(run, window, body, sinks);
@@ -425,12 +427,20 @@ async function commitFiles(run: Run, files: string[], months: string[]): Promise
   });
 }
 
-function setOutputs(
-  deps: ReportDeps,
-  fetched: Fetched,
-  figures: SummaryMonth[],
-  commit: CommitOutcome,
-): void {
+function thresholdsOf(inputs: ReportInputs): AnomalyThresholds {
+  return { percent: inputs.anomalyPercent, amount: inputs.anomalyAmount };
+}
+
+/** What the figures of the months say: each month's totals, the month before, the anomalies between them. */
+interface Insight {
+  figures: SummaryMonth[];
+  baseline?: MonthFigures | undefined;
+  anomalies: Anomaly[];
+}
+
+function setOutputs(run: Run, fetched: Fetched, insight: Insight, commit: CommitOutcome): void {
+  const { deps, inputs } = run;
+  const { figures, anomalies } = insight;
   const last = figures[figures.length - 1];
   deps.setOutput(OUTPUTS.files, JSON.stringify(fetched.files));
   deps.setOutput(OUTPUTS.months, JSON.stringify(figures.map((m) => m.month)));
@@ -438,14 +448,14 @@ function setOutputs(
   deps.setOutput(OUTPUTS.currency, last ? last.currency : "");
   deps.setOutput(OUTPUTS.changed, String(fetched.changed));
   deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
+  deps.setOutput(OUTPUTS.anomalies, anomaliesOutput(anomalies, thresholdsOf(inputs), last?.currency ?? ""));
 }
 
 /** The job summary's Markdown (when the inputs ask for one), written; a failure here is only a warning. */
 async function writeSummary(
   run: Run,
   fetched: Fetched,
-  figures: SummaryMonth[],
-  baseline: MonthFigures | undefined,
+  { figures, baseline, anomalies }: Insight,
   commit: CommitOutcome,
 ): Promise<string | undefined> {
   const { inputs, deps } = run;
@@ -460,6 +470,8 @@ async function writeSummary(
       granularity: inputs.granularity,
       queryType: inputs.queryType,
       files: fetched.files,
+      tag: inputs.groupByTag ? `${inputs.groupByTag.namespace}.${inputs.groupByTag.key}` : undefined,
+      anomalies: { items: anomalies, thresholds: thresholdsOf(inputs) },
     });
     if (commit.error) markdown += `\n**Commit failed:** the reports were written but not pushed.\n`;
     await deps.writeSummary?.(markdown);

@@ -37,6 +37,7 @@ export const OUTPUTS = {
   months: "months",
   changed: "changed",
   commitSha: "commit-sha",
+  anomalies: "anomalies",
 } as const;
 
 const MAX_GROUP_BY = 10;
@@ -92,6 +93,9 @@ export interface ReportInputs {
   timeBudgetMs: number;
   summary: boolean;
   comparePrevious: boolean;
+  /** Month-over-month anomalies: least change in percent, and in the report currency. */
+  anomalyPercent: Decimal;
+  anomalyAmount: Decimal;
 }
 
 interface ReadOptions {
@@ -229,6 +233,19 @@ const budgetAmount: InputParser<Decimal> = (text, name) => {
   return value;
 };
 
+/** A threshold: a plain number above 0 (`example` shows one). */
+function threshold(example: string): InputParser<Decimal> {
+  return (text, name) => {
+    if (!/^\d+(\.\d+)?$/.test(text) || compare(parseDecimal(text), ZERO) <= 0) {
+      throw new InputError(
+        name,
+        `${quote(text)} is not a threshold; use a plain number above 0, e.g. ${example}`,
+      );
+    }
+    return parseDecimal(text);
+  };
+}
+
 /**
  * A client-credentials input: required with that auth; with `auth: github-oidc` giving it is an error (a
  * secret passed for nothing is one more secret to leak, and a half-migrated workflow should say so); when
@@ -322,6 +339,8 @@ function reportInputTable(now: Date, auth: AuthKind | null = "client-credentials
     }),
     summary: input("summary", booleanInput, { default: "true" }),
     comparePrevious: input("compare-previous", booleanInput, { default: "true" }),
+    anomalyPercent: input("anomaly-percent", threshold("25"), { default: "25" }),
+    anomalyAmount: input("anomaly-amount", threshold("100"), { default: "100" }),
   };
 }
 

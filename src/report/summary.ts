@@ -1,11 +1,12 @@
 // The job summary as Markdown. Pure: figures in, text out. All text from the data is escaped, the
-// chart's numbers are always also in a table, and the result stays under the 1 MiB step limit.
+// charts' numbers are always also in a table, and the result stays under the 1 MiB step limit.
 import {
   abs,
   add,
   compare,
   type Decimal,
   divide,
+  formatExact,
   formatFixed,
   multiply,
   parseDecimal,
@@ -13,6 +14,7 @@ import {
   ZERO,
 } from "../lib/money.js";
 import { clip, flatten } from "../lib/text.js";
+import { type Anomaly, type AnomalyThresholds, comparedPairs } from "./anomalies.js";
 import { previousMonth } from "./months.js";
 import { type MonthFigures, rankEntries } from "./totals.js";
 
@@ -20,7 +22,6 @@ import { type MonthFigures, rankEntries } from "./totals.js";
 const SUMMARY_MAX_BYTES = 1_000_000;
 const CELL_MAX_CHARS = 120;
 const DEFAULT_TOP = 10;
-const CHART_SERIES = 5;
 
 export interface SummaryMonth extends MonthFigures {
   partial: boolean;
@@ -36,6 +37,9 @@ interface SummaryInput {
   granularity: string;
   queryType: string;
   files: string[];
+  /** The group-by tag as namespace.key, when the months carry cost by tag. */
+  tag?: string | undefined;
+  anomalies?: { items: Anomaly[]; thresholds: AnomalyThresholds } | undefined;
   chart?: boolean;
   topN?: number;
   maxBytes?: number;
@@ -125,8 +129,14 @@ function currencyNote(months: SummaryMonth[]): string {
   return currencies.map((c) => escapeMarkdown(c)).join(", ");
 }
 
-function matrixSection(title: string, what: string, months: SummaryMonth[], data: Matrix): string[] {
-  if (data.names.length === 0) return [];
+function matrixSection(
+  title: string,
+  what: string,
+  months: SummaryMonth[],
+  data: Matrix,
+  extraRows: string[][] = [],
+): string[] {
+  if (data.names.length === 0 && extraRows.length === 0) return [];
   const header = [what, ...months.map((m) => m.month), "Total"];
   const rows = data.names.map((name, i) => [
     escapeMarkdown(name),
@@ -140,39 +150,61 @@ function matrixSection(title: string, what: string, months: SummaryMonth[], data
       money(data.others.total),
     ]);
   }
+  rows.push(...extraRows);
   return [`### ${title} (${currencyNote(months)})`, "", ...table(header, rows), ""];
 }
 
+/** Mermaid charts that read alone: totals per month as bars, the last month's split by service as a pie. */
 function chartSection(months: SummaryMonth[], services: Matrix): string[] {
   if (months.length === 0 || services.names.length === 0) return [];
   const currency = mermaidLabel(currencyNote(months).replace(/\\/g, ""));
-  const lines = ["```mermaid", "xychart-beta"];
-  let numbers: Decimal[];
-  if (months.length === 1) {
-    // One month: one bar per service (the same figures as the first rows of the table).
-    const names = services.names.slice(0, CHART_SERIES * 2);
-    numbers = names.map((_, i) => services.values[i]![0]!);
+  const lines: string[] = [];
+  if (months.length > 1) {
+    const totals = months.map((m) => m.total);
     lines.push(
-      `  title "Cost by service, ${months[0]!.month} (${currency})"`,
-      `  x-axis [${names.map((n) => `"${mermaidLabel(n)}"`).join(", ")}]`,
-    );
-    lines.push(...yAxis(currency, numbers), `  bar [${numbers.map(money).join(", ")}]`);
-  } else {
-    const series = services.values.slice(0, CHART_SERIES);
-    numbers = series.flat();
-    lines.push(
-      `  title "Cost by service per month (${currency})"`,
+      "```mermaid",
+      "xychart-beta",
+      `  title "Total per month (${currency})"`,
       `  x-axis [${months.map((m) => `"${m.month}"`).join(", ")}]`,
-      ...yAxis(currency, numbers),
-      ...series.map((values) => `  line [${values.map(money).join(", ")}]`),
+      ...yAxis(currency, totals),
+      `  bar [${totals.map(money).join(", ")}]`,
+      "```",
+      "",
+      "_The bars are the totals of the table above._",
+      "",
     );
   }
-  lines.push("```", "");
-  const note =
-    months.length === 1
-      ? "_The bars are the first rows of the service table below._"
-      : `_One line per service, in the order of the first ${Math.min(CHART_SERIES, services.names.length)} rows of the service table below (Mermaid xychart has no legend)._`;
-  return [...lines, note, ""];
+  return [...lines, ...pieSection(months, services, currency)];
+}
+
+/** The last month's cost by service, one labelled slice per row of the service table (credits left out). */
+function pieSection(months: SummaryMonth[], services: Matrix, currency: string): string[] {
+  const last = months.length - 1;
+  const slices: Array<[string, Decimal]> = services.names.map((name, i) => [
+    name,
+    services.values[i]![last]!,
+  ]);
+  if (services.others) slices.push([`Other (${services.others.count} more)`, services.others.values[last]!]);
+  const positive = slices.filter(([, amount]) => compare(amount, ZERO) > 0);
+  if (positive.length === 0) return [];
+  const seen = new Set<string>();
+  const rows = positive.map(([name, amount]) => {
+    let label = mermaidLabel(name);
+    for (let n = 2; seen.has(label); n++) label = `${mermaidLabel(name, 25)} (${n})`;
+    seen.add(label);
+    return `  "${label}" : ${money(amount)}`;
+  });
+  const left = slices.length - positive.length;
+  return [
+    "```mermaid",
+    "pie showData",
+    `  title "Cost by service, ${months[last]!.month} (${currency})"`,
+    ...rows,
+    "```",
+    "",
+    `_The slices are the ${months[last]!.month} column of the service table below${left > 0 ? `; ${left} row(s) of zero or negative cost are not drawn` : ""}._`,
+    "",
+  ];
 }
 
 function yAxis(currency: string, numbers: Decimal[]): string[] {
@@ -184,6 +216,65 @@ function yAxis(currency: string, numbers: Decimal[]): string[] {
   }
   if (compare(low, high) === 0) high = add(low, parseDecimal(1));
   return [`  y-axis "${currency}" ${money(low)} --> ${money(high)}`];
+}
+
+/** With group-by-tag: cost per tag value and untagged, then each month's allocation coverage. */
+function tagSection(input: SummaryInput, top: number): string[] {
+  const { months, tag } = input;
+  if (!tag || !months.some((m) => m.byTag)) return [];
+  const values = matrix(months, (m) => m.byTag?.values ?? [], top);
+  const untagged = months.map((m) => m.byTag?.untagged ?? ZERO);
+  const untaggedRow = ["_(untagged)_", ...untagged.map(money), money(untagged.reduce(add, ZERO))];
+  const label = escapeMarkdown(tag);
+  const coverage = months.map((m, i) => {
+    const tagged = subtract(m.total, untagged[i]!);
+    const share =
+      compare(m.total, ZERO) > 0 ? divide(multiply(tagged, parseDecimal(100)), m.total, 1) : undefined;
+    return [
+      m.month,
+      money(tagged),
+      money(untagged[i]!),
+      share === undefined ? "n/a" : `${formatFixed(share, 1)}%`,
+    ];
+  });
+  return [
+    ...matrixSection(`Cost by tag ${label}`, label, months, values, [untaggedRow]),
+    `### Allocation coverage by ${label}`,
+    "",
+    ...table(["Month", "Tagged", "Untagged", "Coverage"], coverage),
+    "",
+  ];
+}
+
+/** Month-over-month anomalies, the largest first within each month, cut to `top` rows. */
+function anomaliesSection(input: SummaryInput, top: number): string[] {
+  const found = input.anomalies;
+  if (!found || input.months.length === 0) return [];
+  const { percent, amount } = found.thresholds;
+  const limits = `${formatExact(percent)}% and ${formatExact(amount)} ${currencyNote(input.months)}`;
+  const lines = [`### Anomalies (changes of at least ${limits} month over month)`, ""];
+  if (found.items.length === 0) {
+    const compared = comparedPairs(input.months, input.baseline).map(([, m]) => m.month);
+    lines.push(
+      compared.length > 0
+        ? `None in ${compared.join(", ")}: no service or compartment changed that much, and no service appeared or vanished.`
+        : "No month could be compared: each needs the month before it, complete and with rows (see compare-previous).",
+      "",
+    );
+    return lines;
+  }
+  const rows = found.items.slice(0, top).map((a) => {
+    const delta = change(a.current, a.previous);
+    const cells = [a.month, a.dimension, escapeMarkdown(a.name), a.kind];
+    return [...cells, money(a.previous), money(a.current), delta.amount, delta.percent];
+  });
+  lines.push(
+    ...table(["Month", "Dimension", "Name", "Kind", "Previous", "Current", "Change", "Change %"], rows),
+    "",
+  );
+  const more = found.items.length - rows.length;
+  if (more > 0) lines.push(`_${more} more: the \`anomalies\` output lists them (up to 100)._`, "");
+  return lines;
 }
 
 function totalsSection(input: SummaryInput): string[] {
@@ -252,11 +343,12 @@ function render(input: SummaryInput, top: number, chart: boolean, truncated: boo
   } else {
     const services = matrix(input.months, (m) => m.byService, top);
     const compartments = matrix(input.months, (m) => m.byCompartment, top);
-    lines.push(...totalsSection(input), ...budgetSection(input));
-    if (chart) lines.push("### Cost by service", "", ...chartSection(input.months, services));
+    lines.push(...totalsSection(input), ...budgetSection(input), ...anomaliesSection(input, top));
+    if (chart) lines.push("### Charts", "", ...chartSection(input.months, services));
     lines.push(
       ...matrixSection("Top services", "Service", input.months, services),
       ...matrixSection("Top compartments", "Compartment", input.months, compartments),
+      ...tagSection(input, top),
     );
   }
   if (input.files.length > 0) {

@@ -1,7 +1,8 @@
 // Per-month running totals in exact decimals: overall, by service and by compartment, plus the
-// currency the rows report. Totals sum computedAmount (the cost); a row without one adds nothing.
+// currency the rows report, and by the value of the group-by tag when there is one. Totals sum
+// computedAmount (the cost); a row without one adds nothing.
 import { compare, type Decimal, ExactSum, parseDecimal, smallDecimalParts } from "../lib/money.js";
-import type { UsageItem } from "./columns.js";
+import { type TagRef, tagsOf, type UsageItem } from "./columns.js";
 
 export const UNKNOWN_CURRENCY = "unknown";
 /** Bucket name for rows whose service or compartment is null (not grouped by, or not reported). */
@@ -18,6 +19,8 @@ export interface MonthFigures {
   /** Largest amount first, then by name. */
   byService: Array<[string, Decimal]>;
   byCompartment: Array<[string, Decimal]>;
+  /** With group-by-tag: cost per tag value (largest first), and the cost of rows without the tag. */
+  byTag?: { values: Array<[string, Decimal]>; untagged: Decimal } | undefined;
 }
 
 /** Scratch for the parts of one amount (no allocation per row). */
@@ -51,8 +54,14 @@ export class MonthTotals {
   private readonly services = new Map<string, ExactSum>();
   private readonly compartments = new Map<string, ExactSum>();
   private readonly currencies = new Set<string>();
+  private readonly tagValues = new Map<string, ExactSum>();
+  private readonly untagged = new ExactSum();
 
-  constructor(readonly month: string) {}
+  /** `tag`: the group-by tag, whose value each row's cost is also summed by. */
+  constructor(
+    readonly month: string,
+    private readonly tag?: TagRef,
+  ) {}
 
   /** Count one row. Throws (with the field named) when computedAmount is present but not a number. */
   add(item: UsageItem): void {
@@ -72,17 +81,27 @@ export class MonthTotals {
       this.compartments,
       label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL,
     );
+    const tagged = this.tag ? this.tagBucket(item) : undefined;
     if (small) {
       this.total.addParts(parts.coef, parts.scale);
       service.addParts(parts.coef, parts.scale);
       compartment.addParts(parts.coef, parts.scale);
+      tagged?.addParts(parts.coef, parts.scale);
     } else if (amount !== undefined) {
       this.total.addDecimal(amount);
       service.addDecimal(amount);
       compartment.addDecimal(amount);
+      tagged?.addDecimal(amount);
     }
     const currency = label(item.currency);
     if (currency !== undefined) this.currencies.add(currency);
+  }
+
+  /** The sum for the row's value of the group-by tag, or the untagged sum (no such tag, or no value). */
+  private tagBucket(item: UsageItem): ExactSum {
+    const { namespace, key } = this.tag!;
+    const value = label(tagsOf(item).find((t) => t.namespace === namespace && t.key === key)?.value);
+    return value === undefined ? this.untagged : bucket(this.tagValues, value);
   }
 
   /** The first currency seen in the rows, if any. */
@@ -99,6 +118,7 @@ export class MonthTotals {
       currencies: [...this.currencies].sort(),
       byService: ranked(this.services),
       byCompartment: ranked(this.compartments),
+      ...(this.tag ? { byTag: { values: ranked(this.tagValues), untagged: this.untagged.value } } : {}),
     };
   }
 }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { expect } from "vitest";
 import { buildAction } from "../../scripts/build.mjs";
 import { type ActionRun, type RunOptions, runBuiltAction } from "../support/action-runner.js";
 
@@ -107,4 +108,24 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
 /** The ::error:: lines of a run (core.setFailed), decoded as the runner shows them. */
 export function errorLines(run: ActionRun): string[] {
   return run.errors;
+}
+
+/** Rows of the Markdown table under the heading that starts with `heading`, as cell texts. */
+export function tableAfter(markdown: string, heading: string): string[][] {
+  const lines = markdown.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(heading));
+  expect(start, `heading ${heading}`).toBeGreaterThanOrEqual(0);
+  const rows: string[][] = [];
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === "" && rows.length === 0) continue;
+    if (!line.startsWith("|")) break;
+    rows.push(
+      line
+        .slice(1, -1)
+        .split("|")
+        .map((cell) => cell.trim()),
+    );
+  }
+  return rows.slice(2); // header and separator
 }

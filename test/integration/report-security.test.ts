@@ -222,6 +222,7 @@ describe("secrets and hostile text around the built action", () => {
     // Only secrets were registered as masks, and outputs hold only what the action set.
     for (const value of maskedValuesOf(run)) expect(value).not.toBe("public");
     expect(Object.keys(run.outputs).sort()).toEqual([
+      "anomalies",
       "changed",
       "commit-sha",
       "currency",

@@ -306,6 +306,25 @@ describe("MonthTotals", () => {
     expect(r.byCompartment.map(([n]) => n)).toEqual(["(none)", "root/x", "y"]);
   });
 
+  it("with a group-by tag, sums exactly by its value; rows without it (or with another tag) are untagged", () => {
+    const totals = new MonthTotals("2026-01", { namespace: "finance", key: "CostCenter" });
+    const cc = (value: unknown) => [{ namespace: "finance", key: "CostCenter", value }];
+    for (let i = 0; i < 10; i++) totals.add({ computedAmount: 0.1, tags: cc("cc-1") });
+    totals.add({ computedAmount: "1.005", tags: cc("cc-2") });
+    totals.add({ computedAmount: 0.2, tags: [] });
+    totals.add({ computedAmount: 0.3, tags: cc(null) });
+    totals.add({ computedAmount: 0.4, tags: [{ namespace: "ops", key: "CostCenter", value: "cc-1" }] });
+    totals.add({ computedAmount: 0.5 });
+    const { byTag, total } = totals.result();
+    expect(byTag?.values.map(([n, v]) => [n, formatExact(v)])).toEqual([
+      ["cc-2", "1.005"],
+      ["cc-1", "1"],
+    ]);
+    expect(formatExact(byTag!.untagged)).toBe("1.4");
+    expect(formatExact(total)).toBe("3.405");
+    expect(new MonthTotals("2026-01").result().byTag).toBeUndefined();
+  });
+
   it("falls back for the currency: rows, then the fallback, then unknown", () => {
     const t = new MonthTotals("2026-01");
     t.add({ computedAmount: 1, currency: null });

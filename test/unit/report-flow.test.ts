@@ -169,6 +169,25 @@ describe("runReport", () => {
       currency: "USD",
       changed: "true",
       "commit-sha": "",
+      anomalies: JSON.stringify({
+        count: 1,
+        currency: "USD",
+        thresholds: { percent: "25", amount: "100" },
+        items: [
+          {
+            month: "2025-12",
+            previousMonth: "2025-11",
+            dimension: "service",
+            name: "Storage",
+            kind: "new",
+            previous: "0",
+            current: "0.2",
+            change: "0.2",
+            percent: null,
+          },
+        ],
+        truncated: false,
+      }),
     });
     expect(result.months.map((m) => m.total)).toEqual([
       { coef: 25n, scale: 2 },

@@ -91,6 +91,7 @@ describe("readReportInputs", () => {
       comparePrevious: true,
     });
     expect(inputs.months.map((m) => m.month)).toEqual(["2026-02"]);
+    expect([formatExact(inputs.anomalyPercent), formatExact(inputs.anomalyAmount)]).toEqual(["25", "100"]);
   });
 
   it("masks the client secret as soon as it is read", () => {
@@ -120,6 +121,8 @@ describe("readReportInputs", () => {
       "time-budget": "5",
       summary: "False",
       "compare-previous": "false",
+      "anomaly-percent": "12.5",
+      "anomaly-amount": "250",
     });
     expect(inputs).toMatchObject({
       auth: { tokenUrl: "http://127.0.0.1:8080/custom/token" },
@@ -142,6 +145,7 @@ describe("readReportInputs", () => {
       comparePrevious: false,
     });
     expect(formatExact(inputs.budget!)).toBe("1250.5");
+    expect([formatExact(inputs.anomalyPercent), formatExact(inputs.anomalyAmount)]).toEqual(["12.5", "250"]);
     expect(inputs.months.map((m) => m.month)).toEqual(["2025-11", "2025-12", "2026-01"]);
   });
 
@@ -218,6 +222,17 @@ describe("readReportInputs", () => {
     ["time-budget", "400", "input 'time-budget': '400' is not a number of minutes"],
     ["summary", "maybe", "input 'summary': 'maybe' is not a boolean"],
     ["compare-previous", "nope", "input 'compare-previous': 'nope' is not a boolean"],
+    [
+      "anomaly-percent",
+      "25%",
+      "input 'anomaly-percent': '25%' is not a threshold; use a plain number above 0, e.g. 25",
+    ],
+    ["anomaly-percent", "0", "input 'anomaly-percent': '0' is not a threshold"],
+    [
+      "anomaly-amount",
+      "-100",
+      "input 'anomaly-amount': '-100' is not a threshold; use a plain number above 0, e.g. 100",
+    ],
   ])("%s = %j fails with a message naming it", (name, value, message) => {
     let caught: unknown;
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Decimal, parseDecimal } from "../../src/lib/money.js";
+import { findAnomalies } from "../../src/report/anomalies.js";
 import {
   buildSummary,
   change,
@@ -102,24 +103,36 @@ describe("buildSummary", () => {
     ]);
   });
 
-  it("draws the chart from exactly the figures in the service table", () => {
+  it("draws the totals per month as bars, from exactly the figures of the totals table", () => {
     const md = buildSummary({ ...BASE, months });
     const chart = md.slice(md.indexOf("```mermaid"), md.indexOf("```", md.indexOf("```mermaid") + 3));
     expect(chart).toContain("xychart-beta");
+    expect(chart).toContain('title "Total per month (USD)"');
     expect(chart).toContain('x-axis ["2025-12", "2026-01"]');
-    const lines = [...chart.matchAll(/^ {2}line \[(.*)\]$/gm)].map((m) => m[1]!.split(", "));
-    const table = tableAfter(md, "### Top services");
-    expect(table.map((r) => r[0])).toEqual(["Compute", "Block Storage", "Networking", "Object Storage"]);
-    expect(lines).toEqual(table.map((r) => r.slice(1, 3)));
-    expect(table[0]).toEqual(["Compute", "100.00", "150.25", "250.25"]);
+    expect(chart).not.toMatch(/^ {2}line /m);
+    const bars = /^ {2}bar \[(.*)\]$/m.exec(chart)![1]!.split(", ");
+    expect(bars).toEqual(tableAfter(md, "### Total per month").map((r) => r[1]));
+    expect(bars).toEqual(["123.50", "171.75"]);
   });
 
-  it("uses bars per service for a single month, matching the table", () => {
-    const md = buildSummary({ ...BASE, months: [months[1]!] });
-    const bar = /^ {2}bar \[(.*)\]$/m.exec(md)![1]!.split(", ");
+  it("draws the last month's split by service as a labelled pie, from the service table's last column", () => {
+    const md = buildSummary({ ...BASE, months });
+    const pie = /```mermaid\npie showData\n([\s\S]*?)\n```/.exec(md)![1]!;
+    expect(pie).toContain('title "Cost by service, 2026-01 (USD)"');
+    const slices = [...pie.matchAll(/^ {2}"(.*)" : (.*)$/gm)].map((m) => [m[1], m[2]]);
     const table = tableAfter(md, "### Top services");
-    expect(bar).toEqual(table.map((r) => r[1]));
-    expect(md).toContain('x-axis ["Compute", "Block Storage", "Object Storage"]');
+    expect(table.map((r) => r[0])).toEqual(["Compute", "Block Storage", "Networking", "Object Storage"]);
+    // Networking had no cost in 2026-01: a pie cannot draw it, and the note says so.
+    expect(slices).toEqual(table.filter((r) => r[2] !== "0.00").map((r) => [r[0], r[2]]));
+    expect(md).toContain("1 row(s) of zero or negative cost are not drawn");
+  });
+
+  it("draws only the pie for a single month, and an Other slice for the rows cut from the table", () => {
+    const md = buildSummary({ ...BASE, months: [months[1]!], topN: 2 });
+    expect(md).not.toContain("xychart-beta");
+    const slices = [...md.matchAll(/^ {2}"(.*)" : (.*)$/gm)].map((m) => [m[1], m[2]]);
+    expect(slices).toEqual(tableAfter(md, "### Top services").map((r) => [r[0], r[1]]));
+    expect(slices.at(-1)).toEqual(["Other (1 more)", "1.00"]);
   });
 
   it("escapes names from the data everywhere", () => {
@@ -136,9 +149,7 @@ describe("buildSummary", () => {
     expect(md).toContain("&lt;img src=x onerror=alert(1)&gt;\\|\\[link\\](http://x) ::error::pwned");
     expect(md).toContain("- 2025-12: HTTP 400 &lt;b&gt;bad&lt;/b&gt; \\| x");
     // The chart label keeps no markup either.
-    expect(md).toMatch(
-      /x-axis \["img src x onerror alert\(1\) …", "Compute"\]|x-axis \["[^"<>|[\]]*", "Compute"\]/,
-    );
+    expect(md).toContain('  "img src x onerror alert(1) li…" : 5.00');
   });
 
   it("lists failed months and the budget status", () => {
@@ -175,5 +186,113 @@ describe("buildSummary", () => {
     expect(buildSummary({ ...BASE, months: [], failed: [{ month: "2026-01", reason: "x" }] })).toContain(
       "No month was reported.",
     );
+  });
+
+  const tagged = (name: string, values: Record<string, number>, untagged: number, extra = {}) => {
+    const services = { Compute: Object.values(values).reduce((a, b) => a + b, untagged) };
+    return month(name, services, {
+      byTag: {
+        values: Object.entries(values).map(([n, v]) => [n, d(v)] as [string, Decimal]),
+        untagged: d(untagged),
+      },
+      ...extra,
+    });
+  };
+
+  it("shows the cost per tag value, the untagged cost and the allocation coverage", () => {
+    const md = buildSummary({
+      ...BASE,
+      tag: "finance.CostCenter",
+      months: [tagged("2026-01", { "cc-1": 60, "cc-|2": 15 }, 25), tagged("2026-02", { "cc-1": 90 }, 0)],
+    });
+    expect(tableAfter(md, "### Cost by tag finance.CostCenter (USD)")).toEqual([
+      ["cc-1", "60.00", "90.00", "150.00"],
+      ["cc-\\|2", "15.00", "0.00", "15.00"],
+      ["_(untagged)_", "25.00", "0.00", "25.00"],
+    ]);
+    expect(tableAfter(md, "### Allocation coverage by finance.CostCenter")).toEqual([
+      ["2026-01", "75.00", "25.00", "75.0%"],
+      ["2026-02", "90.00", "0.00", "100.0%"],
+    ]);
+  });
+
+  it("shows no coverage figure for a month whose total is not above 0, and no tag section without a tag", () => {
+    const credit = tagged("2026-01", { a: -10 }, 0);
+    const md = buildSummary({ ...BASE, tag: "o.k", months: [credit] });
+    expect(tableAfter(md, "### Allocation coverage by o.k")).toEqual([["2026-01", "-10.00", "0.00", "n/a"]]);
+    expect(buildSummary({ ...BASE, months: [credit] })).not.toContain("Cost by tag");
+  });
+
+  it("lists the anomalies, the largest first, or says there were none", () => {
+    const thresholds = { percent: d(25), amount: d(100) };
+    const spiky = [
+      month("2026-01", { Compute: 100, Storage: 300 }),
+      month("2026-02", { Compute: 400, AI: 2 }),
+    ];
+    const md = buildSummary({
+      ...BASE,
+      months: spiky,
+      anomalies: { items: findAnomalies(spiky, undefined, thresholds), thresholds },
+    });
+    expect(md).toContain("### Anomalies (changes of at least 25% and 100 USD month over month)");
+    expect(tableAfter(md, "### Anomalies")).toEqual([
+      ["2026-02", "service", "Compute", "increase", "100.00", "400.00", "+300.00", "+300.0%"],
+      ["2026-02", "service", "Storage", "vanished", "300.00", "0.00", "-300.00", "-100.0%"],
+      ["2026-02", "service", "AI", "new", "0.00", "2.00", "+2.00", "n/a"],
+    ]);
+    const flat = [month("2026-01", { Compute: 100 }), month("2026-02", { Compute: 100 })];
+    const none = buildSummary({
+      ...BASE,
+      months: flat,
+      anomalies: { items: findAnomalies(flat, undefined, thresholds), thresholds },
+    });
+    expect(none).toContain("None in 2026-02: no service or compartment changed that much");
+    const alone = buildSummary({ ...BASE, months: flat.slice(1), anomalies: { items: [], thresholds } });
+    expect(alone).toContain("No month could be compared: each needs the month before it");
+  });
+
+  it("stays under 1 MiB with every section on the figures of a very large report", () => {
+    // What a 1M-row report can leave: a year of months, each with thousands of services, compartments and tag
+    // values of long names, and an anomaly for every one of them.
+    const names = (prefix: string, n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => [`${prefix}-${i}-${"é|<x>".repeat(40)}`, d(i + 1)] as [string, Decimal],
+      );
+    const months = Array.from({ length: 12 }, (_, i) => ({
+      ...month(`20${23 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`, {}),
+      rows: 1_000_000,
+      byService: names(`service-${i % 2}`, 2000),
+      byCompartment: names(`compartment-${i % 2}`, 3000),
+      byTag: { values: names(`tag-${i % 2}`, 3000), untagged: d(7) },
+    }));
+    const thresholds = { percent: d(25), amount: d(1) };
+    const anomalies = findAnomalies(months, undefined, thresholds);
+    expect(anomalies.length).toBeGreaterThan(40_000);
+    const md = buildSummary({
+      ...BASE,
+      months,
+      tag: "finance.CostCenter",
+      anomalies: { items: anomalies, thresholds },
+      files: months.map((m) => `reports/${m.month}/usage-monthly-cost.csv`),
+      budget: { amount: d(1000), action: "warn" },
+    });
+    expect(Buffer.byteLength(md)).toBeLessThan(1_000_000);
+    for (const heading of [
+      "### Total per month",
+      "### Budget",
+      "### Anomalies",
+      "### Charts",
+      "### Top services",
+      "### Top compartments",
+      "### Cost by tag finance.CostCenter",
+      "### Allocation coverage by finance.CostCenter",
+    ])
+      expect(md).toContain(heading);
+    expect(md).toContain("xychart-beta");
+    expect(md).toContain("pie showData");
+    expect(tableAfter(md, "### Top compartments").at(-1)![0]).toBe("Other (5990 more)");
+    expect(tableAfter(md, "### Anomalies")).toHaveLength(10);
+    expect(md).toMatch(/_\d+ more: the `anomalies` output lists them/);
   });
 });

@@ -24,9 +24,10 @@ import {
   rowValues,
   smallDecimalParts,
   subtract,
+  tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-LMMWAMOW.js";
+} from "./chunk-OXC2VNOE.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
@@ -67,6 +68,86 @@ import {
 // src/report/index.ts
 import { rmdir } from "node:fs/promises";
 import { join, posix } from "node:path";
+
+// src/report/anomalies.ts
+var HUNDRED = parseDecimal(100);
+var OUTPUT_MAX_ITEMS = 100;
+function findAnomalies(months, baseline, thresholds) {
+  return comparedPairs(months, baseline).flatMap(([previous, current]) => [
+    ...compareLines("service", previous, current, thresholds),
+    ...compareLines("compartment", previous, current, thresholds)
+  ]);
+}
+function comparedPairs(months, baseline) {
+  const known = /* @__PURE__ */ new Map();
+  if (baseline) known.set(baseline.month, baseline);
+  for (const m of months) known.set(m.month, m);
+  const pairs = [];
+  for (const current of months) {
+    const previous = known.get(previousMonth(current.month));
+    if (comparable(previous, current)) pairs.push([previous, current]);
+  }
+  return pairs;
+}
+function comparable(previous, current) {
+  return !current.partial && previous !== void 0 && previous.rows > 0 && previous.currency === current.currency;
+}
+function compareLines(dimension, previous, current, thresholds) {
+  const pick = (m) => new Map(dimension === "service" ? m.byService : m.byCompartment);
+  const before = pick(previous);
+  const now = pick(current);
+  const found = [];
+  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...now.keys()])) {
+    const line = classify(before.get(name), now.get(name), dimension, thresholds);
+    if (!line) continue;
+    found.push({ month: current.month, previousMonth: previous.month, dimension, name, ...line });
+  }
+  return found.sort(
+    (a, b) => compare(abs(b.change), abs(a.change)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
+}
+function classify(before, now, dimension, thresholds) {
+  const previous = before ?? ZERO;
+  const current = now ?? ZERO;
+  const change2 = subtract(current, previous);
+  const had = compare(previous, ZERO) !== 0;
+  const has = compare(current, ZERO) !== 0;
+  if (dimension === "service" && had !== has) {
+    return {
+      kind: has ? "new" : "vanished",
+      previous,
+      current,
+      change: change2,
+      percent: percentOf(change2, previous)
+    };
+  }
+  if (!had || compare(abs(change2), thresholds.amount) < 0) return void 0;
+  const percent = percentOf(change2, previous);
+  if (percent === void 0 || compare(abs(percent), thresholds.percent) < 0) return void 0;
+  return { kind: compare(change2, ZERO) > 0 ? "increase" : "decrease", previous, current, change: change2, percent };
+}
+function percentOf(change2, previous) {
+  return divide(multiply(change2, HUNDRED), abs(previous), 1);
+}
+function anomaliesOutput(anomalies, thresholds, currency) {
+  return JSON.stringify({
+    count: anomalies.length,
+    currency,
+    thresholds: { percent: formatExact(thresholds.percent), amount: formatExact(thresholds.amount) },
+    items: anomalies.slice(0, OUTPUT_MAX_ITEMS).map((a) => ({
+      month: a.month,
+      previousMonth: a.previousMonth,
+      dimension: a.dimension,
+      name: a.name,
+      kind: a.kind,
+      previous: formatExact(a.previous),
+      current: formatExact(a.current),
+      change: formatExact(a.change),
+      percent: a.percent === void 0 ? null : formatFixed(a.percent, 1)
+    })),
+    truncated: anomalies.length > OUTPUT_MAX_ITEMS
+  });
+}
 
 // node_modules/csv-stringify/lib/utils/get.js
 var charCodeOfDot = ".".charCodeAt(0);
@@ -1643,15 +1724,20 @@ function label(value) {
   return typeof value === "string" && value !== "" ? value : void 0;
 }
 var MonthTotals = class {
-  constructor(month) {
+  /** `tag`: the group-by tag, whose value each row's cost is also summed by. */
+  constructor(month, tag) {
     this.month = month;
+    this.tag = tag;
   }
   month;
+  tag;
   rows = 0;
   total = new ExactSum();
   services = /* @__PURE__ */ new Map();
   compartments = /* @__PURE__ */ new Map();
   currencies = /* @__PURE__ */ new Set();
+  tagValues = /* @__PURE__ */ new Map();
+  untagged = new ExactSum();
   /** Count one row. Throws (with the field named) when computedAmount is present but not a number. */
   add(item) {
     this.rows++;
@@ -1670,17 +1756,26 @@ var MonthTotals = class {
       this.compartments,
       label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL
     );
+    const tagged = this.tag ? this.tagBucket(item) : void 0;
     if (small) {
       this.total.addParts(parts.coef, parts.scale);
       service.addParts(parts.coef, parts.scale);
       compartment.addParts(parts.coef, parts.scale);
+      tagged?.addParts(parts.coef, parts.scale);
     } else if (amount !== void 0) {
       this.total.addDecimal(amount);
       service.addDecimal(amount);
       compartment.addDecimal(amount);
+      tagged?.addDecimal(amount);
     }
     const currency = label(item.currency);
     if (currency !== void 0) this.currencies.add(currency);
+  }
+  /** The sum for the row's value of the group-by tag, or the untagged sum (no such tag, or no value). */
+  tagBucket(item) {
+    const { namespace, key } = this.tag;
+    const value = label(tagsOf(item).find((t) => t.namespace === namespace && t.key === key)?.value);
+    return value === void 0 ? this.untagged : bucket(this.tagValues, value);
   }
   /** The first currency seen in the rows, if any. */
   get detectedCurrency() {
@@ -1694,7 +1789,8 @@ var MonthTotals = class {
       currency: this.detectedCurrency ?? fallbackCurrency ?? UNKNOWN_CURRENCY,
       currencies: [...this.currencies].sort(),
       byService: ranked(this.services),
-      byCompartment: ranked(this.compartments)
+      byCompartment: ranked(this.compartments),
+      ...this.tag ? { byTag: { values: ranked(this.tagValues), untagged: this.untagged.value } } : {}
     };
   }
 };
@@ -1703,7 +1799,6 @@ var MonthTotals = class {
 var SUMMARY_MAX_BYTES = 1e6;
 var CELL_MAX_CHARS = 120;
 var DEFAULT_TOP = 10;
-var CHART_SERIES = 5;
 function escapeMarkdown(value, maxChars = CELL_MAX_CHARS) {
   return clip(flatten(value), maxChars).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\|[\]`*_~]/g, (c) => `\\${c}`);
 }
@@ -1756,8 +1851,8 @@ function currencyNote(months) {
   const currencies = [...new Set(months.map((m) => m.currency))];
   return currencies.map((c) => escapeMarkdown(c)).join(", ");
 }
-function matrixSection(title, what, months, data) {
-  if (data.names.length === 0) return [];
+function matrixSection(title, what, months, data, extraRows = []) {
+  if (data.names.length === 0 && extraRows.length === 0) return [];
   const header = [what, ...months.map((m) => m.month), "Total"];
   const rows = data.names.map((name, i) => [
     escapeMarkdown(name),
@@ -1771,34 +1866,57 @@ function matrixSection(title, what, months, data) {
       money(data.others.total)
     ]);
   }
+  rows.push(...extraRows);
   return [`### ${title} (${currencyNote(months)})`, "", ...table(header, rows), ""];
 }
 function chartSection(months, services) {
   if (months.length === 0 || services.names.length === 0) return [];
   const currency = mermaidLabel(currencyNote(months).replace(/\\/g, ""));
-  const lines = ["```mermaid", "xychart-beta"];
-  let numbers;
-  if (months.length === 1) {
-    const names = services.names.slice(0, CHART_SERIES * 2);
-    numbers = names.map((_, i) => services.values[i][0]);
+  const lines = [];
+  if (months.length > 1) {
+    const totals = months.map((m) => m.total);
     lines.push(
-      `  title "Cost by service, ${months[0].month} (${currency})"`,
-      `  x-axis [${names.map((n) => `"${mermaidLabel(n)}"`).join(", ")}]`
-    );
-    lines.push(...yAxis(currency, numbers), `  bar [${numbers.map(money).join(", ")}]`);
-  } else {
-    const series = services.values.slice(0, CHART_SERIES);
-    numbers = series.flat();
-    lines.push(
-      `  title "Cost by service per month (${currency})"`,
+      "```mermaid",
+      "xychart-beta",
+      `  title "Total per month (${currency})"`,
       `  x-axis [${months.map((m) => `"${m.month}"`).join(", ")}]`,
-      ...yAxis(currency, numbers),
-      ...series.map((values) => `  line [${values.map(money).join(", ")}]`)
+      ...yAxis(currency, totals),
+      `  bar [${totals.map(money).join(", ")}]`,
+      "```",
+      "",
+      "_The bars are the totals of the table above._",
+      ""
     );
   }
-  lines.push("```", "");
-  const note = months.length === 1 ? "_The bars are the first rows of the service table below._" : `_One line per service, in the order of the first ${Math.min(CHART_SERIES, services.names.length)} rows of the service table below (Mermaid xychart has no legend)._`;
-  return [...lines, note, ""];
+  return [...lines, ...pieSection(months, services, currency)];
+}
+function pieSection(months, services, currency) {
+  const last = months.length - 1;
+  const slices = services.names.map((name, i) => [
+    name,
+    services.values[i][last]
+  ]);
+  if (services.others) slices.push([`Other (${services.others.count} more)`, services.others.values[last]]);
+  const positive = slices.filter(([, amount]) => compare(amount, ZERO) > 0);
+  if (positive.length === 0) return [];
+  const seen = /* @__PURE__ */ new Set();
+  const rows = positive.map(([name, amount]) => {
+    let label2 = mermaidLabel(name);
+    for (let n = 2; seen.has(label2); n++) label2 = `${mermaidLabel(name, 25)} (${n})`;
+    seen.add(label2);
+    return `  "${label2}" : ${money(amount)}`;
+  });
+  const left = slices.length - positive.length;
+  return [
+    "```mermaid",
+    "pie showData",
+    `  title "Cost by service, ${months[last].month} (${currency})"`,
+    ...rows,
+    "```",
+    "",
+    `_The slices are the ${months[last].month} column of the service table below${left > 0 ? `; ${left} row(s) of zero or negative cost are not drawn` : ""}._`,
+    ""
+  ];
 }
 function yAxis(currency, numbers) {
   let low = ZERO;
@@ -1809,6 +1927,58 @@ function yAxis(currency, numbers) {
   }
   if (compare(low, high) === 0) high = add(low, parseDecimal(1));
   return [`  y-axis "${currency}" ${money(low)} --> ${money(high)}`];
+}
+function tagSection(input, top) {
+  const { months, tag } = input;
+  if (!tag || !months.some((m) => m.byTag)) return [];
+  const values = matrix(months, (m) => m.byTag?.values ?? [], top);
+  const untagged = months.map((m) => m.byTag?.untagged ?? ZERO);
+  const untaggedRow = ["_(untagged)_", ...untagged.map(money), money(untagged.reduce(add, ZERO))];
+  const label2 = escapeMarkdown(tag);
+  const coverage = months.map((m, i) => {
+    const tagged = subtract(m.total, untagged[i]);
+    const share = compare(m.total, ZERO) > 0 ? divide(multiply(tagged, parseDecimal(100)), m.total, 1) : void 0;
+    return [
+      m.month,
+      money(tagged),
+      money(untagged[i]),
+      share === void 0 ? "n/a" : `${formatFixed(share, 1)}%`
+    ];
+  });
+  return [
+    ...matrixSection(`Cost by tag ${label2}`, label2, months, values, [untaggedRow]),
+    `### Allocation coverage by ${label2}`,
+    "",
+    ...table(["Month", "Tagged", "Untagged", "Coverage"], coverage),
+    ""
+  ];
+}
+function anomaliesSection(input, top) {
+  const found = input.anomalies;
+  if (!found || input.months.length === 0) return [];
+  const { percent, amount } = found.thresholds;
+  const limits = `${formatExact(percent)}% and ${formatExact(amount)} ${currencyNote(input.months)}`;
+  const lines = [`### Anomalies (changes of at least ${limits} month over month)`, ""];
+  if (found.items.length === 0) {
+    const compared = comparedPairs(input.months, input.baseline).map(([, m]) => m.month);
+    lines.push(
+      compared.length > 0 ? `None in ${compared.join(", ")}: no service or compartment changed that much, and no service appeared or vanished.` : "No month could be compared: each needs the month before it, complete and with rows (see compare-previous).",
+      ""
+    );
+    return lines;
+  }
+  const rows = found.items.slice(0, top).map((a) => {
+    const delta = change(a.current, a.previous);
+    const cells = [a.month, a.dimension, escapeMarkdown(a.name), a.kind];
+    return [...cells, money(a.previous), money(a.current), delta.amount, delta.percent];
+  });
+  lines.push(
+    ...table(["Month", "Dimension", "Name", "Kind", "Previous", "Current", "Change", "Change %"], rows),
+    ""
+  );
+  const more = found.items.length - rows.length;
+  if (more > 0) lines.push(`_${more} more: the \`anomalies\` output lists them (up to 100)._`, "");
+  return lines;
 }
 function totalsSection(input) {
   const known = /* @__PURE__ */ new Map();
@@ -1870,11 +2040,12 @@ function render(input, top, chart, truncated) {
   } else {
     const services = matrix(input.months, (m) => m.byService, top);
     const compartments = matrix(input.months, (m) => m.byCompartment, top);
-    lines.push(...totalsSection(input), ...budgetSection(input));
-    if (chart) lines.push("### Cost by service", "", ...chartSection(input.months, services));
+    lines.push(...totalsSection(input), ...budgetSection(input), ...anomaliesSection(input, top));
+    if (chart) lines.push("### Charts", "", ...chartSection(input.months, services));
     lines.push(
       ...matrixSection("Top services", "Service", input.months, services),
-      ...matrixSection("Top compartments", "Compartment", input.months, compartments)
+      ...matrixSection("Top compartments", "Compartment", input.months, compartments),
+      ...tagSection(input, top)
     );
   }
   if (input.files.length > 0) {
@@ -1940,10 +2111,11 @@ async function runReport(inputs, deps) {
   const fetched = await deps.log.group("Fetch the usage reports", () => fetchReports(run));
   const { figures, baseline } = monthFigures(run, fetched);
   const overBudget = checkBudget(run, figures);
+  const anomalies = findAnomalies(figures, baseline, thresholdsOf(inputs));
   const months = figures.map((m) => m.month);
   const commit = await commitFiles(run, fetched.files, months);
-  setOutputs(deps, fetched, figures, commit);
-  const markdown = await writeSummary(run, fetched, figures, baseline, commit);
+  setOutputs(run, fetched, { figures, anomalies }, commit);
+  const markdown = await writeSummary(run, fetched, { figures, baseline, anomalies }, commit);
   failIfProblems(inputs, fetched.failed, commit, overBudget);
   const { files, failed, changed } = fetched;
   return { files, months: figures, failed, changed, commitSha: commit.sha, markdown };
@@ -2014,7 +2186,7 @@ async function reportMonths(run, endpoint) {
 }
 async function reportMonth(run, endpoint, window, fetched) {
   const body = usageRequest(run.inputs, window);
-  const month = new MonthTotals(window.month);
+  const month = new MonthTotals(window.month, run.inputs.groupByTag);
   const sinks = [];
   try {
     await openSinks(run, window, body, sinks);
@@ -2163,7 +2335,12 @@ async function commitFiles(run, files, months) {
     }
   });
 }
-function setOutputs(deps, fetched, figures, commit) {
+function thresholdsOf(inputs) {
+  return { percent: inputs.anomalyPercent, amount: inputs.anomalyAmount };
+}
+function setOutputs(run, fetched, insight, commit) {
+  const { deps, inputs } = run;
+  const { figures, anomalies } = insight;
   const last = figures[figures.length - 1];
   deps.setOutput(OUTPUTS.files, JSON.stringify(fetched.files));
   deps.setOutput(OUTPUTS.months, JSON.stringify(figures.map((m) => m.month)));
@@ -2171,8 +2348,9 @@ function setOutputs(deps, fetched, figures, commit) {
   deps.setOutput(OUTPUTS.currency, last ? last.currency : "");
   deps.setOutput(OUTPUTS.changed, String(fetched.changed));
   deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
+  deps.setOutput(OUTPUTS.anomalies, anomaliesOutput(anomalies, thresholdsOf(inputs), last?.currency ?? ""));
 }
-async function writeSummary(run, fetched, figures, baseline, commit) {
+async function writeSummary(run, fetched, { figures, baseline, anomalies }, commit) {
   const { inputs, deps } = run;
   if (!inputs.summary) return void 0;
   let markdown;
@@ -2184,7 +2362,9 @@ async function writeSummary(run, fetched, figures, baseline, commit) {
       budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : void 0,
       granularity: inputs.granularity,
       queryType: inputs.queryType,
-      files: fetched.files
+      files: fetched.files,
+      tag: inputs.groupByTag ? `${inputs.groupByTag.namespace}.${inputs.groupByTag.key}` : void 0,
+      anomalies: { items: anomalies, thresholds: thresholdsOf(inputs) }
     });
     if (commit.error) markdown += `
 **Commit failed:** the reports were written but not pushed.

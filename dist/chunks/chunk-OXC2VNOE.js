@@ -1116,7 +1116,8 @@ var OUTPUTS = {
   currency: "currency",
   months: "months",
   changed: "changed",
-  commitSha: "commit-sha"
+  commitSha: "commit-sha",
+  anomalies: "anomalies"
 };
 var MAX_GROUP_BY = 10;
 var MAX_TIME_BUDGET_MINUTES = 350;
@@ -1234,6 +1235,17 @@ var budgetAmount = (text2, name) => {
     throw new InputError(name, "must be greater than 0; leave it empty for no budget");
   return value;
 };
+function threshold(example) {
+  return (text2, name) => {
+    if (!/^\d+(\.\d+)?$/.test(text2) || compare(parseDecimal(text2), ZERO) <= 0) {
+      throw new InputError(
+        name,
+        `${quote(text2)} is not a threshold; use a plain number above 0, e.g. ${example}`
+      );
+    }
+    return parseDecimal(text2);
+  };
+}
 function credentialInput(auth, parse) {
   return (text2, name) => {
     if (auth === "client-credentials") return parse(text2, name);
@@ -1313,7 +1325,9 @@ function reportInputTable(now, auth = "client-credentials") {
       default: "20"
     }),
     summary: input("summary", booleanInput, { default: "true" }),
-    comparePrevious: input("compare-previous", booleanInput, { default: "true" })
+    comparePrevious: input("compare-previous", booleanInput, { default: "true" }),
+    anomalyPercent: input("anomaly-percent", threshold("25"), { default: "25" }),
+    anomalyAmount: input("anomaly-amount", threshold("100"), { default: "100" })
   };
 }
 var INPUTS = inputNames(reportInputTable(/* @__PURE__ */ new Date(0)));
@@ -1373,6 +1387,7 @@ export {
   divide,
   smallDecimalParts,
   ExactSum,
+  tagsOf,
   reportColumns,
   rowValues,
   commitReports,
