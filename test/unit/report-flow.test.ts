@@ -165,6 +165,7 @@ describe("runReport", () => {
     expect(h.outputs).toEqual({
       files: JSON.stringify(files),
       months: '["2025-12","2026-01","2026-02"]',
+      forecast: "",
       total: "17.5",
       currency: "USD",
       changed: "true",
