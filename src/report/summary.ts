@@ -304,6 +304,11 @@ export function buildSummary(input: SummaryInput): string {
   return text;
 }
 
+function forecastStatus(over: boolean, action: "warn" | "fail"): string {
+  if (!over) return "✅ within budget";
+  return action === "fail" ? "❌ forecast over budget (fails the run)" : "⚠️ forecast over budget";
+}
+
 /** The forecast month-end of a partial month and the days not yet settled, one row per month with either. */
 function outlookSection(input: SummaryInput): string[] {
   const months = input.months.filter((m) => m.outlook?.forecast || m.outlook?.unsettledFrom);
@@ -318,8 +323,7 @@ function outlookSection(input: SummaryInput): string[] {
       f ? money(f.monthEnd) : "—",
       m.outlook?.unsettledFrom ? `⏳ from ${m.outlook.unsettledFrom}` : "settled",
     ];
-    if (gate)
-      row.push(!f ? "—" : forecastOver(f, gate.amount) ? "⚠️ forecast over budget" : "✅ within budget");
+    if (gate) row.push(!f ? "—" : forecastStatus(forecastOver(f, gate.amount), gate.action));
     return row;
   });
   const header = ["Month", "Actual so far", "Forecast month-end", "Not yet settled"];

@@ -175,7 +175,7 @@ describe("the built action in a partial month", () => {
         `over budget: 2025-05 forecast month-end total ${formatFixed(parseDecimal(forecast!), 2)} USD is over the budget of ${budget}`,
       );
       expect(rowOf(onForecast.summary, "### Forecast and freshness", "2025-05 (partial)")?.[4]).toBe(
-        "⚠️ forecast over budget",
+        "❌ forecast over budget (fails the run)",
       );
     } finally {
       await other.dispose();

@@ -1991,6 +1991,10 @@ function buildSummary(input) {
   }
   return text;
 }
+function forecastStatus(over, action) {
+  if (!over) return "\u2705 within budget";
+  return action === "fail" ? "\u274C forecast over budget (fails the run)" : "\u26A0\uFE0F forecast over budget";
+}
 function outlookSection(input) {
   const months = input.months.filter((m) => m.outlook?.forecast || m.outlook?.unsettledFrom);
   if (months.length === 0) return [];
@@ -2004,8 +2008,7 @@ function outlookSection(input) {
       f ? money(f.monthEnd) : "\u2014",
       m.outlook?.unsettledFrom ? `\u23F3 from ${m.outlook.unsettledFrom}` : "settled"
     ];
-    if (gate)
-      row.push(!f ? "\u2014" : forecastOver(f, gate.amount) ? "\u26A0\uFE0F forecast over budget" : "\u2705 within budget");
+    if (gate) row.push(!f ? "\u2014" : forecastStatus(forecastOver(f, gate.amount), gate.action));
     return row;
   });
   const header = ["Month", "Actual so far", "Forecast month-end", "Not yet settled"];
