@@ -15,9 +15,9 @@ export async function run(): Promise<void> {
     const command = core.getInput(COMMAND_INPUT).trim().toLowerCase();
     switch (command) {
       case "report": {
-        const { createActionDeps, runReport } = await import("./report/index.js");
+        const { actionNow, createActionDeps, runReport } = await import("./report/index.js");
         const inputs = readReportInputs((name) => core.getInput(name), {
-          now: new Date(),
+          now: new Date(actionNow()()),
           setSecret: maskSecret,
         });
         await runReport(inputs, createActionDeps(maskSecret));

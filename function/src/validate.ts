@@ -366,6 +366,68 @@ export function validateUsageBody(body: unknown, limits: ValidationLimits): Vali
   return checkRules(parsed.data, limits);
 }
 
+/** A whole UTC day, as the Usage API's forecast needs ("Forecasting invalid date range"). */
+function forecastDay(
+  name: string,
+  value: string,
+  granularity: Granularity,
+  problems: string[],
+): Date | undefined {
+  const parsed = parseUtcTime(value);
+  if (!parsed) {
+    problems.push(`${name}: is not a valid date and time (${TIME_RULE})`);
+    return undefined;
+  }
+  if (!parsed.isMidnight) {
+    problems.push(
+      granularity === "HOURLY"
+        ? `${name}: a forecast covers whole UTC days; use a UTC midnight (e.g. 2025-01-01T00:00:00Z)`
+        : `${name}: DAILY and MONTHLY times must be exact UTC midnight (e.g. 2025-01-01T00:00:00Z)`,
+    );
+    return undefined;
+  }
+  return parsed.date;
+}
+
+/**
+ * The forecast block: whole UTC days, the end after the start (which defaults to the usage window's end
+ * for the span check), and a span of at most the DAILY range limit.
+ */
+function checkForecast(
+  raw: NonNullable<RawBody["forecast"]>,
+  granularity: Granularity,
+  usageEnd: Date | undefined,
+  limits: ValidationLimits,
+  problems: string[],
+): UsageForecast | undefined {
+  const fStart =
+    raw.timeForecastStarted === undefined
+      ? undefined
+      : forecastDay("forecast.timeForecastStarted", raw.timeForecastStarted, granularity, problems);
+  const fEnd = forecastDay("forecast.timeForecastEnded", raw.timeForecastEnded, granularity, problems);
+  if (!fEnd || (raw.timeForecastStarted !== undefined && !fStart)) return undefined;
+  const from = fStart ?? usageEnd;
+  if (from && fEnd.getTime() <= from.getTime()) {
+    problems.push(
+      fStart
+        ? "forecast.timeForecastEnded: must be later than forecast.timeForecastStarted"
+        : "forecast.timeForecastEnded: must be later than timeUsageEnded when forecast.timeForecastStarted is not given",
+    );
+    return undefined;
+  }
+  const days = limits.maxRangeDailyDays;
+  if (from && fEnd.getTime() - from.getTime() > days * DAY_MS) {
+    problems.push(
+      `forecast.timeForecastEnded: a forecast may span at most ${plural(days, "day")}; forecast a shorter range`,
+    );
+    return undefined;
+  }
+  const forecast: UsageForecast = { timeForecastEnded: fEnd };
+  if (raw.forecastType !== undefined) forecast.forecastType = raw.forecastType;
+  if (fStart) forecast.timeForecastStarted = fStart;
+  return forecast;
+}
+
 function checkRules(raw: RawBody, limits: ValidationLimits): Validation<UsageQuery> {
   const problems: string[] = [];
   const granularity = raw.granularity;
@@ -408,22 +470,7 @@ function checkRules(raw: RawBody, limits: ValidationLimits): Validation<UsageQue
     }
   }
 
-  let forecast: UsageForecast | undefined;
-  if (raw.forecast) {
-    const fStart =
-      raw.forecast.timeForecastStarted === undefined
-        ? undefined
-        : timeField("forecast.timeForecastStarted", raw.forecast.timeForecastStarted);
-    const fEnd = timeField("forecast.timeForecastEnded", raw.forecast.timeForecastEnded);
-    if (fStart && fEnd && fEnd.getTime() <= fStart.getTime()) {
-      problems.push("forecast.timeForecastEnded: must be later than forecast.timeForecastStarted");
-    }
-    if (fEnd) {
-      forecast = { timeForecastEnded: fEnd };
-      if (raw.forecast.forecastType !== undefined) forecast.forecastType = raw.forecast.forecastType;
-      if (fStart) forecast.timeForecastStarted = fStart;
-    }
-  }
+  const forecast = raw.forecast ? checkForecast(raw.forecast, granularity, end, limits, problems) : undefined;
 
   if (raw.groupBy) {
     const seen = new Set<string>();

@@ -889,7 +889,7 @@ function jsonValue(value: unknown): string {
 }
 
 /** An item with every field in wire order: null, except the query's currency and isForecast false. */
-function blankItem(currency: string | null): UsageSummaryJson {
+export function blankItem(currency: string | null): UsageSummaryJson {
   return {
     tenantId: null,
     tenantName: null,

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { type CompactSummary, InvalidQueryError, summarizeCompact } from "./aggregate.js";
 import type { Dataset } from "./dataset.js";
+import { withForecast } from "./forecast.js";
 import { invalid, type ParsedQuery } from "./request.js";
 
 const CACHE_ENTRIES = 8;
@@ -102,6 +103,7 @@ export class UsagePages {
         answer = summarizeCompact(this.dataset, query.details, {
           currencyWithGroupBy: this.currencyWithGroupBy,
         });
+        if (query.forecast) answer = withForecast(this.dataset, query.details, answer, query.forecast);
       } catch (err) {
         if (err instanceof InvalidQueryError) throw invalid(err.message);
         throw err;

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { OciApiError } from "../core/errors.js";
 import { type FilterJson, GROUP_BY_KEYS, QUERY_TYPES, type SummarizeDetails } from "./aggregate.js";
 import type { Granularity } from "./dataset.js";
+import type { ForecastWindow } from "./forecast.js";
 
 /** Texts of the real service where known (oci-python-sdk #273, oci-typescript-sdk #193). */
 export const MESSAGES = {
@@ -83,6 +84,8 @@ type UsageBody = z.infer<typeof Body>;
 
 export interface ParsedQuery {
   details: SummarizeDetails & { timeUsageStarted: number; timeUsageEnded: number };
+  /** The forecast days asked for, if any (forecast.ts). */
+  forecast?: ForecastWindow | undefined;
   canonical: string;
 }
 
@@ -95,7 +98,7 @@ export function parseUsageBody(body: Buffer, maxRangeDays: MaxRangeDays | undefi
     }
   }
   const window = checkWindow(b, maxRangeDays);
-  if (b.forecast) throw invalid("forecast is not supported by the sandbox Usage API"); // sandbox limitation
+  const forecast = b.forecast ? checkForecast(b.forecast, window.timeUsageEnded) : undefined;
   const tag = checkGrouping(b);
   const details = {
     tenantId: b.tenantId!,
@@ -107,7 +110,8 @@ export function parseUsageBody(body: Buffer, maxRangeDays: MaxRangeDays | undefi
     compartmentDepth: b.compartmentDepth ?? null,
     filter: b.filter ?? null,
   };
-  return { details, canonical: canonicalJson(details) };
+  if (!forecast) return { details, canonical: canonicalJson(details) };
+  return { details, forecast, canonical: canonicalJson({ ...details, forecast }) };
 }
 
 function usageBodyJson(body: Buffer): UsageBody {
@@ -137,6 +141,21 @@ function checkWindow(b: UsageBody, maxRangeDays: MaxRangeDays | undefined) {
     throw invalid(`The date range is larger than ${cap} days for ${granularity} granularity`); // sandbox option
   }
   return { timeUsageStarted: start, timeUsageEnded: end, granularity };
+}
+
+/**
+ * The forecast window: whole UTC days (the real text: "Forecasting invalid date range: Passed UTC date …",
+ * oci-typescript-sdk #218), the start defaulting to the usage window's end (the SDK's doc says "UTC-1";
+ * the sandbox forecasts from where the actual data stops), the end after the start.
+ */
+function checkForecast(f: NonNullable<UsageBody["forecast"]>, usageEnd: number): ForecastWindow {
+  const start = f.timeForecastStarted ? parseTime(f.timeForecastStarted) : usageEnd;
+  const end = parseTime(f.timeForecastEnded);
+  if (start % DAY !== 0 || end % DAY !== 0)
+    throw invalid(`Forecasting invalid date range: ${MESSAGES.precision}`);
+  if (end <= start)
+    throw invalid("Forecasting invalid date range: timeForecastEnded must be later than timeForecastStarted"); // unconfirmed text
+  return { start, end };
 }
 
 /** groupBy keys, the one groupByTag, compartmentDepth; returns the tag to group by. */

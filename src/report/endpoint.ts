@@ -31,6 +31,8 @@ export interface UsageRequest {
   groupBy?: string[];
   groupByTag?: Array<{ namespace: string; key: string }>;
   compartmentDepth?: number;
+  /** The Usage API's forecast days (outlook.ts asks for them for a partial month). */
+  forecast?: { forecastType: "BASIC"; timeForecastStarted?: string; timeForecastEnded: string };
 }
 
 export interface UsagePage {

@@ -29,6 +29,16 @@ import { GithubTokenSource } from "./github-token.js";
 import { OUTPUTS, type ReportInputs } from "./inputs.js";
 import { JsonReportWriter } from "./json.js";
 import { type MonthWindow, previousMonth, windowOf } from "./months.js";
+import {
+  budgetedTotal,
+  commitNote,
+  ForecastTotals,
+  forecastOutput,
+  forecastRequest,
+  type MonthOutlook,
+  outlookHeader,
+  unsettledFrom,
+} from "./outlook.js";
 import { buildSummary, type SummaryMonth } from "./summary.js";
 import { TokenClient, type TokenSource, type TokenSourceOptions } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
@@ -130,7 +140,7 @@ type MonthFailure = { month: string; reason: string };
 /** What fetching the months left: the files written, each reported month's totals, the failures. */
 interface Fetched {
   files: string[];
-  reported: Array<{ totals: MonthTotals; window: MonthWindow }>;
+  reported: Array<{ totals: MonthTotals; window: MonthWindow; outlook: MonthOutlook }>;
   failed: MonthFailure[];
   /** A report file's content changed. */
   changed: boolean;
@@ -160,8 +170,7 @@ export async function runReport(inputs: ReportInputs, deps: ReportDeps): Promise
   const { figures, baseline } = monthFigures(run, fetched);
   const overBudget = checkBudget(run, figures);
   const anomalies = findAnomalies(figures, baseline, thresholdsOf(inputs));
-  const months = figures.map((m) => m.month);
-  const commit = await commitFiles(run, fetched.files, months);
+  const commit = await commitFiles(run, fetched.files, figures);
   setOutputs(run, fetched, { figures, anomalies }, commit);
   const markdown = await writeSummary(run, fetched, { figures, baseline, anomalies }, commit);
   failIfProblems(inputs, fetched.failed, commit, overBudget);
@@ -249,7 +258,8 @@ async function reportMonth(
   const month = new MonthTotals(window.month, run.inputs.groupByTag);
   const sinks: NamedSink[] = [];
   try {
-    await openSinks(run, window, body, sinks);
+    const outlook = await monthOutlook(run, endpoint, body, window);
+    await openSinks(run, window, body, outlook, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
       for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
@@ -257,7 +267,7 @@ async function reportMonth(
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
     fetched.files.push(...written);
-    fetched.reported.push({ totals: month, window });
+    fetched.reported.push({ totals: month, window, outlook });
     run.info(
       `month ${window.month}${window.partial ? " (partial: the current month)" : ""}: ${result.items} rows in ${result.pages} page(s) -> ${written.join(", ")}`,
     );
@@ -266,6 +276,30 @@ async function reportMonth(
     await rmdir(join(run.deps.root, run.inputs.outputDir, window.month)).catch(() => {});
     throw err;
   }
+}
+
+/** The month's forecast (partial months) and first unsettled day; a failed forecast is only a warning. */
+async function monthOutlook(
+  run: Run,
+  endpoint: UsageSource,
+  body: UsageRequest,
+  window: MonthWindow,
+): Promise<MonthOutlook> {
+  const outlook: MonthOutlook = {
+    unsettledFrom: unsettledFrom(window, new Date(run.deps.clock.now()), run.inputs.settleDays),
+  };
+  const request = forecastRequest(body, window);
+  if (!request) return outlook;
+  try {
+    const totals = new ForecastTotals(window.month);
+    await endpoint.fetchMonth(request, (page) => {
+      for (const item of page.items) totals.add(item);
+    });
+    outlook.forecast = totals.result(window);
+  } catch (err) {
+    run.warn(`could not fetch the forecast of ${window.month} (${oneLine(err)}); the summary shows none`);
+  }
+  return outlook;
 }
 
 /** The FOCUS query's pages, streamed into the FOCUS sink alone (the month's totals come from the report's). */
@@ -287,6 +321,7 @@ async function openSinks(
   run: Run,
   window: MonthWindow,
   body: UsageRequest,
+  outlook: MonthOutlook,
   into: NamedSink[],
 ): Promise<void> {
   const { inputs, deps } = run;
@@ -300,7 +335,17 @@ async function openSinks(
   const { tenantId: _omitted, ...query } = body;
   const kinds: Array<[wanted: boolean, suffix: string, open: (path: string) => Promise<Sink>]> = [
     [inputs.csv, ".csv", (path) => csvSink(path, run.plainColumns, ctx)],
-    [inputs.json, ".json", (path) => jsonSink(path, { month: window.month, query, groupBy: inputs.groupBy })],
+    [
+      inputs.json,
+      ".json",
+      (path) =>
+        jsonSink(path, {
+          month: window.month,
+          query,
+          groupBy: inputs.groupBy,
+          outlook: outlookHeader(outlook),
+        }),
+    ],
     [inputs.focus, ".focus.csv", (path) => csvSink(path, run.focusColumns, ctx)],
   ];
   const relDir = posix.join(inputs.outputDir, window.month);
@@ -376,13 +421,13 @@ function monthFigures(
   for (const { totals } of fetched.reported)
     if (totals.detectedCurrency) currencies.add(totals.detectedCurrency);
   const runCurrency = run.inputs.currency ?? [...currencies][0];
-  const figures = fetched.reported.map(({ totals, window }): SummaryMonth => {
+  const figures = fetched.reported.map(({ totals, window, outlook }): SummaryMonth => {
     const result = totals.result(runCurrency);
     if (result.currencies.length > 1)
       run.warn(
         `month ${window.month} mixes currencies (${result.currencies.join(", ")}); its total adds them up as they are`,
       );
-    return { ...result, partial: window.partial };
+    return { ...result, partial: window.partial, ...(hasOutlook(outlook) ? { outlook } : {}) };
   });
   let { baseline } = fetched;
   if (baseline && baseline.currency === UNKNOWN_CURRENCY && runCurrency)
@@ -390,14 +435,23 @@ function monthFigures(
   return { figures, baseline };
 }
 
-/** Each month's total against the budget, in the report currency: one line per month over it. */
+function hasOutlook(outlook: MonthOutlook): boolean {
+  return outlook.forecast !== undefined || outlook.unsettledFrom !== undefined;
+}
+
+/**
+ * Each month's total (with budget-on: forecast, a partial month's forecast month-end) against the budget,
+ * in the report currency: one line per month over it.
+ */
 function checkBudget(run: Run, figures: SummaryMonth[]): string[] {
-  const { budget } = run.inputs;
+  const { budget, budgetOn } = run.inputs;
   if (!budget) return [];
   const overBudget: string[] = [];
   for (const m of figures) {
-    if (compare(m.total, budget) > 0) {
-      const text = `${m.month} total ${formatFixed(m.total, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
+    const { amount, forecast } = budgetedTotal(m, budgetOn);
+    if (compare(amount, budget) > 0) {
+      const what = forecast ? "forecast month-end total" : "total";
+      const text = `${m.month} ${what} ${formatFixed(amount, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
       overBudget.push(text);
       run.warn(`budget: ${text}`);
     }
@@ -405,7 +459,7 @@ function checkBudget(run: Run, figures: SummaryMonth[]): string[] {
   return overBudget;
 }
 
-async function commitFiles(run: Run, files: string[], months: string[]): Promise<CommitOutcome> {
+async function commitFiles(run: Run, files: string[], figures: SummaryMonth[]): Promise<CommitOutcome> {
   const { inputs, deps } = run;
   if (!inputs.commit || files.length === 0) return {};
   return deps.log.group("Commit the reports", async () => {
@@ -413,7 +467,9 @@ async function commitFiles(run: Run, files: string[], months: string[]): Promise
       const sha = await deps.commit({
         cwd: deps.root,
         paths: files,
-        message: inputs.commitMessage.replace(/\{months\}/g, monthsLabel(months)),
+        message:
+          inputs.commitMessage.replace(/\{months\}/g, monthsLabel(figures.map((m) => m.month))) +
+          commitNote(figures),
         branch: inputs.commitBranch,
         log: run.info,
       });
@@ -449,6 +505,7 @@ function setOutputs(run: Run, fetched: Fetched, insight: Insight, commit: Commit
   deps.setOutput(OUTPUTS.changed, String(fetched.changed));
   deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
   deps.setOutput(OUTPUTS.anomalies, anomaliesOutput(anomalies, thresholdsOf(inputs), last?.currency ?? ""));
+  deps.setOutput(OUTPUTS.forecast, forecastOutput(figures));
 }
 
 /** The job summary's Markdown (when the inputs ask for one), written; a failure here is only a warning. */
@@ -467,6 +524,8 @@ async function writeSummary(
       baseline,
       failed: fetched.failed,
       budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : undefined,
+      budgetOn: inputs.budgetOn,
+      settleDays: inputs.settleDays,
       granularity: inputs.granularity,
       queryType: inputs.queryType,
       files: fetched.files,
@@ -501,6 +560,22 @@ function failIfProblems(
 }
 
 /**
+ * The action's clock: the wall clock, shifted to USAGE_API_ACTION_TEST_NOW (an ISO time) when that is set,
+ * so that tests of the built action can run "in" a partial month. Time still flows from there.
+ */
+export function actionNow(env: NodeJS.ProcessEnv = process.env): () => number {
+  const fixed = env.USAGE_API_ACTION_TEST_NOW;
+  if (!fixed) return Date.now;
+  const at = Date.parse(fixed);
+  if (!Number.isFinite(at))
+    throw new UserFacingError(
+      `USAGE_API_ACTION_TEST_NOW '${oneLine(fixed).slice(0, 40)}' is not an ISO time such as 2025-05-20T10:00:00Z; unset it`,
+    );
+  const offset = at - Date.now();
+  return () => Date.now() + offset;
+}
+
+/**
  * The real dependencies: @actions/core, undici clients, git, the wall clock. `mask` is the action's one
  * masker (main.ts hands the same one to both commands).
  */
@@ -510,7 +585,7 @@ export function createActionDeps(
 ): ReportDeps {
   return {
     root,
-    clock: { now: Date.now, sleep: realSleep, random: Math.random },
+    clock: { now: actionNow(), sleep: realSleep, random: Math.random },
     log: runnerLog,
     // The token client derives the forms of what it masks; each is registered once across the run.
     setSecret: (value) => mask.exact(value),

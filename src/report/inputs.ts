@@ -26,6 +26,7 @@ import { GROUP_BY_DIMENSIONS, type Granularity, type QueryType, type TagRef } fr
 import { isValidBranchName } from "./commit.js";
 import { FOCUS_VERSIONS, type FocusVersion } from "./focus.js";
 import { MonthsError, type MonthWindow, parseMonths } from "./months.js";
+import type { BudgetOn } from "./outlook.js";
 import { tokenEndpointFor } from "./token.js";
 
 export const COMMAND_INPUT = "command";
@@ -38,10 +39,12 @@ export const OUTPUTS = {
   changed: "changed",
   commitSha: "commit-sha",
   anomalies: "anomalies",
+  forecast: "forecast",
 } as const;
 
 const MAX_GROUP_BY = 10;
 const MAX_TIME_BUDGET_MINUTES = 350;
+const MAX_SETTLE_DAYS = 31;
 
 /** Where the bearer token comes from. */
 export type ReportAuth =
@@ -90,6 +93,10 @@ export interface ReportInputs {
   commitMessage: string;
   budget: Decimal | undefined;
   budgetAction: "warn" | "fail";
+  /** What the budget gate compares: the actual total, or a partial month's forecast month-end. */
+  budgetOn: BudgetOn;
+  /** Days before today still within the Usage API's data lag (today is never settled). */
+  settleDays: number;
   timeBudgetMs: number;
   summary: boolean;
   comparePrevious: boolean;
@@ -334,6 +341,8 @@ function reportInputTable(now: Date, auth: AuthKind | null = "client-credentials
     commitMessage: input("commit-message", commitMessage, { default: "Usage report {months}" }),
     budget: input("budget", optional(budgetAmount)),
     budgetAction: input("budget-action", oneOf(["warn", "fail"] as const), { default: "warn" }),
+    budgetOn: input("budget-on", oneOf<BudgetOn>(["actual", "forecast"]), { default: "actual" }),
+    settleDays: input("settle-days", wholeNumber(0, MAX_SETTLE_DAYS, "a number of days"), { default: "2" }),
     timeBudget: input("time-budget", wholeNumber(1, MAX_TIME_BUDGET_MINUTES, "a number of minutes"), {
       default: "20",
     }),

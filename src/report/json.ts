@@ -158,6 +158,8 @@ interface JsonReportHeader {
   month: string;
   query: Record<string, unknown>;
   groupBy: readonly string[];
+  /** Fields a partial or unsettled month adds before its items (outlook.ts); none for a settled month. */
+  outlook?: Record<string, unknown>;
 }
 
 /** Characters buffered before a write to the file (about 1,500 usage items). */
@@ -178,6 +180,9 @@ export class JsonReportWriter {
       `{\n  "month": ${JSON.stringify(header.month)},\n` +
       `  "query": ${canonicalJson(header.query)},\n` +
       `  "groupBy": ${canonicalJson(header.groupBy)},\n` +
+      Object.entries(header.outlook ?? {})
+        .map(([key, value]) => `  ${JSON.stringify(key)}: ${canonicalJson(value)},\n`)
+        .join("") +
       `  "items": [`;
     return writer;
   }

@@ -16,6 +16,7 @@ import {
 import { clip, flatten } from "../lib/text.js";
 import { type Anomaly, type AnomalyThresholds, comparedPairs } from "./anomalies.js";
 import { previousMonth } from "./months.js";
+import { type BudgetOn, forecastOver, type MonthOutlook } from "./outlook.js";
 import { type MonthFigures, rankEntries } from "./totals.js";
 
 /** GitHub aborts a step summary over 1024 KiB; stay well under it. */
@@ -25,6 +26,8 @@ const DEFAULT_TOP = 10;
 
 export interface SummaryMonth extends MonthFigures {
   partial: boolean;
+  /** The forecast and the unsettled days (outlook.ts), when the month has either. */
+  outlook?: MonthOutlook | undefined;
 }
 
 interface SummaryInput {
@@ -34,6 +37,10 @@ interface SummaryInput {
   baseline?: MonthFigures | undefined;
   failed: Array<{ month: string; reason: string }>;
   budget?: { amount: Decimal; action: "warn" | "fail" } | undefined;
+  /** What the budget gate compares (input budget-on); actual when absent. */
+  budgetOn?: BudgetOn | undefined;
+  /** The input settle-days, for the freshness note. */
+  settleDays?: number | undefined;
   granularity: string;
   queryType: string;
   files: string[];
@@ -343,7 +350,12 @@ function render(input: SummaryInput, top: number, chart: boolean, truncated: boo
   } else {
     const services = matrix(input.months, (m) => m.byService, top);
     const compartments = matrix(input.months, (m) => m.byCompartment, top);
-    lines.push(...totalsSection(input), ...budgetSection(input), ...anomaliesSection(input, top));
+    lines.push(
+      ...totalsSection(input),
+      ...outlookSection(input),
+      ...budgetSection(input),
+      ...anomaliesSection(input, top),
+    );
     if (chart) lines.push("### Charts", "", ...chartSection(input.months, services));
     lines.push(
       ...matrixSection("Top services", "Service", input.months, services),
@@ -387,4 +399,40 @@ export function buildSummary(input: SummaryInput): string {
     text = (lastLine > 0 ? cut.slice(0, lastLine) : "") + note;
   }
   return text;
+}
+
+function forecastStatus(over: boolean, action: "warn" | "fail"): string {
+  if (!over) return "✅ within budget";
+  return action === "fail" ? "❌ forecast over budget (fails the run)" : "⚠️ forecast over budget";
+}
+
+/** The forecast month-end of a partial month and the days not yet settled, one row per month with either. */
+function outlookSection(input: SummaryInput): string[] {
+  const months = input.months.filter((m) => m.outlook?.forecast || m.outlook?.unsettledFrom);
+  if (months.length === 0) return [];
+  const { budget } = input;
+  const gate = budget && input.budgetOn === "forecast" ? budget : undefined;
+  const rows = months.map((m) => {
+    const f = m.outlook?.forecast;
+    const row = [
+      m.partial ? `${m.month} (partial)` : m.month,
+      money(f ? f.actual : m.total),
+      f ? money(f.monthEnd) : "—",
+      m.outlook?.unsettledFrom ? `⏳ from ${m.outlook.unsettledFrom}` : "settled",
+    ];
+    if (gate) row.push(!f ? "—" : forecastStatus(forecastOver(f, gate.amount), gate.action));
+    return row;
+  });
+  const header = ["Month", "Actual so far", "Forecast month-end", "Not yet settled"];
+  if (gate) header.push(`Budget ${money(gate.amount)} (on forecast)`);
+  return [
+    "### Forecast and freshness",
+    "",
+    ...table(header, rows),
+    "",
+    `_Forecast month-end: the actual cost so far plus the Usage API's BASIC forecast of the days left. ` +
+      `Not yet settled: today and the ${input.settleDays ?? 2} day(s) before it are within the Usage API's data lag ` +
+      `and may still change; the next run replaces these files._`,
+    "",
+  ];
 }

@@ -227,6 +227,7 @@ describe("secrets and hostile text around the built action", () => {
       "commit-sha",
       "currency",
       "files",
+      "forecast",
       "months",
       "total",
     ]);

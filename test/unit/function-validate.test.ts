@@ -231,6 +231,29 @@ describe("validateUsageBody: rejections name the field and the rule", () => {
       "forecast.timeForecastEnded: DAILY and MONTHLY times must be exact UTC midnight",
     ],
     [
+      "HOURLY forecast not on a whole day",
+      {
+        ...base,
+        granularity: "HOURLY",
+        timeUsageEnded: "2025-01-02T00:00:00Z",
+        forecast: { timeForecastEnded: "2025-01-03T05:00:00Z" },
+      },
+      "forecast.timeForecastEnded: a forecast covers whole UTC days",
+    ],
+    [
+      "forecast ending at the usage window's end, no start given",
+      { ...base, forecast: { timeForecastEnded: "2025-02-01T00:00:00Z" } },
+      "forecast.timeForecastEnded: must be later than timeUsageEnded when forecast.timeForecastStarted is not given",
+    ],
+    [
+      "forecast over 93 days",
+      {
+        ...base,
+        forecast: { timeForecastStarted: "2025-02-01T00:00:00Z", timeForecastEnded: "2025-06-01T00:00:00Z" },
+      },
+      "forecast.timeForecastEnded: a forecast may span at most 93 days",
+    ],
+    [
       "isAggregateByTime a string",
       { ...base, isAggregateByTime: "yes" },
       "isAggregateByTime: must be a boolean",

@@ -165,6 +165,7 @@ describe("runReport", () => {
     expect(h.outputs).toEqual({
       files: JSON.stringify(files),
       months: '["2025-12","2026-01","2026-02"]',
+      forecast: "",
       total: "17.5",
       currency: "USD",
       changed: "true",
@@ -369,5 +370,69 @@ describe("runReport", () => {
     }
     expect(safeLogLine("::error::x")).toBe(": :error::x");
     expect(safeLogLine("  ::set-output name=x::y\n::x")).toBe("  : :set-output name=x::y ::x");
+  });
+  it("asks for the current month's forecast, and a failed forecast is only a warning", async () => {
+    const h = harness({ "2026-03": { pages: [[item("Compute", 7)]] } });
+    const endpoint = h.deps.createEndpointClient;
+    h.deps.createEndpointClient = (options) => {
+      const inner = endpoint(options);
+      return {
+        fetchMonth: (body, onPage) =>
+          body.forecast ? Promise.reject(new Error("429 TooManyRequests")) : inner.fetchMonth(body, onPage),
+      };
+    };
+    const result = await runReport(inputs({ months: "2026-03", "compare-previous": "false" }), h.deps);
+    expect(h.warnings).toContain(
+      "could not fetch the forecast of 2026-03 (429 TooManyRequests); the summary shows none",
+    );
+    expect(result.failed).toEqual([]);
+    expect(result.months[0]?.outlook).toEqual({ unsettledFrom: "2026-03-13" });
+    expect(h.outputs.forecast).toBe("");
+  });
+  it("with budget-on: forecast, the current month's forecast month-end meets the budget gate", async () => {
+    const h = harness({ "2026-03": { pages: [[item("Compute", 7)]] } });
+    const endpoint = h.deps.createEndpointClient;
+    h.deps.createEndpointClient = (options) => {
+      const inner = endpoint(options);
+      return {
+        fetchMonth: async (body, onPage) => {
+          if (!body.forecast) return inner.fetchMonth(body, onPage);
+          h.requests.push(body);
+          await onPage({
+            groupBy: undefined,
+            items: [item("x", 7), item("x", 4, { isForecast: true })],
+            page: 1,
+          });
+          return { pages: 1, items: 2 };
+        },
+      };
+    };
+    const run = runReport(
+      inputs({
+        months: "2026-03",
+        "compare-previous": "false",
+        budget: "10",
+        "budget-action": "fail",
+        "budget-on": "forecast",
+      }),
+      h.deps,
+    );
+    await expect(run).rejects.toThrow(
+      "over budget: 2026-03 forecast month-end total 11.00 USD is over the budget of 10",
+    );
+    expect(h.requests.find((r) => r.forecast)).toMatchObject({
+      granularity: "DAILY",
+      forecast: {
+        forecastType: "BASIC",
+        timeForecastStarted: "2026-03-16T00:00:00.000Z",
+        timeForecastEnded: "2026-04-01T00:00:00.000Z",
+      },
+    });
+    expect(JSON.parse(h.outputs.forecast!)).toEqual({
+      month: "2026-03",
+      actual: "7",
+      forecast: "11",
+      currency: "USD",
+    });
   });
 });

@@ -1117,10 +1117,12 @@ var OUTPUTS = {
   months: "months",
   changed: "changed",
   commitSha: "commit-sha",
-  anomalies: "anomalies"
+  anomalies: "anomalies",
+  forecast: "forecast"
 };
 var MAX_GROUP_BY = 10;
 var MAX_TIME_BUDGET_MINUTES = 350;
+var MAX_SETTLE_DAYS = 31;
 var AUTH_KINDS = ["client-credentials", "github-oidc"];
 var DEFAULT_GITHUB_AUDIENCE = "usage-api-action";
 function serviceUrl(example) {
@@ -1321,6 +1323,8 @@ function reportInputTable(now, auth = "client-credentials") {
     commitMessage: input("commit-message", commitMessage, { default: "Usage report {months}" }),
     budget: input("budget", optional(budgetAmount)),
     budgetAction: input("budget-action", oneOf(["warn", "fail"]), { default: "warn" }),
+    budgetOn: input("budget-on", oneOf(["actual", "forecast"]), { default: "actual" }),
+    settleDays: input("settle-days", wholeNumber(0, MAX_SETTLE_DAYS, "a number of days"), { default: "2" }),
     timeBudget: input("time-budget", wholeNumber(1, MAX_TIME_BUDGET_MINUTES, "a number of minutes"), {
       default: "20"
     }),

@@ -27,7 +27,7 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-OXC2VNOE.js";
+} from "./chunk-MJYPXLYN.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
@@ -1647,7 +1647,8 @@ var JsonReportWriter = class _JsonReportWriter {
   "month": ${JSON.stringify(header.month)},
   "query": ${canonicalJson(header.query)},
   "groupBy": ${canonicalJson(header.groupBy)},
-  "items": [`;
+` + Object.entries(header.outlook ?? {}).map(([key, value]) => `  ${JSON.stringify(key)}: ${canonicalJson(value)},
+`).join("") + `  "items": [`;
     return writer;
   }
   async flush() {
@@ -1794,6 +1795,85 @@ var MonthTotals = class {
     };
   }
 };
+
+// src/report/outlook.ts
+var DAY_MS = 864e5;
+function forecastRequest(body, window) {
+  if (!window.partial || window.end >= window.periodEnd) return void 0;
+  const { groupBy: _groupBy, groupByTag: _groupByTag, compartmentDepth: _depth, ...rest } = body;
+  return {
+    ...rest,
+    granularity: "DAILY",
+    forecast: { forecastType: "BASIC", timeForecastStarted: window.end, timeForecastEnded: window.periodEnd }
+  };
+}
+var ForecastTotals = class {
+  actual;
+  forecast;
+  constructor(month) {
+    this.actual = new MonthTotals(month);
+    this.forecast = new MonthTotals(month);
+  }
+  add(item) {
+    (item.isForecast === true ? this.forecast : this.actual).add(item);
+  }
+  result(window) {
+    const actual = this.actual.result().total;
+    const rest = this.forecast.result().total;
+    return { actual, rest, monthEnd: add(actual, rest), from: window.end, to: window.periodEnd };
+  }
+};
+function unsettledFrom(window, now, settleDays) {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const from = Math.max(today - settleDays * DAY_MS, Date.parse(window.start));
+  return from < Date.parse(window.end) ? new Date(from).toISOString().slice(0, 10) : void 0;
+}
+function budgetedTotal(month, budgetOn) {
+  const forecast = budgetOn === "forecast" ? month.outlook?.forecast : void 0;
+  return forecast ? { amount: forecast.monthEnd, forecast: true } : { amount: month.total, forecast: false };
+}
+function outlookHeader(outlook) {
+  const header = {};
+  if (outlook.forecast) {
+    const f = outlook.forecast;
+    header.forecast = {
+      actual: formatExact(f.actual),
+      forecastType: "BASIC",
+      monthEnd: formatExact(f.monthEnd),
+      rest: formatExact(f.rest),
+      timeForecastEnded: f.to,
+      timeForecastStarted: f.from
+    };
+  }
+  if (outlook.unsettledFrom) header.unsettledFrom = outlook.unsettledFrom;
+  return header;
+}
+function forecastOutput(months) {
+  const last = [...months].reverse().find((m) => m.outlook?.forecast);
+  const f = last?.outlook?.forecast;
+  if (!last || !f) return "";
+  return JSON.stringify({
+    month: last.month,
+    actual: formatExact(f.actual),
+    forecast: formatExact(f.monthEnd),
+    currency: last.currency
+  });
+}
+function commitNote(months) {
+  const lines = months.filter((m) => m.partial || m.outlook?.unsettledFrom).map((m) => {
+    const what = [
+      m.partial ? "partial (the current month)" : "",
+      m.outlook?.unsettledFrom ? `not yet settled from ${m.outlook.unsettledFrom}` : ""
+    ].filter((s) => s !== "").join(", ");
+    return `${m.month} is ${what}: the next run replaces its files.`;
+  });
+  return lines.length === 0 ? "" : `
+
+${lines.join("\n")}`;
+}
+function forecastOver(forecast, budget) {
+  return compare(forecast.monthEnd, budget) > 0;
+}
 
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1e6;
@@ -2040,7 +2120,12 @@ function render(input, top, chart, truncated) {
   } else {
     const services = matrix(input.months, (m) => m.byService, top);
     const compartments = matrix(input.months, (m) => m.byCompartment, top);
-    lines.push(...totalsSection(input), ...budgetSection(input), ...anomaliesSection(input, top));
+    lines.push(
+      ...totalsSection(input),
+      ...outlookSection(input),
+      ...budgetSection(input),
+      ...anomaliesSection(input, top)
+    );
     if (chart) lines.push("### Charts", "", ...chartSection(input.months, services));
     lines.push(
       ...matrixSection("Top services", "Service", input.months, services),
@@ -2082,6 +2167,37 @@ function buildSummary(input) {
   }
   return text;
 }
+function forecastStatus(over, action) {
+  if (!over) return "\u2705 within budget";
+  return action === "fail" ? "\u274C forecast over budget (fails the run)" : "\u26A0\uFE0F forecast over budget";
+}
+function outlookSection(input) {
+  const months = input.months.filter((m) => m.outlook?.forecast || m.outlook?.unsettledFrom);
+  if (months.length === 0) return [];
+  const { budget } = input;
+  const gate = budget && input.budgetOn === "forecast" ? budget : void 0;
+  const rows = months.map((m) => {
+    const f = m.outlook?.forecast;
+    const row = [
+      m.partial ? `${m.month} (partial)` : m.month,
+      money(f ? f.actual : m.total),
+      f ? money(f.monthEnd) : "\u2014",
+      m.outlook?.unsettledFrom ? `\u23F3 from ${m.outlook.unsettledFrom}` : "settled"
+    ];
+    if (gate) row.push(!f ? "\u2014" : forecastStatus(forecastOver(f, gate.amount), gate.action));
+    return row;
+  });
+  const header = ["Month", "Actual so far", "Forecast month-end", "Not yet settled"];
+  if (gate) header.push(`Budget ${money(gate.amount)} (on forecast)`);
+  return [
+    "### Forecast and freshness",
+    "",
+    ...table(header, rows),
+    "",
+    `_Forecast month-end: the actual cost so far plus the Usage API's BASIC forecast of the days left. Not yet settled: today and the ${input.settleDays ?? 2} day(s) before it are within the Usage API's data lag and may still change; the next run replaces these files._`,
+    ""
+  ];
+}
 
 // src/report/index.ts
 function fileBase(inputs) {
@@ -2112,8 +2228,7 @@ async function runReport(inputs, deps) {
   const { figures, baseline } = monthFigures(run, fetched);
   const overBudget = checkBudget(run, figures);
   const anomalies = findAnomalies(figures, baseline, thresholdsOf(inputs));
-  const months = figures.map((m) => m.month);
-  const commit = await commitFiles(run, fetched.files, months);
+  const commit = await commitFiles(run, fetched.files, figures);
   setOutputs(run, fetched, { figures, anomalies }, commit);
   const markdown = await writeSummary(run, fetched, { figures, baseline, anomalies }, commit);
   failIfProblems(inputs, fetched.failed, commit, overBudget);
@@ -2189,7 +2304,8 @@ async function reportMonth(run, endpoint, window, fetched) {
   const month = new MonthTotals(window.month, run.inputs.groupByTag);
   const sinks = [];
   try {
-    await openSinks(run, window, body, sinks);
+    const outlook = await monthOutlook(run, endpoint, body, window);
+    await openSinks(run, window, body, outlook, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
       for (const item of page.items) month.add(item);
       for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
@@ -2197,7 +2313,7 @@ async function reportMonth(run, endpoint, window, fetched) {
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
     fetched.files.push(...written);
-    fetched.reported.push({ totals: month, window });
+    fetched.reported.push({ totals: month, window, outlook });
     run.info(
       `month ${window.month}${window.partial ? " (partial: the current month)" : ""}: ${result.items} rows in ${result.pages} page(s) -> ${written.join(", ")}`
     );
@@ -2209,6 +2325,23 @@ async function reportMonth(run, endpoint, window, fetched) {
     throw err;
   }
 }
+async function monthOutlook(run, endpoint, body, window) {
+  const outlook = {
+    unsettledFrom: unsettledFrom(window, new Date(run.deps.clock.now()), run.inputs.settleDays)
+  };
+  const request2 = forecastRequest(body, window);
+  if (!request2) return outlook;
+  try {
+    const totals = new ForecastTotals(window.month);
+    await endpoint.fetchMonth(request2, (page) => {
+      for (const item of page.items) totals.add(item);
+    });
+    outlook.forecast = totals.result(window);
+  } catch (err) {
+    run.warn(`could not fetch the forecast of ${window.month} (${oneLine(err)}); the summary shows none`);
+  }
+  return outlook;
+}
 async function fetchFocus(run, endpoint, body, sinks) {
   const focus = sinks.filter((s) => s.focus);
   if (focus.length === 0) return;
@@ -2216,7 +2349,7 @@ async function fetchFocus(run, endpoint, body, sinks) {
     for (const { sink } of focus) await sink.writePage(page.items);
   });
 }
-async function openSinks(run, window, body, into) {
+async function openSinks(run, window, body, outlook, into) {
   const { inputs, deps } = run;
   const ctx = {
     month: window.month,
@@ -2228,7 +2361,16 @@ async function openSinks(run, window, body, into) {
   const { tenantId: _omitted, ...query } = body;
   const kinds = [
     [inputs.csv, ".csv", (path) => csvSink(path, run.plainColumns, ctx)],
-    [inputs.json, ".json", (path) => jsonSink(path, { month: window.month, query, groupBy: inputs.groupBy })],
+    [
+      inputs.json,
+      ".json",
+      (path) => jsonSink(path, {
+        month: window.month,
+        query,
+        groupBy: inputs.groupBy,
+        outlook: outlookHeader(outlook)
+      })
+    ],
     [inputs.focus, ".focus.csv", (path) => csvSink(path, run.focusColumns, ctx)]
   ];
   const relDir = posix.join(inputs.outputDir, window.month);
@@ -2288,33 +2430,38 @@ function monthFigures(run, fetched) {
   for (const { totals } of fetched.reported)
     if (totals.detectedCurrency) currencies.add(totals.detectedCurrency);
   const runCurrency = run.inputs.currency ?? [...currencies][0];
-  const figures = fetched.reported.map(({ totals, window }) => {
+  const figures = fetched.reported.map(({ totals, window, outlook }) => {
     const result = totals.result(runCurrency);
     if (result.currencies.length > 1)
       run.warn(
         `month ${window.month} mixes currencies (${result.currencies.join(", ")}); its total adds them up as they are`
       );
-    return { ...result, partial: window.partial };
+    return { ...result, partial: window.partial, ...hasOutlook(outlook) ? { outlook } : {} };
   });
   let { baseline } = fetched;
   if (baseline && baseline.currency === UNKNOWN_CURRENCY && runCurrency)
     baseline = { ...baseline, currency: runCurrency };
   return { figures, baseline };
 }
+function hasOutlook(outlook) {
+  return outlook.forecast !== void 0 || outlook.unsettledFrom !== void 0;
+}
 function checkBudget(run, figures) {
-  const { budget } = run.inputs;
+  const { budget, budgetOn } = run.inputs;
   if (!budget) return [];
   const overBudget = [];
   for (const m of figures) {
-    if (compare(m.total, budget) > 0) {
-      const text = `${m.month} total ${formatFixed(m.total, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
+    const { amount, forecast } = budgetedTotal(m, budgetOn);
+    if (compare(amount, budget) > 0) {
+      const what = forecast ? "forecast month-end total" : "total";
+      const text = `${m.month} ${what} ${formatFixed(amount, 2)} ${m.currency} is over the budget of ${formatExact(budget)}`;
       overBudget.push(text);
       run.warn(`budget: ${text}`);
     }
   }
   return overBudget;
 }
-async function commitFiles(run, files, months) {
+async function commitFiles(run, files, figures) {
   const { inputs, deps } = run;
   if (!inputs.commit || files.length === 0) return {};
   return deps.log.group("Commit the reports", async () => {
@@ -2322,7 +2469,7 @@ async function commitFiles(run, files, months) {
       const sha = await deps.commit({
         cwd: deps.root,
         paths: files,
-        message: inputs.commitMessage.replace(/\{months\}/g, monthsLabel(months)),
+        message: inputs.commitMessage.replace(/\{months\}/g, monthsLabel(figures.map((m) => m.month))) + commitNote(figures),
         branch: inputs.commitBranch,
         log: run.info
       });
@@ -2349,6 +2496,7 @@ function setOutputs(run, fetched, insight, commit) {
   deps.setOutput(OUTPUTS.changed, String(fetched.changed));
   deps.setOutput(OUTPUTS.commitSha, commit.sha ?? "");
   deps.setOutput(OUTPUTS.anomalies, anomaliesOutput(anomalies, thresholdsOf(inputs), last?.currency ?? ""));
+  deps.setOutput(OUTPUTS.forecast, forecastOutput(figures));
 }
 async function writeSummary(run, fetched, { figures, baseline, anomalies }, commit) {
   const { inputs, deps } = run;
@@ -2360,6 +2508,8 @@ async function writeSummary(run, fetched, { figures, baseline, anomalies }, comm
       baseline,
       failed: fetched.failed,
       budget: inputs.budget ? { amount: inputs.budget, action: inputs.budgetAction } : void 0,
+      budgetOn: inputs.budgetOn,
+      settleDays: inputs.settleDays,
       granularity: inputs.granularity,
       queryType: inputs.queryType,
       files: fetched.files,
@@ -2387,10 +2537,21 @@ function failIfProblems(inputs, failed, commit, overBudget) {
     problems.push(`over budget: ${overBudget.join("; ")}`);
   if (problems.length > 0) throw new UserFacingError(problems.join("; "));
 }
+function actionNow(env = process.env) {
+  const fixed = env.USAGE_API_ACTION_TEST_NOW;
+  if (!fixed) return Date.now;
+  const at = Date.parse(fixed);
+  if (!Number.isFinite(at))
+    throw new UserFacingError(
+      `USAGE_API_ACTION_TEST_NOW '${oneLine(fixed).slice(0, 40)}' is not an ISO time such as 2025-05-20T10:00:00Z; unset it`
+    );
+  const offset = at - Date.now();
+  return () => Date.now() + offset;
+}
 function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.cwd()) {
   return {
     root,
-    clock: { now: Date.now, sleep: realSleep, random: Math.random },
+    clock: { now: actionNow(), sleep: realSleep, random: Math.random },
     log: runnerLog,
     // The token client derives the forms of what it masks; each is registered once across the run.
     setSecret: (value) => mask.exact(value),
@@ -2411,6 +2572,7 @@ function createActionDeps(mask, root = process.env.GITHUB_WORKSPACE || process.c
   };
 }
 export {
+  actionNow,
   createActionDeps,
   fileBase,
   runReport
