@@ -311,18 +311,25 @@ function totalsSection(input: SummaryInput): string[] {
 function budgetSection(input: SummaryInput): string[] {
   const budget = input.budget;
   if (!budget || input.months.length === 0) return [];
+  const onForecast = input.budgetOn === "forecast";
   const rows = input.months.map((m) => {
-    const used = divide(multiply(m.total, parseDecimal(100)), budget.amount, 1);
-    const over = compare(m.total, budget.amount) > 0;
-    const status = !over
-      ? "✅ within budget"
-      : budget.action === "fail"
-        ? "❌ over budget (fails the run)"
-        : "⚠️ over budget";
-    return [m.month, money(m.total), used === undefined ? "n/a" : `${formatFixed(used, 1)}%`, status];
+    // With budget-on: forecast, a partial month is judged on its forecast month-end, as the gate does.
+    const forecast = onForecast ? m.outlook?.forecast : undefined;
+    const basis = forecast ? forecast.monthEnd : m.total;
+    const used = divide(multiply(basis, parseDecimal(100)), budget.amount, 1);
+    const over = compare(basis, budget.amount) > 0;
+    const status = forecast
+      ? forecastStatus(over, budget.action)
+      : !over
+        ? "✅ within budget"
+        : budget.action === "fail"
+          ? "❌ over budget (fails the run)"
+          : "⚠️ over budget";
+    const total = forecast ? `${money(basis)} (forecast month-end)` : money(basis);
+    return [m.month, total, used === undefined ? "n/a" : `${formatFixed(used, 1)}%`, status];
   });
   return [
-    `### Budget: ${money(budget.amount)} per month (${budget.action})`,
+    `### Budget: ${money(budget.amount)} per month (${budget.action}${onForecast ? ", on the forecast" : ""})`,
     "",
     ...table(["Month", "Total", "Budget used", "Status"], rows),
     "",

@@ -157,6 +157,21 @@ describe("the summary's forecast and freshness section", () => {
     expect(text).toContain("today and the 2 day(s) before it");
   });
 
+  it("judges a partial month's budget row on the forecast with budget-on: forecast, on the actual otherwise", () => {
+    const onForecast = buildSummary({
+      ...input,
+      months: [figures("2025-04", "17"), partial],
+      budgetOn: "forecast",
+    });
+    expect(onForecast).toContain("### Budget: 18.00 per month (warn, on the forecast)");
+    expect(onForecast).toContain(
+      "| 2025-05 | 20.95 (forecast month-end) | 116.4% | ⚠️ forecast over budget |",
+    );
+    expect(onForecast).toContain("| 2025-04 | 17.00 | 94.4% | ✅ within budget |");
+    const onActual = buildSummary({ ...input, months: [partial], budgetOn: "actual" });
+    expect(onActual).toContain("| 2025-05 | 14.75 | 81.9% | ✅ within budget |");
+  });
+
   it("has no section when every month is whole and settled", () => {
     expect(buildSummary({ ...input, months: [figures("2025-04", "17")] })).not.toContain(
       "Forecast and freshness",

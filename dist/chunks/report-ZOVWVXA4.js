@@ -2086,14 +2086,18 @@ function totalsSection(input) {
 function budgetSection(input) {
   const budget = input.budget;
   if (!budget || input.months.length === 0) return [];
+  const onForecast = input.budgetOn === "forecast";
   const rows = input.months.map((m) => {
-    const used = divide(multiply(m.total, parseDecimal(100)), budget.amount, 1);
-    const over = compare(m.total, budget.amount) > 0;
-    const status = !over ? "\u2705 within budget" : budget.action === "fail" ? "\u274C over budget (fails the run)" : "\u26A0\uFE0F over budget";
-    return [m.month, money(m.total), used === void 0 ? "n/a" : `${formatFixed(used, 1)}%`, status];
+    const forecast = onForecast ? m.outlook?.forecast : void 0;
+    const basis = forecast ? forecast.monthEnd : m.total;
+    const used = divide(multiply(basis, parseDecimal(100)), budget.amount, 1);
+    const over = compare(basis, budget.amount) > 0;
+    const status = forecast ? forecastStatus(over, budget.action) : !over ? "\u2705 within budget" : budget.action === "fail" ? "\u274C over budget (fails the run)" : "\u26A0\uFE0F over budget";
+    const total = forecast ? `${money(basis)} (forecast month-end)` : money(basis);
+    return [m.month, total, used === void 0 ? "n/a" : `${formatFixed(used, 1)}%`, status];
   });
   return [
-    `### Budget: ${money(budget.amount)} per month (${budget.action})`,
+    `### Budget: ${money(budget.amount)} per month (${budget.action}${onForecast ? ", on the forecast" : ""})`,
     "",
     ...table(["Month", "Total", "Budget used", "Status"], rows),
     ""
