@@ -69,6 +69,9 @@ export async function buildAction(outdir = join(root, "dist")) {
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
+  // The bundles are ES modules wherever they are written (a temp folder in tests, dist/ in a checkout):
+  // say so, rather than rely on Node's module-syntax detection or on a package.json further up.
+  await writeFile(join(outdir, "package.json"), '{ "type": "module" }\n');
   // The local command runs as an executable (`npx`, `bin`).
   const cli = join(outdir, "cli.js");
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
