@@ -1,7 +1,10 @@
 // The sandbox's latency model through real sockets and the oci-usageapi client: the delay of every request
 // follows the seeded model, a tenancy's burst beyond its bucket gets OCI's 429 with Retry-After until the
 // injected clock moves on, and a page cap splits an answer into capped pages with the same rows.
+
+import { GatewayClient } from "oci-apigateway";
 import * as common from "oci-common";
+import { FunctionsManagementClient } from "oci-functions";
 import { models, type UsageapiClient } from "oci-usageapi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { FaultInjector } from "../../sandbox/core/faults.js";
@@ -31,10 +34,10 @@ async function request(client: UsageapiClient, sandbox: Sandbox) {
   });
 }
 
-/** The same call signed by hand, to read the raw answer (the SDK's error keeps no headers). */
-async function signedPost(sandbox: Sandbox): Promise<Response> {
+/** The sandbox's API-key user as an SDK signer. */
+function signer(sandbox: Sandbox): common.SimpleAuthenticationDetailsProvider {
   const user = sandbox.apiKeyUser;
-  const provider = new common.SimpleAuthenticationDetailsProvider(
+  return new common.SimpleAuthenticationDetailsProvider(
     user.tenancyId,
     user.userId,
     user.fingerprint,
@@ -42,6 +45,11 @@ async function signedPost(sandbox: Sandbox): Promise<Response> {
     null,
     common.Region.fromRegionId(sandbox.endpoints.region),
   );
+}
+
+/** The same call signed by hand, to read the raw answer (the SDK's error keeps no headers). */
+async function signedPost(sandbox: Sandbox): Promise<Response> {
+  const provider = signer(sandbox);
   const url = `${sandbox.endpoints.usageApiUrl}${USAGE_PATH}`;
   const body = JSON.stringify(monthDetails(sandbox));
   const headers = new Headers({ "content-type": "application/json" });
@@ -66,6 +74,8 @@ describe("sandbox latency model and Usage API rate limit", () => {
       seed: 42,
       latency: {
         usageapi: LATENCY,
+        functions: { fixedMs: 7 },
+        default: { fixedMs: 3 },
         seed: SEED,
         delay: async (ms) => {
           delays.push(ms);
@@ -93,8 +103,25 @@ describe("sandbox latency model and Usage API rate limit", () => {
     expect(sandbox.usageApi.stats.requests - before).toBe(4);
     const sample = latencySampler(LATENCY, SEED); // usageapi is the first service: the seed itself
     const expected = Array.from({ length: sandbox.usageApi.stats.requests }, () => sample());
-    expect(delays).toEqual(expected);
-    expect(delays.every((ms) => ms >= 300 && ms <= 500)).toBe(true);
+    expect(delays.filter((ms) => ms >= 300)).toEqual(expected);
+    expect(expected.every((ms) => ms >= 300 && ms <= 500)).toBe(true);
+  });
+
+  it("delays the control planes too: functions by its own spec, API Gateway by the default", async () => {
+    const provider = signer(sandbox);
+    const config = { retryConfiguration: common.NoRetryConfigurationDetails };
+    const functions = new FunctionsManagementClient({ authenticationDetailsProvider: provider }, config);
+    const gateways = new GatewayClient({ authenticationDetailsProvider: provider }, config);
+    functions.endpoint = sandbox.endpoints.functionsUrl;
+    gateways.endpoint = sandbox.endpoints.apigatewayUrl;
+    const compartmentId = sandbox.endpoints.compartmentId;
+    const count = (ms: number) => delays.filter((d) => d === ms).length;
+    const [sevens, threes] = [count(7), count(3)];
+    await functions.listApplications({ compartmentId });
+    await gateways.listGateways({ compartmentId });
+    expect([count(7) - sevens, count(3) - threes]).toEqual([1, 1]);
+    functions.close();
+    gateways.close();
   });
 
   it("answers a burst beyond the bucket with 429 TooManyRequests and Retry-After, then passes as the clock moves", async () => {
