@@ -5,17 +5,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { mulberry32 } from "./random.js";
 
 /** One service's response latency: `fixedMs` plus a uniform jitter in [0, `jitterMs`] (whole milliseconds). */
-export interface LatencySpec {
+interface LatencySpec {
   fixedMs: number;
   jitterMs?: number;
 }
 
 /** The OCI-signed services of the one pipeline that take a latency. */
-export const LATENCY_SERVICES = ["usageapi", "functions", "apigateway", "artifacts", "iam"] as const;
+const LATENCY_SERVICES = ["usageapi", "functions", "apigateway", "artifacts", "iam"] as const;
 export type LatencyService = (typeof LATENCY_SERVICES)[number];
 
 /** Waits `ms` milliseconds (default: a timer); tests pass one that records and resolves at once. */
-export type Delay = (ms: number) => Promise<void>;
+type Delay = (ms: number) => Promise<void>;
 
 export interface LatencyOptions extends Partial<Record<LatencyService | "default", LatencySpec>> {
   /** Seed of the jitter (default the sandbox's data set seed); each service draws from its own sequence. */
