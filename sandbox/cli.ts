@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { parseLatencyFlags } from "./core/latency.js";
 import { checkRepository } from "./github/index.js";
 import { startSandbox } from "./index.js";
 
@@ -20,8 +21,38 @@ const { values } = parseArgs({
     empty: { type: "boolean", default: false },
     // owner/repo of the GitHub job whose runner variables the endpoints carry (default octo-org/usage-reports).
     "github-repository": { type: "string" },
+    // The latency model (off by default): SERVICE=FIXED[+JITTER] ms, repeatable.
+    latency: { type: "string", multiple: true },
+    "latency-seed": { type: "string" },
+    "usage-rate-limit": { type: "string" },
+    "usage-burst": { type: "string" },
+    "usage-page-cap": { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+
+const HELP = `npm run sandbox -- [options]: every emulator on 127.0.0.1; prints the endpoints as one line of JSON.
+  --seed N                  data set seed (default 42)
+  --resources N             billable resources in the data set (default 60)
+  --endpoints-file PATH     where to write the endpoints (default .sandbox/endpoints.json)
+  --empty                   a bare tenancy, as before setup
+  --github-repository O/R   the GitHub job's repository (default octo-org/usage-reports)
+  --quiet                   no log lines on stderr
+The latency model (all off by default):
+  --latency SERVICE=FIXED[+JITTER]
+                            response latency in ms, fixed plus a seeded uniform jitter; SERVICE is usageapi,
+                            functions, apigateway, artifacts, iam or default; repeatable
+  --latency-seed N          seed of the jitter (default the data set seed)
+  --usage-rate-limit R      Usage API requests per second per tenancy (token bucket; 429 with Retry-After)
+  --usage-burst N           the bucket's size (default R rounded up)
+  --usage-page-cap N        most rows per Usage API page, whatever limit a client asks
+  -h, --help                this text
+`;
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
 function positiveInt(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -43,12 +74,36 @@ function githubRepository(text: string | undefined): string | undefined {
   }
 }
 
+function latencyFlags(flags: string[] | undefined, seed: number | undefined) {
+  if (!flags || flags.length === 0) return undefined;
+  try {
+    return { ...parseLatencyFlags(flags), seed };
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+}
+
+function usageRateLimit(rate: number | undefined, burst: number | undefined) {
+  if (rate === undefined && burst !== undefined) {
+    console.error("--usage-burst needs --usage-rate-limit");
+    process.exit(2);
+  }
+  return rate === undefined ? undefined : { requestsPerSecond: rate, burst: burst ?? rate };
+}
+
 const endpointsFile = resolve(values["endpoints-file"] ?? join(root, ".sandbox", "endpoints.json"));
 const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
   resources: positiveInt("resources", values.resources),
   bare: values.empty,
   githubRepository: githubRepository(values["github-repository"]),
+  latency: latencyFlags(values.latency, positiveInt("latency-seed", values["latency-seed"])),
+  usageRateLimit: usageRateLimit(
+    positiveInt("usage-rate-limit", values["usage-rate-limit"]),
+    positiveInt("usage-burst", values["usage-burst"]),
+  ),
+  usage: { pageCap: positiveInt("usage-page-cap", values["usage-page-cap"]) },
   log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
 });
 

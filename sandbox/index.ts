@@ -13,6 +13,7 @@ import type { ArtifactsService } from "./artifacts/index.js";
 import type { ContainerRepositories } from "./artifacts/repositories.js";
 import { type ApiKeyUser, OciAuthority } from "./core/auth.js";
 import { createFaults, type Faults } from "./core/faults.js";
+import { type LatencyOptions, type RateLimitOptions, tenancyRateLimiter } from "./core/latency.js";
 import type { FnAgent } from "./fnagent/index.js";
 import type { FunctionsService, Shape } from "./functions/index.js";
 import type { DeploymentInput, Gateway } from "./gateway/index.js";
@@ -26,6 +27,7 @@ import {
   Closers,
   DEFAULT_FUNCTION_ENTRY,
   endpointsOf,
+  latencyOf,
   provisionUsageDeployment,
   provisionUsageFunction,
   sandboxIds,
@@ -66,7 +68,16 @@ export interface SandboxOptions {
   publicKeys?: "REMOTE_JWKS" | "STATIC_KEYS";
   maxClockSkewInSeconds?: number;
   jwksCooldownMs?: number;
-  usage?: { pageSize?: number; maxLimit?: number; currencyWithGroupBy?: boolean };
+  /** Usage API paging: default `limit`, largest `limit`, and `pageCap`, the most rows a page holds whatever `limit` asks. */
+  usage?: { pageSize?: number; maxLimit?: number; pageCap?: number; currencyWithGroupBy?: boolean };
+  /**
+   * Response latency per OCI service (`usageapi`, `functions`, `apigateway`, `artifacts`, `iam`, or `default`):
+   * `{ fixedMs, jitterMs }`, seeded (`seed`, default the data set's), waited with `delay` (default a timer).
+   * Off by default.
+   */
+  latency?: LatencyOptions;
+  /** A token bucket per tenancy on the Usage API: 429 TooManyRequests with Retry-After when empty. Off by default. */
+  usageRateLimit?: RateLimitOptions;
   /** Start the function container before the first call (default true). */
   prewarm?: boolean;
   /**
@@ -261,7 +272,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const base = { options, faults, authority, closers };
     const { identity, identityDomains } = await startIdentityDomain(base, dataset.tenancyId);
     const usageApi = closers.add(
-      await startUsageApi({ dataset, authority, faults: faults.usage, ...options.usage }),
+      await startUsageApi({
+        dataset,
+        authority,
+        faults: faults.usage,
+        ...options.usage,
+        latency: latencyOf(options, "usageapi"),
+        rateLimit: options.usageRateLimit && tenancyRateLimiter(options.usageRateLimit),
+      }),
     );
     const { github, githubJob } = await startGithubOidc(base);
     const { registry, baseImage, repositories } = await startOcirRegistry(base, ids, dataset.tenancyId);

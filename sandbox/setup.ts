@@ -14,6 +14,7 @@ import { type ArtifactsService, startArtifacts } from "./artifacts/index.js";
 import { type ContainerRepositories, containerRepositories } from "./artifacts/repositories.js";
 import { type ApiKeyUser, NotAuthenticatedError, type OciAuthority } from "./core/auth.js";
 import type { Faults } from "./core/faults.js";
+import { type LatencyService, type ResponseLatency, serviceLatency } from "./core/latency.js";
 import { FnAgent } from "./fnagent/index.js";
 import { type FunctionsService, startFunctions } from "./functions/index.js";
 import type { RuntimeFunction } from "./functions/model.js";
@@ -148,6 +149,11 @@ export function sandboxIds(dataset: Dataset) {
   };
 }
 
+/** The latency model's delay of one OCI service, seeded by the latency seed or else the data set's. */
+export function latencyOf(options: SandboxOptions, service: LatencyService): ResponseLatency | undefined {
+  return serviceLatency(options.latency, service, options.seed ?? 42);
+}
+
 /** What the later steps share. */
 interface SetupContext {
   options: SandboxOptions;
@@ -266,6 +272,7 @@ export async function startIamService(ctx: SetupContext): Promise<IamService> {
       tenancyId: ctx.dataset.tenancyId,
       compartments: ctx.ids.compartments,
       lifecycleDelayMs: ctx.options.iamLifecycleDelayMs,
+      latency: latencyOf(ctx.options, "iam"),
       resourceTypes: ctx.options.policyResourceTypes,
     }),
   );
@@ -317,6 +324,7 @@ export async function startFunctionsService(ctx: SetupContext, bare: boolean): P
       tenancyId: ctx.dataset.tenancyId,
       regionKey: REGION_KEY,
       faults: ctx.faults.functions,
+      latency: latencyOf(options, "functions"),
       registry: ctx.registry,
       lifecycleDelayMs: options.functionsLifecycleDelayMs,
       prewarm: options.prewarm !== false,
@@ -375,6 +383,7 @@ export async function startControlPlanes(
       tenancyId: ctx.dataset.tenancyId,
       regionKey: REGION_KEY,
       faults: ctx.faults.apigateway,
+      latency: latencyOf(ctx.options, "apigateway"),
       dataPlane,
       compartments: ids.compartments,
       gateway,
@@ -390,6 +399,7 @@ export async function startControlPlanes(
       namespace: ids.namespace,
       compartments: ids.compartments,
       createRepositoryOnFirstPush: ctx.options.createRepositoryOnFirstPush,
+      latency: latencyOf(ctx.options, "artifacts"),
       repositories,
     }),
   );

@@ -9,6 +9,7 @@
 // not settle are marked "unconfirmed" and listed in sandbox/README.md.
 import type { OciAuthority } from "../core/auth.js";
 import type { FaultInjector } from "../core/faults.js";
+import type { ResponseLatency } from "../core/latency.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import type { Gateway } from "../gateway/index.js";
@@ -24,6 +25,8 @@ import {
 } from "./work-requests.js";
 
 interface ApiGatewayOptions {
+  /** The latency model's delay before each request (default none). */
+  latency?: ResponseLatency;
   authority: OciAuthority;
   tenancyId: string;
   regionKey: string;

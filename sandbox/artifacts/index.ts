@@ -4,6 +4,7 @@
 import type { OciAuthority } from "../core/auth.js";
 import { apiErrors } from "../core/errors.js";
 import { FaultInjector } from "../core/faults.js";
+import type { ResponseLatency } from "../core/latency.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import { etagOf, isOcid } from "../core/resources.js";
 import type { ContainerRepositories } from "./repositories.js";
@@ -11,6 +12,8 @@ import type { ContainerRepositories } from "./repositories.js";
 const ARTIFACTS_BASE_PATH = "/20160918";
 
 interface ArtifactsOptions {
+  /** The latency model's delay before each request (default none). */
+  latency?: ResponseLatency;
   authority: OciAuthority;
   tenancyId: string;
   /** The tenancy's Object Storage namespace, which OCIR uses as the first part of every repository. */

@@ -7,6 +7,8 @@ export class OciApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra answer headers, e.g. Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -27,6 +29,11 @@ export const apiErrors = {
     new OciApiError(412, "NoEtagMatch", "The If-Match header does not match the resource's current ETag"),
   tooLarge: (limit: number) =>
     new OciApiError(413, "RequestEntityTooLarge", `The request body is larger than ${limit} bytes`),
+  /** The tenancy's rate limit is spent; the message is OCI's (oci-services.md §1.3), the limit is unpublished. */
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new OciApiError(429, "TooManyRequests", "Too many requests for the user", {
+      "retry-after": String(retryAfterSeconds),
+    }),
   methodNotAllowed: (method: string) =>
     new OciApiError(405, "MethodNotAllowed", `Method ${method} is not allowed on this resource`),
 };

@@ -1,9 +1,9 @@
 // The one OCI request pipeline of the sandbox's OCI-signed APIs (the Usage API and the Functions, API Gateway
 // and Artifacts control planes): one listener per service under its API version prefix.
 //
-// Per request: count -> opc-request-id -> injected fault -> body read (413) -> version prefix (404) ->
-// signature and tenancy (401) -> route (404, 405) -> operation -> answer, every answer with the request id and
-// every error in the OCI envelope. The Usage API looks its route up before the signature (404/405 first).
+// Per request: count -> opc-request-id -> injected fault -> latency (if modelled) -> body read (413) ->
+// version prefix (404) -> signature and tenancy (401) -> rate limit (429, if set) -> route (404, 405) ->
+// operation -> answer, every answer with the request id and every error in the OCI envelope. The Usage API looks its route up before the signature (404/405 first).
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { NotAuthenticatedError, type OciAuthority, type Principal } from "./auth.js";
 import { apiErrors, OciApiError } from "./errors.js";
@@ -18,6 +18,7 @@ import {
   sendOciError,
   takeFault,
 } from "./http.js";
+import type { ResponseLatency, TenancyRateLimiter } from "./latency.js";
 import { matchRoute } from "./routing.js";
 
 export interface ServiceRequest {
@@ -98,6 +99,10 @@ interface OciServiceOptions {
   routeBeforeSignature?: boolean;
   /** Answer a too-large body at once, without an injected slowBody (the Usage API's way). */
   tooLargeSkipsFault?: boolean;
+  /** Awaited before each request is handled (the latency model); none by default. */
+  latency?: ResponseLatency;
+  /** Per-tenancy token buckets checked after the signature (429 with Retry-After); none by default. */
+  rateLimit?: TenancyRateLimiter;
   port?: number;
 }
 
@@ -117,6 +122,7 @@ interface ControlPlaneOptions {
   authority: OciAuthority;
   tenancyId: string;
   faults: FaultInjector;
+  latency?: ResponseLatency;
   port?: number;
 }
 
@@ -127,8 +133,17 @@ export async function startControlPlane(
   routes: Route[],
 ): Promise<OciServer & { stats: ControlPlaneStats }> {
   const stats = emptyStats();
-  const { authority, tenancyId, faults, port } = opts;
-  const server = await startOciService({ basePath, authority, tenancyId, faults, routes, stats, port });
+  const { authority, tenancyId, faults, latency, port } = opts;
+  const server = await startOciService({
+    basePath,
+    authority,
+    tenancyId,
+    faults,
+    routes,
+    stats,
+    latency,
+    port,
+  });
   return { ...server, stats };
 }
 
@@ -136,8 +151,9 @@ async function handleOciRequest(opts: OciServiceOptions, req: IncomingMessage, r
   const started = await startOciRequest(req, res, opts);
   if (!started) return;
   const { requestId, fault } = started;
+  await opts.latency?.();
   const fail = (error: OciApiError) =>
-    sendOciError(res, error.status, error.code, error.message, requestId, {}, fault);
+    sendOciError(res, error.status, error.code, error.message, requestId, error.headers, fault);
   const body = await readLimitedBody(req, opts.maxBodyBytes ?? 1024 * 1024);
   if (body instanceof OciApiError) {
     if (opts.tooLargeSkipsFault) return sendOciError(res, body.status, body.code, body.message, requestId);
@@ -149,6 +165,7 @@ async function handleOciRequest(opts: OciServiceOptions, req: IncomingMessage, r
     const method = (req.method ?? "GET").toUpperCase();
     let found = opts.routeBeforeSignature ? findRoute(opts.routes, method, path) : undefined;
     const principal = authenticate(opts, { method, url: req.url ?? "/", headers: req.headers, body });
+    checkRateLimit(opts.rateLimit, principal);
     found ??= findRoute(opts.routes, method, path);
     const request = {
       method,
@@ -222,6 +239,12 @@ function authenticate(
     throw new OciApiError(401, "NotAuthenticated", new NotAuthenticatedError("unknown-key").message);
   }
   return principal;
+}
+
+/** 429 TooManyRequests with Retry-After when the caller's tenancy has no token left. */
+function checkRateLimit(rateLimit: TenancyRateLimiter | undefined, principal: Principal): void {
+  const retryAfter = rateLimit?.(principal.tenancyId) ?? 0;
+  if (retryAfter > 0) throw apiErrors.tooManyRequests(retryAfter);
 }
 
 /** The route of `method` and `path` with its decoded params; 404 or 405 otherwise. */

@@ -7,6 +7,7 @@
 // settle are marked "unconfirmed" and listed in sandbox/README.md.
 import type { OciAuthority } from "../core/auth.js";
 import type { FaultInjector } from "../core/faults.js";
+import type { ResponseLatency } from "../core/latency.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import type { FnAgent, FnCall, FnResult } from "../fnagent/index.js";
@@ -30,6 +31,8 @@ export type { Shape };
 const FUNCTIONS_BASE_PATH = "/20181201";
 
 interface FunctionsOptions {
+  /** The latency model's delay before each request (default none). */
+  latency?: ResponseLatency;
   authority: OciAuthority;
   tenancyId: string;
   /** Region key of the OCIDs (e.g. `iad`). */

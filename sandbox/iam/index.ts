@@ -8,6 +8,7 @@
 // settle are marked "unconfirmed" and listed in sandbox/README.md.
 import type { OciAuthority } from "../core/auth.js";
 import { FaultInjector } from "../core/faults.js";
+import type { ResponseLatency } from "../core/latency.js";
 import { type ControlPlaneStats, startControlPlane } from "../core/pipeline.js";
 import type { PagingSettings } from "../core/resources.js";
 import { KNOWN_RESOURCE_TYPES } from "./grammar.js";
@@ -18,6 +19,8 @@ import { iamRoutes } from "./routes.js";
 const IAM_BASE_PATH = "/20160918";
 
 interface IamOptions {
+  /** The latency model's delay before each request (default none). */
+  latency?: ResponseLatency;
   authority: OciAuthority;
   tenancyId: string;
   /** Compartments policies may live in (the tenancy included). */

@@ -6,6 +6,7 @@
 // semantics and page token (400) -> answer, from a small LRU of aggregated answers (pages.ts).
 import type { OciAuthority } from "../core/auth.js";
 import type { FaultInjector } from "../core/faults.js";
+import type { ResponseLatency, TenancyRateLimiter } from "../core/latency.js";
 import { type RequestStats, startOciService } from "../core/pipeline.js";
 import type { Dataset } from "./dataset.js";
 import { UsagePages } from "./pages.js";
@@ -23,6 +24,12 @@ interface UsageApiOptions {
   pageSize?: number;
   /** Largest accepted `limit` (default 10000). */
   maxLimit?: number;
+  /** Most rows of one page whatever `limit` asks (default none); the rest follows behind opc-next-page. */
+  pageCap?: number;
+  /** The latency model's delay before each request (default none). */
+  latency?: ResponseLatency;
+  /** Per-tenancy rate limit (429 TooManyRequests with Retry-After; default none). */
+  rateLimit?: TenancyRateLimiter;
   /** Report currency on grouped items (default true; oci-python-sdk #380 saw null). */
   currencyWithGroupBy?: boolean;
   /** Optional caps of the window per granularity, in days; none by default (OCI publishes none). */
@@ -50,6 +57,7 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
     pages: new UsagePages(opts.dataset, opts.currencyWithGroupBy ?? true),
     pageSize: opts.pageSize ?? 1000,
     maxLimit: opts.maxLimit ?? 10_000,
+    pageCap: checkPageCap(opts.pageCap),
     maxRangeDays: opts.maxRangeDays,
   });
   const server = await startOciService({
@@ -62,7 +70,17 @@ export async function startUsageApi(opts: UsageApiOptions): Promise<UsageApiServ
     maxBodyBytes: MAX_BODY,
     routeBeforeSignature: true,
     tooLargeSkipsFault: true,
+    latency: opts.latency,
+    rateLimit: opts.rateLimit,
     port: opts.port,
   });
   return { url: server.url, close: () => server.close(), stats };
+}
+
+function checkPageCap(pageCap: number | undefined): number {
+  if (pageCap === undefined) return Number.POSITIVE_INFINITY;
+  if (!Number.isSafeInteger(pageCap) || pageCap < 1) {
+    throw new Error(`usage pageCap must be a whole number >= 1, got ${pageCap}`);
+  }
+  return pageCap;
 }

@@ -13,6 +13,8 @@ interface UsageSettings {
   pages: UsagePages;
   pageSize: number;
   maxLimit: number;
+  /** Most rows per page, whatever `limit` asks (Infinity: no cap). */
+  pageCap: number;
   maxRangeDays: MaxRangeDays | undefined;
 }
 
@@ -35,7 +37,8 @@ function ownTenancy(dataset: Dataset, principal: Principal, tenantId: string): v
 }
 
 async function requestSummarizedUsages(settings: UsageSettings, req: ServiceRequest) {
-  const limit = parseLimit(req.query.get("limit"), settings.pageSize, settings.maxLimit);
+  const asked = parseLimit(req.query.get("limit"), settings.pageSize, settings.maxLimit);
+  const limit = Math.min(asked, settings.pageCap);
   const parsed = parseUsageBody(req.body, settings.maxRangeDays);
   ownTenancy(settings.dataset, req.principal, parsed.details.tenantId!);
   const { body, headers } = await settings.pages.page(parsed, req.query.get("page"), limit);
