@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Agent, request as undiciRequest } from "undici";
 import { OciAuthority } from "../sandbox/core/auth.js";
@@ -235,7 +235,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (command === "cold-start") {
     const runsAt = rest.indexOf("--runs");
     const runs = runsAt >= 0 ? Number(rest[runsAt + 1]) : 15;
-    const entries = rest.filter((_, i) => i !== runsAt && i !== runsAt + 1);
+    const entries = rest.filter((_, i) => i !== runsAt && i !== runsAt + 1).map((e) => resolve(e));
     const results = await benchColdStarts(entries.length > 0 ? entries : [DEFAULT_FUNCTION_ENTRY], runs);
     const first = results[0]?.median ?? Number.NaN;
     results.forEach((r, i) => {

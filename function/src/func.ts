@@ -5,15 +5,13 @@
 // string); a null/undefined return hangs the call, so a rawResult string is always returned; a thrown
 // error would be sent back with its text in `detail`, so nothing is allowed to escape; ctx.getConfig
 // throws, so the config comes from process.env.
-//
-// Listener first: the FDK listens (and links its socket) before the handler and the SDK are evaluated,
-// which is most of the start. They load right after, while the platform connects and sends the first
-// call; a call that arrives sooner waits for them (the FDK serves one call at a time).
 import * as fdk from "@fnproject/fdk";
 import { loadConfig } from "./config.js";
-import type { FunctionRequest, HandlerDeps, handle, LogLine } from "./handler.js";
+import { type FunctionRequest, type HandlerDeps, handle, type LogLine } from "./handler.js";
+import { createSdkUsage } from "./usage.js";
 
 const loaded = loadConfig(process.env);
+const sdk = createSdkUsage(loaded.config);
 
 function log(line: LogLine | Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -21,31 +19,16 @@ function log(line: LogLine | Record<string, unknown>): void {
 
 if (loaded.warnings.length > 0) log({ event: "config", warnings: loaded.warnings });
 
-interface Serving {
-  handle: typeof handle;
-  deps: HandlerDeps;
-}
-
-let serving: Promise<Serving> | undefined;
-
-/** The handler and its SDK-backed deps, evaluated once. */
-function loadServing(): Promise<Serving> {
-  serving ??= Promise.all([import("./handler.js"), import("./usage.js")]).then(([handler, usage]) => {
-    const sdk = usage.createSdkUsage(loaded.config);
-    const deps: HandlerDeps = {
-      config: loaded.config,
-      configError: loaded.errors.length > 0 ? loaded.errors.join("; ") : undefined,
-      usage: sdk.usage,
-      tenancy: () => sdk.tenancy(),
-      now: () => Date.now(),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-      log,
-    };
-    return { handle: handler.handle, deps };
-  });
-  return serving;
-}
+const deps: HandlerDeps = {
+  config: loaded.config,
+  configError: loaded.errors.length > 0 ? loaded.errors.join("; ") : undefined,
+  usage: sdk.usage,
+  tenancy: () => sdk.tenancy(),
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+  log,
+};
 
 function toRequest(input: Buffer, ctx: fdk.Context): FunctionRequest {
   const headers: Record<string, string> = {};
@@ -69,7 +52,6 @@ async function onCall(input: Buffer, ctx: fdk.Context): Promise<fdk.FnResult> {
   let callId = "unknown";
   try {
     callId = /^[A-Za-z0-9._:-]{1,100}$/.test(ctx.callID ?? "") ? (ctx.callID as string) : "unknown";
-    const { handle, deps } = await loadServing();
     const response = await handle(toRequest(input, ctx), deps);
     ctx.httpGateway.statusCode = response.status;
     for (const [name, value] of Object.entries(response.headers))
@@ -104,5 +86,3 @@ async function onCall(input: Buffer, ctx: fdk.Context): Promise<fdk.FnResult> {
 }
 
 fdk.handle(onCall, { inputMode: "buffer" });
-// The FDK links its socket in its 'listening' callback (a tick away); the load starts after it.
-setImmediate(() => void loadServing());
