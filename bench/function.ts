@@ -130,8 +130,12 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
       times[index]?.push(performance.now() - started);
     } finally {
-      child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
+      // A bundle that failed on its own has exited already: waiting for 'exit' again would hang.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        await exited;
+      }
       await rm(dir, { recursive: true, force: true });
     }
   };
