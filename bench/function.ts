@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Agent, request as undiciRequest } from "undici";
 import { OciAuthority } from "../sandbox/core/auth.js";
@@ -79,55 +79,73 @@ async function waitForPath(path: string, timeoutMs: number): Promise<void> {
   }
 }
 
+type ColdStart = FunctionBench["coldStartMs"];
+
 /** Spawn the bundle cold `runs` times; each run measures spawn -> first 200 over the socket. */
-export async function benchColdStart(
-  runs = 15,
-  entry = DEFAULT_FUNCTION_ENTRY,
-): Promise<FunctionBench["coldStartMs"]> {
+export async function benchColdStart(runs = 15, entry = DEFAULT_FUNCTION_ENTRY): Promise<ColdStart> {
+  const [result] = await benchColdStarts([entry], runs);
+  return result as ColdStart;
+}
+
+/**
+ * Several bundles side by side: each run spawns every entry once, in turn, then an empty node, so all of
+ * them see the same machine (it is shared and noisy). One result per entry, in the order given.
+ */
+export async function benchColdStarts(entries: readonly string[], runs = 15): Promise<ColdStart[]> {
   const dataset = createDataset();
   const authority = new OciAuthority();
   const usage = await startUsageApi({ dataset, authority, faults: new FaultInjector("usage") });
   const body = JSON.stringify({ tenantId: dataset.tenancyId, ...ONE_MONTH });
-  const times: number[] = [];
-  const socketTimes: number[] = [];
+  const times = entries.map((): number[] => []);
+  const socketTimes = entries.map((): number[] => []);
   const emptyTimes: number[] = [];
+  const coldRun = async (entry: string, index: number) => {
+    const dir = await mkdtemp(join(tmpdir(), "fnb-"));
+    const rpst = authority.mintRpst({
+      tenancyId: dataset.tenancyId,
+      compartmentId: dataset.tenancyId,
+      resourceId: "ocid1.fnfunc.oc1.iad.bench",
+    });
+    await mkdir(join(dir, "oci"));
+    await writeFile(join(dir, "oci", "rpst"), rpst.token);
+    await writeFile(join(dir, "oci", "private.pem"), rpst.privateKeyPem);
+    const socket = join(dir, "lsnr.sock");
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      FN_FORMAT: "http-stream",
+      FN_LISTENER: `unix:${socket}`,
+      OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
+      OCI_RESOURCE_PRINCIPAL_RPST: join(dir, "oci", "rpst"),
+      OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: join(dir, "oci", "private.pem"),
+      OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
+      USAGE_API_ENDPOINT: usage.url,
+    };
+    const started = performance.now();
+    const child = spawn(process.execPath, [entry], { env, cwd: dir, stdio: "ignore" });
+    try {
+      await waitForPath(socket, 5_000);
+      socketTimes[index]?.push(performance.now() - started);
+      const status = await callOverSocket(socket, body);
+      if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
+      times[index]?.push(performance.now() - started);
+    } finally {
+      // A bundle that failed on its own has exited already: waiting for 'exit' again would hang.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
   try {
     for (let i = 0; i < runs; i++) {
-      const dir = await mkdtemp(join(tmpdir(), "fnb-"));
-      const rpst = authority.mintRpst({
-        tenancyId: dataset.tenancyId,
-        compartmentId: dataset.tenancyId,
-        resourceId: "ocid1.fnfunc.oc1.iad.bench",
-      });
-      await mkdir(join(dir, "oci"));
-      await writeFile(join(dir, "oci", "rpst"), rpst.token);
-      await writeFile(join(dir, "oci", "private.pem"), rpst.privateKeyPem);
-      const socket = join(dir, "lsnr.sock");
-      const env = {
-        PATH: process.env.PATH ?? "",
-        HOME: dir,
-        FN_FORMAT: "http-stream",
-        FN_LISTENER: `unix:${socket}`,
-        OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
-        OCI_RESOURCE_PRINCIPAL_RPST: join(dir, "oci", "rpst"),
-        OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: join(dir, "oci", "private.pem"),
-        OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
-        USAGE_API_ENDPOINT: usage.url,
-      };
-      const started = performance.now();
-      const child = spawn(process.execPath, [entry], { env, cwd: dir, stdio: "ignore" });
-      try {
-        await waitForPath(socket, 5_000);
-        socketTimes.push(performance.now() - started);
-        const status = await callOverSocket(socket, body);
-        if (status !== 200) throw new Error(`cold-start call answered ${status}`);
-        times.push(performance.now() - started);
-      } finally {
-        child.kill("SIGKILL");
-        await new Promise((resolve) => child.once("exit", resolve));
-        await rm(dir, { recursive: true, force: true });
+      // Entries take turns leading, so none always follows the same neighbour.
+      for (let k = 0; k < entries.length; k++) {
+        const index = (i + k) % entries.length;
+        await coldRun(entries[index] as string, index);
       }
-      // Interleaved with the runs above, so both see the same machine.
       const empty = performance.now();
       const bare = spawn(process.execPath, ["-e", ""], {
         env: { PATH: process.env.PATH ?? "" },
@@ -139,14 +157,17 @@ export async function benchColdStart(
   } finally {
     await usage.close();
   }
-  return {
-    median: round(median(times)),
-    p90: round(percentile(times, 90)),
-    min: round(Math.min(...times)),
-    runs: times.length,
-    socketMedian: round(median(socketTimes)),
-    emptyNodeMedian: round(median(emptyTimes)),
-  };
+  return entries.map((_, index) => {
+    const own = times[index] ?? [];
+    return {
+      median: round(median(own)),
+      p90: round(percentile(own, 90)),
+      min: round(Math.min(...own)),
+      runs: own.length,
+      socketMedian: round(median(socketTimes[index] ?? [])),
+      emptyNodeMedian: round(median(emptyTimes)),
+    };
+  });
 }
 
 /**
@@ -211,6 +232,20 @@ export async function benchFunction(): Promise<FunctionBench> {
   return { bundleBytes, coldStartMs, overheadMs };
 }
 
+// `npx tsx bench/function.ts cold-start A/func.js B/func.js [--runs N]`: bundles side by side, with the
+// ratio of each median to the first's; with no argument, every function benchmark.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await benchFunction(), null, 2));
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === "cold-start") {
+    const runsAt = rest.indexOf("--runs");
+    const runs = runsAt >= 0 ? Number(rest[runsAt + 1]) : 15;
+    const entries = rest.filter((_, i) => i !== runsAt && i !== runsAt + 1).map((e) => resolve(e));
+    const results = await benchColdStarts(entries.length > 0 ? entries : [DEFAULT_FUNCTION_ENTRY], runs);
+    const first = results[0]?.median ?? Number.NaN;
+    results.forEach((r, i) => {
+      console.log(
+        `${entries[i] ?? DEFAULT_FUNCTION_ENTRY}: ${JSON.stringify(r)} ratio ${round(r.median / first, 2)}`,
+      );
+    });
+  } else console.log(JSON.stringify(await benchFunction(), null, 2));
 }
