@@ -220,7 +220,10 @@ function parsePrivateKey(pem: string, passphrase: string | undefined): KeyObject
     if (code === "ERR_MISSING_PASSPHRASE" || /passphrase required/i.test(String(err))) {
       throw new InputError(name, `is encrypted; set '${OCI_INPUTS.passphrase}' to its passphrase`);
     }
-    if (passphrase && /bad decrypt|decrypt/i.test(`${code} ${String(err)}`)) {
+    // A wrong passphrase usually fails the padding check ("bad decrypt"), but about once in 256 tries it
+    // decrypts to garbage that fails as ASN.1 instead: for an encrypted PEM, any failure is the passphrase's.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem);
+    if (passphrase && (encrypted || /bad decrypt|decrypt/i.test(`${code} ${String(err)}`))) {
       throw new InputError(
         OCI_INPUTS.passphrase,
         `does not decrypt the key in '${name}'; check the passphrase`,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { readActionYml } from "../../scripts/action-yml.mjs";
@@ -483,6 +483,26 @@ describe("readDeployInputs: each bad input fails with its name and the fix", () 
     // Never the key material or the registry password.
     expect(err.message).not.toContain("Xy7(tok3n)zz");
     expect(err.message).not.toMatch(/MII[A-Za-z0-9+/]{20}/);
+  });
+
+  it("blames the passphrase when a wrong one decrypts to garbage instead of failing the padding check", () => {
+    // About one wrong passphrase in 256 passes AES-CBC's padding check and fails later, as ASN.1; find one
+    // (bounded) so that this path is tested on every run, not once in 256 runs.
+    let garbage: string | undefined;
+    for (let i = 0; i < 5000 && garbage === undefined; i++) {
+      try {
+        createPrivateKey({ key: ENCRYPTED_PEM, format: "pem", passphrase: `wrong-${i}` });
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? "";
+        if (!/decrypt/i.test(`${code} ${String(err)}`)) garbage = `wrong-${i}`;
+      }
+    }
+    expect(garbage).toBeDefined();
+    const err = errorOf(() =>
+      read({ ...GOOD, "oci-private-key": ENCRYPTED_PEM, "oci-private-key-passphrase": garbage! }),
+    );
+    expect((err as InputError).input).toBe("oci-private-key-passphrase");
+    expect(err.message).toContain("does not decrypt the key in 'oci-private-key'; check the passphrase");
   });
 
   it("reports every problem at once, in one line", () => {

@@ -5,7 +5,7 @@ import {
   checkOciAuth,
   ocidOf,
   pickOciAuth
-} from "./chunk-KBJOOKCP.js";
+} from "./chunk-B4CAYYDZ.js";
 import {
   GITHUB_ISSUER
 } from "./chunk-X67DKTTP.js";

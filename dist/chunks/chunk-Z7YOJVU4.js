@@ -13,7 +13,7 @@ import {
   authenticationProvider,
   require_oci_common,
   require_opossum
-} from "./chunk-KBJOOKCP.js";
+} from "./chunk-B4CAYYDZ.js";
 import {
   isLoopbackHost
 } from "./chunk-BDIMR6XZ.js";

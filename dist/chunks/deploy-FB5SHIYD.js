@@ -10,7 +10,7 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-EB5KTGFL.js";
+} from "./chunk-Z7YOJVU4.js";
 import {
   runnerLog
 } from "./chunk-46SPJVZL.js";
@@ -38,10 +38,10 @@ import {
   registryBaseUrl,
   sameRegistry,
   selectChildren
-} from "./chunk-IBK5ZWRS.js";
+} from "./chunk-RXBK7IMK.js";
 import {
   describeAuth
-} from "./chunk-IRVCEWYO.js";
+} from "./chunk-3QMIH6OF.js";
 import "./chunk-KOMLM6I6.js";
 import {
   RetryDeadlineError,
@@ -61,7 +61,7 @@ import {
 } from "./chunk-TSMQTZ4R.js";
 import {
   require_oci_common
-} from "./chunk-KBJOOKCP.js";
+} from "./chunk-B4CAYYDZ.js";
 import {
   GITHUB_ISSUER
 } from "./chunk-X67DKTTP.js";

@@ -2,16 +2,16 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-5ZCMZFIG.js";
+} from "./chunk-N44YYI4X.js";
 import "./chunk-X77V3F2V.js";
-import "./chunk-EB5KTGFL.js";
+import "./chunk-Z7YOJVU4.js";
 import "./chunk-46SPJVZL.js";
 import "./chunk-LWTDWTVL.js";
-import "./chunk-IRVCEWYO.js";
+import "./chunk-3QMIH6OF.js";
 import "./chunk-KOMLM6I6.js";
 import "./chunk-TSMQTZ4R.js";
-import "./chunk-PUPHI65Z.js";
-import "./chunk-KBJOOKCP.js";
+import "./chunk-SGEM3A6C.js";
+import "./chunk-B4CAYYDZ.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";

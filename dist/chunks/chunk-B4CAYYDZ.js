@@ -29167,7 +29167,8 @@ function parsePrivateKey(pem, passphrase) {
     if (code === "ERR_MISSING_PASSPHRASE" || /passphrase required/i.test(String(err))) {
       throw new InputError(name, `is encrypted; set '${OCI_INPUTS.passphrase}' to its passphrase`);
     }
-    if (passphrase && /bad decrypt|decrypt/i.test(`${code} ${String(err)}`)) {
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem);
+    if (passphrase && (encrypted || /bad decrypt|decrypt/i.test(`${code} ${String(err)}`))) {
       throw new InputError(
         OCI_INPUTS.passphrase,
         `does not decrypt the key in '${name}'; check the passphrase`

@@ -18,7 +18,7 @@ import {
   OCI_INPUTS,
   ocidOf,
   require_oci_common
-} from "./chunk-KBJOOKCP.js";
+} from "./chunk-B4CAYYDZ.js";
 import {
   InputError,
   UserFacingError,

@@ -6,7 +6,7 @@ import {
   endpointUrl,
   ocidOf,
   pickOciAuth
-} from "./chunk-KBJOOKCP.js";
+} from "./chunk-B4CAYYDZ.js";
 import {
   DEFAULT_OCI_AUDIENCE,
   GITHUB_ISSUER

@@ -10,8 +10,8 @@ import {
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-IBK5ZWRS.js";
-import "./chunk-KBJOOKCP.js";
+} from "./chunk-RXBK7IMK.js";
+import "./chunk-B4CAYYDZ.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";

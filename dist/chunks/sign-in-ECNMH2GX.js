@@ -4,10 +4,10 @@ import {
   sessionDeps,
   signInInputs,
   signInOci
-} from "./chunk-IRVCEWYO.js";
+} from "./chunk-3QMIH6OF.js";
 import "./chunk-KOMLM6I6.js";
 import "./chunk-TSMQTZ4R.js";
-import "./chunk-KBJOOKCP.js";
+import "./chunk-B4CAYYDZ.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";

@@ -6,8 +6,8 @@ import {
   SETUP_OUTPUTS,
   SETUP_TABLE,
   readSetupInputs
-} from "./chunk-PUPHI65Z.js";
-import "./chunk-KBJOOKCP.js";
+} from "./chunk-SGEM3A6C.js";
+import "./chunk-B4CAYYDZ.js";
 import "./chunk-X67DKTTP.js";
 import "./chunk-BDIMR6XZ.js";
 import "./chunk-UF4WGPFS.js";
