@@ -130,6 +130,80 @@ const ADMIN_ROUTES: AdminRoute[] = [
   ...collectionRoutes("IdentityPropagationTrusts", (m) => m.trusts),
 ];
 
+// ---- the listener side ----
+
+function sendError(
+  res: ServerResponse,
+  error: ScimError,
+  requestId: string,
+  envelope: IdentityDomainsOptions["errorEnvelope"],
+): void {
+  const body: Record<string, unknown> = {
+    schemas: [SCIM_ERROR_SCHEMA],
+    detail: error.message,
+    status: String(error.status),
+  };
+  if (error.scimType) body.scimType = error.scimType;
+  if (envelope === "scim+oci") {
+    body.code =
+      {
+        400: "InvalidParameter",
+        401: "NotAuthenticated",
+        404: "NotAuthorizedOrNotFound",
+        409: "Conflict",
+        412: "NoEtagMatch",
+      }[error.status] ?? "InternalServerError";
+    body.message = error.message;
+  }
+  sendJson(res, error.status, body, { "opc-request-id": requestId });
+}
+
+type Caller = Pick<IdentityDomainsOptions, "authority" | "tenancyId">;
+
+function authenticate(opts: Caller, req: IncomingMessage, body: Buffer): string {
+  const principal = opts.authority.verifyRequest({
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    headers: req.headers,
+    body,
+  });
+  if (principal.tenancyId !== opts.tenancyId) throw new NotAuthenticatedError("unknown-key");
+  return principal.kind === "user" ? principal.userId : principal.resourceId;
+}
+
+/** The body, the caller and the path of an admin request; SCIM's 413 and 401 otherwise. */
+async function adminRequestOf(
+  opts: Caller,
+  req: IncomingMessage,
+  domain: DomainState,
+): Promise<AdminRequest> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, 1024 * 1024);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new ScimError(413, "The request body is too large.");
+    throw err;
+  }
+  let principalId: string;
+  try {
+    principalId = authenticate(opts, req, body);
+  } catch (err) {
+    if (err instanceof NotAuthenticatedError) throw new ScimError(401, "This operation is not permitted.");
+    throw err;
+  }
+  const url = new URL(req.url ?? "/", "http://sandbox");
+  const method = (req.method ?? "GET").toUpperCase();
+  return {
+    method,
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    domain,
+    principalId,
+  };
+}
+
 export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): IdentityDomainsAdmin {
   const stats = emptyStats();
   const faults = opts.faults ?? new FaultInjector("identitydomains");
@@ -169,80 +243,17 @@ export function createIdentityDomainsAdmin(opts: IdentityDomainsOptions): Identi
     return result;
   }
 
-  // ---- the listener side ----
-
-  function sendError(res: ServerResponse, error: ScimError, requestId: string): void {
-    const body: Record<string, unknown> = {
-      schemas: [SCIM_ERROR_SCHEMA],
-      detail: error.message,
-      status: String(error.status),
-    };
-    if (error.scimType) body.scimType = error.scimType;
-    if (opts.errorEnvelope === "scim+oci") {
-      body.code =
-        {
-          400: "InvalidParameter",
-          401: "NotAuthenticated",
-          404: "NotAuthorizedOrNotFound",
-          409: "Conflict",
-          412: "NoEtagMatch",
-        }[error.status] ?? "InternalServerError";
-      body.message = error.message;
-    }
-    sendJson(res, error.status, body, { "opc-request-id": requestId });
-  }
-
-  function authenticate(req: IncomingMessage, body: Buffer): string {
-    const principal = opts.authority.verifyRequest({
-      method: req.method ?? "GET",
-      url: req.url ?? "/",
-      headers: req.headers,
-      body,
-    });
-    if (principal.tenancyId !== opts.tenancyId) throw new NotAuthenticatedError("unknown-key");
-    return principal.kind === "user" ? principal.userId : principal.resourceId;
-  }
-
-  /** The body, the caller and the path of an admin request; SCIM's 413 and 401 otherwise. */
-  async function adminRequestOf(req: IncomingMessage, domain: DomainState): Promise<AdminRequest> {
-    let body: Buffer;
-    try {
-      body = await readBody(req, 1024 * 1024);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) throw new ScimError(413, "The request body is too large.");
-      throw err;
-    }
-    let principalId: string;
-    try {
-      principalId = authenticate(req, body);
-    } catch (err) {
-      if (err instanceof NotAuthenticatedError) throw new ScimError(401, "This operation is not permitted.");
-      throw err;
-    }
-    const url = new URL(req.url ?? "/", "http://sandbox");
-    const method = (req.method ?? "GET").toUpperCase();
-    return {
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      domain,
-      principalId,
-    };
-  }
-
   const handle: AdminHandler = async (req, res, domain) => {
     const started = await startOciRequest(req, res, { faults, stats, maxRequestIdLength: 98 });
     if (!started) return;
     const { requestId, fault } = started;
     try {
-      const result = answer(await adminRequestOf(req, domain));
+      const result = answer(await adminRequestOf(opts, req, domain));
       const headers = { "opc-request-id": requestId, ...result.headers };
       if (result.body === undefined) sendBody(res, result.status, Buffer.alloc(0), headers, fault);
       else sendJson(res, result.status, result.body, headers, fault);
     } catch (err) {
-      if (err instanceof ScimError) return sendError(res, err, requestId);
+      if (err instanceof ScimError) return sendError(res, err, requestId, opts.errorEnvelope);
       throw err;
     }
   };
