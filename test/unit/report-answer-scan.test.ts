@@ -7,7 +7,10 @@ import { LayoutCache, type ScannedAnswer, scanPage } from "../../src/report/answ
 import { parsePage } from "../../src/report/endpoint.js";
 import { canonicalJson } from "../../src/report/json.js";
 import { JSON_MUTATIONS } from "../support/random.js";
-import { usageItem } from "../support/usage-item.js";
+import { PAGE_CASES, usageItem, usagePage } from "../support/usage-item.js";
+
+const item = usageItem;
+const page = usagePage;
 
 const SEPARATOR = ",\n    ";
 
@@ -36,23 +39,9 @@ function scanned(text: string, cache = new LayoutCache()): ScannedAnswer | undef
   return result;
 }
 
-const item = usageItem;
-
-const page = (items: unknown[], extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ groupBy: ["resourceId"], items, ...extra });
-
 describe("pages the fast path reads, exactly as the slow path", () => {
   const cases: Array<[string, string]> = [
-    ["usage items", page([item(), item({ service: "STORAGE", computedAmount: 1199.2576 }), item()])],
-    ["no items", page([])],
-    ["a nextPage", page([item()], { nextPage: "tok+/=" })],
-    ["a null nextPage", page([item()], { nextPage: null })],
-    ["no groupBy", JSON.stringify({ items: [item()] })],
-    ["groupBy not an array", page([item()], { groupBy: "service" })],
-    ["groupBy with non-strings", page([item()], { groupBy: ["a", 1, null, "b"] })],
-    ["other members", page([item()], { note: { deep: [1, { x: "y" }] }, n: -1.5e3 })],
-    ["members after items", JSON.stringify({ items: [item()], groupBy: ["service"], nextPage: "x" })],
-    ["empty items", page([{}, {}])],
+    ...PAGE_CASES,
     [
       "every value null",
       page([

@@ -7,7 +7,10 @@ import { mulberry32 } from "../../sandbox/core/random.js";
 import { EndpointError, parsePage } from "../../src/report/endpoint.js";
 import { CanonicalItemWriter, canonicalJson } from "../../src/report/json.js";
 import { JSON_MUTATIONS } from "../support/random.js";
-import { usageItem } from "../support/usage-item.js";
+import { PAGE_CASES, usageItem, usagePage } from "../support/usage-item.js";
+
+const item = usageItem;
+const page = usagePage;
 
 const NOT_JSON = "the endpoint answered HTTP 200 with a body that is not JSON";
 const NOT_A_PAGE = "the endpoint answered HTTP 200 with JSON that is not an object with an 'items' array";
@@ -33,23 +36,9 @@ function read(text: string, writer = new CanonicalItemWriter()): ReturnType<type
   return result;
 }
 
-const item = usageItem;
-
-const page = (items: unknown[], extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ groupBy: ["resourceId"], items, ...extra });
-
 describe("pages read as JSON.parse reads them, items written as canonicalJson writes them", () => {
   const cases: Array<[string, string]> = [
-    ["usage items", page([item(), item({ service: "STORAGE", computedAmount: 1199.2576 }), item()])],
-    ["no items", page([])],
-    ["a nextPage", page([item()], { nextPage: "tok+/=" })],
-    ["a null nextPage", page([item()], { nextPage: null })],
-    ["no groupBy", JSON.stringify({ items: [item()] })],
-    ["groupBy not an array", page([item()], { groupBy: "service" })],
-    ["groupBy with non-strings", page([item()], { groupBy: ["a", 1, null, "b"] })],
-    ["other members", page([item()], { note: { deep: [1, { x: "y" }] }, n: -1.5e3 })],
-    ["members after items", JSON.stringify({ items: [item()], groupBy: ["service"], nextPage: "x" })],
-    ["empty items", page([{}, {}])],
+    ...PAGE_CASES,
     [
       "keys in different orders",
       page([item(), { ...item(), service: undefined, zeta: "z", alpha: 1 }, item()]),
