@@ -1,57 +1,16 @@
 // Every YAML block a user copies from the README or docs/ parses, and every step of it that runs this action
 // passes only inputs action.yml declares, and a `command` it knows: a renamed or misspelt input in an example
 // would otherwise be silently ignored by the runner (it warns, the action sees the default).
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { readActionYml } from "../../scripts/action-yml.mjs";
+import { dedent, documentedFiles, yamlBlocks } from "../../scripts/markdown-yaml.mjs";
 
-const root = new URL("../..", import.meta.url).pathname;
-const files = [
-  "README.md",
-  ...readdirSync(join(root, "docs"))
-    .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`),
-];
+const files = documentedFiles();
 const declared = new Set(readActionYml().inputs.map((input: { name: string }) => input.name));
 const COMMANDS = new Set(["report", "deploy", "setup"]);
 /** How the docs name this action: the local checkout, or the published repository at a tag or SHA. */
 const THIS_ACTION = /^(?:\.\/?|[\w.-]+\/usage-api-action@\S+)$/;
-
-interface Block {
-  file: string;
-  line: number;
-  text: string;
-}
-
-/** The ```yaml blocks of a Markdown file, with the line each starts on. */
-function yamlBlocks(file: string): Block[] {
-  const lines = readFileSync(join(root, file), "utf8").split("\n");
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]?.trim() !== "```yaml") continue;
-    const start = i + 1;
-    let end = start;
-    while (end < lines.length && lines[end]?.trim() !== "```") end++;
-    blocks.push({ file, line: start + 1, text: lines.slice(start, end).join("\n") });
-    i = end;
-  }
-  return blocks;
-}
-
-/** A block that is a fragment of a steps list (it starts indented) is parsed after removing the indent. */
-function dedent(text: string): string {
-  const indents = text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => /^ */.exec(l)![0].length);
-  const cut = Math.min(...indents);
-  return text
-    .split("\n")
-    .map((l) => l.slice(cut))
-    .join("\n");
-}
 
 /** Every step (anywhere in the document) whose `uses` is this action. */
 function actionSteps(doc: unknown): Record<string, unknown>[] {
@@ -68,7 +27,7 @@ function actionSteps(doc: unknown): Record<string, unknown>[] {
   return found;
 }
 
-const blocks = files.flatMap(yamlBlocks);
+const blocks = files.flatMap((file) => yamlBlocks(file));
 
 describe("the YAML a user copies from the README and docs/", () => {
   it("has examples to check", () => {
