@@ -53,7 +53,7 @@ describe("docs/report.md matches action.yml", () => {
 
   it("passes only declared inputs to the action in its example workflow", () => {
     const declared = new Set(reportInputs().map(([name]) => name));
-    const step = doc.findIndex((line) => /^ {8}uses: your-org\/usage-api-action@/.test(line));
+    const step = doc.findIndex((line) => /^ {8}uses: org\/usage-api-action@/.test(line));
     expect(step).toBeGreaterThan(0);
     expect(doc[step + 1]).toBe("        with:");
     const keys: string[] = [];
