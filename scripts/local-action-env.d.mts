@@ -1,0 +1,7 @@
+export function sandboxEnv(example: string, endpoints: Record<string, unknown>, base?: string): string;
+export function envValue(text: string, name: string): string | undefined;
+export function writeSandboxEnv(options: {
+  endpointsFile: string;
+  out: string;
+  base?: string;
+}): Promise<string>;
