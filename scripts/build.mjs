@@ -6,6 +6,7 @@ import { chmod, copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promise
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundledPackages, renderLicenses } from "./licenses.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -33,6 +34,7 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
   });
   // The repository root is "type": "module"; mark the bundle's folder as CommonJS.
   await writeFile(join(outdir, "package.json"), '{ "type": "commonjs" }\n');
+  await writeLicenses(outdir, "The function bundle (func.js)", result.metafile);
   return { outfile, metafile: result.metafile };
 }
 
@@ -72,6 +74,7 @@ export async function buildAction(outdir = join(root, "dist")) {
   // The bundles are ES modules wherever they are written (a temp folder in tests, dist/ in a checkout):
   // say so, rather than rely on Node's module-syntax detection or on a package.json further up.
   await writeFile(join(outdir, "package.json"), '{ "type": "module" }\n');
+  await writeLicenses(outdir, "The action bundle (index.js, cli.js and chunks/)", result.metafile);
   // The local command runs as an executable (`npx`, `bin`).
   const cli = join(outdir, "cli.js");
   await writeFile(cli, `#!/usr/bin/env node\n${await readFile(cli, "utf8")}`);
@@ -80,6 +83,11 @@ export async function buildAction(outdir = join(root, "dist")) {
   await buildFunction(functionDir);
   await copyFile(join(root, "function", "func.yaml"), join(functionDir, "func.yaml"));
   return { outfile: join(outdir, "index.js"), metafile: result.metafile };
+}
+
+/** licenses.txt beside a bundle: the packages it holds, with their licence texts (scripts/licenses.mjs). */
+async function writeLicenses(outdir, bundle, metafile) {
+  await writeFile(join(outdir, "licenses.txt"), renderLicenses(bundle, bundledPackages(metafile)));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
