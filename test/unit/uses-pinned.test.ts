@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { documentedFiles, yamlBlocks } from "../../scripts/markdown-yaml.mjs";
 
-/** How a workflow outside this repository runs this action (the owner/repo and the tag .github/workflows/release.yml moves). */
-const THIS_ACTION = "org/usage-api-action@v1";
+/** This action's owner/repo, and how a workflow outside this repository runs it (the tag release.yml moves). */
+const THIS_REPO = "org/usage-api-action";
+const THIS_ACTION = `${THIS_REPO}@v1`;
 const root = new URL("../..", import.meta.url).pathname;
 
 interface Uses {
@@ -97,5 +98,35 @@ describe("uses: pinning", () => {
     );
     expect(names.length).toBeGreaterThanOrEqual(10);
     expect(names.filter((n) => !n.endsWith(` ${THIS_ACTION}`))).toEqual([]);
+  });
+
+  it("spells the owner/repo the one way in the project's other documents and GitHub files", () => {
+    const templates = readdirSync(join(root, ".github", "ISSUE_TEMPLATE")).map(
+      (f) => `.github/ISSUE_TEMPLATE/${f}`,
+    );
+    const files = ["CONTRIBUTING.md", "SECURITY.md", "CHANGELOG.md", ".github/CODEOWNERS", ...templates];
+    const owners = files.flatMap((file) =>
+      [...readFileSync(join(root, file), "utf8").matchAll(/([\w.<>:-]+)\/usage-api-action\b/g)].map(
+        (m) => `${file}: ${m[1]!.replace(/^.*[:@]/, "")}/usage-api-action`,
+      ),
+    );
+    expect(owners.length).toBeGreaterThanOrEqual(8);
+    expect(owners.filter((o) => !o.endsWith(` ${THIS_REPO}`))).toEqual([]);
+  });
+
+  it("pins each third-party action to the same commit everywhere, so that a Dependabot bump of the workflows shows up in the docs", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const { ref, comment } of all) {
+      const m = /^([^@]+)@([0-9a-f]{40})$/.exec(ref);
+      if (!m) continue;
+      const seen = pins.get(m[1]!) ?? new Set<string>();
+      seen.add(`${m[2]} # ${comment}`);
+      pins.set(m[1]!, seen);
+    }
+    expect(pins.get("actions/checkout")?.size).toBe(1);
+    const differing = [...pins]
+      .filter(([, seen]) => seen.size > 1)
+      .map(([action, seen]) => `${action}: ${[...seen].join(", ")}`);
+    expect(differing).toEqual([]);
   });
 });
