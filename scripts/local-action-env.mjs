@@ -21,7 +21,7 @@ const FROM_SANDBOX = {
 };
 
 /** .env.example's text with the sandbox's values in, and GITHUB_* paths made absolute against `base`. */
-export function sandboxEnv(example, endpoints, base = root) {
+function sandboxEnv(example, endpoints, base = root) {
   return example
     .split("\n")
     .map((line) => {

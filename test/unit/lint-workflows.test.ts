@@ -33,14 +33,14 @@ describe("lint:workflows", () => {
       file: "docs/x.md",
       line: 100,
       text: [
-        "      - name: Total",
-        "        run: echo $" + "{{ steps.report.outputs.total }} $" + "{{ github.nope }}",
+        "  - name: Total",
+        "    run: echo $" + "{{ steps.report.outputs.total }} $" + "{{ github.nope }}",
       ].join("\n"),
     };
     const source = asWorkflow(block);
     expect(source.text).toContain("- id: report\n        uses: ./");
     expect(await lintWorkflow(source)).toEqual([
-      expect.stringMatching(/^docs\/x\.md:101:57: property "nope"/),
+      expect.stringMatching(/^docs\/x\.md:101:53: property "nope"/),
     ]);
   });
 
