@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { asWorkflow, lintWorkflow, workflowSources } from "../../scripts/lint-workflows.mjs";
 
-describe("lint:workflows", () => {
+// The first lint loads the wasm build (seconds on a busy machine).
+describe("lint:workflows", { timeout: 30_000 }, () => {
   it("lints the workflows and every YAML block of the README and docs/", () => {
     const names = workflowSources().map((s) => s.name);
     expect(names.filter((n) => n.startsWith(".github/workflows/"))).toEqual(
