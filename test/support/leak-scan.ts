@@ -67,13 +67,8 @@ export function namedSecretForms(secret: string): { form: string; value: string 
   });
 }
 
-/** The forms a secret can leak in. */
-export function secretForms(secret: string): string[] {
-  return namedSecretForms(secret).map(({ value }) => value);
-}
-
 /** What the runner would show of a text: everything but its ::add-mask:: lines. */
-export function shownText(text: string): string {
+function shownText(text: string): string {
   return text
     .split(/\r?\n/)
     .filter((line) => !line.startsWith("::add-mask::"))
@@ -116,7 +111,7 @@ class SecretMatcher {
 }
 
 /** Every place one of `secrets` shows in one of `texts` (as the runner shows them). */
-export function findSecrets(
+function findSecrets(
   texts: readonly { source: string; text: string }[],
   secrets: readonly Secret[],
 ): Finding[] {
@@ -189,7 +184,7 @@ export function captureSecret(kind: string, value: string): void {
 }
 
 /** Every secret the scan looks for: the sandbox's issued ones and the given ones. */
-export function knownSecrets(): Secret[] {
+function knownSecrets(): Secret[] {
   const given = [...state().given].map(([value, kind]) => ({ kind, value }));
   return [...issuedSecrets(), ...given];
 }
