@@ -242,7 +242,7 @@ if (want("load")) {
       "calls in turn) -> the Usage API emulator; MONTHLY one-month queries by service or region. The Usage " +
       `API answers a seeded 2% of calls 429 (seed ${l.seed}) and the function runs with MAX_ATTEMPTS=1, so ` +
       `each reaches the client. Latency and RSS leave out the first ${l.warmupAnswers} answers (the warm-up, ` +
-      `${l.warmupMs / 1000} s here: the function's heap grows to its working size over about as many calls); the ` +
+      `${(l.warmupMs / 1000).toFixed(1)} s here: the function's heap grows to its working size over about as many calls); the ` +
       "function's RSS is read from /proc once a second and its median compared over three equal windows.",
     rows: [
       {
