@@ -25,8 +25,22 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/integration/global-setup.ts"],
+          setupFiles: [...shared.setupFiles, "test/setup/leak-scan.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          pool: "forks",
+        },
+      },
+      {
+        // Fault, crash and attack suites against the sandbox: seeded, bounded in count and time.
+        test: {
+          ...shared,
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          globalSetup: ["test/integration/global-setup.ts"],
+          setupFiles: [...shared.setupFiles, "test/setup/leak-scan.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
           pool: "forks",
         },
       },

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { benchDeploy } from "./deploy.js";
 import { benchFunction } from "./function.js";
 import { benchImage } from "./image.js";
+import { runLoad } from "./load.js";
 import { benchMoney } from "./money.js";
 import { benchPageScan } from "./page-scan.js";
 import { benchReport } from "./report.js";
@@ -223,6 +224,56 @@ if (want("money")) {
         value: `${m.projectNsPerAmount} vs ${m.bigJsNsPerAmount} ns: big.js / lib/money = ${m.ratio.toFixed(2)}`,
         target: "≥ 1.5 to keep lib/money.ts",
         met: m.ratio >= 1.5,
+      },
+    ],
+  });
+}
+
+if (want("load")) {
+  process.stderr.write("bench: load (32 clients for 60 s through gateway, function and Usage API)\n");
+  const l = await runLoad();
+  const unexpected = Object.values(l.unexpected).reduce((sum, n) => sum + n, 0) + l.failures.length;
+  sections.push({
+    title: "Load (issue 12)",
+    note:
+      `\`npx tsx bench/load.ts\` (also the suite test/reliability/load-gateway.test.ts): ${l.clients} clients, ` +
+      `each with its own bearer token and one request in flight, for ${l.durationMs / 1000} s over one undici ` +
+      "Pool against the sandbox's gateway -> the real function bundle under the Fn agent (one container, " +
+      "calls in turn) -> the Usage API emulator; MONTHLY one-month queries by service or region. The Usage " +
+      `API answers a seeded 2% of calls 429 (seed ${l.seed}) and the function runs with MAX_ATTEMPTS=1, so ` +
+      `each reaches the client. Latency and RSS leave out the first ${l.warmupAnswers} answers (the warm-up, ` +
+      `${(l.warmupMs / 1000).toFixed(1)} s here: the function's heap grows to its working size over about as many calls); the ` +
+      "function's RSS is read from /proc once a second and its median compared over three equal windows.",
+    rows: [
+      {
+        figure: `answers in ${l.durationMs / 1000} s (throughput); 200s, 429s seen / injected`,
+        value: `${l.answers} (${l.answersPerSecond}/s); ${l.ok}, ${l.throttled} / ${l.injected429}`,
+        target: "every 429 an injected one",
+        met: l.throttled === l.injected429,
+      },
+      {
+        figure: "other statuses, connection errors and malformed answers",
+        value: String(unexpected),
+        target: "0",
+        met: unexpected === 0,
+      },
+      {
+        figure: "latency after the warm-up, p50 / p99 (max)",
+        value: `${l.latencyMs.p50} / ${l.latencyMs.p99} ms (${l.latencyMs.max} ms)`,
+        target: "",
+        met: undefined,
+      },
+      {
+        figure: "function RSS, medians of three windows after the warm-up; growth (slope)",
+        value: `${l.rss.windowsMb.join(" / ")} MB; ${l.rss.growthMb} MB (${l.rss.slopeMbPerMinute} MB/min)`,
+        target: `growth ≤ ${l.rss.toleranceMb} MB`,
+        met: l.rss.flat,
+      },
+      {
+        figure: "function container restarts",
+        value: String(l.functionRestarts),
+        target: "0",
+        met: l.functionRestarts === 0,
       },
     ],
   });

@@ -44,6 +44,7 @@ import {
 import { createDataset, type Dataset } from "./usageapi/dataset.js";
 import { startUsageApi } from "./usageapi/index.js";
 
+export { type IssuedSecret, issuedSecrets, recordIssuedSecrets } from "./core/issued-secrets.js";
 export {
   DEFAULT_FUNCTION_ENTRY,
   FUNCTION_NAME,

@@ -14,6 +14,7 @@ import { type ArtifactsService, startArtifacts } from "./artifacts/index.js";
 import { type ContainerRepositories, containerRepositories } from "./artifacts/repositories.js";
 import { type ApiKeyUser, NotAuthenticatedError, type OciAuthority } from "./core/auth.js";
 import type { Faults } from "./core/faults.js";
+import { REGISTRY_PASSWORD, recordBasicCredentials } from "./core/issued-secrets.js";
 import { type LatencyService, type ResponseLatency, serviceLatency } from "./core/latency.js";
 import { FnAgent } from "./fnagent/index.js";
 import { type FunctionsService, startFunctions } from "./functions/index.js";
@@ -238,6 +239,7 @@ export async function startOcirRegistry(
   tenancyId: string,
 ): Promise<{ registry: Registry; baseImage: SeededImage; repositories: ContainerRepositories }> {
   const onFirstPush = ctx.options.createRepositoryOnFirstPush ?? true;
+  recordBasicCredentials(REGISTRY_PASSWORD, ids.ocirUsername, ids.ocirAuthToken);
   let repositories: ContainerRepositories | undefined;
   const registry = ctx.closers.add(
     await startRegistry({

@@ -17,6 +17,7 @@ import {
   randomUUID,
 } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { recordIssued } from "./issued-secrets.js";
 
 type AuthFailureReason =
   | "missing-signature"
@@ -187,13 +188,9 @@ export class OciAuthority {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
     const fingerprint = this.registerApiKey(tenancyId, userId, publicKeyPem);
-    return {
-      tenancyId,
-      userId,
-      fingerprint,
-      privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      publicKeyPem,
-    };
+    const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    recordIssued("private key", privateKeyPem);
+    return { tenancyId, userId, fingerprint, privateKeyPem, publicKeyPem };
   }
 
   /** Register a user's public key (PEM); returns its fingerprint. OCI API keys are RSA of 2048 bits or more. */
@@ -240,11 +237,14 @@ export class OciAuthority {
       exp: p.expiresAt ?? iat + (p.ttlSeconds ?? 1200),
       jti: randomUUID(),
     };
-    return {
+    const rpst = {
       token: this.signJwt(claims),
       privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
     };
+    recordIssued("RPST", rpst.token);
+    recordIssued("private key", rpst.privateKeyPem);
+    return rpst;
   }
 
   /**
@@ -258,7 +258,7 @@ export class OciAuthority {
       alg: "RS256",
     };
     const iat = Math.floor(this.now() / 1000);
-    return this.signJwt({
+    const upst = this.signJwt({
       sub: p.userId,
       iss: AUTH_SERVICE_ISSUER,
       aud: "oci",
@@ -270,6 +270,8 @@ export class OciAuthority {
       exp: p.expiresAt ?? iat + (p.ttlSeconds ?? 3600),
       jti: randomUUID(),
     });
+    recordIssued("UPST", upst);
+    return upst;
   }
 
   private signJwt(claims: object): string {

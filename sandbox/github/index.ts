@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../core/faults.js";
 import { listen, newRequestId, pathOf, queryOf, sendJson, takeFault } from "../core/http.js";
+import { recordIssued } from "../core/issued-secrets.js";
 import { matchRoute } from "../core/routing.js";
 import {
   CLAIMS_SUPPORTED,
@@ -155,6 +156,7 @@ export async function startGithubIssuer(options: GithubIssuerOptions = {}): Prom
     job(job) {
       const claims = jobClaims(issuer, job, ++runs);
       const token = randomBytes(32).toString("base64url");
+      recordIssued("GitHub request token", token);
       state.jobs.set(token, claims);
       const env = {
         ACTIONS_ID_TOKEN_REQUEST_URL: `${issuer}${ID_TOKEN_PATH}?api-version=${API_VERSION}`,

@@ -3,6 +3,7 @@
 // the JWKS would try it, so only the signature check can refuse it.
 import { randomUUID } from "node:crypto";
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
+import { recordIssued } from "../core/issued-secrets.js";
 import type { GithubJobClaims } from "./claims.js";
 
 /** GitHub's lifetime: exp = iat + 300 s. */
@@ -75,8 +76,10 @@ export class TokenSigner {
       iat,
     };
     const key = options.forged ? this.forgedKey : this.key;
-    return new SignJWT(payload)
+    const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: key.kid })
       .sign(key.privateKey);
+    recordIssued("GitHub ID token", token);
+    return token;
   }
 }

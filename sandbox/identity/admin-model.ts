@@ -3,6 +3,7 @@
 // resource app's scopes; an ACTIVE confidential client allowed client_credentials). admin.ts serves it.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { CLIENT_SECRET, recordBasicCredentials } from "../core/issued-secrets.js";
 import { etagOf } from "../core/resources.js";
 import type { OAuthClient, ResourceApp } from "./model.js";
 import {
@@ -211,6 +212,7 @@ function wire(state: AppsState, app: App, domain: DomainState): void {
           grants,
         }
       : undefined;
+  if (client) recordBasicCredentials(CLIENT_SECRET, client.clientId, client.clientSecret);
   w.client = replaceIn(domain.clients, w.client, client);
 }
 

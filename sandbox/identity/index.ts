@@ -8,6 +8,7 @@ import { type KeyObject, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault, FaultInjector } from "../core/faults.js";
 import { listen, newRequestId, pathOf, sendJson, takeFault } from "../core/http.js";
+import { CLIENT_SECRET, recordBasicCredentials } from "../core/issued-secrets.js";
 import { matchRoute } from "../core/routing.js";
 import type { AdminHandler } from "./admin.js";
 import { sendScimError } from "./errors.js";
@@ -205,12 +206,14 @@ export async function startIdentity(opts: IdentityOptions): Promise<Identity> {
   const tenant = opts.tenant ?? DEFAULT_TENANT;
   const keys = new SigningKeys(tenant, now);
   await keys.add(DEFAULT_SIGNING_KID);
+  const clients = opts.clients ?? [defaultClient()];
+  for (const c of clients) recordBasicCredentials(CLIENT_SECRET, c.clientId, c.clientSecret);
   const domain = new IdentityDomain(
     opts.issuer ?? DEFAULT_ISSUER,
     tenant,
     opts.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
     (opts.apps ?? DEFAULT_APPS).map((app) => ({ ...app, scopes: [...app.scopes] })),
-    opts.clients ?? [defaultClient()],
+    clients,
     keys,
     now,
     DEFAULT_SIGNING_KID,

@@ -1,6 +1,7 @@
 // The identity domain's state: resource apps and their scopes, OAuth clients, the signing keys, and the
 // access tokens it issues (IDCS's claim set, in IDCS's order).
 import { createHash, randomUUID } from "node:crypto";
+import { recordIssued } from "../core/issued-secrets.js";
 import { type SigningAlg, type SigningKeys, signCompact, tokenHeader } from "./keys.js";
 
 /** A resource server (an IDCS confidential/resource app) with its primary audience and scope names. */
@@ -89,12 +90,14 @@ export class IdentityDomain {
   /** The access token of a client_credentials grant, signed RS256 by the active key. */
   issue(client: OAuthClient, app: ResourceApp, scopeNames: string[]): string {
     const key = this.keys.get(this.activeKid);
-    return signCompact(
+    const token = signCompact(
       tokenHeader(key, "RS256"),
       this.claimsFor(client, app, scopeNames),
       "RS256",
       key.privateKey,
     );
+    recordIssued("access token", token);
+    return token;
   }
 
   /** A validly signed token: the default client's claims merged with `claims`. */
@@ -112,7 +115,9 @@ export class IdentityDomain {
     for (const name of options.omit ?? []) delete payload[name];
     const alg = options.alg ?? "RS256";
     const key = this.keys.get(options.kid ?? this.activeKid);
-    return signCompact({ ...tokenHeader(key, alg), ...options.header }, payload, alg, key.privateKey);
+    const token = signCompact({ ...tokenHeader(key, alg), ...options.header }, payload, alg, key.privateKey);
+    recordIssued("access token", token);
+    return token;
   }
 
   /** A bearer token this domain issued, still valid, signed by a published key. */

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { queryOf } from "../core/http.js";
+import { recordIssued } from "../core/issued-secrets.js";
 import { distributionError } from "./errors.js";
 
 export const TOKEN_PATH = "/20180419/docker/token";
@@ -205,6 +206,7 @@ export class RegistryAuth {
 
   private sendToken(auth: BearerMode, res: ServerResponse, grant: Omit<Grant, "expiresAt">): void {
     const token = randomBytes(24).toString("base64url");
+    recordIssued("registry token", token);
     const ttl = auth.tokenTtlSeconds ?? 300;
     this.grants.set(token, { ...grant, expiresAt: this.now() + ttl * 1000 });
     const field = auth.tokenField ?? "token";

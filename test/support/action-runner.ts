@@ -2,13 +2,17 @@
 // clean environment, every input action.yml declares set as INPUT_<NAME> (upper case, dashes kept; its
 // default, or "" when it has none) and then the given ones, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY /
 // GITHUB_ENV / GITHUB_PATH / GITHUB_STATE files, GITHUB_WORKSPACE and RUNNER_TEMP. Shared by the
-// integration tests, the e2e suite and `npm run demo`.
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+// integration tests, the e2e suite and `npm run demo`. When the leak scan is armed (test/setup/leak-scan.ts),
+// every run hands it what the run showed and the secrets it was given.
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { promisify } from "node:util";
 import type { BareSandboxEndpoints, SandboxEndpoints } from "../../sandbox/index.js";
 import { readActionYml } from "../../scripts/action-yml.mjs";
+import { captureSecret, captureText, leakScanArmed } from "./leak-scan.js";
 
 export interface ActionRun {
   code: number;
@@ -197,6 +201,7 @@ export async function runBuiltAction(
       },
     );
     const outputFile = await readFile(files.GITHUB_OUTPUT, "utf8");
+    if (leakScanArmed()) await captureRun({ stdout, stderr, files, dirs: { home, temp, workspace }, env });
     const lines = stdout.split(/\r?\n/);
     return {
       code,
@@ -212,6 +217,73 @@ export async function runBuiltAction(
   } finally {
     await rm(runner, { recursive: true, force: true });
   }
+}
+
+/** Inputs and environment variables whose values are credentials: the leak scan looks for them too. */
+const SECRET_INPUTS = [
+  "client-secret",
+  "oidc-client-secret",
+  "oci-private-key",
+  "oci-private-key-passphrase",
+  "registry-password",
+  "base-registry-password",
+  "github-token",
+];
+const SECRET_ENV = ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN"];
+/** Files larger than this are not read (no run writes one; a runaway would only slow the scan). */
+const LARGEST_SCANNED_FILE = 64 * 1024 * 1024;
+const execFileText = promisify(execFile);
+
+interface CapturedRun {
+  stdout: string;
+  stderr: string;
+  /** The GITHUB_* files, by variable. */
+  files: Record<string, string>;
+  dirs: { home: string; temp: string; workspace: string };
+  env: Record<string, string>;
+}
+
+/**
+ * Hands the leak scan what a run showed: its streams, the GITHUB_* files, every file it left in HOME,
+ * RUNNER_TEMP and the workspace (but the one `secret-file` names, the secret's destination), the workspace's
+ * git history and config; and the secret inputs and variables it was given.
+ */
+async function captureRun(run: CapturedRun): Promise<void> {
+  const { env, dirs } = run;
+  const label = `${env[inputVariable("command")] || "action"} run`;
+  for (const name of SECRET_INPUTS) captureSecret(`input ${name}`, env[inputVariable(name)] ?? "");
+  for (const name of SECRET_ENV) captureSecret(`env ${name}`, env[name] ?? "");
+  captureText(`${label}: stdout`, run.stdout);
+  captureText(`${label}: stderr`, run.stderr);
+  for (const [name, path] of Object.entries(run.files))
+    captureText(`${label}: ${name}`, await readFile(path, "utf8"));
+  const secretFile = env[inputVariable("secret-file")];
+  const skip = new Set(secretFile ? [resolve(dirs.workspace, secretFile)] : []);
+  for (const [place, dir] of Object.entries(dirs)) {
+    for (const path of await filesBelow(dir)) {
+      if (skip.has(path) || (await stat(path)).size > LARGEST_SCANNED_FILE) continue;
+      captureText(`${label}: ${place}/${relative(dir, path)}`, await readFile(path, "utf8"));
+    }
+  }
+  if (existsSync(join(dirs.workspace, ".git"))) {
+    const log = await execFileText("git", ["log", "--all", "-p", "--format=%an %ae %s%n%b"], {
+      cwd: dirs.workspace,
+      maxBuffer: LARGEST_SCANNED_FILE,
+    }).catch(() => ({ stdout: "" }));
+    captureText(`${label}: git history`, log.stdout);
+    const config = await readFile(join(dirs.workspace, ".git", "config"), "utf8").catch(() => "");
+    captureText(`${label}: .git/config`, config);
+  }
+}
+
+/** Every regular file below `dir` (absolute paths), the .git folder left out. */
+async function filesBelow(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((path) => !relative(dir, path).split(/[\\/]/).includes(".git"));
 }
 
 /** `report` inputs that point the action at the sandbox's gateway and identity domain. */
