@@ -13,8 +13,8 @@ import "../src/lib/fetch-first.js";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -25,6 +25,7 @@ import { createDataset } from "../sandbox/usageapi/dataset.js";
 
 const ACTION = join(resolve(fileURLToPath(new URL("..", import.meta.url))), "dist", "index.js");
 const MONTH = "2025-06";
+const GNU_TIME = "/usr/bin/time";
 /** Rows of one Usage API page: the function's default limit, and the sandbox's cap. */
 const PAGE_ROWS = 1000;
 const LATENCIES_MS = [300, 1000] as const;
@@ -42,9 +43,17 @@ export interface LatencyRun {
   rows: number;
   /** The month's pages at PAGE_ROWS a page. */
   pages: number;
+  /** The endpoint's answers the action read (each holds one or more Usage API pages). */
+  answers: number;
   /** Usage API requests the run made (the parts' rounding, the first page and any listing included). */
   usageRequests: number;
   seconds: number;
+  /**
+   * CPU seconds of the action (GNU time; undefined without it) and of this process (the sandbox's Usage
+   * API, gateway and identity domain), and the 1-minute load average at the end: what a CPU-starved run
+   * spent apart from the latency.
+   */
+  cpu: { action: number | undefined; sandbox: number; loadAverage: number };
   /** pages x latency / concurrency, in seconds. */
   boundSeconds: number;
   ratio: number;
@@ -116,9 +125,14 @@ function actionEnv(sandbox: Sandbox, workspace: string, concurrency: number): Re
 async function reportOnce(sandbox: Sandbox, concurrency: number, latencyMs: number): Promise<LatencyRun> {
   const workspace = await mkdtemp(join(tmpdir(), "bench-latency-"));
   const requestsBefore = sandbox.usageApi.stats.requests;
+  const timeFile = join(workspace, ".time");
+  const [command, args] = existsSync(GNU_TIME)
+    ? [GNU_TIME, ["-f", "%U %S", "-o", timeFile, process.execPath, ACTION]]
+    : [process.execPath, [ACTION]];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
-    const child = spawn(process.execPath, [ACTION], {
+    const child = spawn(command, args, {
       env: actionEnv(sandbox, workspace, concurrency),
       cwd: workspace,
       stdio: ["ignore", "pipe", "inherit"],
@@ -128,7 +142,12 @@ async function reportOnce(sandbox: Sandbox, concurrency: number, latencyMs: numb
     const [code] = (await once(child, "exit")) as [number | null];
     const seconds = (performance.now() - started) / 1000;
     if (code !== 0) throw new Error(`the action failed (exit ${code}): ${stdout.slice(-2000)}`);
-    const rows = Number(/^month \d{4}-\d{2}: (\d+) rows/m.exec(stdout)?.[1] ?? Number.NaN);
+    const used = process.cpuUsage(cpuBefore);
+    const times = existsSync(timeFile)
+      ? (await readFile(timeFile, "utf8")).trim().split(/\s+/).slice(-2)
+      : [];
+    const counts = /^month \d{4}-\d{2}: (\d+) rows in (\d+) page/m.exec(stdout);
+    const rows = Number(counts?.[1] ?? Number.NaN);
     const pages = Math.ceil(rows / PAGE_ROWS);
     const boundSeconds = (pages * latencyMs) / 1000 / concurrency;
     const run: LatencyRun = {
@@ -136,8 +155,14 @@ async function reportOnce(sandbox: Sandbox, concurrency: number, latencyMs: numb
       concurrency,
       rows,
       pages,
+      answers: Number(counts?.[2] ?? Number.NaN),
       usageRequests: sandbox.usageApi.stats.requests - requestsBefore,
       seconds: Math.round(seconds * 10) / 10,
+      cpu: {
+        action: times.length === 2 ? Math.round((Number(times[0]) + Number(times[1])) * 10) / 10 : undefined,
+        sandbox: Math.round((used.user + used.system) / 1e5) / 10,
+        loadAverage: Math.round(loadavg()[0]! * 10) / 10,
+      },
       boundSeconds,
       ratio: Math.round((seconds / boundSeconds) * 100) / 100,
     };

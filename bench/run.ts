@@ -114,7 +114,8 @@ if (want("latency")) {
     figure: `${r.rows.toLocaleString("en-US")} rows at ${at(r.latencyMs)} a page, max-concurrency ${r.concurrency}`,
     value:
       `${r.seconds} s against a bound of ${r.boundSeconds} s (${r.pages} pages × ${at(r.latencyMs)} ÷ ` +
-      `${r.concurrency}; ${r.usageRequests} Usage API requests): ${r.ratio.toFixed(2)}x`,
+      `${r.concurrency}; ${r.usageRequests} Usage API requests): ${r.ratio.toFixed(2)}x; CPU s action ` +
+      `${r.cpu.action ?? "?"}, sandbox ${r.cpu.sandbox}, load average ${r.cpu.loadAverage}`,
     target: r.concurrency > 1 ? "≤ 1.3x the bound" : "",
     met: r.concurrency > 1 ? r.ratio <= 1.3 : undefined,
   }));
@@ -131,7 +132,9 @@ if (want("latency")) {
     title: "Report at the Usage API's latency (issue 11)",
     note:
       `${l.command} The sequential runs fetch a month a tenth the size: a sequential 1M-row month at 1 s a ` +
-      "page is about 17 minutes; their ratio is what they show. Figures are of one run each.",
+      "page is about 17 minutes; their ratio is what they show. Figures are of one run each. The CPU seconds " +
+      "(the function's containers not counted) and the machine's load average tell a run that waited for CPU " +
+      "from one that waited for the Usage API.",
     rows,
   });
 }

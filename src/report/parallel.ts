@@ -21,7 +21,7 @@ export interface PagedSource {
 type OnPage = (page: UsagePage) => Promise<void> | void;
 
 /** Pages a part that is not yet streaming may hold before it stops fetching (its memory bound). */
-const MAX_WAITING_PAGES = 64;
+const MAX_WAITING_PAGES = 16;
 
 /** One part's pages between its fetch and its turn. */
 class PartQueue {

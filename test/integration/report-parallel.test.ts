@@ -119,7 +119,12 @@ describe("parallel months against the sequential path", () => {
   let sandbox: Sandbox;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ resources: 120, functionConfig: FUNCTION_CONFIG });
+    sandbox = await startSandbox({
+      resources: 120,
+      functionConfig: FUNCTION_CONFIG,
+      // Concurrent calls run in containers of their own, as OCI scales a function out.
+      functionContainers: 4,
+    });
   });
 
   afterAll(async () => {

@@ -1982,7 +1982,7 @@ function leadingParts(body, dimension, listing) {
 }
 
 // src/report/parallel.ts
-var MAX_WAITING_PAGES = 64;
+var MAX_WAITING_PAGES = 16;
 var PartQueue = class {
   pages = [];
   done = false;
