@@ -64,6 +64,8 @@ export interface SandboxOptions {
   functionEntry?: string;
   /** Extra function config (env), merged over the sandbox's own. */
   functionConfig?: Record<string, string>;
+  /** Containers a function may run at once for concurrent calls (default 1; OCI scales out). */
+  functionContainers?: number;
   functionTimeoutSeconds?: number;
   /** How the deployment gets its JWT keys (default REMOTE_JWKS, as the IDCS tutorials do). */
   publicKeys?: "REMOTE_JWKS" | "STATIC_KEYS";

@@ -294,6 +294,7 @@ function fnAgentFor(ctx: SetupContext, fn: RuntimeFunction): FnAgent {
     tenancyId: dataset.tenancyId,
     timeoutSeconds: fn.timeoutInSeconds,
     memoryMb: fn.memoryInMBs,
+    containers: ctx.options.functionContainers,
     faults: ctx.faults.fn,
     // The region's Usage API endpoint is a DNS name in OCI; the sandbox has no DNS, so its runtime offers
     // the emulator's URL as a default under the application's and the function's config (an application

@@ -57,6 +57,11 @@ interface FnAgentOptions {
   startupTimeoutMs?: number;
   /** Node binary to run the bundle with. */
   nodePath?: string;
+  /**
+   * Containers that may run at once (default 1): a call that finds every running one busy gets a new one,
+   * as OCI scales a function out for concurrent calls. The extra containers' logs and stats are their own.
+   */
+  containers?: number;
 }
 
 const HOP_BY_HOP = new Set([
@@ -86,6 +91,9 @@ export class FnAgent {
   private session: ResourcePrincipalSession | undefined;
   private starting: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running on this container. */
+  private busy = 0;
+  private readonly extra: FnAgent[] = [];
   private stopped = false;
   private teardown: Promise<void> = Promise.resolve();
 
@@ -113,14 +121,26 @@ export class FnAgent {
 
   /** One call at a time per container, as the platform's http-stream contract has it. */
   invoke(call: FnCall): Promise<FnResult> {
-    const run = this.queue.then(() => this.invokeNow(call));
+    const other = this.busy > 0 ? this.idleContainer() : undefined;
+    if (other) return other.invoke(call);
+    this.busy++;
+    const run = this.queue.then(() => this.invokeNow(call)).finally(() => this.busy--);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** An idle extra container (a new one while fewer than `containers` run), else none: the call queues here. */
+  private idleContainer(): FnAgent | undefined {
+    const idle = this.extra.find((agent) => agent.busy === 0);
+    if (idle || this.extra.length + 1 >= (this.options.containers ?? 1)) return idle;
+    const agent = new FnAgent({ ...this.options, containers: 1 });
+    this.extra.push(agent);
+    return agent;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.killContainer();
+    await Promise.all([this.killContainer(), ...this.extra.map((agent) => agent.stop())]);
     await this.teardown;
   }
 

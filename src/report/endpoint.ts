@@ -33,6 +33,8 @@ export interface UsageRequest {
   compartmentDepth?: number;
   /** The Usage API's forecast days (outlook.ts asks for them for a partial month). */
   forecast?: { forecastType: "BASIC"; timeForecastStarted?: string; timeForecastEnded: string };
+  /** One part of a month split for parallel fetching (split.ts): the rows of one dimension value. */
+  filter?: { operator: "AND"; dimensions: Array<{ key: string; value: string }> };
 }
 
 export interface UsagePage {
@@ -50,7 +52,21 @@ export interface UsagePage {
 export interface FetchResult {
   pages: number;
   items: number;
+  /** Set when `maxPages` stopped the month early: the token to go on from. */
+  nextPage?: string | undefined;
 }
+
+/** Where one fetchMonth starts and stops, and whether it reads ahead (the client's `prefetch` otherwise). */
+export interface FetchMonthOptions {
+  /** Go on from this nextPage token (an earlier fetchMonth's, stopped by `maxPages`). */
+  from?: string | undefined;
+  /** Stop after this many pages and hand back the nextPage token. */
+  maxPages?: number | undefined;
+  prefetch?: boolean | undefined;
+}
+
+/** What one request's answer said, for a concurrency controller (lib/aimd.ts): 429, or any other status. */
+export type CallOutcome = "ok" | "throttled" | "failed";
 
 export interface EndpointClientOptions extends RemoteCallOptions {
   /** The gateway deployment URL with its path prefix, e.g. https://…/usage */
@@ -61,6 +77,8 @@ export interface EndpointClientOptions extends RemoteCallOptions {
    * endpoint and the writers work at the same time. Off: each page is asked for after the last is handled.
    */
   prefetch?: boolean | undefined;
+  /** Told the outcome of every request (each attempt of each page). */
+  onCall?: ((outcome: CallOutcome) => void) | undefined;
 }
 
 /** A final answer for this month (400/403/404/413/…, a malformed body). Other months may still work. */
@@ -170,15 +188,18 @@ export class EndpointClient {
   async fetchMonth(
     body: UsageRequest,
     onPage: (page: UsagePage) => Promise<void> | void,
+    options: FetchMonthOptions = {},
   ): Promise<FetchResult> {
     const payload = JSON.stringify(body);
-    const prefetch = this.options.prefetch === true;
+    const prefetch = (options.prefetch ?? this.options.prefetch) === true;
+    const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
     let pages = 0;
     let items = 0;
+    let stoppedAt: string | undefined;
     const seen = new Set<string>();
     // A page fetched ahead waits as its body: parsed only when its turn comes, so that at most one page is
     // held as objects.
-    let ahead: Promise<PageBody> | undefined = this.fetchPage(payload, undefined, 1);
+    let ahead: Promise<PageBody> | undefined = this.fetchPage(payload, options.from, 1);
     try {
       while (ahead !== undefined) {
         const { text, ascii } = await ahead;
@@ -198,7 +219,9 @@ export class EndpointClient {
             );
           }
         }
-        if (prefetch && pageToken !== undefined) {
+        const more = pageToken !== undefined && pages < maxPages;
+        if (pageToken !== undefined && !more) stoppedAt = pageToken;
+        if (prefetch && more) {
           const fetching = this.fetchPage(payload, pageToken, pages + 1);
           // Awaited on the next turn, or in `finally` when onPage fails: never an unhandled rejection.
           fetching.catch(() => {});
@@ -210,14 +233,14 @@ export class EndpointClient {
           canonical: result.canonical,
           page: pages,
         });
-        if (!prefetch && pageToken !== undefined) ahead = this.fetchPage(payload, pageToken, pages + 1);
+        if (!prefetch && more) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {
       // When onPage failed, a page fetched ahead is no longer wanted: let it finish (bounded by the retry
       // policy and the time budget) so that no request outlives the month.
       if (ahead !== undefined) await ahead.catch(() => {});
     }
-    return { pages, items };
+    return stoppedAt === undefined ? { pages, items } : { pages, items, nextPage: stoppedAt };
   }
 
   /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
@@ -269,6 +292,7 @@ export class EndpointClient {
       if (response.status === 401) throw new UnauthorizedError();
     }
     const { status, text, ascii, retryAfter } = response;
+    this.options.onCall?.(status === 200 ? "ok" : status === 429 ? "throttled" : "failed");
     if (status === 200) return { text, ascii };
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(

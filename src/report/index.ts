@@ -17,6 +17,7 @@ import { type Column, type QueryShape, type RowContext, reportColumns, rowValues
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
 import {
+  type CallOutcome,
   EndpointClient,
   type EndpointClientOptions,
   type FetchResult,
@@ -39,6 +40,7 @@ import {
   outlookHeader,
   unsettledFrom,
 } from "./outlook.js";
+import { type PagedSource, ParallelUsageSource } from "./parallel.js";
 import { buildSummary, type SummaryMonth } from "./summary.js";
 import { TokenClient, type TokenSource, type TokenSourceOptions } from "./token.js";
 import { type MonthFigures, MonthTotals, UNKNOWN_CURRENCY } from "./totals.js";
@@ -66,7 +68,7 @@ export interface ReportDeps {
   writeSummary?(markdown: string): Promise<void>;
   /** The bearer's source: IDCS client credentials, or the job's GitHub OIDC token (`auth`). */
   createTokenClient(options: TokenSourceOptions): TokenSource & { close?(): Promise<void> };
-  createEndpointClient(options: EndpointClientOptions): UsageSource;
+  createEndpointClient(options: EndpointClientOptions): PagedSource;
   commit(options: CommitOptions): Promise<string | undefined>;
 }
 
@@ -206,14 +208,19 @@ function openClients(run: Run): Clients {
     deadline,
     log: run.info,
   });
-  const endpoint = deps.createEndpointClient({
+  let observe: ((outcome: CallOutcome) => void) | undefined;
+  const client = deps.createEndpointClient({
     endpoint: inputs.endpoint,
     token,
     clock,
     deadline,
     log: run.info,
+    onCall: (outcome) => observe?.(outcome),
   });
-  return { token, endpoint };
+  if (inputs.maxConcurrency <= 1) return { token, endpoint: client };
+  const parallel = new ParallelUsageSource(client, inputs.maxConcurrency, run.info);
+  observe = parallel.observe;
+  return { token, endpoint: parallel };
 }
 
 /** Every month's reports, then the month before the first one for the change column; the clients closed. */

@@ -45,6 +45,7 @@ export const OUTPUTS = {
 const MAX_GROUP_BY = 10;
 const MAX_TIME_BUDGET_MINUTES = 350;
 const MAX_SETTLE_DAYS = 31;
+const MAX_CONCURRENCY = 16;
 
 /** Where the bearer token comes from. */
 export type ReportAuth =
@@ -98,6 +99,8 @@ export interface ReportInputs {
   /** Days before today still within the Usage API's data lag (today is never settled). */
   settleDays: number;
   timeBudgetMs: number;
+  /** The most requests of one month in flight at once (1: one page after another). */
+  maxConcurrency: number;
   summary: boolean;
   comparePrevious: boolean;
   /** Month-over-month anomalies: least change in percent, and in the report currency. */
@@ -345,6 +348,9 @@ function reportInputTable(now: Date, auth: AuthKind | null = "client-credentials
     settleDays: input("settle-days", wholeNumber(0, MAX_SETTLE_DAYS, "a number of days"), { default: "2" }),
     timeBudget: input("time-budget", wholeNumber(1, MAX_TIME_BUDGET_MINUTES, "a number of minutes"), {
       default: "20",
+    }),
+    maxConcurrency: input("max-concurrency", wholeNumber(1, MAX_CONCURRENCY, "a number of requests"), {
+      default: "4",
     }),
     summary: input("summary", booleanInput, { default: "true" }),
     comparePrevious: input("compare-previous", booleanInput, { default: "true" }),

@@ -432,6 +432,27 @@ describe("paging", () => {
     expect(h.clock.now).toBeLessThan(T0 + 28_000);
   });
 
+  it("stops a part of a split month (a filtered query) before the deadline too, and resumes at its nextPage", async () => {
+    const h = harness();
+    const part = { ...body, filter: { operator: "AND", dimensions: [{ key: "service", value: "Compute" }] } };
+    // 9 s of fake time a page; deadline 30 s, margin 2 s: the fourth page would not fit.
+    const upstream = pagedUpstream(60, 10, h.clock, 9000);
+    h.deps.usage.fetchPage = async (query, page, options) => {
+      h.calls.push({ query, page, options });
+      return upstream({ query, page, options });
+    };
+    const first = parse(await handle(request(part), h.deps));
+    expect(first.items).toEqual(rows(30));
+    expect(first.nextPage).toBe("p30");
+    expect(h.clock.now).toBeLessThan(T0 + 28_000);
+    expect(h.calls.every((c) => c.query.filter?.dimensions?.[0]?.value === "Compute")).toBe(true);
+
+    const resumed = { url: `/usage/request-summarized-usages?page=p30` };
+    const second = parse(await handle(request(part, resumed, h.clock.now - T0 + 30_000), h.deps));
+    expect(second.items).toEqual(rows(30, 30));
+    expect(second.nextPage).toBeUndefined();
+  });
+
   it("stops at MAX_PAGES_PER_CALL", async () => {
     const h = harness({ config: { maxPagesPerCall: 2 } });
     const upstream = pagedUpstream(100, 10, h.clock);

@@ -27,7 +27,7 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-MJYPXLYN.js";
+} from "./chunk-RISPE7UP.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
@@ -1316,13 +1316,15 @@ var EndpointClient = class {
    * page is already being fetched meanwhile (one page ahead at most); otherwise it is asked for only
    * after `onPage` returns.
    */
-  async fetchMonth(body, onPage) {
+  async fetchMonth(body, onPage, options = {}) {
     const payload = JSON.stringify(body);
-    const prefetch = this.options.prefetch === true;
+    const prefetch = (options.prefetch ?? this.options.prefetch) === true;
+    const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
     let pages = 0;
     let items = 0;
+    let stoppedAt;
     const seen = /* @__PURE__ */ new Set();
-    let ahead = this.fetchPage(payload, void 0, 1);
+    let ahead = this.fetchPage(payload, options.from, 1);
     try {
       while (ahead !== void 0) {
         const { text, ascii } = await ahead;
@@ -1341,7 +1343,9 @@ var EndpointClient = class {
             );
           }
         }
-        if (prefetch && pageToken !== void 0) {
+        const more = pageToken !== void 0 && pages < maxPages;
+        if (pageToken !== void 0 && !more) stoppedAt = pageToken;
+        if (prefetch && more) {
           const fetching = this.fetchPage(payload, pageToken, pages + 1);
           fetching.catch(() => {
           });
@@ -1353,13 +1357,13 @@ var EndpointClient = class {
           canonical: result.canonical,
           page: pages
         });
-        if (!prefetch && pageToken !== void 0) ahead = this.fetchPage(payload, pageToken, pages + 1);
+        if (!prefetch && more) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {
       if (ahead !== void 0) await ahead.catch(() => {
       });
     }
-    return { pages, items };
+    return stoppedAt === void 0 ? { pages, items } : { pages, items, nextPage: stoppedAt };
   }
   /** One page's body text (HTTP 200), after the retries; parsed by the caller when it takes the page. */
   async fetchPage(payload, pageToken, page) {
@@ -1405,6 +1409,7 @@ var EndpointClient = class {
       if (response.status === 401) throw new UnauthorizedError();
     }
     const { status, text, ascii, retryAfter } = response;
+    this.options.onCall?.(status === 200 ? "ok" : status === 429 ? "throttled" : "failed");
     if (status === 200) return { text, ascii };
     if (isRetryableStatus(status)) {
       throw new RetryableHttpError(
@@ -1875,6 +1880,258 @@ function forecastOver(forecast, budget) {
   return compare(forecast.monthEnd, budget) > 0;
 }
 
+// src/lib/aimd.ts
+var Aimd = class {
+  constructor(max, initial = 1) {
+    this.max = max;
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new RangeError(`AIMD cap must be a whole number >= 1, got ${max}`);
+    this.current = Math.min(max, Math.max(1, Math.floor(initial)));
+  }
+  max;
+  current;
+  /** Calls that may be in flight now. */
+  get limit() {
+    return this.current;
+  }
+  /** A call succeeded: one more may run, up to the cap. */
+  succeeded() {
+    this.current = Math.min(this.max, this.current + 1);
+  }
+  /** A call was throttled: half as many may run, at least one. */
+  throttled() {
+    this.current = Math.max(1, Math.floor(this.current / 2));
+  }
+};
+
+// src/report/split.ts
+var DAY_MS2 = 864e5;
+var LEADING_FIELDS = {
+  service: "service",
+  skuName: "skuName",
+  skuPartNumber: "skuPartNumber",
+  unit: "unit",
+  platform: "platform",
+  region: "region",
+  logicalAd: "ad",
+  compartmentName: "compartmentName",
+  compartmentPath: "compartmentPath",
+  compartmentId: "compartmentId"
+};
+var COMPARTMENT_DIMENSIONS = /* @__PURE__ */ new Set(["compartmentName", "compartmentPath", "compartmentId"]);
+var CONSTANT_DIMENSIONS = /* @__PURE__ */ new Set(["tenantId", "tenantName"]);
+function planSplit(body) {
+  if (body.forecast !== void 0 || body.filter !== void 0) return { kind: "none" };
+  if (body.granularity === "DAILY") {
+    const days = Math.round((Date.parse(body.timeUsageEnded) - Date.parse(body.timeUsageStarted)) / DAY_MS2);
+    return days > 1 ? { kind: "days", days } : { kind: "none" };
+  }
+  if (body.granularity !== "MONTHLY") return { kind: "none" };
+  const dimension = (body.groupBy ?? []).find((d) => !CONSTANT_DIMENSIONS.has(d));
+  if (dimension === void 0 || LEADING_FIELDS[dimension] === void 0) return { kind: "none" };
+  if (COMPARTMENT_DIMENSIONS.has(dimension) && body.compartmentDepth !== void 0) return { kind: "none" };
+  const { groupByTag: _tag, ...rest } = body;
+  return { kind: "leading", dimension, listing: { ...rest, groupBy: [dimension] } };
+}
+function estimatePages(body, firstPage) {
+  const start = Date.parse(body.timeUsageStarted);
+  const days = Math.round((Date.parse(body.timeUsageEnded) - start) / DAY_MS2);
+  const last = firstPage.at(-1)?.timeUsageStarted;
+  if (typeof last !== "string") return 1;
+  const lastDay = Math.floor((Date.parse(last) - start) / DAY_MS2);
+  if (!(lastDay >= 1)) return days;
+  const inWholeDays = firstPage.filter(
+    (item) => typeof item.timeUsageStarted === "string" && Date.parse(item.timeUsageStarted) < start + lastDay * DAY_MS2
+  ).length;
+  return days * inWholeDays / lastDay / firstPage.length;
+}
+function dayParts(body, count) {
+  const start = Date.parse(body.timeUsageStarted);
+  const days = Math.round((Date.parse(body.timeUsageEnded) - start) / DAY_MS2);
+  const n = Math.max(1, Math.min(days, Math.floor(count)));
+  const parts2 = [];
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const length = Math.floor(days / n) + (i < days % n ? 1 : 0);
+    const to = from + length;
+    parts2.push({
+      ...body,
+      timeUsageStarted: new Date(start + from * DAY_MS2).toISOString(),
+      timeUsageEnded: i === n - 1 ? body.timeUsageEnded : new Date(start + to * DAY_MS2).toISOString()
+    });
+    from = to;
+  }
+  return parts2;
+}
+function leadingParts(body, dimension, listing) {
+  const field = LEADING_FIELDS[dimension];
+  if (field === void 0) return void 0;
+  const values = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const item of listing) {
+    const value = item[field];
+    if (typeof value !== "string" || value === "" || seen.has(value)) return void 0;
+    seen.add(value);
+    values.push(value);
+  }
+  if (values.length < 2) return void 0;
+  return values.map((value) => ({
+    ...body,
+    filter: { operator: "AND", dimensions: [{ key: dimension, value }] }
+  }));
+}
+
+// src/report/parallel.ts
+var MAX_WAITING_PAGES = 16;
+var PartQueue = class {
+  pages = [];
+  done = false;
+  error;
+  wake;
+  space;
+  /** The consumer waits here for a page or the end. */
+  changed() {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+  /** The producer waits here while the queue is full. */
+  drained() {
+    return new Promise((resolve) => {
+      this.space = resolve;
+    });
+  }
+  notify() {
+    this.wake?.();
+    this.wake = void 0;
+  }
+  release() {
+    this.space?.();
+    this.space = void 0;
+  }
+};
+var ParallelUsageSource = class {
+  constructor(source, maxConcurrency, log) {
+    this.source = source;
+    this.log = log;
+    this.aimd = new Aimd(maxConcurrency);
+  }
+  source;
+  log;
+  aimd;
+  /** For the endpoint client's `onCall`: every request's outcome moves the limit. */
+  observe = (outcome) => {
+    if (outcome === "ok") this.aimd.succeeded();
+    else if (outcome === "throttled") {
+      this.aimd.throttled();
+      this.log?.(`the endpoint is throttling (HTTP 429): at most ${this.aimd.limit} request(s) at once now`);
+    }
+    this.schedule?.();
+  };
+  /** Starts the parts the current limit allows (set while a month's parts run). */
+  schedule;
+  close() {
+    return this.source.close?.() ?? Promise.resolve();
+  }
+  async fetchMonth(body, onPage) {
+    const plan = planSplit(body);
+    if (this.aimd.max === 1 || plan.kind === "none") return this.source.fetchMonth(body, onPage);
+    const held = [];
+    const probe = await this.source.fetchMonth(body, (page) => void held.push(page), { maxPages: 1 });
+    const handOn = async () => {
+      for (const page of held.splice(0)) await onPage(page);
+    };
+    if (probe.nextPage === void 0) {
+      await handOn();
+      return probe;
+    }
+    const parts2 = await this.partsOf(body, plan, held[0]?.items ?? []);
+    if (parts2 === void 0) {
+      await handOn();
+      const rest = await this.source.fetchMonth(body, onPage, { from: probe.nextPage });
+      return { pages: probe.pages + rest.pages, items: probe.items + rest.items };
+    }
+    this.log?.(`fetching the month as ${parts2.length} parts, up to ${this.aimd.max} at once`);
+    return this.fetchParts(parts2, onPage);
+  }
+  async partsOf(body, plan, firstItems) {
+    if (plan.kind === "days") {
+      const count = Math.min(plan.days, Math.round(estimatePages(body, firstItems)));
+      return count >= 2 ? dayParts(body, count) : void 0;
+    }
+    const listing = [];
+    await this.source.fetchMonth(plan.listing, (page) => {
+      for (const item of page.items) listing.push(item);
+    });
+    return leadingParts(body, plan.dimension, listing);
+  }
+  /** Every part fetched, at most `aimd.limit` at once, their pages handed on in the parts' order. */
+  async fetchParts(parts2, onPage) {
+    const queues = parts2.map(() => new PartQueue());
+    const running = /* @__PURE__ */ new Set();
+    let next = 0;
+    let head = 0;
+    let stopped = false;
+    const start = (index) => {
+      const queue = queues[index];
+      const run = this.source.fetchMonth(
+        parts2[index],
+        async (page) => {
+          if (stopped) throw new Error("the month was given up");
+          queue.pages.push(page);
+          queue.notify();
+          while (index !== head && queue.pages.length >= MAX_WAITING_PAGES && !stopped)
+            await queue.drained();
+        },
+        { prefetch: false }
+      ).then(
+        () => {
+          queue.done = true;
+        },
+        (err) => {
+          queue.error = err ?? new Error("a part failed");
+          queue.done = true;
+        }
+      ).finally(() => {
+        running.delete(run);
+        queue.notify();
+        this.schedule?.();
+      });
+      running.add(run);
+    };
+    this.schedule = () => {
+      while (!stopped && next < parts2.length && running.size < this.aimd.limit) start(next++);
+    };
+    let pages = 0;
+    let items = 0;
+    try {
+      this.schedule();
+      for (; head < parts2.length; head++) {
+        const queue = queues[head];
+        queue.release();
+        for (; ; ) {
+          const page = queue.pages.shift();
+          if (page !== void 0) {
+            pages++;
+            items += page.items.length;
+            await onPage(page);
+            continue;
+          }
+          if (queue.error !== void 0) throw queue.error;
+          if (queue.done) break;
+          await queue.changed();
+        }
+      }
+      return { pages, items };
+    } finally {
+      stopped = true;
+      this.schedule = void 0;
+      for (const queue of queues) queue.release();
+      await Promise.all(running);
+    }
+  }
+};
+
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1e6;
 var CELL_MAX_CHARS = 120;
@@ -2266,14 +2523,19 @@ function openClients(run) {
     deadline,
     log: run.info
   });
-  const endpoint = deps.createEndpointClient({
+  let observe;
+  const client = deps.createEndpointClient({
     endpoint: inputs.endpoint,
     token,
     clock,
     deadline,
-    log: run.info
+    log: run.info,
+    onCall: (outcome) => observe?.(outcome)
   });
-  return { token, endpoint };
+  if (inputs.maxConcurrency <= 1) return { token, endpoint: client };
+  const parallel = new ParallelUsageSource(client, inputs.maxConcurrency, run.info);
+  observe = parallel.observe;
+  return { token, endpoint: parallel };
 }
 async function fetchReports(run) {
   const { token, endpoint } = openClients(run);

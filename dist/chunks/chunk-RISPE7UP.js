@@ -1123,6 +1123,7 @@ var OUTPUTS = {
 var MAX_GROUP_BY = 10;
 var MAX_TIME_BUDGET_MINUTES = 350;
 var MAX_SETTLE_DAYS = 31;
+var MAX_CONCURRENCY = 16;
 var AUTH_KINDS = ["client-credentials", "github-oidc"];
 var DEFAULT_GITHUB_AUDIENCE = "usage-api-action";
 function serviceUrl(example) {
@@ -1327,6 +1328,9 @@ function reportInputTable(now, auth = "client-credentials") {
     settleDays: input("settle-days", wholeNumber(0, MAX_SETTLE_DAYS, "a number of days"), { default: "2" }),
     timeBudget: input("time-budget", wholeNumber(1, MAX_TIME_BUDGET_MINUTES, "a number of minutes"), {
       default: "20"
+    }),
+    maxConcurrency: input("max-concurrency", wholeNumber(1, MAX_CONCURRENCY, "a number of requests"), {
+      default: "4"
     }),
     summary: input("summary", booleanInput, { default: "true" }),
     comparePrevious: input("compare-previous", booleanInput, { default: "true" }),
