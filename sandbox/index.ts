@@ -59,6 +59,8 @@ export interface SandboxOptions {
   resources?: number;
   /** Last month with data, 'YYYY-MM' (default: the current UTC month). */
   currentMonth?: string;
+  /** More Oracle-Tags.CreatedBy values, one per resource from index 4 on (default none; see the data set). */
+  extraTagValues?: readonly string[];
   /** The function bundle to run (default function/dist/func.js). */
   functionEntry?: string;
   /** Extra function config (env), merged over the sandbox's own. */
@@ -262,6 +264,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seed: options.seed,
     resources: options.resources,
     currentMonth: options.currentMonth,
+    extraTagValues: options.extraTagValues,
   });
   const ids = sandboxIds(dataset);
   const network = sandboxNetwork(ids);
