@@ -59,7 +59,7 @@ export interface SandboxOptions {
   resources?: number;
   /** Last month with data, 'YYYY-MM' (default: the current UTC month). */
   currentMonth?: string;
-  /** More Oracle-Tags.CreatedBy values, one per resource from index 4 on (default none; see the data set). */
+  /** More Oracle-Tags.CreatedBy values, for the resources from index 4 on in turn (default none; see the data set). */
   extraTagValues?: readonly string[];
   /** The function bundle to run (default function/dist/func.js). */
   functionEntry?: string;

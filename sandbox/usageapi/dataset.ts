@@ -121,8 +121,9 @@ interface DatasetOptions {
   /** 'YYYY-MM', the last month with data; defaults to the current UTC month. */
   currentMonth?: string;
   /**
-   * More Oracle-Tags.CreatedBy values, one on each resource from index 4 on (the output-injection tests seed
-   * hostile text here). Default none: the data set is then exactly the seed's.
+   * More Oracle-Tags.CreatedBy values for the resources from index 4 on, in turn (resource 4 + i carries value
+   * i mod the count); the output-injection tests seed hostile text here. Default none: the data set is then
+   * exactly the seed's.
    */
   extraTagValues?: readonly string[];
 }
@@ -693,7 +694,7 @@ class SyntheticDataset implements Dataset {
   private readonly createdByTag: number[];
   private readonly costCenterTag: number[];
   private readonly environmentTag: Map<string, number>;
-  /** The CreatedBy tag of resource FIRST_EXTRA_TAGGED + i is extraCreatedByTag[i]. */
+  /** The CreatedBy tag of resource FIRST_EXTRA_TAGGED + i is extraCreatedByTag[i mod its length]. */
   private readonly extraCreatedByTag: number[];
   private readonly dayWeights = new Float64Array(31);
 
@@ -764,7 +765,7 @@ class SyntheticDataset implements Dataset {
     const extra = opts.extraTagValues ?? [];
     if (extra.length > 0 && count < FIRST_EXTRA_TAGGED + extra.length) {
       throw new Error(
-        `extraTagValues needs resources >= ${FIRST_EXTRA_TAGGED + extra.length} (one resource per value), got ${count}`,
+        `extraTagValues needs resources >= ${FIRST_EXTRA_TAGGED + extra.length} (at least one resource per value), got ${count}`,
       );
     }
     this.extraCreatedByTag = extra.map((v) => addTag("Oracle-Tags", "CreatedBy", v));
@@ -871,8 +872,10 @@ class SyntheticDataset implements Dataset {
       if (index === 2) costCenter = this.costCenterTag[COST_CENTERS.indexOf("-42")]!;
       if (index === 3) createdBy = this.createdByTag[CREATED_BY.indexOf("+cloud-ops")]!;
     }
-    const extra = this.extraCreatedByTag[index - FIRST_EXTRA_TAGGED];
-    if (extra !== undefined) createdBy = extra;
+    const extras = this.extraCreatedByTag;
+    if (extras.length > 0 && index >= FIRST_EXTRA_TAGGED) {
+      createdBy = extras[(index - FIRST_EXTRA_TAGGED) % extras.length]!;
+    }
     const key = (createdBy + 1) * 10_000 + (costCenter + 1) * 100 + (env + 1);
     let set = this.tagSets.get(key);
     if (!set) {

@@ -196,11 +196,15 @@ describe("attacks on the gateway and the function behind it", () => {
     await jwksHost?.close();
     await sandbox?.stop();
     console.log(
-      figuresLine("attacks", seed, {
-        "attacks tried": tally.attacks,
-        "attacker URL fetches": attackerHits,
-        findings: tally.findings,
-      }),
+      figuresLine(
+        "attacks",
+        {
+          "attacks tried": tally.attacks,
+          "attacker URL fetches": attackerHits,
+          findings: tally.findings,
+        },
+        seed,
+      ),
     );
   });
 

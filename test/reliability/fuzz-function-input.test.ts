@@ -401,18 +401,22 @@ describe("fuzzing the function input", () => {
       .map(([status, count]) => `${status}×${count}`)
       .join(" ");
     console.log(
-      figuresLine("fuzz", seed, {
-        "bodies fuzzed": figures.bodies,
-        shaped: figures.shaped,
-        hostile: figures.hostile,
-        "through the FDK socket": figures.throughFdk,
-        answers: statuses,
-        "container RSS (first call, warm, end)": [rss.first, rss.warm, rss.end]
-          .map((v) => (v === undefined ? "?" : mib(v)))
-          .join(" / "),
-        "in-process heap kept": heap.growth === undefined ? "?" : mib(heap.growth),
-        findings: findings.length,
-      }),
+      figuresLine(
+        "fuzz",
+        {
+          "bodies fuzzed": figures.bodies,
+          shaped: figures.shaped,
+          hostile: figures.hostile,
+          "through the FDK socket": figures.throughFdk,
+          answers: statuses,
+          "container RSS (first call, warm, end)": [rss.first, rss.warm, rss.end]
+            .map((v) => (v === undefined ? "?" : mib(v)))
+            .join(" / "),
+          "in-process heap kept": heap.growth === undefined ? "?" : mib(heap.growth),
+          findings: findings.length,
+        },
+        seed,
+      ),
     );
   });
 

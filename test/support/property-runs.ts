@@ -17,10 +17,15 @@ export function propertyParameters(seed: number, numRuns: number, offset = 0): P
   return { seed: (seed + offset) | 0, numRuns };
 }
 
-/** The one line of figures a suite prints for docs/security.md, e.g. `[attacks] seed 7: attacks tried 412, findings 0`. */
-export function figuresLine(suite: string, seed: number, figures: Record<string, number | string>): string {
+/**
+ * The one line of figures a suite prints for docs/security.md, e.g. `[attacks] seed 7 (FC_SEED=7 replays it):
+ * attacks tried 412, findings 0`; a suite with no random draws passes no seed.
+ */
+export function figuresLine(suite: string, figures: Record<string, number | string>, seed?: number): string {
   const text = Object.entries(figures)
     .map(([name, value]) => `${name} ${value}`)
     .join(", ");
-  return `[${suite}] seed ${seed} (FC_SEED=${seed} replays it): ${text}`;
+  return seed === undefined
+    ? `[${suite}] ${text}`
+    : `[${suite}] seed ${seed} (FC_SEED=${seed} replays it): ${text}`;
 }
