@@ -515,6 +515,9 @@ describe("attacks on the gateway and the function behind it", () => {
     }
     expect(failed).toEqual([]);
     expect(attackerHits).toBe(0);
+    // The function saw only the control calls, and its log holds no token (it never logs the header).
+    expect(sandbox.fn.logs.length).toBeGreaterThan(0);
+    expect(sandbox.fn.logs.join("\n")).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });
 
   it("holds the exp and nbf edges exactly at the skew", async () => {
