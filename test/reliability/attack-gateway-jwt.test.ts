@@ -61,6 +61,8 @@ interface Attack {
   headers: () => Headers | Promise<Headers>;
 }
 
+const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
+
 const seed = runSeed();
 const tally = { attacks: 0, findings: 0 };
 
@@ -86,7 +88,6 @@ describe("attacks on the gateway and the function behind it", () => {
   let baseClaims: Record<string, unknown>;
   let jwksUrl: string;
 
-  const bearer = (token: string): Headers => ({ authorization: `Bearer ${token}` });
   /** Claims of a valid token at the gateway's clock, with `claims` merged over them (undefined drops one). */
   function claimsAt(claims: Record<string, unknown> = {}): Record<string, unknown> {
     const out: Record<string, unknown> = { ...baseClaims, iat: nowS(), exp: nowS() + 3600, ...claims };
@@ -213,10 +214,11 @@ describe("attacks on the gateway and the function behind it", () => {
     expect(await accepted("/usage", bearer(await sandbox.identity.mintToken()))).toBe(true);
   });
 
-  const catalogue = (): Attack[] => {
+  /** The tools the attack groups craft tokens with, at the gateway's current clock. */
+  const kit = (): Kit => {
     const valid = () => signedByIdcs();
     const segment = (i: number) => () => valid().split(".")[i] ?? "";
-    const [h, p, s] = [segment(0), segment(1), segment(2)];
+    const [h, p, s] = [segment(0), segment(1), segment(2)] as const;
     const none = (alg: string) => craft({ alg, kid: REAL_KID }, claimsAt(), () => "");
     const hmacWith = (alg: string, secret: string | Buffer) => {
       const hash = { HS256: "sha256", HS384: "sha384", HS512: "sha512" }[alg] ?? "sha256";
@@ -229,283 +231,41 @@ describe("attacks on the gateway and the function behind it", () => {
     const byAttacker = (header: Record<string, unknown>) =>
       craft({ alg: "RS256", ...header }, claimsAt(), rs256(keys.attacker.privateKey));
     const attackerUrl = `${attacker.url}/jwks.json`;
-    const list: Attack[] = [
-      { name: "no Authorization header", headers: () => ({}) },
-      { name: "two Authorization values", headers: () => ({ authorization: `Bearer ${valid()}, Bearer x` }) },
-      {
-        name: "a lower-case token of another scheme",
-        headers: () => ({ authorization: `token ${valid()}` }),
-      },
-      { name: "the token base64-wrapped", headers: () => bearer(Buffer.from(valid()).toString("base64url")) },
-      { name: "header only", headers: () => bearer(h()) },
-      { name: "5 parts (a JWE shape)", headers: () => bearer(`${h()}.${p()}.${s()}.${s()}.${s()}`) },
-      { name: "padding on the signature", headers: () => bearer(`${h()}.${p()}.${s()}==`) },
-      {
-        name: "a payload that is a JSON array",
-        headers: () => bearer(craft({ alg: "RS256", kid: REAL_KID }, [claimsAt()], rs256(realKey))),
-      },
-      {
-        name: "a payload that is not JSON",
-        headers: () => bearer(craft({ alg: "RS256", kid: REAL_KID }, "not json", rs256(realKey))),
-      },
-      ...ALG_NONE.map((alg) => ({ name: `alg ${alg}, empty signature`, headers: () => bearer(none(alg)) })),
-      {
-        name: "alg none keeping the real signature",
-        headers: () => bearer(`${b64({ alg: "none", kid: REAL_KID })}.${p()}.${s()}`),
-      },
-      { name: "no alg at all", headers: () => bearer(craft({ kid: REAL_KID }, claimsAt(), rs256(realKey))) },
-      { name: "alg in lower case (rs256)", headers: () => bearer(signedByIdcs({}, { alg: "rs256" })) },
-      { name: "the signature stripped (h.p.)", headers: () => bearer(`${h()}.${p()}.`) },
-      {
-        name: "the signature of another token",
-        headers: () => bearer(`${h()}.${b64(claimsAt({ sub: "admin" }))}.${s()}`),
-      },
-      {
-        name: "the signature zeroed",
-        headers: () => bearer(`${h()}.${p()}.${Buffer.alloc(256).toString("base64url")}`),
-      },
-      { name: "a 1-byte signature", headers: () => bearer(`${h()}.${p()}.AA`) },
-      ...["HS256", "HS384", "HS512"].map((alg) => ({
-        name: `${alg} keyed with the SPKI PEM (key confusion)`,
-        headers: () => bearer(hmacWith(alg, publicPem)),
-      })),
-      {
-        name: "HS256 keyed with the PEM without its final newline",
-        headers: () => bearer(hmacWith("HS256", publicPem.trimEnd())),
-      },
-      { name: "HS256 keyed with the DER of the public key", headers: () => bearer(hmacWith("HS256", der)) },
-      { name: "HS256 keyed with the JWK JSON text", headers: () => bearer(hmacWith("HS256", jwkJson)) },
-      {
-        name: "HS256 keyed with the modulus n",
-        headers: () => bearer(hmacWith("HS256", sandbox.identity.publicJwk(REAL_KID).n)),
-      },
-      { name: "HS256 with an empty secret", headers: () => bearer(hmacWith("HS256", "")) },
-      ...KID_TRICKS.map((kid) => ({
-        name: `kid ${JSON.stringify(kid)}, HS256 with an empty key`,
-        headers: () => bearer(craft({ alg: "HS256", kid }, claimsAt(), hs256(""))),
-      })),
-      ...KID_TRICKS.map((kid) => ({
-        name: `kid ${JSON.stringify(kid)} on a token the real key signed`,
-        headers: () => bearer(signedByIdcs({}, { kid })),
-      })),
-      {
-        name: "no kid, signed by the real key",
-        headers: () => bearer(craft({ alg: "RS256" }, claimsAt(), rs256(realKey))),
-      },
-      ...[0, null, true, [REAL_KID], { kid: REAL_KID }].map((kid) => ({
-        name: `kid as ${JSON.stringify(kid)}`,
-        headers: () => bearer(signedByIdcs({}, { kid })),
-      })),
-      {
-        name: "kid given twice, the attacker's last",
-        headers: () =>
-          bearer(
-            craft(
-              `{"alg":"RS256","kid":"${REAL_KID}","kid":"attacker"}`,
-              claimsAt(),
-              rs256(keys.attacker.privateKey),
-            ),
-          ),
-      },
-      {
-        name: "kid given twice, the real one last, the attacker signing",
-        headers: () =>
-          bearer(
-            craft(
-              `{"alg":"RS256","kid":"attacker","kid":"${REAL_KID}"}`,
-              claimsAt(),
-              rs256(keys.attacker.privateKey),
-            ),
-          ),
-      },
-      {
-        name: "alg given twice, none last",
-        headers: () => bearer(`${b64(`{"alg":"RS256","kid":"${REAL_KID}","alg":"none"}`)}.${p()}.`),
-      },
-      { name: "the attacker's URL as kid", headers: () => bearer(byAttacker({ kid: attackerUrl })) },
-      {
-        name: "jku to the attacker's JWKS",
-        headers: () => bearer(byAttacker({ kid: REAL_KID, jku: attackerUrl })),
-      },
-      {
-        name: "jku with the attacker's own kid",
-        headers: () => bearer(byAttacker({ kid: "attacker", jku: attackerUrl })),
-      },
-      {
-        name: "x5u to the attacker",
-        headers: () => bearer(byAttacker({ kid: REAL_KID, x5u: `${attacker.url}/cert.pem` })),
-      },
-      {
-        name: "an embedded jwk with the attacker's key",
-        headers: () =>
-          bearer(byAttacker({ kid: REAL_KID, jwk: jwkOf(keys.attacker.publicKey, REAL_KID, "RS256") })),
-      },
-      {
-        name: "an embedded x5c chain of the attacker",
-        headers: () => bearer(byAttacker({ kid: REAL_KID, x5c: [der.toString("base64")] })),
-      },
-      { name: 'crit ["exp"]', headers: () => bearer(signedByIdcs({}, { crit: ["exp"] })) },
-      { name: 'crit ["foo"] with foo', headers: () => bearer(signedByIdcs({}, { crit: ["foo"], foo: 1 })) },
-      { name: "crit [] (empty)", headers: () => bearer(signedByIdcs({}, { crit: [] })) },
-      {
-        name: 'crit ["b64"] with b64 false',
-        headers: () => bearer(signedByIdcs({}, { crit: ["b64"], b64: false })),
-      },
-      { name: "crit as a string", headers: () => bearer(signedByIdcs({}, { crit: "exp" })) },
-      {
-        name: "ES256 signed by an EC key the JWKS publishes",
-        prefix: "/weak",
-        headers: () =>
-          bearer(
-            craft({ alg: "ES256", kid: "EC" }, claimsAt(), (i) =>
-              sign("sha256", i, { key: keys.ec.privateKey, dsaEncoding: "ieee-p1363" }),
-            ),
-          ),
-      },
-      {
-        name: "RS256 under an EC key's kid",
-        prefix: "/weak",
-        headers: () =>
-          bearer(craft({ alg: "RS256", kid: "EC" }, claimsAt(), rs256(keys.attacker.privateKey))),
-      },
-      {
-        name: "EdDSA signed by an Ed25519 key the JWKS publishes",
-        prefix: "/weak",
-        headers: () =>
-          bearer(craft({ alg: "EdDSA", kid: "ED" }, claimsAt(), (i) => sign(null, i, keys.ed.privateKey))),
-      },
-      {
-        name: "RS256 by a 1024-bit key the JWKS publishes",
-        prefix: "/weak",
-        headers: () =>
-          bearer(craft({ alg: "RS256", kid: "RSA1024" }, claimsAt(), rs256(keys.rsa1024.privateKey))),
-      },
-      {
-        name: "RS256 by a 4160-bit key the JWKS publishes",
-        prefix: "/weak",
-        headers: () =>
-          bearer(craft({ alg: "RS256", kid: "RSA4160" }, claimsAt(), rs256(keys.rsa4160.privateKey))),
-      },
-      {
-        name: "PS256 signed by the real RSA key",
-        headers: () =>
-          bearer(
-            craft({ alg: "PS256", kid: REAL_KID }, claimsAt(), (i) =>
-              sign("sha256", i, { key: realKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
-            ),
-          ),
-      },
-      {
-        name: "RS384 under a key that pins RS256",
-        headers: () =>
-          bearer(craft({ alg: "RS384", kid: REAL_KID }, claimsAt(), (i) => sign("sha384", i, realKey))),
-      },
-      { name: "exp = now (skew 0)", headers: () => bearer(signedByIdcs({ exp: nowS() })) },
-      { name: "exp = now - 1 (skew 0)", headers: () => bearer(signedByIdcs({ exp: nowS() - 1 })) },
-      {
-        name: `exp = now - ${SKEW} (skew ${SKEW})`,
-        prefix: "/skew",
-        headers: () => bearer(signedByIdcs({ exp: nowS() - SKEW })),
-      },
-      { name: `nbf = now + 1 (skew 0)`, headers: () => bearer(signedByIdcs({ nbf: nowS() + 1 })) },
-      {
-        name: `nbf = now + ${SKEW + 1} (skew ${SKEW})`,
-        prefix: "/skew",
-        headers: () => bearer(signedByIdcs({ nbf: nowS() + SKEW + 1 })),
-      },
-      {
-        name: "exp in the past, iat in the future",
-        headers: () => bearer(signedByIdcs({ exp: nowS() - 1, iat: nowS() + 3600 })),
-      },
-      { name: "exp = 0", headers: () => bearer(signedByIdcs({ exp: 0 })) },
-      { name: "exp negative", headers: () => bearer(signedByIdcs({ exp: -1 })) },
-      { name: "no exp claim", headers: () => bearer(signedByIdcs({ exp: undefined })) },
-      {
-        name: "exp in milliseconds, long past",
-        headers: () => bearer(signedByIdcs({ exp: nowS() - 1, iat: clockMs })),
-      },
-      {
-        name: "iss without its trailing slash",
-        headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.replace(/\/$/, "") })),
-      },
-      {
-        name: "iss with a second trailing slash",
-        headers: () => bearer(signedByIdcs({ iss: `${sandbox.endpoints.issuer}/` })),
-      },
-      {
-        name: "iss in upper case",
-        headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.toUpperCase() })),
-      },
-      {
-        name: "iss over http",
-        headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.replace(/^https:/, "http:") })),
-      },
-      {
-        name: "iss with white space",
-        headers: () => bearer(signedByIdcs({ iss: ` ${sandbox.endpoints.issuer}` })),
-      },
-      {
-        name: "iss as an array holding ours",
-        headers: () => bearer(signedByIdcs({ iss: [sandbox.endpoints.issuer] })),
-      },
-      { name: "iss missing", headers: () => bearer(signedByIdcs({ iss: undefined })) },
-      { name: "iss of the attacker", headers: () => bearer(signedByIdcs({ iss: `${attacker.url}/` })) },
-      {
-        name: "aud without its trailing slash",
-        headers: () => bearer(signedByIdcs({ aud: sandbox.endpoints.audience.replace(/\/$/, "") })),
-      },
-      {
-        name: "aud in upper case",
-        headers: () => bearer(signedByIdcs({ aud: sandbox.endpoints.audience.toUpperCase() })),
-      },
-      { name: "aud as an empty array", headers: () => bearer(signedByIdcs({ aud: [] })) },
-      {
-        name: "aud as an array without ours",
-        headers: () => bearer(signedByIdcs({ aud: ["https://a.example/", "https://b.example/"] })),
-      },
-      {
-        name: "aud as an object",
-        headers: () => bearer(signedByIdcs({ aud: { [sandbox.endpoints.audience]: true } })),
-      },
-      {
-        name: "aud as a nested array",
-        headers: () => bearer(signedByIdcs({ aud: [[sandbox.endpoints.audience]] })),
-      },
-      { name: "aud missing", headers: () => bearer(signedByIdcs({ aud: undefined })) },
-      {
-        name: "an ID token (tok_type IT) where verifyClaims asks for AT",
-        prefix: "/claims",
-        headers: () => bearer(signedByIdcs({ tok_type: "IT" })),
-      },
-      {
-        name: "client_id of another client",
-        prefix: "/claims",
-        headers: () => bearer(signedByIdcs({ client_id: "someone-else" })),
-      },
-      {
-        name: "client_id as an object",
-        prefix: "/claims",
-        headers: () => bearer(signedByIdcs({ client_id: { id: sandbox.endpoints.clientId } })),
-      },
-      {
-        name: "client_id missing",
-        prefix: "/claims",
-        headers: () => bearer(signedByIdcs({ client_id: undefined })),
-      },
-      ...BAD_TYPES.flatMap((value) =>
-        ["exp", "nbf", "iat", "iss", "aud"]
-          .filter((claim) => !(value === 0 && (claim === "nbf" || claim === "iat")))
-          .map((claim) => ({
-            name: `${claim} as ${JSON.stringify(value)}`,
-            headers: () => bearer(signedByIdcs({ [claim]: value })),
-          })),
-      ),
-      ...BAD_TYPES.filter((v) => v !== "jwt_tool").map((alg) => ({
-        name: `alg as ${JSON.stringify(alg)}`,
-        headers: () => bearer(signedByIdcs({}, { alg })),
-      })),
-    ];
-    return list;
+    return {
+      valid,
+      h,
+      p,
+      s,
+      none,
+      hmacWith,
+      jwkJson,
+      der,
+      byAttacker,
+      attackerUrl,
+      signedByIdcs,
+      claimsAt,
+      nowS,
+      nowMs: () => clockMs,
+      realKey,
+      keys,
+      sandbox,
+      attacker,
+      publicPem,
+    };
+  };
+  const catalogue = (): Attack[] => {
+    const k = kit();
+    return [
+      shapeAttacks,
+      signatureAttacks,
+      keyConfusionAttacks,
+      kidAttacks,
+      keyHeaderAttacks,
+      keyTypeAttacks,
+      timeAttacks,
+      identityAttacks,
+      claimTypeAttacks,
+    ].flatMap((group) => group(k));
   };
 
   it("refuses every attack of the catalogue with a bare 401 and no call to the function", async () => {
@@ -819,4 +579,367 @@ async function serveJwks(
     case "reset":
       return void req.socket.destroy();
   }
+}
+
+/** What the attack groups build tokens from: a valid token's parts, signers, the keys and the endpoints. */
+interface Kit {
+  valid(): string;
+  /** The header, payload and signature segments of a fresh valid token. */
+  h(): string;
+  p(): string;
+  s(): string;
+  none(alg: string): string;
+  hmacWith(alg: string, secret: string | Buffer): string;
+  jwkJson: string;
+  der: Buffer;
+  byAttacker(header: Record<string, unknown>): string;
+  attackerUrl: string;
+  signedByIdcs(claims?: Record<string, unknown>, header?: Record<string, unknown>): string;
+  claimsAt(claims?: Record<string, unknown>): Record<string, unknown>;
+  nowS(): number;
+  nowMs(): number;
+  realKey: KeyObject;
+  keys: Record<
+    "attacker" | "rsa1024" | "rsa4160" | "ec" | "ed",
+    { privateKey: KeyObject; publicKey: KeyObject }
+  >;
+  sandbox: Sandbox;
+  attacker: Listening;
+  publicPem: string;
+}
+
+/** Malformed tokens: the wrong scheme, part count, padding or payload. */
+function shapeAttacks(kit: Kit): Attack[] {
+  const { valid, h, p, s, claimsAt, realKey } = kit;
+  return [
+    { name: "no Authorization header", headers: () => ({}) },
+    { name: "two Authorization values", headers: () => ({ authorization: `Bearer ${valid()}, Bearer x` }) },
+    {
+      name: "a lower-case token of another scheme",
+      headers: () => ({ authorization: `token ${valid()}` }),
+    },
+    { name: "the token base64-wrapped", headers: () => bearer(Buffer.from(valid()).toString("base64url")) },
+    { name: "header only", headers: () => bearer(h()) },
+    { name: "5 parts (a JWE shape)", headers: () => bearer(`${h()}.${p()}.${s()}.${s()}.${s()}`) },
+    { name: "padding on the signature", headers: () => bearer(`${h()}.${p()}.${s()}==`) },
+    {
+      name: "a payload that is a JSON array",
+      headers: () => bearer(craft({ alg: "RS256", kid: REAL_KID }, [claimsAt()], rs256(realKey))),
+    },
+    {
+      name: "a payload that is not JSON",
+      headers: () => bearer(craft({ alg: "RS256", kid: REAL_KID }, "not json", rs256(realKey))),
+    },
+  ];
+}
+
+/** alg none in every casing, stripped, foreign, zeroed and short signatures. */
+function signatureAttacks(kit: Kit): Attack[] {
+  const { h, p, s, none, signedByIdcs, claimsAt, realKey } = kit;
+  return [
+    ...ALG_NONE.map((alg) => ({ name: `alg ${alg}, empty signature`, headers: () => bearer(none(alg)) })),
+    {
+      name: "alg none keeping the real signature",
+      headers: () => bearer(`${b64({ alg: "none", kid: REAL_KID })}.${p()}.${s()}`),
+    },
+    { name: "no alg at all", headers: () => bearer(craft({ kid: REAL_KID }, claimsAt(), rs256(realKey))) },
+    { name: "alg in lower case (rs256)", headers: () => bearer(signedByIdcs({}, { alg: "rs256" })) },
+    { name: "the signature stripped (h.p.)", headers: () => bearer(`${h()}.${p()}.`) },
+    {
+      name: "the signature of another token",
+      headers: () => bearer(`${h()}.${b64(claimsAt({ sub: "admin" }))}.${s()}`),
+    },
+    {
+      name: "the signature zeroed",
+      headers: () => bearer(`${h()}.${p()}.${Buffer.alloc(256).toString("base64url")}`),
+    },
+    { name: "a 1-byte signature", headers: () => bearer(`${h()}.${p()}.AA`) },
+  ];
+}
+
+/** HMAC keyed with what an attacker knows of the RSA key (RS-HS confusion), or with nothing. */
+function keyConfusionAttacks(kit: Kit): Attack[] {
+  const { hmacWith, jwkJson, der, sandbox, publicPem } = kit;
+  return [
+    ...["HS256", "HS384", "HS512"].map((alg) => ({
+      name: `${alg} keyed with the SPKI PEM (key confusion)`,
+      headers: () => bearer(hmacWith(alg, publicPem)),
+    })),
+    {
+      name: "HS256 keyed with the PEM without its final newline",
+      headers: () => bearer(hmacWith("HS256", publicPem.trimEnd())),
+    },
+    { name: "HS256 keyed with the DER of the public key", headers: () => bearer(hmacWith("HS256", der)) },
+    { name: "HS256 keyed with the JWK JSON text", headers: () => bearer(hmacWith("HS256", jwkJson)) },
+    {
+      name: "HS256 keyed with the modulus n",
+      headers: () => bearer(hmacWith("HS256", sandbox.identity.publicJwk(REAL_KID).n)),
+    },
+    { name: "HS256 with an empty secret", headers: () => bearer(hmacWith("HS256", "")) },
+  ];
+}
+
+/** kid tricks: path, SQL and shell text, near misses, other types, and kid or alg given twice. */
+function kidAttacks(kit: Kit): Attack[] {
+  const { p, signedByIdcs, claimsAt, realKey, keys } = kit;
+  return [
+    ...KID_TRICKS.map((kid) => ({
+      name: `kid ${JSON.stringify(kid)}, HS256 with an empty key`,
+      headers: () => bearer(craft({ alg: "HS256", kid }, claimsAt(), hs256(""))),
+    })),
+    ...KID_TRICKS.map((kid) => ({
+      name: `kid ${JSON.stringify(kid)} on a token the real key signed`,
+      headers: () => bearer(signedByIdcs({}, { kid })),
+    })),
+    {
+      name: "no kid, signed by the real key",
+      headers: () => bearer(craft({ alg: "RS256" }, claimsAt(), rs256(realKey))),
+    },
+    ...[0, null, true, [REAL_KID], { kid: REAL_KID }].map((kid) => ({
+      name: `kid as ${JSON.stringify(kid)}`,
+      headers: () => bearer(signedByIdcs({}, { kid })),
+    })),
+    {
+      name: "kid given twice, the attacker's last",
+      headers: () =>
+        bearer(
+          craft(
+            `{"alg":"RS256","kid":"${REAL_KID}","kid":"attacker"}`,
+            claimsAt(),
+            rs256(keys.attacker.privateKey),
+          ),
+        ),
+    },
+    {
+      name: "kid given twice, the real one last, the attacker signing",
+      headers: () =>
+        bearer(
+          craft(
+            `{"alg":"RS256","kid":"attacker","kid":"${REAL_KID}"}`,
+            claimsAt(),
+            rs256(keys.attacker.privateKey),
+          ),
+        ),
+    },
+    {
+      name: "alg given twice, none last",
+      headers: () => bearer(`${b64(`{"alg":"RS256","kid":"${REAL_KID}","alg":"none"}`)}.${p()}.`),
+    },
+  ];
+}
+
+/** Headers that name a key: jku, x5u, jwk and x5c, and the attacker's URL as kid (nothing may be fetched). */
+function keyHeaderAttacks(kit: Kit): Attack[] {
+  const { der, byAttacker, attackerUrl, keys, attacker } = kit;
+  return [
+    { name: "the attacker's URL as kid", headers: () => bearer(byAttacker({ kid: attackerUrl })) },
+    {
+      name: "jku to the attacker's JWKS",
+      headers: () => bearer(byAttacker({ kid: REAL_KID, jku: attackerUrl })),
+    },
+    {
+      name: "jku with the attacker's own kid",
+      headers: () => bearer(byAttacker({ kid: "attacker", jku: attackerUrl })),
+    },
+    {
+      name: "x5u to the attacker",
+      headers: () => bearer(byAttacker({ kid: REAL_KID, x5u: `${attacker.url}/cert.pem` })),
+    },
+    {
+      name: "an embedded jwk with the attacker's key",
+      headers: () =>
+        bearer(byAttacker({ kid: REAL_KID, jwk: jwkOf(keys.attacker.publicKey, REAL_KID, "RS256") })),
+    },
+    {
+      name: "an embedded x5c chain of the attacker",
+      headers: () => bearer(byAttacker({ kid: REAL_KID, x5c: [der.toString("base64")] })),
+    },
+  ];
+}
+
+/** crit, and keys and algorithms the gateway does not take: EC, Ed25519, RSA under 2048 or over 4096 bits, PS256. */
+function keyTypeAttacks(kit: Kit): Attack[] {
+  const { signedByIdcs, claimsAt, realKey, keys } = kit;
+  return [
+    { name: 'crit ["exp"]', headers: () => bearer(signedByIdcs({}, { crit: ["exp"] })) },
+    { name: 'crit ["foo"] with foo', headers: () => bearer(signedByIdcs({}, { crit: ["foo"], foo: 1 })) },
+    { name: "crit [] (empty)", headers: () => bearer(signedByIdcs({}, { crit: [] })) },
+    {
+      name: 'crit ["b64"] with b64 false',
+      headers: () => bearer(signedByIdcs({}, { crit: ["b64"], b64: false })),
+    },
+    { name: "crit as a string", headers: () => bearer(signedByIdcs({}, { crit: "exp" })) },
+    {
+      name: "ES256 signed by an EC key the JWKS publishes",
+      prefix: "/weak",
+      headers: () =>
+        bearer(
+          craft({ alg: "ES256", kid: "EC" }, claimsAt(), (i) =>
+            sign("sha256", i, { key: keys.ec.privateKey, dsaEncoding: "ieee-p1363" }),
+          ),
+        ),
+    },
+    {
+      name: "RS256 under an EC key's kid",
+      prefix: "/weak",
+      headers: () => bearer(craft({ alg: "RS256", kid: "EC" }, claimsAt(), rs256(keys.attacker.privateKey))),
+    },
+    {
+      name: "EdDSA signed by an Ed25519 key the JWKS publishes",
+      prefix: "/weak",
+      headers: () =>
+        bearer(craft({ alg: "EdDSA", kid: "ED" }, claimsAt(), (i) => sign(null, i, keys.ed.privateKey))),
+    },
+    {
+      name: "RS256 by a 1024-bit key the JWKS publishes",
+      prefix: "/weak",
+      headers: () =>
+        bearer(craft({ alg: "RS256", kid: "RSA1024" }, claimsAt(), rs256(keys.rsa1024.privateKey))),
+    },
+    {
+      name: "RS256 by a 4160-bit key the JWKS publishes",
+      prefix: "/weak",
+      headers: () =>
+        bearer(craft({ alg: "RS256", kid: "RSA4160" }, claimsAt(), rs256(keys.rsa4160.privateKey))),
+    },
+    {
+      name: "PS256 signed by the real RSA key",
+      headers: () =>
+        bearer(
+          craft({ alg: "PS256", kid: REAL_KID }, claimsAt(), (i) =>
+            sign("sha256", i, { key: realKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+          ),
+        ),
+    },
+    {
+      name: "RS384 under a key that pins RS256",
+      headers: () =>
+        bearer(craft({ alg: "RS384", kid: REAL_KID }, claimsAt(), (i) => sign("sha384", i, realKey))),
+    },
+  ];
+}
+
+/** exp and nbf at and past the skew, and a missing exp. */
+function timeAttacks(kit: Kit): Attack[] {
+  const { signedByIdcs, nowS, nowMs } = kit;
+  return [
+    { name: "exp = now (skew 0)", headers: () => bearer(signedByIdcs({ exp: nowS() })) },
+    { name: "exp = now - 1 (skew 0)", headers: () => bearer(signedByIdcs({ exp: nowS() - 1 })) },
+    {
+      name: `exp = now - ${SKEW} (skew ${SKEW})`,
+      prefix: "/skew",
+      headers: () => bearer(signedByIdcs({ exp: nowS() - SKEW })),
+    },
+    { name: `nbf = now + 1 (skew 0)`, headers: () => bearer(signedByIdcs({ nbf: nowS() + 1 })) },
+    {
+      name: `nbf = now + ${SKEW + 1} (skew ${SKEW})`,
+      prefix: "/skew",
+      headers: () => bearer(signedByIdcs({ nbf: nowS() + SKEW + 1 })),
+    },
+    {
+      name: "exp in the past, iat in the future",
+      headers: () => bearer(signedByIdcs({ exp: nowS() - 1, iat: nowS() + 3600 })),
+    },
+    { name: "exp = 0", headers: () => bearer(signedByIdcs({ exp: 0 })) },
+    { name: "exp negative", headers: () => bearer(signedByIdcs({ exp: -1 })) },
+    { name: "no exp claim", headers: () => bearer(signedByIdcs({ exp: undefined })) },
+    {
+      name: "exp in milliseconds, long past",
+      headers: () => bearer(signedByIdcs({ exp: nowS() - 1, iat: nowMs() })),
+    },
+  ];
+}
+
+/** iss and aud variants, and the claims verifyClaims checks. */
+function identityAttacks(kit: Kit): Attack[] {
+  const { signedByIdcs, sandbox, attacker } = kit;
+  return [
+    {
+      name: "iss without its trailing slash",
+      headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.replace(/\/$/, "") })),
+    },
+    {
+      name: "iss with a second trailing slash",
+      headers: () => bearer(signedByIdcs({ iss: `${sandbox.endpoints.issuer}/` })),
+    },
+    {
+      name: "iss in upper case",
+      headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.toUpperCase() })),
+    },
+    {
+      name: "iss over http",
+      headers: () => bearer(signedByIdcs({ iss: sandbox.endpoints.issuer.replace(/^https:/, "http:") })),
+    },
+    {
+      name: "iss with white space",
+      headers: () => bearer(signedByIdcs({ iss: ` ${sandbox.endpoints.issuer}` })),
+    },
+    {
+      name: "iss as an array holding ours",
+      headers: () => bearer(signedByIdcs({ iss: [sandbox.endpoints.issuer] })),
+    },
+    { name: "iss missing", headers: () => bearer(signedByIdcs({ iss: undefined })) },
+    { name: "iss of the attacker", headers: () => bearer(signedByIdcs({ iss: `${attacker.url}/` })) },
+    {
+      name: "aud without its trailing slash",
+      headers: () => bearer(signedByIdcs({ aud: sandbox.endpoints.audience.replace(/\/$/, "") })),
+    },
+    {
+      name: "aud in upper case",
+      headers: () => bearer(signedByIdcs({ aud: sandbox.endpoints.audience.toUpperCase() })),
+    },
+    { name: "aud as an empty array", headers: () => bearer(signedByIdcs({ aud: [] })) },
+    {
+      name: "aud as an array without ours",
+      headers: () => bearer(signedByIdcs({ aud: ["https://a.example/", "https://b.example/"] })),
+    },
+    {
+      name: "aud as an object",
+      headers: () => bearer(signedByIdcs({ aud: { [sandbox.endpoints.audience]: true } })),
+    },
+    {
+      name: "aud as a nested array",
+      headers: () => bearer(signedByIdcs({ aud: [[sandbox.endpoints.audience]] })),
+    },
+    { name: "aud missing", headers: () => bearer(signedByIdcs({ aud: undefined })) },
+    {
+      name: "an ID token (tok_type IT) where verifyClaims asks for AT",
+      prefix: "/claims",
+      headers: () => bearer(signedByIdcs({ tok_type: "IT" })),
+    },
+    {
+      name: "client_id of another client",
+      prefix: "/claims",
+      headers: () => bearer(signedByIdcs({ client_id: "someone-else" })),
+    },
+    {
+      name: "client_id as an object",
+      prefix: "/claims",
+      headers: () => bearer(signedByIdcs({ client_id: { id: sandbox.endpoints.clientId } })),
+    },
+    {
+      name: "client_id missing",
+      prefix: "/claims",
+      headers: () => bearer(signedByIdcs({ client_id: undefined })),
+    },
+  ];
+}
+
+/** Every checked claim and the alg header as a value of the wrong type (jwt_tool's forced errors). */
+function claimTypeAttacks(kit: Kit): Attack[] {
+  const { signedByIdcs } = kit;
+  return [
+    ...BAD_TYPES.flatMap((value) =>
+      ["exp", "nbf", "iat", "iss", "aud"]
+        .filter((claim) => !(value === 0 && (claim === "nbf" || claim === "iat")))
+        .map((claim) => ({
+          name: `${claim} as ${JSON.stringify(value)}`,
+          headers: () => bearer(signedByIdcs({ [claim]: value })),
+        })),
+    ),
+    ...BAD_TYPES.filter((v) => v !== "jwt_tool").map((alg) => ({
+      name: `alg as ${JSON.stringify(alg)}`,
+      headers: () => bearer(signedByIdcs({}, { alg })),
+    })),
+  ];
 }
