@@ -60,6 +60,8 @@ export interface SandboxOptions {
   resources?: number;
   /** Last month with data, 'YYYY-MM' (default: the current UTC month). */
   currentMonth?: string;
+  /** More Oracle-Tags.CreatedBy values, for the resources from index 4 on in turn (default none; see the data set). */
+  extraTagValues?: readonly string[];
   /** The function bundle to run (default function/dist/func.js). */
   functionEntry?: string;
   /** Extra function config (env), merged over the sandbox's own. */
@@ -265,6 +267,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     seed: options.seed,
     resources: options.resources,
     currentMonth: options.currentMonth,
+    extraTagValues: options.extraTagValues,
   });
   const ids = sandboxIds(dataset);
   const network = sandboxNetwork(ids);

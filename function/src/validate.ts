@@ -226,11 +226,18 @@ type RawBody = z.infer<typeof BodySchema>;
 
 type Path = readonly PropertyKey[];
 
+/** Longest field name a message repeats: an unknown key is the client's text, not the function's to echo in full. */
+const MAX_FIELD_NAME_CHARS = 64;
+
 function formatPath(path: Path): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
+    else {
+      const name = String(part);
+      const shown = name.length > MAX_FIELD_NAME_CHARS ? `${name.slice(0, MAX_FIELD_NAME_CHARS - 1)}…` : name;
+      out += out === "" ? shown : `.${shown}`;
+    }
   }
   return out === "" ? "body" : out;
 }

@@ -120,6 +120,12 @@ interface DatasetOptions {
   tenancyName?: string;
   /** 'YYYY-MM', the last month with data; defaults to the current UTC month. */
   currentMonth?: string;
+  /**
+   * More Oracle-Tags.CreatedBy values for the resources from index 4 on, in turn (resource 4 + i carries value
+   * i mod the count); the output-injection tests seed hostile text here. Default none: the data set is then
+   * exactly the seed's.
+   */
+  extraTagValues?: readonly string[];
 }
 
 /** The data set's facts and tables; SyntheticDataset documents each. */
@@ -544,6 +550,8 @@ const COST_CENTERS = ["CC-1001", "CC-2040", "CC-3300", "CC-4410", "-42"];
 const ENVIRONMENTS = ["prod", "staging", "dev", "shared"];
 const REGULAR_CREATED_BY = 4;
 const REGULAR_COST_CENTERS = 4;
+/** The first resource that carries an extra CreatedBy value (0-3 carry the fixed formula-like ones). */
+const FIRST_EXTRA_TAGGED = 4;
 
 // Hour-of-day profile of request-driven lines (UTC); storage and provisioned capacity are flat.
 const BUSY_PROFILE = [1, 1, 1, 1, 1, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 4, 3, 3, 2, 2, 2, 1, 1, 1];
@@ -686,6 +694,8 @@ class SyntheticDataset implements Dataset {
   private readonly createdByTag: number[];
   private readonly costCenterTag: number[];
   private readonly environmentTag: Map<string, number>;
+  /** The CreatedBy tag of resource FIRST_EXTRA_TAGGED + i is extraCreatedByTag[i mod its length]. */
+  private readonly extraCreatedByTag: number[];
   private readonly dayWeights = new Float64Array(31);
 
   constructor(opts: DatasetOptions) {
@@ -752,6 +762,13 @@ class SyntheticDataset implements Dataset {
     this.createdByTag = CREATED_BY.map((v) => addTag("Oracle-Tags", "CreatedBy", v));
     this.costCenterTag = COST_CENTERS.map((v) => addTag("finance", "CostCenter", v));
     this.environmentTag = new Map(ENVIRONMENTS.map((v) => [v, addTag("ops", "Environment", v)]));
+    const extra = opts.extraTagValues ?? [];
+    if (extra.length > 0 && count < FIRST_EXTRA_TAGGED + extra.length) {
+      throw new Error(
+        `extraTagValues needs resources >= ${FIRST_EXTRA_TAGGED + extra.length} (at least one resource per value), got ${count}`,
+      );
+    }
+    this.extraCreatedByTag = extra.map((v) => addTag("Oracle-Tags", "CreatedBy", v));
     this.tags = tags;
   }
 
@@ -854,6 +871,10 @@ class SyntheticDataset implements Dataset {
       if (index === 1) createdBy = this.createdByTag[CREATED_BY.indexOf("@ops-bot")]!;
       if (index === 2) costCenter = this.costCenterTag[COST_CENTERS.indexOf("-42")]!;
       if (index === 3) createdBy = this.createdByTag[CREATED_BY.indexOf("+cloud-ops")]!;
+    }
+    const extras = this.extraCreatedByTag;
+    if (extras.length > 0 && index >= FIRST_EXTRA_TAGGED) {
+      createdBy = extras[(index - FIRST_EXTRA_TAGGED) % extras.length]!;
     }
     const key = (createdBy + 1) * 10_000 + (costCenter + 1) * 100 + (env + 1);
     let set = this.tagSets.get(key);

@@ -1,10 +1,13 @@
 // Text from outside (server answers, names, tag values, inputs) made safe for one line of a log or a
 // message. Every command uses these; none writes its own control-character clean-up.
 
-/** Control characters (C0, DEL) and the Unicode line and paragraph separators, in runs. */
-const LINE_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
+/**
+ * Control characters (C0, DEL), the Unicode line and paragraph separators, and the bidirectional embeddings,
+ * overrides and isolates (they reorder what a reader sees: "Trojan Source", CVE-2021-42574), in runs.
+ */
+const LINE_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
 
-/** Each run of control characters or line separators becomes one space. */
+/** Each run of control characters, line separators or bidi controls becomes one space. */
 export function flatten(text: string): string {
   return text.replace(LINE_BREAKERS, " ");
 }

@@ -52,13 +52,13 @@ interface SummaryInput {
   maxBytes?: number;
 }
 
-/** Escape text for a Markdown table cell or line: HTML specials, Markdown specials, newlines. */
+/** Escape text for a Markdown table cell or line: HTML specials, Markdown specials ($ opens math), newlines. */
 export function escapeMarkdown(value: string, maxChars = CELL_MAX_CHARS): string {
   return clip(flatten(value), maxChars)
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/[\\|[\]`*_~]/g, (c) => `\\${c}`);
+    .replace(/[\\|[\]`*_~$]/g, (c) => `\\${c}`);
 }
 
 /** Text allowed inside a quoted Mermaid label: letters, digits and a few safe marks. */

@@ -1,11 +1,4 @@
-import {
-  constants,
-  createHmac,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-} from "node:crypto";
+import { constants, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFaults, type Faults } from "../../sandbox/core/faults.js";
@@ -32,6 +25,7 @@ import {
   startIdentity,
   USAGE_APP,
 } from "../../sandbox/identity/index.js";
+import { b64, craft, hs256, parts, rs256 } from "../support/jwt-craft.js";
 
 const UNAUTHORIZED = '{"code":401,"message":"Unauthorized"}';
 const ROUTE = "/usage/request-summarized-usages";
@@ -48,32 +42,6 @@ interface Answer {
 async function call(url: string, init: RequestInit = {}): Promise<Answer> {
   const res = await fetch(url, init);
   return { status: res.status, headers: res.headers, text: await res.text() };
-}
-
-const b64 = (value: unknown): string =>
-  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
-
-/** A compact JWS with any header, signed by `signer` over the exact signing input. */
-function craft(header: unknown, payload: unknown, signer: (input: Buffer) => Buffer | string): string {
-  const input = `${b64(header)}.${b64(payload)}`;
-  const signature = signer(Buffer.from(input));
-  return `${input}.${typeof signature === "string" ? signature : signature.toString("base64url")}`;
-}
-
-const rs256 = (key: KeyObject) => (input: Buffer) => sign("sha256", input, key);
-const hs256 = (secret: string) => (input: Buffer) => createHmac("sha256", secret).update(input).digest();
-
-function parts(token: string): {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  sig: string;
-} {
-  const [h = "", p = "", sig = ""] = token.split(".");
-  return {
-    header: JSON.parse(Buffer.from(h, "base64url").toString()),
-    payload: JSON.parse(Buffer.from(p, "base64url").toString()),
-    sig,
-  };
 }
 
 /** The echo backend: records each call and answers with what it received. */

@@ -6,7 +6,7 @@ import {
   endpointUrl,
   ocidOf,
   pickOciAuth
-} from "./chunk-B4CAYYDZ.js";
+} from "./chunk-AZMSNUSO.js";
 import {
   DEFAULT_OCI_AUDIENCE,
   GITHUB_ISSUER
@@ -24,11 +24,11 @@ import {
   secureUrl,
   singleLine,
   wholeNumber
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-TEULXIZG.js";
 import {
   InputError,
   quote
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/setup/inputs.ts
 var APPLICATION_SHAPES = ["GENERIC_X86", "GENERIC_ARM", "GENERIC_X86_ARM"];

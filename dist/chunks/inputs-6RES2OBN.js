@@ -6,11 +6,11 @@ import {
   SETUP_OUTPUTS,
   SETUP_TABLE,
   readSetupInputs
-} from "./chunk-SGEM3A6C.js";
-import "./chunk-B4CAYYDZ.js";
+} from "./chunk-P363C6LX.js";
+import "./chunk-AZMSNUSO.js";
 import "./chunk-X67DKTTP.js";
-import "./chunk-BDIMR6XZ.js";
-import "./chunk-UF4WGPFS.js";
+import "./chunk-TEULXIZG.js";
+import "./chunk-OUAI6Q5P.js";
 export {
   DEFAULT_DOMAIN,
   SETUP_DEFAULTS,

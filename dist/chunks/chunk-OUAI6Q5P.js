@@ -36,7 +36,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 
 // src/lib/text.ts
-var LINE_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029]+/g;
+var LINE_BREAKERS = /[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g;
 function flatten(text) {
   return text.replace(LINE_BREAKERS, " ");
 }

@@ -3,7 +3,7 @@ import {
   InputError,
   UserFacingError,
   quote
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/lib/inputs.ts
 function parseBoolean(name, raw) {

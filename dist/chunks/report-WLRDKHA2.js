@@ -27,19 +27,19 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-RISPE7UP.js";
+} from "./chunk-TZ7VXEKA.js";
 import {
   AtomicFileWriter
 } from "./chunk-X77V3F2V.js";
 import {
   runnerLog
-} from "./chunk-46SPJVZL.js";
-import "./chunk-LWTDWTVL.js";
+} from "./chunk-BUR4R7A2.js";
+import "./chunk-LWWDIQQV.js";
 import {
   GithubOidcError,
   describeToken,
   githubIdToken
-} from "./chunk-KOMLM6I6.js";
+} from "./chunk-J4JFFB6M.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -52,9 +52,9 @@ import {
   require_undici,
   setOutput,
   summary
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import "./chunk-X67DKTTP.js";
-import "./chunk-BDIMR6XZ.js";
+import "./chunk-TEULXIZG.js";
 import {
   UserFacingError,
   __toESM,
@@ -63,7 +63,7 @@ import {
   oneLine,
   safeLogLine,
   sanitizeServerText
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/report/index.ts
 import { rmdir } from "node:fs/promises";
@@ -2137,7 +2137,7 @@ var SUMMARY_MAX_BYTES = 1e6;
 var CELL_MAX_CHARS = 120;
 var DEFAULT_TOP = 10;
 function escapeMarkdown(value, maxChars = CELL_MAX_CHARS) {
-  return clip(flatten(value), maxChars).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\|[\]`*_~]/g, (c) => `\\${c}`);
+  return clip(flatten(value), maxChars).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\|[\]`*_~$]/g, (c) => `\\${c}`);
 }
 function mermaidLabel(value, maxChars = 30) {
   const text = value.replace(/[^\p{L}\p{N} ._/()-]+/gu, " ").replace(/-{2,}/g, "-").replace(/\s+/g, " ").trim();

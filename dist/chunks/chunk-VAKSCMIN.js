@@ -5,7 +5,7 @@ import {
   checkOciAuth,
   ocidOf,
   pickOciAuth
-} from "./chunk-B4CAYYDZ.js";
+} from "./chunk-AZMSNUSO.js";
 import {
   GITHUB_ISSUER
 } from "./chunk-X67DKTTP.js";
@@ -22,12 +22,12 @@ import {
   secureUrl,
   singleLine,
   splitList
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-TEULXIZG.js";
 import {
   InputError,
   UserFacingError,
   quote
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/image/platforms.ts
 var SHAPES = {

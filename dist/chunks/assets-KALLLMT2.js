@@ -2,8 +2,8 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   loadFuncYaml,
   readFunctionBundle
-} from "./chunk-HDRYRDE4.js";
-import "./chunk-UF4WGPFS.js";
+} from "./chunk-JYRVYXJD.js";
+import "./chunk-OUAI6Q5P.js";
 export {
   loadFuncYaml,
   readFunctionBundle

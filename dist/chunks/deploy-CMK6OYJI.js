@@ -10,16 +10,16 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-Z7YOJVU4.js";
+} from "./chunk-OELH7GK4.js";
 import {
   runnerLog
-} from "./chunk-46SPJVZL.js";
+} from "./chunk-BUR4R7A2.js";
 import {
   maskSecret
-} from "./chunk-LWTDWTVL.js";
+} from "./chunk-LWWDIQQV.js";
 import {
   readFunctionBundle
-} from "./chunk-HDRYRDE4.js";
+} from "./chunk-JYRVYXJD.js";
 import {
   DEPLOY_INPUTS,
   DEPLOY_OUTPUTS,
@@ -38,11 +38,11 @@ import {
   registryBaseUrl,
   sameRegistry,
   selectChildren
-} from "./chunk-RXBK7IMK.js";
+} from "./chunk-VAKSCMIN.js";
 import {
   describeAuth
-} from "./chunk-3QMIH6OF.js";
-import "./chunk-KOMLM6I6.js";
+} from "./chunk-4B74Y4DT.js";
+import "./chunk-J4JFFB6M.js";
 import {
   RetryDeadlineError,
   RetryableHttpError,
@@ -58,14 +58,14 @@ import {
   setOutput,
   summary,
   withRetry
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import {
   require_oci_common
-} from "./chunk-B4CAYYDZ.js";
+} from "./chunk-AZMSNUSO.js";
 import {
   GITHUB_ISSUER
 } from "./chunk-X67DKTTP.js";
-import "./chunk-BDIMR6XZ.js";
+import "./chunk-TEULXIZG.js";
 import {
   UserFacingError,
   __toESM,
@@ -75,7 +75,7 @@ import {
   oneLineText,
   safeLogLine,
   sanitizeServerText
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/image/errors.ts
 function parseDistributionErrors(body) {

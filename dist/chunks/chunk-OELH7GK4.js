@@ -8,22 +8,22 @@ import {
   readBodyBytes,
   require_undici,
   withRetry
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import {
   authenticationProvider,
   require_oci_common,
   require_opossum
-} from "./chunk-B4CAYYDZ.js";
+} from "./chunk-AZMSNUSO.js";
 import {
   isLoopbackHost
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-TEULXIZG.js";
 import {
   UserFacingError,
   __commonJS,
   __toESM,
   oneLine,
   oneLineText
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // node_modules/oci-apigateway/lib/request/list-apis-request.js
 var require_list_apis_request = __commonJS({

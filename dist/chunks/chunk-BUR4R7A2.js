@@ -3,7 +3,7 @@ import {
   group,
   info,
   warning
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 
 // src/lib/runner-log.ts
 var runnerLog = {

@@ -4,7 +4,7 @@ import {
   __commonJS,
   __require,
   __toESM
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({

@@ -1,7 +1,7 @@
 import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
 import {
   setSecret
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 
 // src/lib/mask.ts
 function secretForms(value) {

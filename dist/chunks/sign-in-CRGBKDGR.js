@@ -4,13 +4,13 @@ import {
   sessionDeps,
   signInInputs,
   signInOci
-} from "./chunk-3QMIH6OF.js";
-import "./chunk-KOMLM6I6.js";
-import "./chunk-TSMQTZ4R.js";
-import "./chunk-B4CAYYDZ.js";
+} from "./chunk-4B74Y4DT.js";
+import "./chunk-J4JFFB6M.js";
+import "./chunk-QRUMXL3U.js";
+import "./chunk-AZMSNUSO.js";
 import "./chunk-X67DKTTP.js";
-import "./chunk-BDIMR6XZ.js";
-import "./chunk-UF4WGPFS.js";
+import "./chunk-TEULXIZG.js";
+import "./chunk-OUAI6Q5P.js";
 export {
   describeAuth,
   sessionDeps,

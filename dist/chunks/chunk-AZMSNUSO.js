@@ -9,14 +9,14 @@ import {
   readInputTable,
   secureUrl,
   singleLine
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-TEULXIZG.js";
 import {
   InputError,
   __commonJS,
   __require,
   __toESM,
   quote
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // node_modules/oci-common/lib/auth/auth.js
 var require_auth = __commonJS({

@@ -10,11 +10,11 @@ import {
   configBytes,
   expandTag,
   readDeployInputs
-} from "./chunk-RXBK7IMK.js";
-import "./chunk-B4CAYYDZ.js";
+} from "./chunk-VAKSCMIN.js";
+import "./chunk-AZMSNUSO.js";
 import "./chunk-X67DKTTP.js";
-import "./chunk-BDIMR6XZ.js";
-import "./chunk-UF4WGPFS.js";
+import "./chunk-TEULXIZG.js";
+import "./chunk-OUAI6Q5P.js";
 export {
   DEPLOY_DEFAULTS,
   DEPLOY_INPUTS,

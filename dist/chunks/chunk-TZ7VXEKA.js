@@ -2,7 +2,7 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createMasker,
   secretForms
-} from "./chunk-LWTDWTVL.js";
+} from "./chunk-LWWDIQQV.js";
 import {
   DEFAULT_TIMEOUTS,
   RetryDeadlineError,
@@ -15,7 +15,7 @@ import {
   realSleep,
   require_undici,
   withRetry
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import {
   InputProblems,
   booleanInput,
@@ -30,14 +30,14 @@ import {
   singleLine,
   splitList,
   wholeNumber
-} from "./chunk-BDIMR6XZ.js";
+} from "./chunk-TEULXIZG.js";
 import {
   InputError,
   UserFacingError,
   __toESM,
   quote,
   sanitizeServerText
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/lib/money.ts
 var ZERO = Object.freeze({ coef: 0n, scale: 0 });

@@ -3,7 +3,7 @@ import {
   decodeClaims,
   describeToken,
   githubIdToken
-} from "./chunk-KOMLM6I6.js";
+} from "./chunk-J4JFFB6M.js";
 import {
   RetryableHttpError,
   classifyForRetry,
@@ -13,19 +13,19 @@ import {
   readBody,
   require_undici,
   withRetry
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import {
   OCI_INPUTS,
   ocidOf,
   require_oci_common
-} from "./chunk-B4CAYYDZ.js";
+} from "./chunk-AZMSNUSO.js";
 import {
   InputError,
   UserFacingError,
   __toESM,
   clip,
   oneLine
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/oci/sign-in.ts
 var common = __toESM(require_oci_common(), 1);

@@ -2,12 +2,12 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   getIDToken,
   setSecret
-} from "./chunk-TSMQTZ4R.js";
+} from "./chunk-QRUMXL3U.js";
 import {
   UserFacingError,
   clip,
   oneLine
-} from "./chunk-UF4WGPFS.js";
+} from "./chunk-OUAI6Q5P.js";
 
 // src/lib/github-oidc.ts
 var GithubOidcError = class extends UserFacingError {
