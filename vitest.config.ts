@@ -17,6 +17,9 @@ export default defineConfig({
           ...shared,
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // Unit files run beside the sandbox suites on 2 cores: a 4096-bit key or a large report can take
+          // over vitest's 5 s default there while taking 2 s alone.
+          testTimeout: 20_000,
         },
       },
       {
