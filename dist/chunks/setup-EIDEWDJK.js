@@ -2,9 +2,9 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-N44YYI4X.js";
+} from "./chunk-H2UPN5LY.js";
 import "./chunk-X77V3F2V.js";
-import "./chunk-Z7YOJVU4.js";
+import "./chunk-N3N5L4K4.js";
 import "./chunk-46SPJVZL.js";
 import "./chunk-LWTDWTVL.js";
 import "./chunk-3QMIH6OF.js";
