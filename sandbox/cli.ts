@@ -147,9 +147,10 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`sandbox: ${signal}, stopping\n`);
-  await sandbox.stop();
+  // The endpoints go first: from here on they no longer answer, and a slow stop must not leave them behind.
   await rm(endpointsFile, { force: true });
   await removeEmptyFolders(createdFolder, dirname(endpointsFile));
+  await sandbox.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

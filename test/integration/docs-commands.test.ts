@@ -5,9 +5,10 @@
 // way docs/sandbox.md does it.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { pollUntil } from "../support/processes.js";
+import { commandLine, groupMembers, pollUntil } from "../support/processes.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const endpointsFile = join(root, ".sandbox", "endpoints.json");
@@ -65,18 +66,27 @@ interface Run {
 /** The process group of the running script: every process it started, the background sandbox included. */
 let group: number | undefined;
 
-afterEach(() => {
-  if (group !== undefined && groupAlive(group)) process.kill(-group, "SIGKILL");
+/** A block that failed half-way may leave its sandbox running: stop it as a user would, else kill it. */
+afterEach(async () => {
+  const pgid = group;
   group = undefined;
+  if (pgid === undefined || !groupAlive(pgid)) return;
+  signalGroup(pgid, "SIGTERM");
+  if (await pollUntil(() => !groupAlive(pgid), 15_000)) return;
+  signalGroup(pgid, "SIGKILL");
+  await rm(endpointsFile, { force: true });
 });
 
-function groupAlive(pgid: number): boolean {
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pgid, 0);
-    return true;
+    process.kill(-pgid, signal);
   } catch {
-    return false;
+    // the group is gone
   }
+}
+
+function groupAlive(pgid: number): boolean {
+  return groupMembers(pgid).length > 0;
 }
 
 /** The block as one pasted script: bash, stopping at the first failing command. */
@@ -153,8 +163,9 @@ describe("the bash blocks of README.md and docs/*.md", () => {
       expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
       for (const { holds, check } of CHECKS) if (block.text.includes(holds)) check(run);
       // Whatever the block started has stopped, and cleaned up after itself.
-      const stopped = await pollUntil(() => !groupAlive(group!), 20_000);
-      expect(stopped, "a process the block started is still running").toBe(true);
+      const stopped = await pollUntil(() => !groupAlive(group!), 30_000);
+      const left = groupMembers(group!).map(commandLine).join("; ");
+      expect(stopped, `still running: ${left}; the block's stderr:\n${run.stderr}`).toBe(true);
       expect(existsSync(join(root, ".sandbox")), ".sandbox/ is left behind").toBe(false);
     },
   );

@@ -1,6 +1,6 @@
 // The process tree of a started program (Linux /proc), and a bounded poll: the checks that "stop" left
 // nothing behind.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 
 /** Direct children of a process, from /proc (Linux). */
@@ -25,6 +25,27 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The running members of a process group (zombies left out: an orphan that exited stays a zombie until init
+ * reaps it, and it runs nothing).
+ */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after its last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") members.push(Number(entry));
+  }
+  return members;
 }
 
 /** The command line of a process ("" once it is gone). */
