@@ -6,7 +6,7 @@ const shared = {
   restoreMocks: true,
   unstubEnvs: true,
   // Load Node's fetch before anything imports undici (see src/lib/fetch-first.ts).
-  setupFiles: ["test/setup/fetch-first.ts"],
+  setupFiles: ["test/setup/fetch-first.ts", "test/setup/quiet-sdk.ts"],
 };
 
 export default defineConfig({

@@ -1,6 +1,6 @@
 // `npm run sandbox`: start every emulator on 127.0.0.1, print ONE line of JSON (the endpoints) on stdout,
 // write the same JSON to .sandbox/endpoints.json, and run until SIGINT/SIGTERM stops everything.
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     resources: { type: "string" },
     "endpoints-file": { type: "string" },
     quiet: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
     // A bare tenancy, as before setup (the sandbox contract): the VCN and its subnet, the API-key user, the
     // identity domain and the registry only; no application, gateway, function or deployment.
     empty: { type: "boolean", default: false },
@@ -38,6 +39,7 @@ const HELP = `npm run sandbox -- [options]: every emulator on 127.0.0.1; prints 
   --empty                   a bare tenancy, as before setup
   --github-repository O/R   the GitHub job's repository (default octo-org/usage-reports)
   --quiet                   no log lines on stderr
+  --verbose                 the function's line per call on stderr even when stdout is not a terminal
 The latency model (all off by default):
   --latency SERVICE=FIXED[+JITTER]
                             response latency in ms, fixed plus a seeded uniform jitter; SERVICE is usageapi,
@@ -92,6 +94,19 @@ function usageRateLimit(rate: number | undefined, burst: number | undefined) {
   return rate === undefined ? undefined : { requestsPerSecond: rate, burst: burst ?? rate };
 }
 
+/**
+ * Where the log lines go: stderr, unless --quiet. The function's line per call ("fn {...}") is left out when
+ * stdout is not a terminal (`npm run -s sandbox > /dev/null &`): in the background it would land in the
+ * middle of the user's next command's output. --verbose keeps it.
+ */
+function logLines(quiet: boolean, perCall: boolean): (line: string) => void {
+  if (quiet) return () => {};
+  return (line) => {
+    if (!perCall && line.startsWith("fn ")) return;
+    process.stderr.write(`${line}\n`);
+  };
+}
+
 const endpointsFile = resolve(values["endpoints-file"] ?? join(root, ".sandbox", "endpoints.json"));
 const sandbox = await startSandbox({
   seed: positiveInt("seed", values.seed),
@@ -104,23 +119,38 @@ const sandbox = await startSandbox({
     positiveInt("usage-burst", values["usage-burst"]),
   ),
   usage: { pageCap: positiveInt("usage-page-cap", values["usage-page-cap"]) },
-  log: values.quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
+  log: logLines(values.quiet, values.verbose || process.stdout.isTTY === true),
 });
 
 const json = JSON.stringify(sandbox.endpoints);
-await mkdir(dirname(endpointsFile), { recursive: true });
+// The first folder this run created (undefined when it existed): removed at stop when it is empty again.
+const createdFolder = await mkdir(dirname(endpointsFile), { recursive: true });
 const temp = `${endpointsFile}.${process.pid}.tmp`;
 await writeFile(temp, `${json}\n`, { mode: 0o600 });
 await rename(temp, endpointsFile);
 process.stdout.write(`${json}\n`);
+
+/** Removes the folders this run created, innermost first, while they are empty (a file put there stays). */
+async function removeEmptyFolders(created: string | undefined, innermost: string): Promise<void> {
+  if (created === undefined) return;
+  for (let folder = innermost; folder.startsWith(created); folder = dirname(folder)) {
+    try {
+      await rmdir(folder);
+    } catch {
+      return;
+    }
+  }
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`sandbox: ${signal}, stopping\n`);
-  await sandbox.stop();
+  // The endpoints go first: from here on they no longer answer, and a slow stop must not leave them behind.
   await rm(endpointsFile, { force: true });
+  await removeEmptyFolders(createdFolder, dirname(endpointsFile));
+  await sandbox.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -4,8 +4,9 @@
 // GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_WORKSPACE): `setup` (repository, Functions application, API
 // gateway, dynamic group, policy, resource and client apps; the client secret to a 0600 file), then
 // `deploy` with setup's outputs (function image pushed, function and gateway deployment upserted), then
-// `report` for the last 3 full months with setup's client. It prints what setup created, where the reports
-// and summary are, and the totals.
+// `report` for the last 3 full months with setup's client and a monthly budget. Before each step it prints
+// the step's `with:` inputs as a runner's log does, secrets as ***. At the end it prints what setup created,
+// where the reports and the three job summaries are, and the totals.
 import "../src/lib/fetch-first.js";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -23,8 +24,23 @@ const out = join(root, ".demo");
 const workspace = join(out, "workspace");
 const secretFile = join(out, "usage-api-report.client-secret");
 
+/** The inputs a workflow passes from `secrets.*`: a runner's log shows them as ***. */
+const SECRET_INPUTS = new Set(["oci-private-key", "registry-password", "client-secret"]);
+/** The monthly budget of the README's report example. */
+const BUDGET = "10000";
+
+/** The step's header as a runner's log shows it: `Run ./` and its `with:` inputs, secrets masked. */
+function printWith(inputs: Record<string, string>): void {
+  process.stdout.write("Run ./\n  with:\n");
+  for (const [name, value] of Object.entries(inputs)) {
+    const shown = SECRET_INPUTS.has(name) ? "***" : value;
+    process.stdout.write(`    ${name}: ${shown}\n`);
+  }
+}
+
 /** Run the committed action bundle as the runner does, streaming its log; keep its job summary. */
 async function runAction(step: string, inputs: Record<string, string>): Promise<Record<string, string>> {
+  printWith(inputs);
   const run = await runBuiltAction(join(root, "dist", "index.js"), inputs, { workspace, inherit: true });
   await writeFile(join(out, `${step}-summary.md`), run.summary);
   if (run.code !== 0) throw new Error(`the ${step} step failed (exit code ${run.code}); its log is above`);
@@ -45,7 +61,9 @@ async function printReports(reported: Record<string, string>): Promise<void> {
   const months = JSON.parse(reported.months ?? "[]") as string[];
   process.stdout.write(`reports:   ${rel(join(workspace, "reports"))}/ (${files.length} files)\n`);
   for (const file of files) process.stdout.write(`           ${rel(join(workspace, file))}\n`);
-  process.stdout.write(`summary:   ${rel(join(out, "report-summary.md"))}\n`);
+  process.stdout.write(
+    `summaries: ${["setup", "deploy", "report"].map((step) => rel(join(out, `${step}-summary.md`))).join(", ")}\n`,
+  );
   process.stdout.write(`months:    ${months.join(", ")}\n`);
   for (const month of months) {
     const json = JSON.parse(
@@ -56,7 +74,7 @@ async function printReports(reported: Record<string, string>): Promise<void> {
       `           ${month}: ${formatFixed(total, 2)} ${json.items[0]?.currency ?? reported.currency}\n`,
     );
   }
-  process.stdout.write(`last month total: ${reported.total} ${reported.currency}\n`);
+  process.stdout.write(`last month total: ${reported.total} ${reported.currency} (budget ${BUDGET})\n`);
 }
 
 await rm(out, { recursive: true, force: true });
@@ -87,6 +105,7 @@ try {
     months: "last-3",
     format: "both",
     focus: "true",
+    budget: BUDGET,
   });
 
   process.stdout.write("\n=== demo done ===\n");

@@ -11,6 +11,7 @@ import { FunctionsManagementClient } from "oci-functions";
 import { RetryDeadlineError, type RetryOptions, withRetry } from "../lib/retry.js";
 import { authenticationProvider, type OciAuth } from "./auth.js";
 import { type OciCallError, ociCallError } from "./errors.js";
+import { quietSdkRetrierWarnings } from "./sdk-warnings.js";
 
 interface OciClients {
   functions: FunctionsManagementClient;
@@ -19,21 +20,6 @@ interface OciClients {
   workRequests: WorkRequestsClient;
   artifacts: ArtifactsClient;
   close(): void;
-}
-
-/** The SDK retrier's console.warn lines (its retries are off; ours log each attempt in their own words). */
-const SDK_RETRIER_LINES =
-  /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
-let quieted = false;
-
-export function quietSdkRetrierWarnings(): void {
-  if (quieted) return;
-  quieted = true;
-  const original = console.warn.bind(console);
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === "string" && SDK_RETRIER_LINES.test(args[0])) return;
-    original(...args);
-  };
 }
 
 /** What every SDK client constructor takes. */

@@ -247,8 +247,10 @@ async function reportMonths(run: Run, endpoint: UsageSource): Promise<Fetched> {
     } catch (err) {
       const reason = oneLine(err);
       fetched.failed.push({ month: window.month, reason });
-      run.warn(`month ${window.month} failed: ${reason}`);
+      // A fatal error (a refused client secret, say) is the run's one error line; a month warning would say
+      // it twice. A month that fails alone is warned about now, while the next months are fetched.
       if (err instanceof FatalReportError) fetched.fatal = true;
+      else run.warn(`month ${window.month} failed: ${reason}`);
     }
   }
   return fetched;

@@ -2,7 +2,7 @@
 // token with Basic auth, curl the gateway with it, and get six months of items back. Then SIGTERM stops
 // the sandbox and every process it started.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,32 +10,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxEndpoints } from "../../sandbox/index.js";
 import { createDataset, formatMicros } from "../../sandbox/usageapi/dataset.js";
+import { alive, descendantsOf } from "../support/processes.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..", "..");
-
-/** Direct children of a process, from /proc (Linux). */
-function childrenOf(pid: number): number[] {
-  const path = `/proc/${pid}/task/${pid}/children`;
-  if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split(/\s+/).filter(Boolean).map(Number);
-}
-
-function descendantsOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childrenOf(pid)) out.push(child, ...descendantsOf(child));
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 describe("npm run sandbox: the seed flow with curl", () => {
   let child: ChildProcess;

@@ -304,6 +304,16 @@ describe("runReport", () => {
     await expect(readdir(join(root, "reports"))).resolves.toEqual([]);
   });
 
+  it("reports a fatal error once, as the run's error, without a month warning", async () => {
+    const h = harness({
+      ...DATA,
+      "2025-12": { error: new FatalReportError("token request failed with invalid_client") },
+    });
+    const err = (await runReport(inputs(), h.deps).catch((e: Error) => e)) as Error;
+    expect(err.message.match(/invalid_client/g)).toHaveLength(1);
+    expect(h.warnings).toEqual([]);
+  });
+
   it("warns when a month is over the budget, or fails the run with budget-action fail", async () => {
     const warn = harness(DATA);
     await runReport(inputs({ budget: "15" }), warn.deps);

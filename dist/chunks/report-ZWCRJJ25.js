@@ -2559,8 +2559,8 @@ async function reportMonths(run, endpoint) {
     } catch (err) {
       const reason = oneLine(err);
       fetched.failed.push({ month: window.month, reason });
-      run.warn(`month ${window.month} failed: ${reason}`);
       if (err instanceof FatalReportError) fetched.fatal = true;
+      else run.warn(`month ${window.month} failed: ${reason}`);
     }
   }
   return fetched;

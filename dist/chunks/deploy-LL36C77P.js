@@ -10,7 +10,7 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-OELH7GK4.js";
+} from "./chunk-5SQHMFZX.js";
 import {
   runnerLog
 } from "./chunk-BUR4R7A2.js";

@@ -22362,6 +22362,8 @@ var import_oci_apigateway = __toESM(require_oci_apigateway(), 1);
 var import_oci_artifacts = __toESM(require_oci_artifacts(), 1);
 var common = __toESM(require_oci_common(), 1);
 var import_oci_functions = __toESM(require_oci_functions(), 1);
+
+// src/oci/sdk-warnings.ts
 var SDK_RETRIER_LINES = /^(Request cannot be retried|All retry attempts have exhausted|Request failed with Exception)/;
 var quieted = false;
 function quietSdkRetrierWarnings() {
@@ -22373,6 +22375,8 @@ function quietSdkRetrierWarnings() {
     original(...args);
   };
 }
+
+// src/oci/clients.ts
 function sdkClientFactory(auth) {
   quietSdkRetrierWarnings();
   const params = { authenticationDetailsProvider: authenticationProvider(auth) };
