@@ -9,7 +9,38 @@ import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. */
+/**
+ * Modules the function bundle takes from function/src/shims instead, matched by their exact name (an
+ * esbuild alias would also take "oci-common/lib/..." and "ecc-jsbn/lib/ec" to the shim's folder).
+ */
+function exactShims(shim) {
+  const noEcNacl = shim("no-ec-nacl.cjs");
+  const shims = new Map([
+    ["oci-common", shim("oci-common.cjs")],
+    ["tweetnacl", noEcNacl],
+    ["ecc-jsbn", noEcNacl],
+    ["ecc-jsbn/lib/ec", noEcNacl],
+    ["bcrypt-pbkdf", noEcNacl],
+  ]);
+  return {
+    name: "exact-shims",
+    setup(build) {
+      build.onResolve(
+        { filter: /^(oci-common|tweetnacl|ecc-jsbn|ecc-jsbn\/lib\/ec|bcrypt-pbkdf)$/ },
+        (args) => ({
+          path: shims.get(args.path),
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. What keeps its cold
+ * start short (docs/architecture.md, "The function's cold start"): Headers and Response are light classes
+ * (shims/web-headers.ts) so that Node's internal undici never loads; oci-common's index loads each module
+ * when first read (shims/oci-common.cjs); sshpk's non-RSA algorithms are left out (shims/no-ec-nacl.cjs).
+ */
 export async function buildFunction(outdir = join(root, "function", "dist")) {
   const shim = (name) => join(root, "function", "src", "shims", name);
   const outfile = join(outdir, "func.js");
@@ -24,6 +55,8 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
     legalComments: "eof",
     metafile: true,
     logLevel: "warning",
+    inject: [shim("web-headers.ts")],
+    plugins: [exactShims(shim)],
     alias: {
       "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
       "node-fetch": shim("no-fetch-polyfill.cjs"),
