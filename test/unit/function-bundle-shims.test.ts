@@ -1,11 +1,14 @@
 // The stand-ins the function bundle carries (function/src/shims, wired in scripts/build.mjs): the light
 // Headers and Response behave as Node's own on everything the SDK path does with them; the lazy oci-common
-// index has the index's exports, each one right when read first; the non-RSA stand-in refuses any use.
-import { createRequire } from "node:module";
-import { join } from "node:path";
+// index and oci-usageapi model index have the indexes' exports, each one right when read first; the
+// non-RSA stand-in refuses any use.
+import { readFileSync } from "node:fs";
+import Module, { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Headers as LightHeaders, Response as LightResponse } from "../../function/src/shims/web-headers.js";
+import { lazyModelIndex } from "../../scripts/build.mjs";
 
 const require = createRequire(import.meta.url);
 const shimsDir = join(import.meta.dirname, "..", "..", "function", "src", "shims");
@@ -238,5 +241,36 @@ describe("the bundle's stand-in for sshpk's non-RSA algorithms", () => {
     expect(() => standIn.sign).toThrow(message);
     expect(() => "box" in standIn).toThrow(message);
     expect(standIn.__esModule).toBeUndefined();
+  });
+});
+
+describe("the bundle's oci-usageapi model index", () => {
+  const indexPath = require.resolve("oci-usageapi/lib/model/index.js");
+  /** The rewritten index, compiled as a module at the index's own path (its requires resolve the same). */
+  const loadLazy = (source: string) => {
+    const mod = new Module(indexPath) as Module & { _compile(code: string, file: string): void };
+    mod.filename = indexPath;
+    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+      dirname(indexPath),
+    );
+    mod._compile(source, indexPath);
+    return mod.exports as Record<string, unknown>;
+  };
+
+  it("has every model of the index, each the same class when read", () => {
+    const source = readFileSync(indexPath, "utf8");
+    const real = require(indexPath) as Record<string, unknown>;
+    const lazy = loadLazy(lazyModelIndex(source));
+    expect(Object.keys(lazy)).toEqual(Object.keys(real));
+    expect(Object.keys(real).length).toBe(55);
+    for (const name of Object.keys(real)) expect(lazy[name], name).toBe(real[name]);
+  });
+
+  it("fails the build on an index of another form", () => {
+    const source = readFileSync(indexPath, "utf8");
+    expect(() => lazyModelIndex(`${source}\nconst extra = require("./filter");\n`)).toThrow(
+      "oci-usageapi's model index has 56 requires, 55 of the expected form",
+    );
+    expect(() => lazyModelIndex("module.exports = {};")).toThrow("0 of the expected form");
   });
 });
