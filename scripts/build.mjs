@@ -89,7 +89,8 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
     legalComments: "eof",
     metafile: true,
     logLevel: "warning",
-    inject: [shim("web-headers.ts")],
+    inject: [shim("web-headers.ts"), shim("import-meta-url.js")],
+    define: { "import.meta.url": "import_meta_url" },
     plugins: [exactShims(shim), lazyModels],
     alias: {
       "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
