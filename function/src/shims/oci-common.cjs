@@ -6,108 +6,84 @@
 // test/unit/function-bundle-shims.test.ts compares the two.
 "use strict";
 
-/** Each export: the module under oci-common/lib that holds it, and its name there ("*": the module itself). */
+/**
+ * Each export: a loader of the module under oci-common/lib that holds it (a literal require, so that the
+ * bundler includes the module), and its name there ("*": the module itself).
+ */
 const EXPORTS = {
-  utils: ["utils", "*"],
-  Region: ["region", "Region"],
-  Realm: ["realm", "Realm"],
-  EndpointBuilder: ["endpoint-builder", "EndpointBuilder"],
-  LOG: ["log", "LOG"],
-  Constants: ["constants", "default"],
-  CircuitBreaker: ["circuit-breaker", "default"],
-  ExponentialBackoffDelayStrategy: ["waiter", "ExponentialBackoffDelayStrategy"],
-  MaxTimeTerminationStrategy: ["waiter", "MaxTimeTerminationStrategy"],
-  genericWaiter: ["waiter", "genericWaiter"],
-  genericTerminalConditionWaiter: ["waiter", "genericTerminalConditionWaiter"],
-  MaxAttemptsTerminationStrategy: ["waiter", "MaxAttemptsTerminationStrategy"],
-  FixedTimeDelayStrategy: ["waiter", "FixedTimeDelayStrategy"],
-  GenericRetrier: ["retrier", "GenericRetrier"],
-  NoRetryConfigurationDetails: ["retrier", "NoRetryConfigurationDetails"],
-  OciSdkDefaultRetryConfiguration: ["retrier", "OciSdkDefaultRetryConfiguration"],
+  utils: [() => require("oci-common/lib/utils"), "*"],
+  Region: [() => require("oci-common/lib/region"), "Region"],
+  Realm: [() => require("oci-common/lib/realm"), "Realm"],
+  EndpointBuilder: [() => require("oci-common/lib/endpoint-builder"), "EndpointBuilder"],
+  LOG: [() => require("oci-common/lib/log"), "LOG"],
+  Constants: [() => require("oci-common/lib/constants"), "default"],
+  CircuitBreaker: [() => require("oci-common/lib/circuit-breaker"), "default"],
+  ExponentialBackoffDelayStrategy: [
+    () => require("oci-common/lib/waiter"),
+    "ExponentialBackoffDelayStrategy",
+  ],
+  MaxTimeTerminationStrategy: [() => require("oci-common/lib/waiter"), "MaxTimeTerminationStrategy"],
+  genericWaiter: [() => require("oci-common/lib/waiter"), "genericWaiter"],
+  genericTerminalConditionWaiter: [() => require("oci-common/lib/waiter"), "genericTerminalConditionWaiter"],
+  MaxAttemptsTerminationStrategy: [() => require("oci-common/lib/waiter"), "MaxAttemptsTerminationStrategy"],
+  FixedTimeDelayStrategy: [() => require("oci-common/lib/waiter"), "FixedTimeDelayStrategy"],
+  GenericRetrier: [() => require("oci-common/lib/retrier"), "GenericRetrier"],
+  NoRetryConfigurationDetails: [() => require("oci-common/lib/retrier"), "NoRetryConfigurationDetails"],
+  OciSdkDefaultRetryConfiguration: [
+    () => require("oci-common/lib/retrier"),
+    "OciSdkDefaultRetryConfiguration",
+  ],
   InstancePrincipalsAuthenticationDetailsProviderBuilder: [
-    "auth/instance-principals-authentication-detail-provider",
+    () => require("oci-common/lib/auth/instance-principals-authentication-detail-provider"),
     "default",
   ],
   ResourcePrincipalAuthenticationDetailsProvider: [
-    "auth/resource-principal-authentication-details-provider",
+    () => require("oci-common/lib/auth/resource-principal-authentication-details-provider"),
     "default",
   ],
   OkeWorkloadIdentityAuthenticationDetailsProvider: [
-    "auth/oke-workload-identity-authentication-details-provider",
+    () => require("oci-common/lib/auth/oke-workload-identity-authentication-details-provider"),
     "default",
   ],
   AbstractRequestingAuthenticationDetailsProvider: [
-    "auth/abstract-requesting-authentication-detail-provider",
+    () => require("oci-common/lib/auth/abstract-requesting-authentication-detail-provider"),
     "default",
   ],
-  paginateRecords: ["paginators", "paginateRecords"],
-  genericPaginateRecords: ["paginators", "genericPaginateRecords"],
-  paginatedRecordsWithLimit: ["paginators", "paginatedRecordsWithLimit"],
-  paginateResponses: ["paginators", "paginateResponses"],
-  genericPaginateResponses: ["paginators", "genericPaginateResponses"],
-  paginatedResponsesWithLimit: ["paginators", "paginatedResponsesWithLimit"],
+  paginateRecords: [() => require("oci-common/lib/paginators"), "paginateRecords"],
+  genericPaginateRecords: [() => require("oci-common/lib/paginators"), "genericPaginateRecords"],
+  paginatedRecordsWithLimit: [() => require("oci-common/lib/paginators"), "paginatedRecordsWithLimit"],
+  paginateResponses: [() => require("oci-common/lib/paginators"), "paginateResponses"],
+  genericPaginateResponses: [() => require("oci-common/lib/paginators"), "genericPaginateResponses"],
+  paginatedResponsesWithLimit: [() => require("oci-common/lib/paginators"), "paginatedResponsesWithLimit"],
   ConfigFileAuthenticationDetailsProvider: [
-    "auth/config-file-auth",
+    () => require("oci-common/lib/auth/config-file-auth"),
     "ConfigFileAuthenticationDetailsProvider",
   ],
-  SessionAuthDetailProvider: ["auth/session-auth-details-provider", "SessionAuthDetailProvider"],
-  getChunk: ["chunker", "default"],
-  ConfigFileReader: ["config-file-reader", "ConfigFileReader"],
-  composeRequest: ["request-generator", "composeRequest"],
-  composeResponse: ["response-generator", "composeResponse"],
-  developerToolConfiguration: ["developertoolconfiguration", "*"],
-  SimpleAuthenticationDetailsProvider: ["auth/auth", "SimpleAuthenticationDetailsProvider"],
-  isRegionProvider: ["auth/auth", "isRegionProvider"],
-  FetchHttpClient: ["http", "FetchHttpClient"],
-  OciError: ["error", "OciError"],
-  DefaultRequestSigner: ["signer", "DefaultRequestSigner"],
-  getStringFromResponseBody: ["helper", "getStringFromResponseBody"],
-  handleErrorResponse: ["helper", "handleErrorResponse"],
-  mapContainer: ["helper", "mapContainer"],
-  handleErrorBody: ["helper", "handleErrorBody"],
-  convertStringToType: ["helper", "convertStringToType"],
-  ObjectSerializer: ["object-serializer", "ObjectSerializer"],
-  byteLength: ["helper", "byteLength"],
-  Range: ["range", "Range"],
-};
-
-/**
- * The modules by path, as literal requires so that the bundler includes each one (a computed require
- * would not be bundled).
- */
-const MODULES = {
-  utils: () => require("oci-common/lib/utils"),
-  region: () => require("oci-common/lib/region"),
-  realm: () => require("oci-common/lib/realm"),
-  "endpoint-builder": () => require("oci-common/lib/endpoint-builder"),
-  log: () => require("oci-common/lib/log"),
-  constants: () => require("oci-common/lib/constants"),
-  "circuit-breaker": () => require("oci-common/lib/circuit-breaker"),
-  waiter: () => require("oci-common/lib/waiter"),
-  retrier: () => require("oci-common/lib/retrier"),
-  "auth/instance-principals-authentication-detail-provider": () =>
-    require("oci-common/lib/auth/instance-principals-authentication-detail-provider"),
-  "auth/resource-principal-authentication-details-provider": () =>
-    require("oci-common/lib/auth/resource-principal-authentication-details-provider"),
-  "auth/oke-workload-identity-authentication-details-provider": () =>
-    require("oci-common/lib/auth/oke-workload-identity-authentication-details-provider"),
-  "auth/abstract-requesting-authentication-detail-provider": () =>
-    require("oci-common/lib/auth/abstract-requesting-authentication-detail-provider"),
-  paginators: () => require("oci-common/lib/paginators"),
-  "auth/config-file-auth": () => require("oci-common/lib/auth/config-file-auth"),
-  "auth/session-auth-details-provider": () => require("oci-common/lib/auth/session-auth-details-provider"),
-  chunker: () => require("oci-common/lib/chunker"),
-  "config-file-reader": () => require("oci-common/lib/config-file-reader"),
-  "request-generator": () => require("oci-common/lib/request-generator"),
-  "response-generator": () => require("oci-common/lib/response-generator"),
-  developertoolconfiguration: () => require("oci-common/lib/developertoolconfiguration"),
-  "auth/auth": () => require("oci-common/lib/auth/auth"),
-  http: () => require("oci-common/lib/http"),
-  error: () => require("oci-common/lib/error"),
-  signer: () => require("oci-common/lib/signer"),
-  helper: () => require("oci-common/lib/helper"),
-  "object-serializer": () => require("oci-common/lib/object-serializer"),
-  range: () => require("oci-common/lib/range"),
+  SessionAuthDetailProvider: [
+    () => require("oci-common/lib/auth/session-auth-details-provider"),
+    "SessionAuthDetailProvider",
+  ],
+  getChunk: [() => require("oci-common/lib/chunker"), "default"],
+  ConfigFileReader: [() => require("oci-common/lib/config-file-reader"), "ConfigFileReader"],
+  composeRequest: [() => require("oci-common/lib/request-generator"), "composeRequest"],
+  composeResponse: [() => require("oci-common/lib/response-generator"), "composeResponse"],
+  developerToolConfiguration: [() => require("oci-common/lib/developertoolconfiguration"), "*"],
+  SimpleAuthenticationDetailsProvider: [
+    () => require("oci-common/lib/auth/auth"),
+    "SimpleAuthenticationDetailsProvider",
+  ],
+  isRegionProvider: [() => require("oci-common/lib/auth/auth"), "isRegionProvider"],
+  FetchHttpClient: [() => require("oci-common/lib/http"), "FetchHttpClient"],
+  OciError: [() => require("oci-common/lib/error"), "OciError"],
+  DefaultRequestSigner: [() => require("oci-common/lib/signer"), "DefaultRequestSigner"],
+  getStringFromResponseBody: [() => require("oci-common/lib/helper"), "getStringFromResponseBody"],
+  handleErrorResponse: [() => require("oci-common/lib/helper"), "handleErrorResponse"],
+  mapContainer: [() => require("oci-common/lib/helper"), "mapContainer"],
+  handleErrorBody: [() => require("oci-common/lib/helper"), "handleErrorBody"],
+  convertStringToType: [() => require("oci-common/lib/helper"), "convertStringToType"],
+  ObjectSerializer: [() => require("oci-common/lib/object-serializer"), "ObjectSerializer"],
+  byteLength: [() => require("oci-common/lib/helper"), "byteLength"],
+  Range: [() => require("oci-common/lib/range"), "Range"],
 };
 
 /**
@@ -120,18 +96,18 @@ let headLoaded = false;
 function loadIndexHead() {
   if (headLoaded) return;
   headLoaded = true;
-  MODULES["auth/auth"]();
-  MODULES.error();
-  MODULES.signer();
+  require("oci-common/lib/auth/auth");
+  require("oci-common/lib/error");
+  require("oci-common/lib/signer");
 }
 
 Object.defineProperty(exports, "__esModule", { value: true });
-for (const [name, [path, member]] of Object.entries(EXPORTS)) {
+for (const [name, [load, member]] of Object.entries(EXPORTS)) {
   Object.defineProperty(exports, name, {
     enumerable: true,
     get() {
       loadIndexHead();
-      const mod = MODULES[path]();
+      const mod = load();
       if (member === "*") return mod;
       // A default export compiled by tsc: the index reads it through __importDefault.
       if (member === "default") return mod?.__esModule ? mod.default : mod;
