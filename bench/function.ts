@@ -3,7 +3,7 @@
 import "../src/lib/fetch-first.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,10 +24,25 @@ export interface FunctionBench {
     p90: number;
     min: number;
     runs: number;
-    /** Spawn to the FDK's socket appearing (node start + bundle load), median. */
+    /**
+     * Spawn to the FDK's socket appearing, median: node's start, compiling the bundle, and evaluating the
+     * FDK (with node:http), the handler and oci-usageapi. oci-common's modules are not evaluated yet (its
+     * index loads each export when first read, function/src/shims/oci-common.cjs).
+     */
     socketMedian: number;
+    /**
+     * The socket to the first answer, median of each run's own: oci-common's modules on first read (the
+     * signer with sshpk and http-signature, the resource-principal provider), reading the key and the
+     * RPST, signing, the Usage API's answer, the handler's work.
+     */
+    firstCallMedian: number;
     /** Spawn to exit of node running an empty script, median: the floor no bundle can go under. */
     emptyNodeMedian: number;
+    /**
+     * Which of Node's modules the bundle is built not to load (internal undici, http2, web streams' readable
+     * stream) it has loaded by the end of its first answer, from one more (untimed) start with a probe.
+     */
+    heavyBuiltinsLoaded: string[];
   };
   overheadMs: {
     gatewayMedian: number;
@@ -98,8 +113,10 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
   const body = JSON.stringify({ tenantId: dataset.tenancyId, ...ONE_MONTH });
   const times = entries.map((): number[] => []);
   const socketTimes = entries.map((): number[] => []);
+  const firstCallTimes = entries.map((): number[] => []);
   const emptyTimes: number[] = [];
-  const coldRun = async (entry: string, index: number) => {
+  /** One cold start; with a probe, node also preloads it and the run is not counted. */
+  const coldRun = async (entry: string, index: number, probe?: string) => {
     const dir = await mkdtemp(join(tmpdir(), "fnb-"));
     const rpst = authority.mintRpst({
       tenancyId: dataset.tenancyId,
@@ -121,24 +138,33 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
       USAGE_API_ENDPOINT: usage.url,
     };
+    const args = probe === undefined ? [entry] : ["--require", probe, entry];
     const started = performance.now();
-    const child = spawn(process.execPath, [entry], { env, cwd: dir, stdio: "ignore" });
+    const child = spawn(process.execPath, args, { env, cwd: dir, stdio: "ignore" });
     try {
       await waitForPath(socket, 5_000);
-      socketTimes[index]?.push(performance.now() - started);
+      const linked = performance.now();
       const status = await callOverSocket(socket, body);
       if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
-      times[index]?.push(performance.now() - started);
+      const answered = performance.now();
+      if (probe === undefined) {
+        socketTimes[index]?.push(linked - started);
+        firstCallTimes[index]?.push(answered - linked);
+        times[index]?.push(answered - started);
+      }
     } finally {
       // A bundle that failed on its own has exited already: waiting for 'exit' again would hang.
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
+        // The probe writes what was loaded on SIGTERM.
+        child.kill(probe === undefined ? "SIGKILL" : "SIGTERM");
         await exited;
       }
       await rm(dir, { recursive: true, force: true });
     }
   };
+  const probeDir = await mkdtemp(join(tmpdir(), "fnb-probe-"));
+  const loaded: string[][] = [];
   try {
     for (let i = 0; i < runs; i++) {
       // Entries take turns leading, so none always follows the same neighbour.
@@ -154,8 +180,16 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       await new Promise((resolve) => bare.once("exit", resolve));
       emptyTimes.push(performance.now() - empty);
     }
+    for (let index = 0; index < entries.length; index++) {
+      const out = join(probeDir, `loaded-${index}.json`);
+      const probe = join(probeDir, `probe-${index}.cjs`);
+      await writeFile(probe, builtinsProbe(out));
+      await coldRun(entries[index] as string, index, probe);
+      loaded.push(JSON.parse(await readFile(out, "utf8")) as string[]);
+    }
   } finally {
     await usage.close();
+    await rm(probeDir, { recursive: true, force: true });
   }
   return entries.map((_, index) => {
     const own = times[index] ?? [];
@@ -165,9 +199,26 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       min: round(Math.min(...own)),
       runs: own.length,
       socketMedian: round(median(socketTimes[index] ?? [])),
+      firstCallMedian: round(median(firstCallTimes[index] ?? [])),
       emptyNodeMedian: round(median(emptyTimes)),
+      heavyBuiltinsLoaded: loaded[index] ?? [],
     };
   });
+}
+
+/** Node's modules the bundle is built not to load: fetch's undici, http2 (which undici loads), web streams. */
+const HEAVY_BUILTINS =
+  /^NativeModule (internal\/deps\/undici\/undici|http2|internal\/webstreams\/readablestream)$/;
+
+/** A preload that, on SIGTERM, writes which of HEAVY_BUILTINS the process has loaded, then exits. */
+function builtinsProbe(out: string): string {
+  return `process.on("SIGTERM", () => {
+  const heavy = ${HEAVY_BUILTINS.toString()};
+  const names = process.moduleLoadList.filter((name) => heavy.test(name)).map((name) => name.slice(13));
+  require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(names));
+  process.exit(0);
+});
+`;
 }
 
 /**
@@ -225,6 +276,16 @@ export async function benchOverhead(calls = 200): Promise<FunctionBench["overhea
   }
 }
 
+/** Where one bundle's cold start goes, in the order it happens (medians). */
+function describePhases(r: ColdStart): string {
+  const heavy = r.heavyBuiltinsLoaded.length > 0 ? r.heavyBuiltinsLoaded.join(", ") : "none";
+  return (
+    `node ${r.emptyNodeMedian} ms (empty script); to the socket ${r.socketMedian} ms (node, compile, ` +
+    `FDK + handler + oci-usageapi); first call ${r.firstCallMedian} ms (oci-common on first read, ` +
+    `provider, key, signing, Usage API); heavy built-ins loaded: ${heavy}`
+  );
+}
+
 export async function benchFunction(): Promise<FunctionBench> {
   const bundleBytes = (await stat(DEFAULT_FUNCTION_ENTRY)).size;
   const coldStartMs = await benchColdStart();
@@ -246,6 +307,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       console.log(
         `${entries[i] ?? DEFAULT_FUNCTION_ENTRY}: ${JSON.stringify(r)} ratio ${round(r.median / first, 2)}`,
       );
+      console.log(`  phases: ${describePhases(r)}`);
     });
   } else console.log(JSON.stringify(await benchFunction(), null, 2));
 }

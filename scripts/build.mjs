@@ -10,7 +10,72 @@ import { bundledPackages, renderLicenses } from "./licenses.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. */
+/**
+ * Modules the function bundle takes from function/src/shims instead, matched by their exact name (an
+ * esbuild alias would also take "oci-common/lib/..." and "ecc-jsbn/lib/ec" to the shim's folder).
+ */
+function exactShims(shim) {
+  const noEcNacl = shim("no-ec-nacl.cjs");
+  const shims = new Map([
+    ["oci-common", shim("oci-common.cjs")],
+    ["tweetnacl", noEcNacl],
+    ["ecc-jsbn", noEcNacl],
+    ["ecc-jsbn/lib/ec", noEcNacl],
+    ["bcrypt-pbkdf", noEcNacl],
+  ]);
+  return {
+    name: "exact-shims",
+    setup(build) {
+      build.onResolve(
+        { filter: /^(oci-common|tweetnacl|ecc-jsbn|ecc-jsbn\/lib\/ec|bcrypt-pbkdf)$/ },
+        (args) => ({
+          path: shims.get(args.path),
+        }),
+      );
+    },
+  };
+}
+
+/** oci-usageapi's model index, as tsc wrote it: one require and one export per model. */
+const MODEL_EXPORT =
+  /^const (\w+) = __importStar\(require\("(\.\/[a-z0-9-]+)"\)\);\nexports\.(\w+) = \1\.\3;$/gm;
+
+/**
+ * oci-usageapi's model index with each model required when first read rather than all 55 at once (the
+ * function reads a handful): every `const X = __importStar(require("./x")); exports.X = X.X;` becomes a getter.
+ * Throws when a require is left over, so that a changed index fails the build instead of loading half lazily.
+ */
+export function lazyModelIndex(source) {
+  let rewritten = 0;
+  const out = source.replace(MODEL_EXPORT, (_, _local, path, name) => {
+    rewritten += 1;
+    return `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => __importStar(require("${path}")).${name} });`;
+  });
+  const requires = source.split("require(").length - 1;
+  if (rewritten === 0 || rewritten !== requires) {
+    throw new Error(`oci-usageapi's model index has ${requires} requires, ${rewritten} of the expected form`);
+  }
+  return out;
+}
+
+/** Loads oci-usageapi's model index through lazyModelIndex. */
+const lazyModels = {
+  name: "lazy-oci-usageapi-models",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]oci-usageapi[\\/]lib[\\/]model[\\/]index\.js$/ }, async (args) => ({
+      contents: lazyModelIndex(await readFile(args.path, "utf8")),
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. What keeps its cold
+ * start short (docs/architecture.md, "The function's cold start"): Headers and Response are light classes
+ * (shims/web-headers.ts) so that Node's internal undici never loads; oci-common's index loads each module
+ * when first read (shims/oci-common.cjs), and oci-usageapi's model index each model (lazyModelIndex); sshpk's
+ * non-RSA algorithms are left out (shims/no-ec-nacl.cjs).
+ */
 export async function buildFunction(outdir = join(root, "function", "dist")) {
   const shim = (name) => join(root, "function", "src", "shims", name);
   const outfile = join(outdir, "func.js");
@@ -25,6 +90,9 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
     legalComments: "eof",
     metafile: true,
     logLevel: "warning",
+    inject: [shim("web-headers.ts"), shim("import-meta-url.js")],
+    define: { "import.meta.url": "import_meta_url" },
+    plugins: [exactShims(shim), lazyModels],
     alias: {
       "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
       "node-fetch": shim("no-fetch-polyfill.cjs"),

@@ -12,7 +12,8 @@
 //   dropped (filterSdkRetrierWarnings) so the function's log stays one JSON line per call.
 import { isAscii, isUtf8 } from "node:buffer";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent as HttpsAgent } from "node:https";
+import { createRequire } from "node:module";
 import {
   CircuitBreaker,
   type ClientConfiguration,
@@ -56,6 +57,13 @@ export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 let httpAgent: HttpAgent | undefined;
 let httpsAgent: HttpsAgent | undefined;
 
+const requireBuiltin = createRequire(import.meta.url);
+/**
+ * node:https, loaded by the first https call: with tls it is a few milliseconds of a cold start that an
+ * http endpoint (the sandbox's) never needs. Against OCI the first call loads it, before its TLS handshake.
+ */
+const https = (): typeof import("node:https") => requireBuiltin("node:https");
+
 interface RawAnswer {
   status: number;
   statusText: string;
@@ -91,8 +99,8 @@ export const exchange: Transport = (uri, method, headers, body, signal) => {
   headers.forEach((value, name) => {
     outgoing[name] = value;
   });
-  const send = secure ? httpsRequest : httpRequest;
-  if (secure) httpsAgent ??= new HttpsAgent({ keepAlive: true });
+  const send = secure ? https().request : httpRequest;
+  if (secure) httpsAgent ??= new (https().Agent)({ keepAlive: true });
   else httpAgent ??= new HttpAgent({ keepAlive: true });
   const agent = secure ? httpsAgent : httpAgent;
   /** Whether the last attempt failed on a reused keep-alive socket, unanswered: worth one resend. */

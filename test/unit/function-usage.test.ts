@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync, verify } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ResourcePrincipalAuthenticationDetailsProvider } from "oci-common";
@@ -257,6 +257,30 @@ describe("fetchPage against the real SDK", () => {
     expect(await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 }))).toMatchObject({
       kind: "network",
     });
+  });
+
+  it("sends an https endpoint's call over TLS (node:https loads on that first call)", async () => {
+    // A plain TCP listener: the first bytes of a TLS connection are a handshake record (0x16, 3.x).
+    const firstBytes: Buffer[] = [];
+    const tcp = createTcpServer((socket) => {
+      socket.once("data", (chunk: Buffer) => {
+        firstBytes.push(chunk.subarray(0, 2));
+        socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = tcp.address() as AddressInfo;
+      const { usage } = createSdkUsage(config({ usageApiEndpoint: `https://127.0.0.1:${port}` }));
+      expect(
+        await failureOf(usage.fetchPage(query, undefined, { limit: 10, timeoutMs: 5000 })),
+      ).toMatchObject({
+        kind: "network",
+      });
+      expect(firstBytes[0]?.toString("hex")).toBe("1603");
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
   });
 
   it("reports a connection closed with no answer as a network failure", async () => {
