@@ -4,11 +4,15 @@
 // request and page POSTs from memory. What the action's process spends (user + system, GNU time) is then
 // its own cost, apart from the sandbox's, which shares the cores when measured live.
 //
-// Run alone: npx tsx bench/replay.ts [rows] [--runs N]   (prints the JSON result; diagnostics go to stderr)
+// Run alone: npx tsx bench/replay.ts [rows] [--runs N] [--bundle dist/index.js] [--cache FILE] [--profile DIR]
+// (prints the JSON result; diagnostics go to stderr). --cache keeps the recording in FILE (read when it is
+// there, else written), so that repeated runs skip the sandbox; --profile writes a `node --cpu-prof` profile
+// of each run of the action into DIR.
 import "../src/lib/fetch-first.js";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -83,15 +87,7 @@ async function recordMonth(rows: number): Promise<Recording> {
     const recording: Recording = new Map();
     let page: string | undefined = FIRST;
     while (page !== undefined) {
-      const url = `${endpoints.gatewayUrl}/request-summarized-usages${page === FIRST ? "" : `?page=${encodeURIComponent(page)}`}`;
-      const response = await request(url, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: monthBody(),
-      });
-      const bytes = Buffer.from(await response.body.arrayBuffer());
-      if (response.statusCode !== 200)
-        throw new Error(`recording: page answered HTTP ${response.statusCode}`);
+      const bytes = await gatewayPage(endpoints.gatewayUrl, token, page);
       recording.set(page, bytes);
       page = (JSON.parse(bytes.toString("utf8")) as { nextPage?: string | null }).nextPage ?? undefined;
     }
@@ -99,6 +95,19 @@ async function recordMonth(rows: number): Promise<Recording> {
   } finally {
     await sandbox.stop();
   }
+}
+
+/** One answer of the gateway for the month's query (`page` FIRST: the first page). */
+async function gatewayPage(gatewayUrl: string, token: string, page: string): Promise<Buffer> {
+  const query = page === FIRST ? "" : `?page=${encodeURIComponent(page)}`;
+  const response = await request(`${gatewayUrl}/request-summarized-usages${query}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: monthBody(),
+  });
+  const bytes = Buffer.from(await response.body.arrayBuffer());
+  if (response.statusCode !== 200) throw new Error(`recording: page answered HTTP ${response.statusCode}`);
+  return bytes;
 }
 
 async function clientCredentialsToken(endpoints: {
@@ -117,6 +126,46 @@ async function clientCredentialsToken(endpoints: {
   if (!body.access_token)
     throw new Error(`recording: the token endpoint answered HTTP ${response.statusCode}`);
   return body.access_token;
+}
+
+/** The recording as one file: for each page, its token's length and bytes, then its body's. */
+async function saveRecording(file: string, recording: Recording): Promise<void> {
+  const parts: Buffer[] = [];
+  const length = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+  for (const [page, body] of recording) {
+    const key = Buffer.from(page, "utf8");
+    parts.push(length(key.length), key, length(body.length), body);
+  }
+  await writeFile(file, Buffer.concat(parts));
+}
+
+async function loadRecording(file: string): Promise<Recording> {
+  const bytes = await readFile(file);
+  const recording: Recording = new Map();
+  let at = 0;
+  const take = () => {
+    const n = bytes.readUInt32LE(at);
+    const part = bytes.subarray(at + 4, at + 4 + n);
+    at += 4 + n;
+    return part;
+  };
+  while (at < bytes.length) recording.set(take().toString("utf8"), Buffer.from(take()));
+  return recording;
+}
+
+/** The month's answers: from the cache file when there is one, else recorded (and cached when asked). */
+async function monthRecording(rows: number, cache: string | undefined): Promise<Recording> {
+  if (cache !== undefined && existsSync(cache)) {
+    log(`recording read from ${cache}`);
+    return loadRecording(cache);
+  }
+  const recording = await recordMonth(rows);
+  if (cache !== undefined) await saveRecording(cache, recording);
+  return recording;
 }
 
 /** A loopback server answering the token request and the recorded pages (by their page token). */
@@ -169,7 +218,7 @@ interface ReplayRun {
   digest: string;
 }
 
-async function runReplayedOnce(serverUrl: string, bundle: string): Promise<ReplayRun> {
+async function runReplayedOnce(serverUrl: string, bundle: string, profileDir?: string): Promise<ReplayRun> {
   const workspace = await mkdtemp(join(tmpdir(), "bench-replay-"));
   try {
     const endpoints = {
@@ -180,7 +229,8 @@ async function runReplayedOnce(serverUrl: string, bundle: string): Promise<Repla
       scope: "https://replay.example/usage.read",
     };
     const env = await actionEnv({ endpoints }, workspace);
-    const run = await runBuiltAction(bundle, env, workspace);
+    const nodeArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
+    const run = await runBuiltAction(bundle, env, workspace, nodeArgs);
     if (run.cpuSeconds === undefined) throw new Error("bench replay needs /usr/bin/time for the CPU figure");
     return {
       rows: run.rows,
@@ -195,20 +245,26 @@ async function runReplayedOnce(serverUrl: string, bundle: string): Promise<Repla
 }
 
 /** Record once, then `runs` runs of the built action (after a warm-up run) against the replay. */
-export async function benchReplay(
-  opts: { rows?: number; runs?: number; bundle?: string } = {},
-): Promise<ReplayBench> {
+interface ReplayOptions {
+  rows?: number;
+  runs?: number;
+  bundle?: string;
+  cache?: string;
+  profile?: string;
+}
+
+export async function benchReplay(opts: ReplayOptions = {}): Promise<ReplayBench> {
   const rows = opts.rows ?? 1_000_000;
   const runs = opts.runs ?? 5;
   const bundle = opts.bundle ?? ACTION;
-  const recording = await recordMonth(rows);
+  const recording = await monthRecording(rows, opts.cache);
   const answerBytes = [...recording.values()].reduce((n, b) => n + b.length, 0);
   log(`recorded ${recording.size} pages, ${(answerBytes / 1e6).toFixed(0)} MB`);
   const server = await startReplayServer(recording);
   const results: ReplayRun[] = [];
   try {
     for (let i = 0; i <= runs; i++) {
-      const run = await runReplayedOnce(server.url, bundle);
+      const run = await runReplayedOnce(server.url, bundle, opts.profile);
       const usPerRow = (run.cpuSeconds * 1e6) / run.rows;
       log(
         `${i === 0 ? "warm-up" : `run ${i}`}: ${run.rows} rows, CPU ${run.cpuSeconds.toFixed(2)} s (${usPerRow.toFixed(2)} µs/row), ${run.seconds.toFixed(1)} s wall, ${run.peakRssMb.toFixed(0)} MB`,
@@ -242,16 +298,18 @@ export async function benchReplay(
   };
 }
 
-/** `[rows] [--runs N] [--bundle path]`. */
-function parseArgs(args: string[]): { rows?: number; runs?: number; bundle?: string } {
-  const out: { rows?: number; runs?: number; bundle?: string } = {};
+const USAGE = "[rows] [--runs N] [--bundle path] [--cache file] [--profile dir]";
+
+function parseArgs(args: string[]): ReplayOptions {
+  const out: ReplayOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--runs") out.runs = Number(args[++i]);
     else if (arg === "--bundle") out.bundle = resolve(args[++i]!);
+    else if (arg === "--cache") out.cache = resolve(args[++i]!);
+    else if (arg === "--profile") out.profile = resolve(args[++i]!);
     else if (/^\d+$/.test(arg)) out.rows = Number(arg);
-    else
-      throw new Error(`bench replay: unknown argument '${arg}' (usage: [rows] [--runs N] [--bundle path])`);
+    else throw new Error(`bench replay: unknown argument '${arg}' (usage: ${USAGE})`);
   }
   return out;
 }

@@ -99,12 +99,13 @@ export async function runBuiltAction(
   bundle: string,
   env: Record<string, string>,
   workspace: string,
+  nodeArgs: readonly string[] = [],
 ): Promise<ActionResult> {
   const timeFile = join(workspace, ".time");
   const useGnuTime = existsSync(GNU_TIME);
   const [command, args] = useGnuTime
-    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, bundle]]
-    : [process.execPath, [bundle]];
+    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...nodeArgs, bundle]]
+    : [process.execPath, [...nodeArgs, bundle]];
   const started = performance.now();
   const child = spawn(command, args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
