@@ -39,7 +39,7 @@ export interface PeerMode {
   sdkSeconds: number;
   /** sdk / action: above 1, the project's path is faster. */
   ratio: number;
-  /** Usage API requests per run (the same for both: the pages of the month). */
+  /** Usage API requests per run, medians (the same for both: the month's pages, unless a call was retried). */
   usageCalls: { action: number; sdk: number };
   /** Usage API calls × latency: what a strictly sequential fetch cannot beat. */
   boundSeconds: number;
@@ -120,7 +120,7 @@ async function runOnce(sandbox: Sandbox, contender: Contender) {
 async function measureMode(sandbox: Sandbox, rounds: number, latencyMs: number) {
   const pair = [ACTION_CONTENDER, SDK_CONTENDER];
   const seconds = { action: [] as number[], sdk: [] as number[] };
-  const calls = { action: 0, sdk: 0 };
+  const calls = { action: [] as number[], sdk: [] as number[] };
   const rows = new Set<number>();
   for (let round = 0; round < rounds; round++) {
     for (const contender of round % 2 === 0 ? pair : [...pair].reverse()) {
@@ -129,7 +129,7 @@ async function measureMode(sandbox: Sandbox, rounds: number, latencyMs: number) 
         `${latencyMs} ms/page, round ${round + 1}: ${contender.name} ${run.rows} rows in ${run.seconds.toFixed(2)} s, ${run.usageCalls} Usage API calls`,
       );
       seconds[contender.name].push(run.seconds);
-      calls[contender.name] = run.usageCalls;
+      calls[contender.name].push(run.usageCalls);
       rows.add(run.rows);
     }
   }
@@ -143,8 +143,8 @@ async function measureMode(sandbox: Sandbox, rounds: number, latencyMs: number) 
     actionSeconds: round(actionSeconds, 2),
     sdkSeconds: round(sdkSeconds, 2),
     ratio: round(sdkSeconds / actionSeconds, 2),
-    usageCalls: calls,
-    boundSeconds: round((calls.action * latencyMs) / 1000, 2),
+    usageCalls: { action: median(calls.action), sdk: median(calls.sdk) },
+    boundSeconds: round((median(calls.action) * latencyMs) / 1000, 2),
   };
   return { mode, rows: [...rows][0]! };
 }

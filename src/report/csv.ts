@@ -78,13 +78,17 @@ const BATCH_ROWS = 512;
  * csv-stringify itself, whose quoting stays the rule (a property test holds the two together).
  */
 export function csvRecord(cells: readonly string[]): string {
-  let line = "";
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i]!;
-    if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
-    // Concatenated, not joined: join flattens every record, while the batch is flattened once when written.
-    line += i === 0 ? cell : `,${cell}`;
-  }
+  for (const cell of cells) if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
+  return plainRecord(cells);
+}
+
+/**
+ * Cells that need no quoting, as one record. Concatenated, not joined: join flattens every record, while a
+ * batch is flattened once, when it is written.
+ */
+function plainRecord(cells: readonly string[]): string {
+  let line = cells.length === 0 ? "" : cells[0]!;
+  for (let i = 1; i < cells.length; i++) line += `,${cells[i]}`;
   return `${line}\r\n`;
 }
 
@@ -148,8 +152,15 @@ export class CsvWriter {
   private append(values: readonly CellValue[]): void {
     if (this.closed) throw new Error("CSV writer already closed");
     const { cells, kinds } = this;
-    for (let i = 0; i < kinds.length; i++) cells[i] = cellText(kinds[i]!, values[i]);
-    this.pending += csvRecord(cells);
+    let quoted = false;
+    for (let i = 0; i < kinds.length; i++) {
+      const value = values[i];
+      const text = cellText(kinds[i]!, value);
+      cells[i] = text;
+      // A number's text (digits, a point, a sign, or a word such as Infinity) never needs quotes.
+      if (!quoted && typeof value !== "number" && QUOTED_CHARACTER.test(text)) quoted = true;
+    }
+    this.pending += quoted ? stringify([cells], STRINGIFY_OPTIONS) : plainRecord(cells);
     this.pendingRows++;
   }
 

@@ -862,12 +862,12 @@ var STRINGIFY_OPTIONS = { record_delimiter: "windows", eof: true };
 var QUOTED_CHARACTER = /[",\r\n]/;
 var BATCH_ROWS = 512;
 function csvRecord(cells) {
-  let line = "";
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i];
-    if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
-    line += i === 0 ? cell : `,${cell}`;
-  }
+  for (const cell of cells) if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
+  return plainRecord(cells);
+}
+function plainRecord(cells) {
+  let line = cells.length === 0 ? "" : cells[0];
+  for (let i = 1; i < cells.length; i++) line += `,${cells[i]}`;
   return `${line}\r
 `;
 }
@@ -925,8 +925,14 @@ var CsvWriter = class _CsvWriter {
   append(values) {
     if (this.closed) throw new Error("CSV writer already closed");
     const { cells, kinds } = this;
-    for (let i = 0; i < kinds.length; i++) cells[i] = cellText(kinds[i], values[i]);
-    this.pending += csvRecord(cells);
+    let quoted = false;
+    for (let i = 0; i < kinds.length; i++) {
+      const value = values[i];
+      const text = cellText(kinds[i], value);
+      cells[i] = text;
+      if (!quoted && typeof value !== "number" && QUOTED_CHARACTER.test(text)) quoted = true;
+    }
+    this.pending += quoted ? stringify([cells], STRINGIFY_OPTIONS) : plainRecord(cells);
     this.pendingRows++;
   }
   /** Finish the CSV and move it into place atomically. */
