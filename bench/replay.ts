@@ -4,8 +4,9 @@
 // request and page POSTs from memory. What the action's process spends (user + system, GNU time) is then
 // its own cost, apart from the sandbox's, which shares the cores when measured live.
 //
-// Run alone: npx tsx bench/replay.ts [rows] [--runs N] [--bundle dist/index.js] [--cache FILE] [--profile DIR]
-// (prints the JSON result; diagnostics go to stderr). --cache keeps the recording in FILE (read when it is
+// Run alone: npx tsx bench/replay.ts [rows] [--runs N] [--bundle A/index.js [--bundle B/index.js]]
+// [--cache FILE] [--profile DIR] (prints the JSON result; diagnostics go to stderr). Several bundles (e.g.
+// copies of dist/ from two commits) run interleaved against the same replay, the same bytes checked. --cache keeps the recording in FILE (read when it is
 // there, else written), so that repeated runs skip the sandbox; --profile writes a `node --cpu-prof` profile
 // of each run of the action into DIR.
 import "../src/lib/fetch-first.js";
@@ -55,6 +56,8 @@ export interface ReplayBench {
   peakRssMb: number;
   /** sha256 of the CSV and the JSON report (the same in every run). */
   digest: string;
+  /** With several bundles side by side: each one's median and runs. */
+  bundles?: Record<string, { cpuPerRowUs: number; cpuPerRowUsRuns: number[] }>;
   command: string;
 }
 
@@ -244,49 +247,71 @@ async function runReplayedOnce(serverUrl: string, bundle: string, profileDir?: s
   }
 }
 
-/** Record once, then `runs` runs of the built action (after a warm-up run) against the replay. */
 interface ReplayOptions {
   rows?: number;
   runs?: number;
-  bundle?: string;
+  /** Built action bundles (default dist/index.js); more than one run side by side. */
+  bundles?: string[];
   cache?: string;
   profile?: string;
 }
 
+/** Each bundle `runs` times (after a warm-up each) against the replay, interleaved: A B, then B A, ... */
+async function runBundles(
+  serverUrl: string,
+  bundles: readonly string[],
+  runs: number,
+  profile: string | undefined,
+): Promise<Map<string, ReplayRun[]>> {
+  const results = new Map<string, ReplayRun[]>(bundles.map((b) => [b, []]));
+  for (let i = 0; i <= runs; i++) {
+    for (const bundle of i % 2 === 0 ? bundles : [...bundles].reverse()) {
+      const run = await runReplayedOnce(serverUrl, bundle, profile);
+      const usPerRow = (run.cpuSeconds * 1e6) / run.rows;
+      log(
+        `${i === 0 ? "warm-up" : `run ${i}`}${bundles.length > 1 ? ` of ${bundle}` : ""}: ${run.rows} rows, CPU ${run.cpuSeconds.toFixed(2)} s (${usPerRow.toFixed(2)} µs/row), ${run.seconds.toFixed(1)} s wall, ${run.peakRssMb.toFixed(0)} MB`,
+      );
+      if (i > 0) results.get(bundle)!.push(run);
+    }
+  }
+  const digests = new Set([...results.values()].flat().map((r) => r.digest));
+  if (digests.size !== 1) throw new Error("bench replay: the runs wrote different report bytes");
+  return results;
+}
+
+const perRowOf = (list: readonly ReplayRun[]) => list.map((r) => round((r.cpuSeconds * 1e6) / r.rows, 2));
+
+/**
+ * Record once, then `runs` runs of the built action (after a warm-up run) against the replay; with more
+ * than one bundle, all of them interleaved (the figures are the first one's, `bundles` has each one's).
+ */
 export async function benchReplay(opts: ReplayOptions = {}): Promise<ReplayBench> {
   const rows = opts.rows ?? 1_000_000;
   const runs = opts.runs ?? 5;
-  const bundle = opts.bundle ?? ACTION;
+  const bundles = opts.bundles?.length ? opts.bundles : [ACTION];
   const recording = await monthRecording(rows, opts.cache);
   const answerBytes = [...recording.values()].reduce((n, b) => n + b.length, 0);
   log(`recorded ${recording.size} pages, ${(answerBytes / 1e6).toFixed(0)} MB`);
   const server = await startReplayServer(recording);
-  const results: ReplayRun[] = [];
+  let results: Map<string, ReplayRun[]>;
   try {
-    for (let i = 0; i <= runs; i++) {
-      const run = await runReplayedOnce(server.url, bundle, opts.profile);
-      const usPerRow = (run.cpuSeconds * 1e6) / run.rows;
-      log(
-        `${i === 0 ? "warm-up" : `run ${i}`}: ${run.rows} rows, CPU ${run.cpuSeconds.toFixed(2)} s (${usPerRow.toFixed(2)} µs/row), ${run.seconds.toFixed(1)} s wall, ${run.peakRssMb.toFixed(0)} MB`,
-      );
-      if (i > 0) results.push(run);
-    }
+    results = await runBundles(server.url, bundles, runs, opts.profile);
   } finally {
     await server.close();
   }
-  const digests = new Set(results.map((r) => r.digest));
-  if (digests.size !== 1) throw new Error("bench replay: the runs wrote different report bytes");
-  const perRow = results.map((r) => round((r.cpuSeconds * 1e6) / r.rows, 2));
+  const first = results.get(bundles[0]!)!;
+  const perRow = perRowOf(first);
   return {
-    rows: results[0]!.rows,
+    rows: first[0]!.rows,
     pages: recording.size,
     answerBytes,
     runs,
     cpuPerRowUs: round(median(perRow), 2),
     cpuPerRowUsRuns: perRow,
-    seconds: round(median(results.map((r) => r.seconds)), 2),
-    peakRssMb: round(median(results.map((r) => r.peakRssMb))),
-    digest: results[0]!.digest,
+    seconds: round(median(first.map((r) => r.seconds)), 2),
+    peakRssMb: round(median(first.map((r) => r.peakRssMb))),
+    digest: first[0]!.digest,
+    ...(bundles.length > 1 ? { bundles: bundleFigures(results) } : {}),
     command:
       `\`npx tsx bench/replay.ts ${rows} --runs ${runs}\`: the ${recording.size} answers (${(answerBytes / 1e6).toFixed(0)} MB) the sandbox's gateway ` +
       `gives for bench/report.ts's month (MONTHLY, group-by ${GROUP_BY.join(",")}, function config ` +
@@ -298,14 +323,23 @@ export async function benchReplay(opts: ReplayOptions = {}): Promise<ReplayBench
   };
 }
 
-const USAGE = "[rows] [--runs N] [--bundle path] [--cache file] [--profile dir]";
+function bundleFigures(results: Map<string, ReplayRun[]>): NonNullable<ReplayBench["bundles"]> {
+  const out: NonNullable<ReplayBench["bundles"]> = {};
+  for (const [bundle, list] of results) {
+    const perRow = perRowOf(list);
+    out[bundle] = { cpuPerRowUs: round(median(perRow), 2), cpuPerRowUsRuns: perRow };
+  }
+  return out;
+}
+
+const USAGE = "[rows] [--runs N] [--bundle path ...] [--cache file] [--profile dir]";
 
 function parseArgs(args: string[]): ReplayOptions {
   const out: ReplayOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--runs") out.runs = Number(args[++i]);
-    else if (arg === "--bundle") out.bundle = resolve(args[++i]!);
+    else if (arg === "--bundle") (out.bundles ??= []).push(resolve(args[++i]!));
     else if (arg === "--cache") out.cache = resolve(args[++i]!);
     else if (arg === "--profile") out.profile = resolve(args[++i]!);
     else if (/^\d+$/.test(arg)) out.rows = Number(arg);
