@@ -339,7 +339,7 @@ function parseArgs(args: string[]): ReplayOptions {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--runs") out.runs = Number(args[++i]);
-    else if (arg === "--bundle") (out.bundles ??= []).push(resolve(args[++i]!));
+    else if (arg === "--bundle") out.bundles = [...(out.bundles ?? []), resolve(args[++i]!)];
     else if (arg === "--cache") out.cache = resolve(args[++i]!);
     else if (arg === "--profile") out.profile = resolve(args[++i]!);
     else if (/^\d+$/.test(arg)) out.rows = Number(arg);
