@@ -21,7 +21,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stringify } from "csv-stringify/sync";
-import { type Sandbox, startSandbox } from "../sandbox/index.js";
+import { type Sandbox, type SandboxEndpoints, startSandbox } from "../sandbox/index.js";
 import { summarizeCompact } from "../sandbox/usageapi/aggregate.js";
 import { createDataset } from "../sandbox/usageapi/dataset.js";
 import { type CellValue, reportColumns, rowValues } from "../src/report/columns.js";
@@ -45,10 +45,10 @@ export interface ReportBench {
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const ACTION = join(root, "dist", "index.js");
-const MONTH = "2025-06";
-const MONTH_START = "2025-06-01T00:00:00Z";
-const MONTH_END = "2025-07-01T00:00:00Z";
-const GROUP_BY = ["resourceId"];
+export const MONTH = "2025-06";
+export const MONTH_START = "2025-06-01T00:00:00Z";
+export const MONTH_END = "2025-07-01T00:00:00Z";
+export const GROUP_BY = ["resourceId"];
 /**
  * 2,000 rows a Usage API page (the function's default is 1,000) and its default 2 MiB answer budget: one
  * Usage API page per answer, about 1.4 MB. Measured side by side: 4,000 or 6,000 rows an answer sign fewer
@@ -56,13 +56,13 @@ const GROUP_BY = ["resourceId"];
  * peak RSS past 256 MB, for no gain end to end; 1,000 or 1,500 rows (two or three Usage API calls an
  * answer) were slower.
  */
-const FUNCTION_CONFIG: Record<string, string> = { UPSTREAM_PAGE_LIMIT: "2000" };
+export const FUNCTION_CONFIG: Record<string, string> = { UPSTREAM_PAGE_LIMIT: "2000" };
 const GNU_TIME = "/usr/bin/time";
 
 const log = (line: string) => process.stderr.write(`bench report: ${line}\n`);
 
 /** Resources giving at least `rows` rows for the query: the ratio measured on a small data set, plus 1%. */
-function resourcesFor(rows: number): number {
+export function resourcesFor(rows: number): number {
   const probe = 40_000;
   const dataset = createDataset({ resources: probe });
   const found = summarizeCompact(dataset, {
@@ -86,7 +86,7 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-interface ActionResult {
+export interface ActionResult {
   seconds: number;
   rows: number;
   peakRssMb: number;
@@ -95,16 +95,17 @@ interface ActionResult {
 }
 
 /** Run a built action bundle once, as the runner does, and measure its wall time and peak RSS. */
-async function runBuiltAction(
+export async function runBuiltAction(
   bundle: string,
   env: Record<string, string>,
   workspace: string,
+  nodeArgs: readonly string[] = [],
 ): Promise<ActionResult> {
   const timeFile = join(workspace, ".time");
   const useGnuTime = existsSync(GNU_TIME);
   const [command, args] = useGnuTime
-    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, bundle]]
-    : [process.execPath, [bundle]];
+    ? [GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, process.execPath, ...nodeArgs, bundle]]
+    : [process.execPath, [...nodeArgs, bundle]];
   const started = performance.now();
   const child = spawn(command, args, { env, cwd: workspace, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -218,7 +219,12 @@ async function startReportSandbox(rows: number): Promise<{ sandbox: Sandbox; res
 }
 
 /** The runner's environment for one report of the month, in a fresh workspace. */
-async function actionEnv(sandbox: Sandbox, workspace: string): Promise<Record<string, string>> {
+export async function actionEnv(
+  sandbox: {
+    endpoints: Pick<SandboxEndpoints, "gatewayUrl" | "tokenUrl" | "clientId" | "clientSecret" | "scope">;
+  },
+  workspace: string,
+): Promise<Record<string, string>> {
   const { endpoints } = sandbox;
   const files = {
     GITHUB_OUTPUT: join(workspace, ".output"),

@@ -11,6 +11,8 @@ import { benchImage } from "./image.js";
 import { runLoad } from "./load.js";
 import { benchMoney } from "./money.js";
 import { benchPageScan } from "./page-scan.js";
+import { benchPeers } from "./peers.js";
+import { benchReplay } from "./replay.js";
 import { benchReport } from "./report.js";
 import { benchReportLatency } from "./report-latency.js";
 import { round } from "./stats.js";
@@ -308,6 +310,42 @@ if (want("load")) {
         value: String(l.functionRestarts),
         target: "0",
         met: l.functionRestarts === 0,
+      },
+    ],
+  });
+}
+
+if (want("peers")) {
+  process.stderr.write("bench: peers (the whole path against an oci-sdk paging loop, side by side)\n");
+  const p = await benchPeers();
+  const row = (mode: typeof p.loopback, label: string) => ({
+    figure: `${label}: whole path vs oci-sdk loop, ${p.rows.toLocaleString("en-US")} rows (median of ${mode.rounds} alternating rounds)`,
+    value:
+      `${mode.actionSeconds} vs ${mode.sdkSeconds} s: sdk / whole path = ${mode.ratio.toFixed(2)} ` +
+      `(${mode.usageCalls.action} vs ${mode.usageCalls.sdk} Usage API calls` +
+      `${mode.latencyMs > 0 ? `; sequential bound ${mode.boundSeconds} s` : ""})`,
+    target: "",
+    met: undefined,
+  });
+  sections.push({
+    title: "Peers side by side (issue 11)",
+    note: `${p.command} The whole path writes CSV + JSON, the oci-sdk loop CSV only.`,
+    rows: [row(p.loopback, "loopback"), row(p.latency, `${p.latency.latencyMs} ms per Usage API call`)],
+  });
+}
+
+if (want("replay")) {
+  process.stderr.write("bench: replay (the action alone against recorded endpoint answers)\n");
+  const r = await benchReplay();
+  sections.push({
+    title: "The action alone, replayed (issue 11)",
+    note: r.command,
+    rows: [
+      {
+        figure: `CPU per row of the action, CSV + JSON, ${r.rows.toLocaleString("en-US")} rows (median of ${r.runs}; runs)`,
+        value: `${r.cpuPerRowUs} µs (${r.cpuPerRowUsRuns.join(", ")}); ${r.seconds} s wall, ${r.peakRssMb} MB peak RSS`,
+        target: "≤ 5 µs",
+        met: r.cpuPerRowUs <= 5,
       },
     ],
   });

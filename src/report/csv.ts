@@ -64,17 +64,48 @@ export function cellText(kind: Column["kind"], value: CellValue | undefined): st
 }
 
 const STRINGIFY_OPTIONS = { record_delimiter: "windows", eof: true } as const;
-/** Rows are stringified in batches: csv-stringify's per-record stream overhead dominates otherwise. */
+/**
+ * Characters without which csv-stringify writes a cell as it is under STRINGIFY_OPTIONS (it quotes for the
+ * delimiter, the quote and the record delimiter): a cell holding one goes through csv-stringify.
+ */
+const QUOTED_CHARACTER = /[",\r\n]/;
+/** Rows written to the file at once: a write per row would cost more than the row. */
 const BATCH_ROWS = 512;
 
+/**
+ * One CSV record as csv-stringify writes it under STRINGIFY_OPTIONS. A record with no cell to quote (the
+ * usual one) is the cells joined by commas, which is what csv-stringify makes of it; any other goes through
+ * csv-stringify itself, whose quoting stays the rule (a property test holds the two together).
+ */
+export function csvRecord(cells: readonly string[]): string {
+  for (const cell of cells) if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
+  return plainRecord(cells);
+}
+
+/**
+ * Cells that need no quoting, as one record. Concatenated, not joined: join flattens every record, while a
+ * batch is flattened once, when it is written.
+ */
+function plainRecord(cells: readonly string[]): string {
+  let line = cells.length === 0 ? "" : cells[0]!;
+  for (let i = 1; i < cells.length; i++) line += `,${cells[i]}`;
+  return `${line}\r\n`;
+}
+
 export class CsvWriter {
-  private batch: string[][] = [];
+  /** The records not yet written, as CSV text. */
+  private pending = "";
+  private pendingRows = 0;
   private closed = false;
+  /** Scratch for one record's cells (reused: a row's cells are joined before the next row). */
+  private readonly cells: string[];
 
   private constructor(
     private readonly file: AtomicFileWriter,
     private readonly kinds: ReadonlyArray<Column["kind"]>,
-  ) {}
+  ) {
+    this.cells = new Array<string>(kinds.length);
+  }
 
   /** Open the temp file; the header row goes first. */
   static async open(path: string, columns: readonly Pick<Column, "name" | "kind">[]): Promise<CsvWriter> {
@@ -83,28 +114,30 @@ export class CsvWriter {
       file,
       columns.map((c) => c.kind),
     );
-    writer.batch.push(columns.map((c) => neutralizeFormula(c.name)));
+    writer.pending = csvRecord(columns.map((c) => neutralizeFormula(c.name)));
+    writer.pendingRows = 1;
     return writer;
   }
 
   private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const text = stringify(this.batch, STRINGIFY_OPTIONS);
-    this.batch = [];
+    if (this.pendingRows === 0) return;
+    const text = this.pending;
+    this.pending = "";
+    this.pendingRows = 0;
     await this.file.write(text);
   }
 
   /** Write one row; values are in column order. */
   async write(values: readonly CellValue[]): Promise<void> {
     this.append(values);
-    if (this.batch.length >= BATCH_ROWS) await this.flush();
+    if (this.pendingRows >= BATCH_ROWS) await this.flush();
   }
 
   /** Write many rows; only the occasional flush waits, not every row. */
   async writeMany(rows: Iterable<readonly CellValue[]>): Promise<void> {
     for (const values of rows) {
       this.append(values);
-      if (this.batch.length >= BATCH_ROWS) await this.flush();
+      if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
 
@@ -112,15 +145,23 @@ export class CsvWriter {
   async writeEach<T>(items: readonly T[], row: (item: T) => readonly CellValue[]): Promise<void> {
     for (const item of items) {
       this.append(row(item));
-      if (this.batch.length >= BATCH_ROWS) await this.flush();
+      if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
 
   private append(values: readonly CellValue[]): void {
     if (this.closed) throw new Error("CSV writer already closed");
-    const record = new Array<string>(this.kinds.length);
-    for (let i = 0; i < this.kinds.length; i++) record[i] = cellText(this.kinds[i]!, values[i]);
-    this.batch.push(record);
+    const { cells, kinds } = this;
+    let quoted = false;
+    for (let i = 0; i < kinds.length; i++) {
+      const value = values[i];
+      const text = cellText(kinds[i]!, value);
+      cells[i] = text;
+      // A number's text (digits, a point, a sign, or a word such as Infinity) never needs quotes.
+      if (!quoted && typeof value !== "number" && QUOTED_CHARACTER.test(text)) quoted = true;
+    }
+    this.pending += quoted ? stringify([cells], STRINGIFY_OPTIONS) : plainRecord(cells);
+    this.pendingRows++;
   }
 
   /** Finish the CSV and move it into place atomically. */
@@ -133,7 +174,7 @@ export class CsvWriter {
   /** Drop everything written so far; the target path is left as it was. */
   async abort(): Promise<void> {
     this.closed = true;
-    this.batch = [];
+    this.pending = "";
     await this.file.abort();
   }
 }

@@ -3,10 +3,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AtomicFileWriter } from "../../src/lib/atomic.js";
 import type { Column } from "../../src/report/columns.js";
-import { CsvWriter, cellText, neutralizeFormula } from "../../src/report/csv.js";
+import { CsvWriter, cellText, csvRecord, neutralizeFormula } from "../../src/report/csv.js";
 import { canonicalJson, JsonReportWriter } from "../../src/report/json.js";
 
 let dir: string;
@@ -111,6 +113,53 @@ describe("CsvWriter", () => {
     const rows = parse(await readFile(path, "utf8"), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(20_000);
     expect(rows[19_999]).toEqual({ name: "row 19999", amount: "199.99", tag: "'-x" });
+  });
+
+  // The writer joins a record without csv-stringify when no cell needs quoting: the bytes must be the same.
+  const CSV_OPTIONS = { record_delimiter: "windows", eof: true } as const;
+  const cellChars = fc.constantFrom(
+    "a",
+    "Z",
+    "0",
+    ",",
+    '"',
+    "\r",
+    "\n",
+    " ",
+    "'",
+    "=",
+    "-",
+    "\t",
+    "é",
+    "😀",
+    "\u2028",
+  );
+  const cell = fc.oneof(fc.string({ unit: cellChars, maxLength: 8 }), fc.string({ maxLength: 8 }));
+
+  it("csvRecord writes what csv-stringify writes for one record, whatever the cells", () => {
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+        expect(csvRecord(cells)).toBe(stringify([cells], CSV_OPTIONS));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("writes the bytes csv-stringify writes for the header and the rows' cells, across batches", async () => {
+    const value = fc.oneof(cell, fc.double({ noNaN: true }), fc.integer(), fc.constant(null));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(value, value, value), { maxLength: 1200 }), async (rows) => {
+        const path = join(dir, "same.csv");
+        const writer = await CsvWriter.open(path, COLUMNS);
+        await writer.writeMany(rows.slice(0, 700));
+        for (const row of rows.slice(700)) await writer.write(row);
+        await writer.close();
+        const cells = rows.map((row) => row.map((v, i) => cellText(COLUMNS[i]!.kind, v)));
+        const header = COLUMNS.map((c) => neutralizeFormula(c.name));
+        expect(await readFile(path, "utf8")).toBe(stringify([header, ...cells], CSV_OPTIONS));
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it("abort leaves the old file untouched and no temp file", async () => {

@@ -859,16 +859,32 @@ function cellText(kind, value) {
   return neutralizeFormula(typeof value === "string" ? value : String(value));
 }
 var STRINGIFY_OPTIONS = { record_delimiter: "windows", eof: true };
+var QUOTED_CHARACTER = /[",\r\n]/;
 var BATCH_ROWS = 512;
+function csvRecord(cells) {
+  for (const cell of cells) if (QUOTED_CHARACTER.test(cell)) return stringify([cells], STRINGIFY_OPTIONS);
+  return plainRecord(cells);
+}
+function plainRecord(cells) {
+  let line = cells.length === 0 ? "" : cells[0];
+  for (let i = 1; i < cells.length; i++) line += `,${cells[i]}`;
+  return `${line}\r
+`;
+}
 var CsvWriter = class _CsvWriter {
   constructor(file, kinds) {
     this.file = file;
     this.kinds = kinds;
+    this.cells = new Array(kinds.length);
   }
   file;
   kinds;
-  batch = [];
+  /** The records not yet written, as CSV text. */
+  pending = "";
+  pendingRows = 0;
   closed = false;
+  /** Scratch for one record's cells (reused: a row's cells are joined before the next row). */
+  cells;
   /** Open the temp file; the header row goes first. */
   static async open(path, columns) {
     const file = await AtomicFileWriter.open(path);
@@ -876,39 +892,48 @@ var CsvWriter = class _CsvWriter {
       file,
       columns.map((c) => c.kind)
     );
-    writer.batch.push(columns.map((c) => neutralizeFormula(c.name)));
+    writer.pending = csvRecord(columns.map((c) => neutralizeFormula(c.name)));
+    writer.pendingRows = 1;
     return writer;
   }
   async flush() {
-    if (this.batch.length === 0) return;
-    const text = stringify(this.batch, STRINGIFY_OPTIONS);
-    this.batch = [];
+    if (this.pendingRows === 0) return;
+    const text = this.pending;
+    this.pending = "";
+    this.pendingRows = 0;
     await this.file.write(text);
   }
   /** Write one row; values are in column order. */
   async write(values) {
     this.append(values);
-    if (this.batch.length >= BATCH_ROWS) await this.flush();
+    if (this.pendingRows >= BATCH_ROWS) await this.flush();
   }
   /** Write many rows; only the occasional flush waits, not every row. */
   async writeMany(rows) {
     for (const values of rows) {
       this.append(values);
-      if (this.batch.length >= BATCH_ROWS) await this.flush();
+      if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
   /** Write one row per item, made as it is written (no array of all the rows at once). */
   async writeEach(items, row) {
     for (const item of items) {
       this.append(row(item));
-      if (this.batch.length >= BATCH_ROWS) await this.flush();
+      if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
   append(values) {
     if (this.closed) throw new Error("CSV writer already closed");
-    const record = new Array(this.kinds.length);
-    for (let i = 0; i < this.kinds.length; i++) record[i] = cellText(this.kinds[i], values[i]);
-    this.batch.push(record);
+    const { cells, kinds } = this;
+    let quoted = false;
+    for (let i = 0; i < kinds.length; i++) {
+      const value = values[i];
+      const text = cellText(kinds[i], value);
+      cells[i] = text;
+      if (!quoted && typeof value !== "number" && QUOTED_CHARACTER.test(text)) quoted = true;
+    }
+    this.pending += quoted ? stringify([cells], STRINGIFY_OPTIONS) : plainRecord(cells);
+    this.pendingRows++;
   }
   /** Finish the CSV and move it into place atomically. */
   async close() {
@@ -919,7 +944,7 @@ var CsvWriter = class _CsvWriter {
   /** Drop everything written so far; the target path is left as it was. */
   async abort() {
     this.closed = true;
-    this.batch = [];
+    this.pending = "";
     await this.file.abort();
   }
 };
