@@ -31,6 +31,18 @@ export default defineConfig({
         },
       },
       {
+        // Fault, crash and attack suites against the sandbox: seeded, bounded in count and time.
+        test: {
+          ...shared,
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          globalSetup: ["test/integration/global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          pool: "forks",
+        },
+      },
+      {
         // Real registries (Debian docker-registry), skopeo, umoci, unshare: `npm run test:e2e`, as root.
         test: {
           ...shared,
