@@ -9,6 +9,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import { buildAction } from "../../scripts/build.mjs";
+import { loadFuncYaml } from "../../src/deploy/assets.js";
+import type { DeployDeps } from "../../src/deploy/context.js";
+import { createDeployDeps, runDeploy } from "../../src/deploy/index.js";
+import { readDeployInputs } from "../../src/deploy/inputs.js";
+import { oneLine } from "../../src/lib/errors.js";
+import { sessionDeps, signInInputs } from "../../src/oci/sign-in.js";
 import { type ActionRun, runBuiltAction, sandboxDeployInputs } from "../support/action-runner.js";
 
 interface Figures {
@@ -27,6 +33,8 @@ describe("faults on the deploy path", () => {
   let functionId: string;
   let deploymentId: string;
   const figures: Figures = { runs: 0, faults: 0, failedClearly: 0, convergedOnRerun: 0, retries: 0 };
+  /** The one-line errors of the failed runs, printed with the figures. */
+  const messages: string[] = [];
   const started = Date.now();
 
   beforeAll(async () => {
@@ -49,6 +57,7 @@ describe("faults on the deploy path", () => {
         `retried to success in the same run ${figures.retries}, failed with one clear line ${figures.failedClearly}, converged on the re-run ${figures.convergedOnRerun}, ` +
         `half-updated gateways 0, wall ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
+    for (const message of messages) console.log(`deploy-faults: failed with: ${message}`);
   });
 
   /** A newer release of the action: the same bundle with a changed function file, so deploy pushes an image. */
@@ -70,6 +79,42 @@ describe("faults on the deploy path", () => {
       expect(run.errors[0]).not.toMatch(/\n|\[object Object\]|\bat \S+ \(/);
     }
     return run;
+  }
+
+  /** runDeploy itself (as main.ts calls it), its waits on a virtual clock: the error line and the time waited. */
+  async function deployInProcess(
+    bundleDir: string,
+    extra: Record<string, string>,
+  ): Promise<{ error: string | undefined; waitedMs: number }> {
+    const values: Record<string, string> = { ...inputs, ...extra };
+    const read = readDeployInputs((name) => values[name] ?? "", {
+      setSecret: () => {},
+      funcYaml: await loadFuncYaml([join(bundleDir, "function", "func.yaml")]),
+      env: {},
+    });
+    const signed = await signInInputs(
+      read,
+      sessionDeps(() => {}),
+    );
+    let waitedMs = 0;
+    const deps: DeployDeps = {
+      ...createDeployDeps(),
+      log: { info: () => {}, warning: () => {}, group: (_name, fn) => fn() },
+      setOutput: () => {},
+      setSecret: () => {},
+      writeSummary: undefined,
+      readFunctionBundle: () => readFile(join(bundleDir, "function", "func.js")),
+      now: () => Date.now() + waitedMs,
+      sleep: async (ms) => {
+        waitedMs += ms;
+      },
+    };
+    try {
+      await runDeploy(signed, deps);
+      return { error: undefined, waitedMs };
+    } catch (err) {
+      return { error: oneLine(err), waitedMs };
+    }
   }
 
   /** The gateway never routes to a missing function or a function whose image is not in the registry. */
@@ -114,6 +159,7 @@ describe("faults on the deploy path", () => {
     expect(run.code, run.stdout).toBe(1);
     expect(run.errors[0]).toMatch(message);
     figures.failedClearly++;
+    messages.push(run.errors[0]!);
   }
 
   const UPLOAD = ({ path }: { path: string }) => path.includes("/blobs/uploads");
@@ -167,16 +213,19 @@ describe("faults on the deploy path", () => {
   it("a work request that hangs: the wait times out in one line; once it finishes the re-run converges", async () => {
     const release = sandbox.apigateway.hangNext();
     figures.faults++;
-    const hung = await runBuiltAction(join(work, `dist-v${versions}`, "index.js"), {
-      ...inputs,
+    // In this process, on a virtual clock: the smallest wait-timeout is a minute, not waited for real.
+    const hung = await deployInProcess(join(work, `dist-v${versions}`), {
       "max-clock-skew": "50",
+      "wait-timeout": "1",
     });
     figures.runs++;
     expectConsistent();
-    failedWith(
-      hung,
-      /^deployment usage-api is still UPDATING after the wait timeout \(work request \S+\); the change continues in OCI: re-run deploy later, or raise 'wait-timeout'/,
+    expect(hung.error).toMatch(
+      /^deployment usage-api is still IN_PROGRESS \(50%\) after the wait timeout \(work request \S+\); the change continues in OCI: re-run deploy later, or raise 'wait-timeout'$/,
     );
+    expect(hung.waitedMs).toBeGreaterThanOrEqual(50_000);
+    figures.failedClearly++;
+    messages.push(hung.error!);
     // Meanwhile the data plane serves the old, complete specification.
     expect(sandbox.apigateway.deployment(deploymentId)!.lifecycleState).toBe("UPDATING");
     release();

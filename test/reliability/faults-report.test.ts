@@ -228,6 +228,7 @@ describe("faults on the report path: 50 seeded runs at 30% faults", () => {
     let failedCleanly = 0;
     let leftovers = 0;
     let refreshes = 0;
+    let bodyTimeouts = 0;
     for (let i = 0; i < RUNS; i++) {
       const seed = BASE_SEED + i;
       const tally = new Tally();
@@ -244,6 +245,7 @@ describe("faults on the report path: 50 seeded runs at 30% faults", () => {
       if (!run.ok) failedCleanly++;
       leftovers += run.leftovers.length;
       refreshes += run.logs.filter((l) => l.includes("HTTP 401; getting a new token")).length;
+      bodyTimeouts += run.logs.filter((l) => l.includes("UND_ERR_BODY_TIMEOUT")).length;
       retries.push(
         run.logs.filter((l) => / failed \(.*\); retrying in \d+ ms$|HTTP 401; getting a new token/.test(l))
           .length,
@@ -255,13 +257,15 @@ describe("faults on the report path: 50 seeded runs at 30% faults", () => {
       expect(failedCleanly, "no run failed: the clean-failure path went untested").toBeGreaterThan(0);
     // Each expiry met the gateway's 401 and a fresh token (a run that failed first may have fewer).
     expect(refreshes).toBeGreaterThan(0);
+    // Stalled bodies outlasted the client's body timeout and were retried.
+    expect(bodyTimeouts).toBeGreaterThan(0);
     expect(refreshes).toBeLessThanOrEqual(totals.byKind.get("token expiry") ?? 0);
     const kinds = [...totals.byKind].map(([k, n]) => `${k} ${n}`).join(", ");
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(
       `faults-report: runs ${RUNS} (seeds ${BASE_SEED}..${BASE_SEED + RUNS - 1}), faults injected ${totals.total} at ${FAULT_RATE * 100}% of calls (${kinds}), ` +
         `retries per run min ${Math.min(...retries)} / mean ${mean(retries).toFixed(1)} / max ${Math.max(...retries)}, ` +
-        `token refreshes on 401 ${refreshes}, every 5th run with 2 attempts a page; byte-identical ${RUNS - failedCleanly}, failed cleanly ${failedCleanly}, ` +
+        `token refreshes on 401 ${refreshes}, body timeouts retried ${bodyTimeouts}, every 5th run with 2 attempts a page; byte-identical ${RUNS - failedCleanly}, failed cleanly ${failedCleanly}, ` +
         `time per run (virtual) mean ${(mean(virtual) / 1000).toFixed(1)} s / max ${(Math.max(...virtual) / 1000).toFixed(1)} s vs budget ${BUDGET_MINUTES * 60} s, ` +
         `wall ${((Date.now() - wallStarted) / 1000).toFixed(1)} s, leftovers: ${leftovers}`,
     );

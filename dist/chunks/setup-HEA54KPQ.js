@@ -2,8 +2,8 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-N44YYI4X.js";
-import "./chunk-X77V3F2V.js";
+} from "./chunk-RVCRPDRB.js";
+import "./chunk-CDVUESFF.js";
 import "./chunk-Z7YOJVU4.js";
 import "./chunk-46SPJVZL.js";
 import "./chunk-LWTDWTVL.js";

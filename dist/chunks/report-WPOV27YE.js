@@ -29,8 +29,9 @@ import {
   windowOf
 } from "./chunk-MJYPXLYN.js";
 import {
-  AtomicFileWriter
-} from "./chunk-X77V3F2V.js";
+  AtomicFileWriter,
+  removeStaleTemps
+} from "./chunk-CDVUESFF.js";
 import {
   runnerLog
 } from "./chunk-46SPJVZL.js";
@@ -66,7 +67,7 @@ import {
 } from "./chunk-UF4WGPFS.js";
 
 // src/report/index.ts
-import { rmdir } from "node:fs/promises";
+import { readdir, rmdir } from "node:fs/promises";
 import { join, posix } from "node:path";
 
 // src/report/anomalies.ts
@@ -2276,6 +2277,7 @@ function openClients(run) {
   return { token, endpoint };
 }
 async function fetchReports(run) {
+  await sweepStaleTemps(run);
   const { token, endpoint } = openClients(run);
   try {
     const fetched = await reportMonths(run, endpoint);
@@ -2284,6 +2286,19 @@ async function fetchReports(run) {
     await Promise.all([token.close?.(), endpoint.close?.()].map((p) => p?.catch(() => {
     })));
   }
+}
+var REPORT_FILE = /^usage-[a-z]+-[a-z]+\.(csv|json|focus\.csv)$/;
+async function sweepStaleTemps(run) {
+  const dir = join(run.deps.root, run.inputs.outputDir);
+  const months = await readdir(dir).catch(() => []);
+  let removed = 0;
+  for (const month of months.filter((name) => /^\d{4}-\d{2}$/.test(name))) {
+    const folder = join(dir, month);
+    removed += (await removeStaleTemps(folder, (name) => REPORT_FILE.test(name))).length;
+    await rmdir(folder).catch(() => {
+    });
+  }
+  if (removed > 0) run.info(`removed ${removed} temp file(s) that an interrupted earlier run left`);
 }
 async function reportMonths(run, endpoint) {
   const fetched = { files: [], reported: [], failed: [], changed: false, fatal: false };
