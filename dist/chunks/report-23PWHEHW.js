@@ -27,7 +27,7 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-MJYPXLYN.js";
+} from "./chunk-EGU53CTW.js";
 import {
   AtomicFileWriter,
   removeStaleTemps
