@@ -241,7 +241,9 @@ async function sweepStaleTemps(run: Run): Promise<void> {
   let removed = 0;
   for (const month of months.filter((name) => /^\d{4}-\d{2}$/.test(name))) {
     const folder = join(dir, month);
-    removed += (await removeStaleTemps(folder, (name) => REPORT_FILE.test(name))).length;
+    const gone = await removeStaleTemps(folder, (name) => REPORT_FILE.test(name));
+    if (gone.length === 0) continue;
+    removed += gone.length;
     await rmdir(folder).catch(() => {});
   }
   if (removed > 0) run.info(`removed ${removed} temp file(s) that an interrupted earlier run left`);

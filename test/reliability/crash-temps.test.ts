@@ -2,11 +2,13 @@
 // removed by the next writer of the same target, or by the report's sweep of its month folders at start,
 // unless their writer still runs or the file is one this process has open.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AtomicFileWriter, removeStaleTemps, tempFileWriter } from "../../src/lib/atomic.js";
+import { type ReportDeps, runReport } from "../../src/report/index.js";
+import { readReportInputs } from "../../src/report/inputs.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -75,5 +77,48 @@ describe("stale temp files", () => {
 
   it("a missing folder has no temps", async () => {
     expect(await removeStaleTemps(join(dir, "nope"), () => true)).toEqual([]);
+  });
+});
+
+describe("the report's sweep at start", () => {
+  it("clears a killed run's temps from month folders this run does not write, and the folder they leave empty", async () => {
+    const dead = deadPid();
+    const other = join(dir, "reports", "2024-01");
+    const kept = join(dir, "reports", "2024-02");
+    await mkdir(other, { recursive: true });
+    await mkdir(kept, { recursive: true });
+    await writeFile(join(other, temp("usage-daily-usage.csv", dead)), "partial");
+    await writeFile(join(other, temp("usage-monthly-cost.focus.csv", dead)), "partial");
+    await writeFile(join(kept, temp("notes.txt", dead)), "not ours");
+    const logs: string[] = [];
+    const values: Record<string, string> = {
+      endpoint: "https://gw.example.com/usage",
+      "token-url": "https://idcs-x.identity.oraclecloud.com",
+      "client-id": "id",
+      "client-secret": "secret-xyz",
+      scope: "https://api/usage.read",
+      months: "2025-03",
+      summary: "false",
+    };
+    const inputs = readReportInputs((n) => values[n] ?? "", { now: new Date(), setSecret: () => {} });
+    const deps: ReportDeps = {
+      root: dir,
+      clock: { now: Date.now, sleep: async () => {}, random: () => 0.5 },
+      log: { info: (l) => logs.push(l), warning: (l) => logs.push(l), group: (_n, fn) => fn() },
+      setSecret: () => {},
+      setOutput: () => {},
+      createTokenClient: () => ({ getToken: async () => "t", invalidate: () => {} }),
+      createEndpointClient: () => ({
+        fetchMonth: async (_body, onPage) => {
+          await onPage({ groupBy: undefined, items: [], page: 1 });
+          return { pages: 1, items: 0 };
+        },
+      }),
+      commit: async () => undefined,
+    };
+    await runReport(inputs, deps);
+    expect(logs).toContain("removed 2 temp file(s) that an interrupted earlier run left");
+    expect(await readdir(join(dir, "reports"))).toEqual(["2024-02", "2025-03"]);
+    expect(await readdir(kept)).toEqual([temp("notes.txt", dead)]);
   });
 });

@@ -2294,7 +2294,9 @@ async function sweepStaleTemps(run) {
   let removed = 0;
   for (const month of months.filter((name) => /^\d{4}-\d{2}$/.test(name))) {
     const folder = join(dir, month);
-    removed += (await removeStaleTemps(folder, (name) => REPORT_FILE.test(name))).length;
+    const gone = await removeStaleTemps(folder, (name) => REPORT_FILE.test(name));
+    if (gone.length === 0) continue;
+    removed += gone.length;
     await rmdir(folder).catch(() => {
     });
   }
