@@ -111,7 +111,8 @@ describe("SIGKILL of the report process at 100 points", () => {
   }
 
   it("leaves every report file whole and no temp file behind the next run", {
-    timeout: 420_000,
+    // About 3 minutes on 2 idle cores; room for a loaded machine.
+    timeout: 900_000,
   }, async () => {
     const started = Date.now();
     const random = mulberry32(SEED);
@@ -147,6 +148,9 @@ describe("SIGKILL of the report process at 100 points", () => {
       for (const temp of await checkAfterKill(ws, context)) tempsSeen.add(temp);
       if (killed && kills % COMPLETE_EVERY === 0) {
         fullRunMs = (await completeRun(ws, random() < 0.5 ? 0 : 1, `${context}, the next run`)).durationMs;
+        process.stderr.write(
+          `crash-report: ${kills} kills, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
         completions++;
       }
     }

@@ -220,7 +220,10 @@ describe("faults on the report path: 50 seeded runs at 30% faults", () => {
     });
   }
 
-  it("every run writes the fault-free bytes or fails in one line with no partial file", async () => {
+  // About 90 s on 2 idle cores; room for a loaded machine.
+  it("every run writes the fault-free bytes or fails in one line with no partial file", {
+    timeout: 600_000,
+  }, async () => {
     const wallStarted = Date.now();
     const totals = new Tally();
     const retries: number[] = [];
