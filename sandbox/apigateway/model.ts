@@ -85,7 +85,7 @@ export class ApiGatewayModel {
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: string[] = [];
   /** Gates of work requests that hang (hangNext): each is released by its returned function or by close(). */
-  private readonly hangs: Array<{ gate: Promise<void>; release: () => void }> = [];
+  private readonly hangs: Array<Promise<void>> = [];
   private readonly held = new Set<() => void>();
   private closed = false;
   /** Each gateway's own data plane (its own 127.0.0.1 port, the gateway's hostname). */
@@ -298,8 +298,7 @@ export class ApiGatewayModel {
       dataPlaneOf: (id: string) => this.dataPlaneOf(id),
       closed: () => this.closed,
     };
-    const hang = this.hangs.shift();
-    this.track(runWorkRequest(ctx, wr, stored, op, this.failures.shift(), hang?.gate));
+    this.track(runWorkRequest(ctx, wr, stored, op, this.failures.shift(), this.hangs.shift()));
     return wr.resource.id;
   }
 
@@ -357,7 +356,7 @@ export class ApiGatewayModel {
       release();
     };
     this.held.add(releaseOnce);
-    this.hangs.push({ gate, release: releaseOnce });
+    this.hangs.push(gate);
     return releaseOnce;
   }
 
