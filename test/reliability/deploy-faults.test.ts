@@ -252,7 +252,10 @@ describe("faults on the deploy path", () => {
     sandbox.faults.jwks.rate({ type: "status", status: 503 }, 1);
     const failed = await deploy(release, { "max-clock-skew": "55" });
     figures.faults += sandbox.faults.jwks.injected;
-    failedWith(failed, /JWKS|jwks/);
+    failedWith(
+      failed,
+      /^GET JWKS http:\/\/127\.0\.0\.1:\d+\/admin\/v1\/SigningCert\/jwk answered HTTP 503; the identity domain is unavailable \(4 attempts\): re-run later$/,
+    );
     expect(sandbox.functions.stats.writes + sandbox.apigateway.stats.writes).toBe(writes);
     await rerunConverges(release, { "max-clock-skew": "55" });
   });

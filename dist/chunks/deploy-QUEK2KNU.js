@@ -10,7 +10,7 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-Z7YOJVU4.js";
+} from "./chunk-ZENTQ4EY.js";
 import {
   runnerLog
 } from "./chunk-46SPJVZL.js";

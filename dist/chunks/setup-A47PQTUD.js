@@ -2,9 +2,9 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-RVCRPDRB.js";
+} from "./chunk-2SA2IK3B.js";
 import "./chunk-CDVUESFF.js";
-import "./chunk-Z7YOJVU4.js";
+import "./chunk-ZENTQ4EY.js";
 import "./chunk-46SPJVZL.js";
 import "./chunk-LWTDWTVL.js";
 import "./chunk-3QMIH6OF.js";
