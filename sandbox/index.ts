@@ -73,6 +73,11 @@ export interface SandboxOptions {
   publicKeys?: "REMOTE_JWKS" | "STATIC_KEYS";
   maxClockSkewInSeconds?: number;
   jwksCooldownMs?: number;
+  /**
+   * The clock (epoch ms) the identity domain issues tokens by and the gateway checks them against (default
+   * Date.now): moving it past a token's lifetime expires the tokens already issued, as time would.
+   */
+  tokenClock?: () => number;
   /** Usage API paging: default `limit`, largest `limit`, and `pageCap`, the most rows a page holds whatever `limit` asks. */
   usage?: { pageSize?: number; maxLimit?: number; pageCap?: number; currencyWithGroupBy?: boolean };
   /**

@@ -197,6 +197,7 @@ export async function startIdentityDomain(
   const identity = ctx.closers.add(
     await startIdentity({
       faults: { identity: ctx.faults.identity, jwks: ctx.faults.jwks },
+      now: ctx.options.tokenClock,
       admin: identityDomains.handle,
       tokenExchange: identityDomains.exchange,
     }),
@@ -357,6 +358,7 @@ export async function startGatewayDataPlane(
   return ctx.closers.add(
     await startGateway({
       faults: ctx.faults.gateway,
+      now: ctx.options.tokenClock,
       jwksCooldownMs: ctx.options.jwksCooldownMs,
       invokeFunction: (id, call) => functions.invoke(id, call),
     }),

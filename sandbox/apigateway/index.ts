@@ -68,6 +68,11 @@ export interface ApiGatewayService {
   workRequest(id: string): WorkRequestResource | undefined;
   /** The next work request ends FAILED with these lifecycleDetails; the data plane is left as it was. */
   failNext(lifecycleDetails?: string): void;
+  /**
+   * The next deployment work request hangs IN_PROGRESS until the returned function is called (or the
+   * sandbox stops); then it finishes as it would have.
+   */
+  hangNext(): () => void;
   /** Resolve when every pending work request has finished. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -96,6 +101,7 @@ export async function startApiGateway(opts: ApiGatewayOptions): Promise<ApiGatew
     deployment: (id) => copy(model.deployments.get(id)?.resource),
     workRequest: (id) => copy(model.workRequests.get(id)?.resource),
     failNext: (lifecycleDetails = DEFAULT_FAILURE_DETAILS) => model.failNext(lifecycleDetails),
+    hangNext: () => model.hangNext(),
     settle: () => model.settle(),
     async close() {
       await model.close();

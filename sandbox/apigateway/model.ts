@@ -84,6 +84,9 @@ export class ApiGatewayModel {
   private readonly compartments: Set<string>;
   private readonly pending = new Set<Promise<void>>();
   private readonly failures: string[] = [];
+  /** Gates of work requests that hang (hangNext): each is released by its returned function or by close(). */
+  private readonly hangs: Array<Promise<void>> = [];
+  private readonly held = new Set<() => void>();
   private closed = false;
   /** Each gateway's own data plane (its own 127.0.0.1 port, the gateway's hostname). */
   readonly dataPlanes = new Map<string, Gateway>();
@@ -295,7 +298,7 @@ export class ApiGatewayModel {
       dataPlaneOf: (id: string) => this.dataPlaneOf(id),
       closed: () => this.closed,
     };
-    this.track(runWorkRequest(ctx, wr, stored, op, this.failures.shift()));
+    this.track(runWorkRequest(ctx, wr, stored, op, this.failures.shift(), this.hangs.shift()));
     return wr.resource.id;
   }
 
@@ -339,12 +342,31 @@ export class ApiGatewayModel {
     this.failures.push(lifecycleDetails);
   }
 
+  /**
+   * The next deployment work request stays IN_PROGRESS (the deployment UPDATING or CREATING) until the
+   * returned function is called; then it finishes as it would have.
+   */
+  hangNext(): () => void {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const releaseOnce = () => {
+      this.held.delete(releaseOnce);
+      release();
+    };
+    this.held.add(releaseOnce);
+    this.hangs.push(gate);
+    return releaseOnce;
+  }
+
   async settle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const release of [...this.held]) release();
     await Promise.all([...this.pending]);
   }
 }

@@ -137,7 +137,8 @@ export async function stepToDone(
 
 /**
  * Carry out an operation: ACCEPTED, IN_PROGRESS a step later, done a step after that. `injected` is a
- * failure to end with instead of touching the data plane.
+ * failure to end with instead of touching the data plane; `hang`, when given, holds it IN_PROGRESS until
+ * it resolves.
  */
 export async function runWorkRequest(
   ctx: WorkContext,
@@ -145,8 +146,13 @@ export async function runWorkRequest(
   stored: StoredDeployment,
   op: Operation,
   injected: string | undefined,
+  hang?: Promise<void>,
 ): Promise<void> {
   if (!(await stepToDone(ctx, wr))) return;
+  if (hang) {
+    await hang;
+    if (ctx.closed()) return;
+  }
   const failure =
     injected !== undefined
       ? { code: "InternalError", message: injected }

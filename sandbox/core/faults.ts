@@ -55,6 +55,8 @@ export function defaultErrorCode(status: number): { code: string; message: strin
 }
 
 type RequestFilter = (info: { method: string; path: string }) => boolean;
+/** Picks one request's fault (or none); may act on the sandbox too, e.g. move a clock. */
+type FaultChooser = (info: { method: string; path: string }) => Fault | undefined;
 
 export class FaultInjector {
   readonly name: string;
@@ -62,6 +64,7 @@ export class FaultInjector {
   private rules: FaultRule[] = [];
   private random: () => number = mulberry32(1);
   private filter: RequestFilter | undefined;
+  private chooser: FaultChooser | undefined;
   /** How many faults were handed out since the last clear(), for assertions. */
   injected = 0;
   /** How many requests asked, faulted or not. */
@@ -86,6 +89,15 @@ export class FaultInjector {
     return this;
   }
 
+  /**
+   * Let `choose` pick each request's fault after the script runs out and before the rates (e.g. a test's
+   * seeded plan across several kinds of fault); undefined: no fault from it.
+   */
+  plan(choose: FaultChooser | undefined): this {
+    this.chooser = choose;
+    return this;
+  }
+
   /** Only requests the filter accepts take faults (e.g. one path of a service). */
   only(filter: RequestFilter | undefined): this {
     this.filter = filter;
@@ -96,6 +108,7 @@ export class FaultInjector {
     this.queue = [];
     this.rules = [];
     this.filter = undefined;
+    this.chooser = undefined;
     this.injected = 0;
     this.seen = 0;
   }
@@ -113,6 +126,11 @@ export class FaultInjector {
     if (scripted) {
       this.injected++;
       return scripted;
+    }
+    const chosen = this.chooser?.(info);
+    if (chosen) {
+      this.injected++;
+      return chosen;
     }
     for (const rule of this.rules) {
       if (this.random() < rule.probability) {

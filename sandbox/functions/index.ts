@@ -93,6 +93,11 @@ export interface FunctionsService {
   /** The next `count` creates/updates end FAILED (the running container, if any, stays). */
   failNext(count?: number): void;
   /**
+   * Someone else edits the function just before the next UpdateFunction arrives (default: a freeform tag
+   * `edited-by: someone-else`): its etag moves on, so an update with the old If-Match gets 412 NoEtagMatch.
+   */
+  editBeforeNextUpdate(edit?: (fn: FunctionResource) => void): void;
+  /**
    * Keep every lifecycle transition from finishing (functions stay CREATING/UPDATING/DELETING) until the
    * returned function is called: lets a test act on a function in a transitional state without racing.
    */
@@ -143,6 +148,11 @@ export async function startFunctions(opts: FunctionsOptions): Promise<FunctionsS
     agent: (id) => runtimes.agent(id),
     invoke: (id, call) => model.invoke(id, call),
     failNext: (count = 1) => model.failNext(count),
+    editBeforeNextUpdate: (
+      edit = (fn) => {
+        fn.freeformTags = { ...fn.freeformTags, "edited-by": "someone-else" };
+      },
+    ) => model.editBeforeNextUpdate(edit),
     hold: () => model.hold(),
     settle: () => model.settle(),
     async close() {

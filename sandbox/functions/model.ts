@@ -206,6 +206,7 @@ export class FunctionsModel {
   private readonly functions = new Map<string, StoredFunction>();
   private readonly pending = new Set<Promise<void>>();
   private failures = 0;
+  private readonly edits: Array<(fn: FunctionResource) => void> = [];
   private closed = false;
   private gate: { promise: Promise<void>; release: () => void } | undefined;
   /** The control plane's URL, every function's invokeEndpoint. */
@@ -436,6 +437,20 @@ export class FunctionsModel {
       throw new FunctionError(`function ${id} does not exist`);
     }
     return this.opts.runtimes.invoke(id, call);
+  }
+
+  /** The next UpdateFunction finds the function edited by someone else first (its etag moved on). */
+  editBeforeNextUpdate(edit: (fn: FunctionResource) => void): void {
+    this.edits.push(edit);
+  }
+
+  /** Apply the edit queued for this update request, if any, as another client's change would land. */
+  applyConcurrentEdit(stored: StoredFunction): void {
+    const edit = this.edits.shift();
+    if (!edit) return;
+    edit(stored.resource);
+    stored.resource.timeUpdated = new Date().toISOString();
+    save(stored);
   }
 
   /** The next `count` creates/updates end FAILED (the running container, if any, stays). */

@@ -48,6 +48,7 @@ export function functionsRoutes(model: FunctionsModel, paging: PagingSettings): 
       write: "update",
       run(req, [id]) {
         const stored = model.findFunction(id!, { deletedVisible: false });
+        model.applyConcurrentEdit(stored);
         checkIfMatch(req, stored.etag);
         model.updateFunction(stored, () => jsonBody(req));
         return answer(stored);

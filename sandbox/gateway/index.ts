@@ -6,8 +6,8 @@
 // Per request: injected fault -> deployment by path prefix (404) -> rate limit (429) -> route (404, 405) ->
 // declared body size (413) -> token and scope (401, 403) -> body read (413) -> backend (502, 504).
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
-import type { FaultInjector } from "../core/faults.js";
-import { BodyTooLargeError, listen, newRequestId, readBody, takeFault } from "../core/http.js";
+import type { Fault, FaultInjector } from "../core/faults.js";
+import { BodyTooLargeError, listen, newRequestId, readBody, sendBody, takeFault } from "../core/http.js";
 import {
   allowRequest,
   type CompiledDeployment,
@@ -187,6 +187,7 @@ async function callBackend(
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
+  fault: Fault | undefined,
 ): Promise<void> {
   const backend = chosen.route.backend;
   plane.stats.backendCalls++;
@@ -218,8 +219,7 @@ async function callBackend(
   const out = endToEndHeaders(result.headers);
   delete out["content-length"];
   delete out["opc-request-id"];
-  res.writeHead(result.status, { ...out, "content-length": result.body.length });
-  res.end(result.body);
+  sendBody(res, result.status, result.body, out, fault);
 }
 
 /** The route and its checks up to the body read: the chosen route, or why the request is refused. */
@@ -257,7 +257,7 @@ async function handle(plane: DataPlane, req: IncomingMessage, res: ServerRespons
     if (err instanceof BodyTooLargeError) return sendError(res, req, 413, { connection: "close" });
     throw err;
   }
-  await callBackend(plane, admitted, req, res, body);
+  await callBackend(plane, admitted, req, res, body, fault);
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {

@@ -54,6 +54,8 @@ function hint(status: number, what: string): string {
   }
   if (status === 404)
     return "check 'identity-domain-url' (the domain URL, e.g. https://idcs-….identity.oraclecloud.com) and 'jwks-url'";
+  // The retries ran out: an outage, not a setting.
+  if (isRetryableStatus(status)) return "the identity domain is unavailable (4 attempts): re-run later";
   return "";
 }
 

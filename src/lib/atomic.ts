@@ -1,10 +1,11 @@
-// Streaming atomic file writer: bytes go to a temp file in the target's folder, which is fsynced and
+// Streaming atomic file writer: bytes go to a hidden temp file in the target's folder, which is fsynced and
 // renamed over the target only on commit(). A crash or abort() leaves the old file or none, never a
-// half-written one. A commit whose bytes equal the existing file leaves that file untouched.
+// half-written one. A commit whose bytes equal the existing file leaves that file untouched. A process
+// killed mid-write cannot delete its temp file: the next writer of the same target removes it.
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 
@@ -19,6 +20,52 @@ type State = "open" | "committed" | "aborted";
 
 function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
+/** The temp files this process has open: never swept, whatever their pid says. */
+const openTemps = new Set<string>();
+
+/** The writing process's pid when `name` is a temp file of a file named as `isTarget` accepts, else undefined. */
+export function tempFileWriter(name: string, isTarget: (targetName: string) => boolean): number | undefined {
+  const m = /^\.(.+)\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/.exec(name);
+  return m && isTarget(m[1]!) ? Number(m[2]) : undefined;
+}
+
+/** Whether a process with this pid runs now (EPERM: it does, as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Delete the temp files in `dir` of the targets `isTarget` names that a killed writer left: those of a
+ * process that no longer runs, or of this process's pid but not open here (a pid reused, as in a
+ * container). Returns the paths removed; a missing folder has none.
+ */
+export async function removeStaleTemps(
+  dir: string,
+  isTarget: (targetName: string) => boolean,
+): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    const pid = tempFileWriter(entry, isTarget);
+    if (pid === undefined || openTemps.has(path)) continue;
+    if (pid !== process.pid && processRuns(pid)) continue;
+    await unlink(path).catch(() => {});
+    removed.push(path);
+  }
+  return removed;
 }
 
 async function sameContent(a: string, b: string): Promise<boolean> {
@@ -85,8 +132,16 @@ export class AtomicFileWriter {
   /** Create the folder if needed and open a new temp file beside `target`. */
   static async open(target: string, mode = 0o644): Promise<AtomicFileWriter> {
     await mkdir(dirname(target), { recursive: true });
+    await removeStaleTemps(dirname(target), (name) => name === basename(target));
     const tempPath = tempPathFor(target);
-    const handle = await open(tempPath, "wx", mode);
+    openTemps.add(tempPath);
+    let handle: FileHandle;
+    try {
+      handle = await open(tempPath, "wx", mode);
+    } catch (err) {
+      openTemps.delete(tempPath);
+      throw err;
+    }
     const out = handle.createWriteStream({ autoClose: false, highWaterMark: 1 << 16 });
     return new AtomicFileWriter(target, tempPath, handle, out);
   }
@@ -127,9 +182,11 @@ export class AtomicFileWriter {
       this.state = "committed";
       if (await sameContent(this.tempPath, this.target)) {
         await unlink(this.tempPath);
+        openTemps.delete(this.tempPath);
         return { path: this.target, changed: false, bytes: this.bytes };
       }
       await rename(this.tempPath, this.target);
+      openTemps.delete(this.tempPath);
       await fsyncDir(dirname(this.target));
       return { path: this.target, changed: true, bytes: this.bytes };
     } catch (err) {
@@ -162,5 +219,6 @@ export class AtomicFileWriter {
     await unlink(this.tempPath).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ENOENT") throw err;
     });
+    openTemps.delete(this.tempPath);
   }
 }

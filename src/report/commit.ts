@@ -212,14 +212,21 @@ async function commitToCurrentBranch(run: CommitRun): Promise<string | undefined
   await git.ok(["add", "--", ...options.paths], "git add");
   const staged = await git.try(["diff", "--cached", "--quiet", "--", ...options.paths]);
   if (staged.code === 0) {
-    log("report files unchanged: nothing to commit");
-    return undefined;
+    if (!(await hasUnpushedCommits(run))) {
+      log("report files unchanged: nothing to commit");
+      return undefined;
+    }
+    // An earlier run stopped between its commit and its push: push that commit now.
+    log(
+      `report files unchanged, but '${branch}' has commits ${remote} lacks (an interrupted earlier run): pushing them`,
+    );
+  } else {
+    if (staged.code !== 1) throw new UserFacingError(`git diff failed: ${redactGitOutput(staged.stderr)}`);
+    await git.ok(
+      [...IDENTITY, "commit", "--no-verify", "--quiet", "-m", options.message, "--", ...options.paths],
+      "git commit",
+    );
   }
-  if (staged.code !== 1) throw new UserFacingError(`git diff failed: ${redactGitOutput(staged.stderr)}`);
-  await git.ok(
-    [...IDENTITY, "commit", "--no-verify", "--quiet", "-m", options.message, "--", ...options.paths],
-    "git commit",
-  );
   const exhausted = `git push to '${branch}' was still rejected after ${attempts} attempts (other commits keep arriving); serialise report jobs with a concurrency group`;
   return run.retryPush(async (attempt) => {
     if (await pushOnce(run, "HEAD", attempt, exhausted))
@@ -234,6 +241,13 @@ async function commitToCurrentBranch(run: CommitRun): Promise<string | undefined
     }
     throw new BranchMoved();
   });
+}
+
+/** Whether HEAD has commits the remote-tracking branch lacks (none known without a tracking branch). */
+async function hasUnpushedCommits(run: CommitRun): Promise<boolean> {
+  const tracking = `refs/remotes/${run.remote}/${run.branch}`;
+  const ahead = await run.git.try(["rev-list", "--count", `${tracking}..HEAD`, "--"]);
+  return ahead.code === 0 && Number(ahead.stdout.trim()) > 0;
 }
 
 async function commitToOtherBranch(run: CommitRun): Promise<string | undefined> {

@@ -1,10 +1,10 @@
 // The `report` flow: for each month, fetch the pages and stream the rows into the CSV / JSON / FOCUS
 // writers (temp file, then rename); then totals, budget, outputs, job summary and the optional commit.
 // Every effect is an injected dependency, so the flow runs in tests without a runner, network or git.
-import { rmdir } from "node:fs/promises";
+import { readdir, rmdir } from "node:fs/promises";
 import { join, posix } from "node:path";
 import * as core from "@actions/core";
-import type { AtomicWriteResult } from "../lib/atomic.js";
+import { type AtomicWriteResult, removeStaleTemps } from "../lib/atomic.js";
 import type { Clock } from "../lib/clock.js";
 import { oneLine, UserFacingError } from "../lib/errors.js";
 import type { Masker } from "../lib/mask.js";
@@ -225,6 +225,7 @@ function openClients(run: Run): Clients {
 
 /** Every month's reports, then the month before the first one for the change column; the clients closed. */
 async function fetchReports(run: Run): Promise<Fetched & { baseline: MonthFigures | undefined }> {
+  await sweepStaleTemps(run);
   const { token, endpoint } = openClients(run);
   try {
     const fetched = await reportMonths(run, endpoint);
@@ -232,6 +233,27 @@ async function fetchReports(run: Run): Promise<Fetched & { baseline: MonthFigure
   } finally {
     await Promise.all([token.close?.(), endpoint.close?.()].map((p) => p?.catch(() => {})));
   }
+}
+
+/** A report file's name (any granularity and query type), as fileBase and openSinks make it. */
+const REPORT_FILE = /^usage-[a-z]+-[a-z]+\.(csv|json|focus\.csv)$/;
+
+/**
+ * The temp files a killed earlier run left in output-dir's month folders (hidden, so neither the commit
+ * step nor an artifact upload takes them), deleted before this run writes; a folder left empty goes too.
+ */
+async function sweepStaleTemps(run: Run): Promise<void> {
+  const dir = join(run.deps.root, run.inputs.outputDir);
+  const months = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const month of months.filter((name) => /^\d{4}-\d{2}$/.test(name))) {
+    const folder = join(dir, month);
+    const gone = await removeStaleTemps(folder, (name) => REPORT_FILE.test(name));
+    if (gone.length === 0) continue;
+    removed += gone.length;
+    await rmdir(folder).catch(() => {});
+  }
+  if (removed > 0) run.info(`removed ${removed} temp file(s) that an interrupted earlier run left`);
 }
 
 /** Each month in turn; a failed month is recorded and the next one tried, unless the failure was fatal. */

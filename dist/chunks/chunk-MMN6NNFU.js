@@ -423,14 +423,20 @@ async function commitToCurrentBranch(run) {
   await git.ok(["add", "--", ...options.paths], "git add");
   const staged = await git.try(["diff", "--cached", "--quiet", "--", ...options.paths]);
   if (staged.code === 0) {
-    log("report files unchanged: nothing to commit");
-    return void 0;
+    if (!await hasUnpushedCommits(run)) {
+      log("report files unchanged: nothing to commit");
+      return void 0;
+    }
+    log(
+      `report files unchanged, but '${branch}' has commits ${remote} lacks (an interrupted earlier run): pushing them`
+    );
+  } else {
+    if (staged.code !== 1) throw new UserFacingError(`git diff failed: ${redactGitOutput(staged.stderr)}`);
+    await git.ok(
+      [...IDENTITY, "commit", "--no-verify", "--quiet", "-m", options.message, "--", ...options.paths],
+      "git commit"
+    );
   }
-  if (staged.code !== 1) throw new UserFacingError(`git diff failed: ${redactGitOutput(staged.stderr)}`);
-  await git.ok(
-    [...IDENTITY, "commit", "--no-verify", "--quiet", "-m", options.message, "--", ...options.paths],
-    "git commit"
-  );
   const exhausted = `git push to '${branch}' was still rejected after ${attempts} attempts (other commits keep arriving); serialise report jobs with a concurrency group`;
   return run.retryPush(async (attempt) => {
     if (await pushOnce(run, "HEAD", attempt, exhausted))
@@ -445,6 +451,11 @@ async function commitToCurrentBranch(run) {
     }
     throw new BranchMoved();
   });
+}
+async function hasUnpushedCommits(run) {
+  const tracking = `refs/remotes/${run.remote}/${run.branch}`;
+  const ahead = await run.git.try(["rev-list", "--count", `${tracking}..HEAD`, "--"]);
+  return ahead.code === 0 && Number(ahead.stdout.trim()) > 0;
 }
 async function commitToOtherBranch(run) {
   const { git, branch, remote, attempts, log } = run;

@@ -27,10 +27,11 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-TZ7VXEKA.js";
+} from "./chunk-MMN6NNFU.js";
 import {
-  AtomicFileWriter
-} from "./chunk-X77V3F2V.js";
+  AtomicFileWriter,
+  removeStaleTemps
+} from "./chunk-CDVUESFF.js";
 import {
   runnerLog
 } from "./chunk-BUR4R7A2.js";
@@ -66,7 +67,7 @@ import {
 } from "./chunk-OUAI6Q5P.js";
 
 // src/report/index.ts
-import { rmdir } from "node:fs/promises";
+import { readdir, rmdir } from "node:fs/promises";
 import { join, posix } from "node:path";
 
 // src/report/anomalies.ts
@@ -2563,6 +2564,7 @@ function openClients(run) {
   return { token, endpoint: parallel };
 }
 async function fetchReports(run) {
+  await sweepStaleTemps(run);
   const { token, endpoint } = openClients(run);
   try {
     const fetched = await reportMonths(run, endpoint);
@@ -2571,6 +2573,21 @@ async function fetchReports(run) {
     await Promise.all([token.close?.(), endpoint.close?.()].map((p) => p?.catch(() => {
     })));
   }
+}
+var REPORT_FILE = /^usage-[a-z]+-[a-z]+\.(csv|json|focus\.csv)$/;
+async function sweepStaleTemps(run) {
+  const dir = join(run.deps.root, run.inputs.outputDir);
+  const months = await readdir(dir).catch(() => []);
+  let removed = 0;
+  for (const month of months.filter((name) => /^\d{4}-\d{2}$/.test(name))) {
+    const folder = join(dir, month);
+    const gone = await removeStaleTemps(folder, (name) => REPORT_FILE.test(name));
+    if (gone.length === 0) continue;
+    removed += gone.length;
+    await rmdir(folder).catch(() => {
+    });
+  }
+  if (removed > 0) run.info(`removed ${removed} temp file(s) that an interrupted earlier run left`);
 }
 async function reportMonths(run, endpoint) {
   const fetched = { files: [], reported: [], failed: [], changed: false, fatal: false };

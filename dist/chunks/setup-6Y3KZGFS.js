@@ -2,9 +2,9 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-VJJOLWIY.js";
-import "./chunk-X77V3F2V.js";
-import "./chunk-5SQHMFZX.js";
+} from "./chunk-BGX4RAWC.js";
+import "./chunk-CDVUESFF.js";
+import "./chunk-AOM77KA5.js";
 import "./chunk-BUR4R7A2.js";
 import "./chunk-LWWDIQQV.js";
 import "./chunk-4B74Y4DT.js";

@@ -10,7 +10,7 @@ import {
   ociCall,
   renderIamPolicy,
   require_oci_apigateway
-} from "./chunk-5SQHMFZX.js";
+} from "./chunk-AOM77KA5.js";
 import {
   runnerLog
 } from "./chunk-BUR4R7A2.js";

@@ -22471,6 +22471,7 @@ function hint(status, what) {
   }
   if (status === 404)
     return "check 'identity-domain-url' (the domain URL, e.g. https://idcs-\u2026.identity.oraclecloud.com) and 'jwks-url'";
+  if (isRetryableStatus(status)) return "the identity domain is unavailable (4 attempts): re-run later";
   return "";
 }
 function createJsonGetter(options = {}) {

@@ -4,10 +4,42 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 function tempPathFor(target) {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+var openTemps = /* @__PURE__ */ new Set();
+function tempFileWriter(name, isTarget) {
+  const m = /^\.(.+)\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/.exec(name);
+  return m && isTarget(m[1]) ? Number(m[2]) : void 0;
+}
+function processRuns(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === "EPERM";
+  }
+}
+async function removeStaleTemps(dir, isTarget) {
+  let entries;
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed = [];
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    const pid = tempFileWriter(entry, isTarget);
+    if (pid === void 0 || openTemps.has(path)) continue;
+    if (pid !== process.pid && processRuns(pid)) continue;
+    await unlink(path).catch(() => {
+    });
+    removed.push(path);
+  }
+  return removed;
 }
 async function sameContent(a, b) {
   let sizeB;
@@ -72,8 +104,16 @@ var AtomicFileWriter = class _AtomicFileWriter {
   /** Create the folder if needed and open a new temp file beside `target`. */
   static async open(target, mode = 420) {
     await mkdir(dirname(target), { recursive: true });
+    await removeStaleTemps(dirname(target), (name) => name === basename(target));
     const tempPath = tempPathFor(target);
-    const handle = await open(tempPath, "wx", mode);
+    openTemps.add(tempPath);
+    let handle;
+    try {
+      handle = await open(tempPath, "wx", mode);
+    } catch (err) {
+      openTemps.delete(tempPath);
+      throw err;
+    }
     const out = handle.createWriteStream({ autoClose: false, highWaterMark: 1 << 16 });
     return new _AtomicFileWriter(target, tempPath, handle, out);
   }
@@ -111,9 +151,11 @@ var AtomicFileWriter = class _AtomicFileWriter {
       this.state = "committed";
       if (await sameContent(this.tempPath, this.target)) {
         await unlink(this.tempPath);
+        openTemps.delete(this.tempPath);
         return { path: this.target, changed: false, bytes: this.bytes };
       }
       await rename(this.tempPath, this.target);
+      openTemps.delete(this.tempPath);
       await fsyncDir(dirname(this.target));
       return { path: this.target, changed: true, bytes: this.bytes };
     } catch (err) {
@@ -145,9 +187,11 @@ var AtomicFileWriter = class _AtomicFileWriter {
     await unlink(this.tempPath).catch((err) => {
       if (err.code !== "ENOENT") throw err;
     });
+    openTemps.delete(this.tempPath);
   }
 };
 
 export {
+  removeStaleTemps,
   AtomicFileWriter
 };
