@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { commandLine, groupMembers, pollUntil } from "../support/processes.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -19,6 +19,8 @@ const MARKS: Record<string, string> = {
   root: "installs Debian packages as root (the e2e suite's own set-up)",
   "clean-clone": "npm ci replaces the node_modules this test runs from; CI runs it on a clean clone",
   sandbox: "run with the sandbox started before it and stopped after it",
+  ci: "runs the build, the lint, the whole test suite or the bench: .ci/run runs them itself",
+  foreground: "runs until Ctrl-C (docs/sandbox.md has the background form, which this test runs)",
 };
 
 const START = `npm run -s sandbox > /dev/null &
@@ -38,11 +40,17 @@ function commandBlocks(file: string): Block[] {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!/^```(bash|sh)\s*$/.test(lines[i] ?? "")) continue;
-    const mark = /^<!-- needs: ([\w-]+) -->$/.exec(lines[i - 1] ?? "")?.[1];
+    // Fences may be indented (a block inside a list item); the mark sits just above at any indent.
+    const indent = /^( *)```(bash|sh)\s*$/.exec(lines[i] ?? "")?.[1];
+    if (indent === undefined) continue;
+    const mark = /^ *<!-- needs: ([\w-]+) -->$/.exec(lines[i - 1] ?? "")?.[1];
     let end = i + 1;
-    while (end < lines.length && lines[end] !== "```") end++;
-    blocks.push({ where: `${file}:${i + 1}`, text: lines.slice(i + 1, end).join("\n"), mark });
+    while (end < lines.length && lines[end] !== `${indent}\`\`\``) end++;
+    const text = lines
+      .slice(i + 1, end)
+      .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
+      .join("\n");
+    blocks.push({ where: `${file}:${i + 1}`, text, mark });
     i = end;
   }
   return blocks;
@@ -67,6 +75,13 @@ interface Run {
 let group: number | undefined;
 
 /** A block that failed half-way may leave its sandbox running: stop it as a user would, else kill it. */
+// docs/development.md's block writes .env (npm run local-action:env): a user's own .env is left alone.
+const envFile = join(root, ".env");
+const hadEnv = existsSync(envFile);
+afterAll(async () => {
+  if (!hadEnv) await rm(envFile, { force: true });
+});
+
 afterEach(async () => {
   const pgid = group;
   group = undefined;
