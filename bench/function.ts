@@ -16,9 +16,12 @@ import { createDataset } from "../sandbox/usageapi/dataset.js";
 import { startUsageApi } from "../sandbox/usageapi/index.js";
 import { fetchToken } from "../test/integration/helpers.js";
 import { median, percentile, round } from "./stats.js";
+import { umbrellaEntry } from "./umbrella.js";
 
 export interface FunctionBench {
   bundleBytes: number;
+  /** The same handler on the umbrella `oci-sdk`, side by side with the bundle (bench/umbrella.ts). */
+  umbrella: { median: number; runs: number; ratio: number } | { skipped: string };
   coldStartMs: {
     median: number;
     p90: number;
@@ -142,7 +145,8 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
     const started = performance.now();
     const child = spawn(process.execPath, args, { env, cwd: dir, stdio: "ignore" });
     try {
-      await waitForPath(socket, 5_000);
+      // 30 s: the umbrella-oci-sdk peer loads for seconds on a loaded machine.
+      await waitForPath(socket, 30_000);
       const linked = performance.now();
       const status = await callOverSocket(socket, body);
       if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
@@ -288,9 +292,19 @@ function describePhases(r: ColdStart): string {
 
 export async function benchFunction(): Promise<FunctionBench> {
   const bundleBytes = (await stat(DEFAULT_FUNCTION_ENTRY)).size;
-  const coldStartMs = await benchColdStart();
+  const peer = await umbrellaEntry();
+  const entries = "entry" in peer ? [DEFAULT_FUNCTION_ENTRY, peer.entry] : [DEFAULT_FUNCTION_ENTRY];
+  const [coldStartMs, umbrellaRun] = (await benchColdStarts(entries, 15)) as [ColdStart, ColdStart?];
+  const umbrella =
+    umbrellaRun === undefined
+      ? { skipped: "skipped" in peer ? peer.skipped : "not built" }
+      : {
+          median: umbrellaRun.median,
+          runs: umbrellaRun.runs,
+          ratio: round(umbrellaRun.median / coldStartMs.median, 1),
+        };
   const overheadMs = await benchOverhead();
-  return { bundleBytes, coldStartMs, overheadMs };
+  return { bundleBytes, umbrella, coldStartMs, overheadMs };
 }
 
 // `npx tsx bench/function.ts cold-start A/func.js B/func.js [--runs N]`: bundles side by side, with the
