@@ -283,11 +283,17 @@ export class EndpointClient {
   }
 
   private async attempt(payload: string, pageToken: string | undefined) {
-    let response = await this.post(payload, pageToken, await this.options.token.getToken());
+    const sent = await this.options.token.getToken();
+    let response = await this.post(payload, pageToken, sent);
     if (response.status === 401) {
-      // A token the gateway no longer accepts (expired, rotated key): refresh it once.
-      this.options.token.invalidate();
-      this.options.log?.("the endpoint answered HTTP 401; getting a new token and trying once more");
+      // A token the gateway no longer accepts (expired, rotated key): refresh it once. A parallel call
+      // refused for the same token may have replaced it already; then this one retries with the new one.
+      const refreshed = this.options.token.invalidate(sent);
+      this.options.log?.(
+        refreshed
+          ? "the endpoint answered HTTP 401; getting a new token and trying once more"
+          : "the endpoint answered HTTP 401 to a token already replaced; trying once more with the new one",
+      );
       response = await this.post(payload, pageToken, await this.options.token.getToken());
       if (response.status === 401) throw new UnauthorizedError();
     }

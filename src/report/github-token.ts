@@ -37,8 +37,10 @@ export class GithubTokenSource implements TokenSource {
     return this.inflight;
   }
 
-  invalidate(): void {
+  invalidate(rejected?: string): boolean {
+    if (rejected !== undefined && rejected !== this.held?.token) return false;
     this.held = undefined;
+    return true;
   }
 
   /** The gateway refused the token twice: say whose token it was and what deploy must list for it. */

@@ -18,8 +18,12 @@ export const EXPIRY_MARGIN_MS = 60_000;
 /** What the endpoint client needs from a token client. */
 export interface TokenSource {
   getToken(): Promise<string>;
-  /** Forget the cached token, so the next getToken() asks for a new one. */
-  invalidate(): void;
+  /**
+   * Forget the cached token if it is `rejected` (or always, without it), so the next getToken() asks for a
+   * new one. False when the token was already replaced: parallel calls refused for one expiry share one
+   * new token.
+   */
+  invalidate(rejected?: string): boolean;
   /** What to tell the user when the gateway refuses even a fresh token; the endpoint's default otherwise. */
   unauthorizedMessage?(): string;
 }
@@ -97,9 +101,11 @@ export class TokenClient implements TokenSource {
     this.dispatcher = options.dispatcher ?? createAgent(options.timeouts ?? DEFAULT_TIMEOUTS);
   }
 
-  invalidate(): void {
+  invalidate(rejected?: string): boolean {
+    if (rejected !== undefined && rejected !== this.token) return false;
     this.token = undefined;
     this.expiresAt = 0;
+    return true;
   }
 
   async getToken(): Promise<string> {

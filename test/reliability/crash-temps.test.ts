@@ -107,7 +107,7 @@ describe("the report's sweep at start", () => {
       log: { info: (l) => logs.push(l), warning: (l) => logs.push(l), group: (_n, fn) => fn() },
       setSecret: () => {},
       setOutput: () => {},
-      createTokenClient: () => ({ getToken: async () => "t", invalidate: () => {} }),
+      createTokenClient: () => ({ getToken: async () => "t", invalidate: () => true }),
       createEndpointClient: () => ({
         fetchMonth: async (_body, onPage) => {
           await onPage({ groupBy: undefined, items: [], page: 1 });

@@ -246,6 +246,22 @@ describe("TokenClient", () => {
     await client.close();
   });
 
+  it("invalidate(rejected) forgets only that token: a token already replaced is kept", async () => {
+    const { client } = tokenClient();
+    replies.push(
+      { status: 200, body: { access_token: "one", expires_in: 3600 } },
+      { status: 200, body: { access_token: "two", expires_in: 3600 } },
+    );
+    expect(await client.getToken()).toBe("one");
+    expect(client.invalidate("one")).toBe(true);
+    expect(await client.getToken()).toBe("two");
+    // A parallel call refused for "one" comes late: "two" stays, no third token is asked for.
+    expect(client.invalidate("one")).toBe(false);
+    expect(await client.getToken()).toBe("two");
+    expect(replies).toHaveLength(0);
+    await client.close();
+  });
+
   it("stops at the time budget", async () => {
     const clock = fakeClock();
     const { client } = tokenClient(clock, { deadline: clock.t + 5000 });
@@ -272,6 +288,7 @@ function fakeToken() {
     invalidate: () => {
       token.invalidations++;
       token.current = `token-${token.invalidations + 1}`;
+      return true;
     },
   };
   return token;

@@ -264,7 +264,7 @@ describe("EndpointClient with prefetch", () => {
   function client() {
     return new EndpointClient({
       endpoint: base,
-      token: { getToken: async () => "t", invalidate: () => {} },
+      token: { getToken: async () => "t", invalidate: () => true },
       clock: { now: Date.now, sleep: async () => {}, random: () => 0 },
       prefetch: true,
     });

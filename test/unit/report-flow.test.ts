@@ -110,7 +110,7 @@ function harness(
       if (options.summaryFails) throw new Error("Unable to access summary file");
       h.summaries.push(md);
     },
-    createTokenClient: () => ({ getToken: async () => "t", invalidate: () => {}, close: async () => {} }),
+    createTokenClient: () => ({ getToken: async () => "t", invalidate: () => true, close: async () => {} }),
     createEndpointClient: () => ({
       async fetchMonth(body: UsageRequest, onPage: (p: UsagePage) => Promise<void> | void) {
         h.requests.push(body);

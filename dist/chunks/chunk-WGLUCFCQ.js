@@ -977,9 +977,11 @@ var TokenClient = class {
   dispatcher;
   ownsDispatcher;
   mask;
-  invalidate() {
+  invalidate(rejected) {
+    if (rejected !== void 0 && rejected !== this.token) return false;
     this.token = void 0;
     this.expiresAt = 0;
+    return true;
   }
   async getToken() {
     if (this.token !== void 0 && this.options.clock.now() < this.expiresAt) return this.token;

@@ -27,7 +27,7 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-MMN6NNFU.js";
+} from "./chunk-WGLUCFCQ.js";
 import {
   AtomicFileWriter,
   removeStaleTemps
@@ -1427,10 +1427,13 @@ var EndpointClient = class {
     return sanitizeServerText(err, [...this.sent]);
   }
   async attempt(payload, pageToken) {
-    let response = await this.post(payload, pageToken, await this.options.token.getToken());
+    const sent = await this.options.token.getToken();
+    let response = await this.post(payload, pageToken, sent);
     if (response.status === 401) {
-      this.options.token.invalidate();
-      this.options.log?.("the endpoint answered HTTP 401; getting a new token and trying once more");
+      const refreshed = this.options.token.invalidate(sent);
+      this.options.log?.(
+        refreshed ? "the endpoint answered HTTP 401; getting a new token and trying once more" : "the endpoint answered HTTP 401 to a token already replaced; trying once more with the new one"
+      );
       response = await this.post(payload, pageToken, await this.options.token.getToken());
       if (response.status === 401) throw new UnauthorizedError();
     }
@@ -1507,8 +1510,10 @@ var GithubTokenSource = class {
     });
     return this.inflight;
   }
-  invalidate() {
+  invalidate(rejected) {
+    if (rejected !== void 0 && rejected !== this.held?.token) return false;
     this.held = void 0;
+    return true;
   }
   /** The gateway refused the token twice: say whose token it was and what deploy must list for it. */
   unauthorizedMessage() {
