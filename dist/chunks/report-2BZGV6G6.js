@@ -2278,7 +2278,8 @@ function pieSection(months, services, currency) {
   return [
     "```mermaid",
     "pie showData",
-    `  title "Cost by service, ${months[last].month} (${currency})"`,
+    // A pie's title is bare text (xychart-beta's is quoted): quotes would be drawn.
+    `  title Cost by service, ${months[last].month} (${currency})`,
     ...rows,
     "```",
     "",
