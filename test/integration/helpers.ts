@@ -65,10 +65,10 @@ export async function postUsageAllPages(
   throw new Error(`more than ${maxRoundTrips} round trips`);
 }
 
-/** A Usage API client signed with the sandbox's API-key user, as a user with OCI keys would call it. */
-export function directClient(sandbox: Sandbox): UsageapiClient {
+/** The sandbox's API-key user as an SDK signer. */
+export function apiKeyProvider(sandbox: Sandbox): common.SimpleAuthenticationDetailsProvider {
   const user = sandbox.apiKeyUser;
-  const provider = new common.SimpleAuthenticationDetailsProvider(
+  return new common.SimpleAuthenticationDetailsProvider(
     user.tenancyId,
     user.userId,
     user.fingerprint,
@@ -76,7 +76,11 @@ export function directClient(sandbox: Sandbox): UsageapiClient {
     null,
     common.Region.fromRegionId(sandbox.endpoints.region),
   );
-  const client = new UsageapiClient({ authenticationDetailsProvider: provider });
+}
+
+/** A Usage API client signed with the sandbox's API-key user, as a user with OCI keys would call it. */
+export function directClient(sandbox: Sandbox): UsageapiClient {
+  const client = new UsageapiClient({ authenticationDetailsProvider: apiKeyProvider(sandbox) });
   client.endpoint = sandbox.endpoints.usageApiUrl;
   return client;
 }

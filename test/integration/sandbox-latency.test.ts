@@ -11,7 +11,7 @@ import { FaultInjector } from "../../sandbox/core/faults.js";
 import { latencySampler } from "../../sandbox/core/latency.js";
 import { type Sandbox, startSandbox } from "../../sandbox/index.js";
 import { startUsageApi, USAGE_PATH, type UsageApiServer } from "../../sandbox/usageapi/index.js";
-import { directAllItems, directClient, rowKey } from "./helpers.js";
+import { apiKeyProvider, directAllItems, directClient, rowKey } from "./helpers.js";
 
 const LATENCY = { fixedMs: 300, jitterMs: 200 };
 const SEED = 5;
@@ -34,22 +34,9 @@ async function request(client: UsageapiClient, sandbox: Sandbox) {
   });
 }
 
-/** The sandbox's API-key user as an SDK signer. */
-function signer(sandbox: Sandbox): common.SimpleAuthenticationDetailsProvider {
-  const user = sandbox.apiKeyUser;
-  return new common.SimpleAuthenticationDetailsProvider(
-    user.tenancyId,
-    user.userId,
-    user.fingerprint,
-    user.privateKeyPem,
-    null,
-    common.Region.fromRegionId(sandbox.endpoints.region),
-  );
-}
-
 /** The same call signed by hand, to read the raw answer (the SDK's error keeps no headers). */
 async function signedPost(sandbox: Sandbox): Promise<Response> {
-  const provider = signer(sandbox);
+  const provider = apiKeyProvider(sandbox);
   const url = `${sandbox.endpoints.usageApiUrl}${USAGE_PATH}`;
   const body = JSON.stringify(monthDetails(sandbox));
   const headers = new Headers({ "content-type": "application/json" });
@@ -108,7 +95,7 @@ describe("sandbox latency model and Usage API rate limit", () => {
   });
 
   it("delays the control planes too: functions by its own spec, API Gateway by the default", async () => {
-    const provider = signer(sandbox);
+    const provider = apiKeyProvider(sandbox);
     const config = { retryConfiguration: common.NoRetryConfigurationDetails };
     const functions = new FunctionsManagementClient({ authenticationDetailsProvider: provider }, config);
     const gateways = new GatewayClient({ authenticationDetailsProvider: provider }, config);

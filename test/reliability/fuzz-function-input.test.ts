@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
-import * as common from "oci-common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../function/src/config.js";
 import { type FunctionRequest, type HandlerDeps, handle } from "../../function/src/handler.js";
@@ -17,7 +16,7 @@ import { createSdkUsage } from "../../function/src/usage.js";
 import { GRANULARITIES, QUERY_TYPES } from "../../function/src/validate.js";
 import { type Sandbox, startSandbox, USAGE_ROUTE } from "../../sandbox/index.js";
 import { GROUP_BY_DIMENSIONS } from "../../src/lib/usage-api.js";
-import { fetchToken, INTERNAL_TEXT } from "../integration/helpers.js";
+import { apiKeyProvider, fetchToken, INTERNAL_TEXT } from "../integration/helpers.js";
 import { figuresLine, propertyParameters, runSeed } from "../support/property-runs.js";
 
 /** 10,000 bodies: 4,500 + 4,500 in-process, 500 pairs (shaped, hostile) through the gateway and the FDK socket. */
@@ -376,15 +375,7 @@ describe("fuzzing the function input", () => {
     // A small data set keeps each valid query's answer small: the bodies are the point, not the rows.
     sandbox = await startSandbox({ resources: 8 });
     token = await fetchToken(sandbox.endpoints);
-    const user = sandbox.apiKeyUser;
-    const provider = new common.SimpleAuthenticationDetailsProvider(
-      user.tenancyId,
-      user.userId,
-      user.fingerprint,
-      user.privateKeyPem,
-      null,
-      common.Region.fromRegionId(sandbox.endpoints.region),
-    );
+    const provider = apiKeyProvider(sandbox);
     const config = { ...defaultConfig(), usageApiEndpoint: sandbox.endpoints.usageApiUrl };
     // The in-process handler signs with the API-key user where the container signs as its resource principal.
     const sdk = createSdkUsage(config, { buildProvider: () => provider as never });
