@@ -68,7 +68,7 @@ export class UsagePages {
   private readonly cache = new AnswerCache();
   // The next page of the last answer, serialised ahead while the client handles the current one (the
   // data set is deterministic, so the bytes are the same as building it on request). One slot.
-  private prepared: { key: string; body: Promise<Buffer> } | undefined;
+  private readonly prepared = new Map<string, { key: string; body: Promise<Buffer> }>();
 
   constructor(
     private readonly dataset: Dataset,
@@ -86,12 +86,14 @@ export class UsagePages {
     const offset = token === null ? 0 : pageOffset(token, hash, answer.length);
     const next = Math.min(offset + limit, answer.length);
     const key = `${hash}/${offset}/${limit}`;
-    const ready = this.prepared?.key === key ? this.prepared.body : undefined;
+    const slot = this.prepared.get(hash);
+    const ready = slot?.key === key ? slot.body : undefined;
+    this.prepared.delete(hash);
     const body = ready ? await ready : pageBody(answer, offset, limit);
     const headers: Record<string, string> = {};
     if (next < answer.length) {
       headers["opc-next-page"] = pageToken(next, hash);
-      this.prepare(`${hash}/${next}/${limit}`, answer, next, limit);
+      this.prepare(hash, `${hash}/${next}/${limit}`, answer, next, limit);
     }
     return { body, headers };
   }
@@ -113,9 +115,10 @@ export class UsagePages {
     return answer;
   }
 
-  private prepare(key: string, answer: CompactSummary, offset: number, limit: number): void {
+  private prepare(hash: string, key: string, answer: CompactSummary, offset: number, limit: number): void {
     const body = pageBodyInSlices(answer, offset, limit);
     body.catch(() => {});
-    this.prepared = { key, body };
+    this.prepared.set(hash, { key, body });
+    while (this.prepared.size > CACHE_ENTRIES) this.prepared.delete(this.prepared.keys().next().value!);
   }
 }

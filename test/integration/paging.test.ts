@@ -49,6 +49,31 @@ describe("paging through the gateway", () => {
     for (const call of calls) expect(call.bytes).toBeLessThan(60_000 + 40 * 2_000);
   });
 
+  it("pages two queries in turns with the same rows as each alone (each has its next page made ahead)", async () => {
+    const client = directClient(sandbox);
+    const queries = [details(), { ...details(), groupBy: ["service", "skuName"] }];
+    const alone = await Promise.all(queries.map((q) => directAllItems(client, q)));
+    const inTurns: Record<string, unknown>[][] = [[], []];
+    const tokens: Array<string | undefined> = [undefined, undefined];
+    const done = [false, false];
+    for (let turn = 0; turn < 1000 && !(done[0] && done[1]); turn++) {
+      const i = turn % 2;
+      if (done[i]) continue;
+      const response = await client.requestSummarizedUsages({
+        // biome-ignore lint/suspicious/noExplicitAny: the SDK's model types Date fields; the JSON shape is the same
+        requestSummarizedUsagesDetails: queries[i] as any,
+        limit: 25,
+        ...(tokens[i] === undefined ? {} : { page: tokens[i] }),
+      });
+      inTurns[i]!.push(...(response.usageAggregation.items as unknown as Record<string, unknown>[]));
+      tokens[i] = response.opcNextPage;
+      done[i] = tokens[i] === undefined;
+    }
+    expect(done).toEqual([true, true]);
+    expect(inTurns[0]!.length).toBeGreaterThan(100);
+    expect(JSON.stringify(inTurns)).toBe(JSON.stringify(alone));
+  });
+
   it("returns the same rows on a re-run from the same page token", async () => {
     const first = await postUsage(sandbox.endpoints, token, details());
     const page = (first.json() as { nextPage?: string }).nextPage;
