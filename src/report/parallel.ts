@@ -5,8 +5,9 @@
 // sequential path's: the first part streams, the later ones wait in memory (a bounded number of pages
 // each) until their turn.
 import { Aimd } from "../lib/aimd.js";
+import type { UsageItem } from "./columns.js";
 import type { CallOutcome, FetchMonthOptions, FetchResult, UsagePage, UsageRequest } from "./endpoint.js";
-import { dayParts, estimatePages, leadingParts, planSplit } from "./split.js";
+import { dayParts, estimatePages, leadingParts, pastFirstPart, planSplit } from "./split.js";
 
 /** What the parallel source reads from: the endpoint client (its fetchMonth with start and stop options). */
 export interface PagedSource {
@@ -19,6 +20,12 @@ export interface PagedSource {
 }
 
 type OnPage = (page: UsagePage) => Promise<void> | void;
+
+/** How one part's pages are fetched, each handed to `handle` in order. */
+type PartFetch = (handle: OnPage) => Promise<unknown>;
+
+/** Thrown by the first part's page handler to stop its query where the second part begins. */
+const FIRST_PART_ENDED = new Error("the first part ended");
 
 /** Pages a part that is not yet streaming may hold before it stops fetching (its memory bound). */
 const MAX_WAITING_PAGES = 16;
@@ -105,7 +112,44 @@ export class ParallelUsageSource {
       return { pages: probe.pages + rest.pages, items: probe.items + rest.items };
     }
     this.log?.(`fetching the month as ${parts.length} parts, up to ${this.aimd.max} at once`);
-    return this.fetchParts(parts, onPage);
+    // The first part is the month's own query gone on from its first page, stopped where the second part
+    // begins: the first page is not asked for twice.
+    const past = pastFirstPart(parts, plan.kind === "leading" ? plan.dimension : undefined);
+    const first: PartFetch = (handle) => this.continueFirst(body, held, probe.nextPage, past, handle);
+    return this.fetchParts([first, ...parts.slice(1).map((part) => this.partFetch(part))], onPage);
+  }
+
+  /** A part fetched as a query of its own, one page ahead (a part waiting its turn holds one more). */
+  private partFetch(part: UsageRequest): PartFetch {
+    return (handle) => this.source.fetchMonth(part, handle, { prefetch: true });
+  }
+
+  /**
+   * The month's first page, then its query from `from` on, each page cut before its first item `past`
+   * the first part; no page is asked for once one was cut (so none is read ahead).
+   */
+  private async continueFirst(
+    body: UsageRequest,
+    held: UsagePage[],
+    from: string | undefined,
+    past: (item: UsageItem) => boolean,
+    handle: OnPage,
+  ): Promise<void> {
+    let ended = false;
+    const cut = async (page: UsagePage): Promise<void> => {
+      const end = page.items.findIndex(past);
+      if (end === -1) return handle(page);
+      ended = true;
+      // The items' canonical text is dropped with the cut: the JSON writer then writes them itself.
+      if (end > 0) await handle({ groupBy: page.groupBy, items: page.items.slice(0, end), page: page.page });
+      throw FIRST_PART_ENDED;
+    };
+    try {
+      for (const page of held.splice(0)) await cut(page);
+      if (from !== undefined) await this.source.fetchMonth(body, cut, { from, prefetch: false });
+    } catch (err) {
+      if (!(ended && err === FIRST_PART_ENDED)) throw err;
+    }
   }
 
   private async partsOf(
@@ -125,7 +169,7 @@ export class ParallelUsageSource {
   }
 
   /** Every part fetched, at most `aimd.limit` at once, their pages handed on in the parts' order. */
-  private async fetchParts(parts: UsageRequest[], onPage: OnPage): Promise<FetchResult> {
+  private async fetchParts(parts: PartFetch[], onPage: OnPage): Promise<FetchResult> {
     const queues = parts.map(() => new PartQueue());
     const running = new Set<Promise<void>>();
     let next = 0;
@@ -133,18 +177,12 @@ export class ParallelUsageSource {
     let stopped = false;
     const start = (index: number): void => {
       const queue = queues[index]!;
-      const run = this.source
-        .fetchMonth(
-          parts[index]!,
-          async (page) => {
-            if (stopped) throw new Error("the month was given up");
-            queue.pages.push(page);
-            queue.notify();
-            while (index !== head && queue.pages.length >= MAX_WAITING_PAGES && !stopped)
-              await queue.drained();
-          },
-          { prefetch: false },
-        )
+      const run = parts[index]!(async (page) => {
+        if (stopped) throw new Error("the month was given up");
+        queue.pages.push(page);
+        queue.notify();
+        while (index !== head && queue.pages.length >= MAX_WAITING_PAGES && !stopped) await queue.drained();
+      })
         .then(
           () => {
             queue.done = true;

@@ -94,6 +94,25 @@ export function dayParts(body: UsageRequest, count: number): UsageRequest[] {
 }
 
 /**
+ * Whether an item of the month's answer lies past the first of `parts` (split by days or by `dimension`):
+ * the first part can then go on from the month's own first page and stop there, since the answer is in
+ * the parts' order.
+ */
+export function pastFirstPart(
+  parts: readonly UsageRequest[],
+  dimension: string | undefined,
+): (item: UsageItem) => boolean {
+  const field = dimension === undefined ? undefined : LEADING_FIELDS[dimension];
+  if (field !== undefined) {
+    const first = parts[0]?.filter?.dimensions?.[0]?.value;
+    return (item) => item[field] !== first;
+  }
+  const secondStarts = Date.parse(parts[1]?.timeUsageStarted ?? "");
+  return (item) =>
+    typeof item.timeUsageStarted === "string" && Date.parse(item.timeUsageStarted) >= secondStarts;
+}
+
+/**
  * The month as one part per value of `dimension`, in the listing's order; undefined when a value is null,
  * empty or repeated (no filter selects a null, and a repeat would fetch rows twice) or there is only one.
  */

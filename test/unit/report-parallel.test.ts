@@ -107,16 +107,35 @@ describe("ParallelUsageSource", () => {
     });
     expect(ids).toEqual(monthIds(10));
     expect(result.items).toBe(300);
-    // The probe, then the parts: runs of whole days covering the month once.
+    // The probe, the month's query going on from it as the first part, then the other parts: runs of
+    // whole days covering the rest of the month once. The first page is asked for once.
     expect(calls[0]!.options).toEqual({ maxPages: 1 });
-    const parts = calls.slice(1).map((c) => c.body);
+    const month = calls.filter((c) => c.body === JUNE);
+    expect(month.map((c) => c.options)).toEqual([{ maxPages: 1 }, { from: "7", prefetch: false }]);
+    const parts = calls.filter((c) => c.body !== JUNE).map((c) => c.body);
     expect(parts.length).toBeGreaterThan(4);
-    expect(parts[0]!.timeUsageStarted).toBe(JUNE.timeUsageStarted);
+    expect(parts[0]!.timeUsageStarted).toBe("2025-06-02T00:00:00.000Z");
     for (let i = 1; i < parts.length; i++)
       expect(parts[i]!.timeUsageStarted).toBe(parts[i - 1]!.timeUsageEnded);
     expect(parts.at(-1)!.timeUsageEnded).toBe(JUNE.timeUsageEnded);
     expect(state.peak).toBe(4);
     expect(state.startedOver).toBe(0);
+  });
+
+  it("stops the first part at a page that begins the second one, without a half page", async () => {
+    const pages: number[] = [];
+    const scripted = scriptedSource({ perDay: 14, pageRows: 7 });
+    const parallel = new ParallelUsageSource(scripted.source, 4);
+    scripted.state.observe = parallel.observe;
+    scripted.state.limit = () => parallel.aimd.limit + 1;
+    await parallel.fetchMonth(JUNE, (page) => void pages.push(page.items.length));
+    // Day 1 is two whole pages: the first part hands on both and then stops at day 2's first row.
+    expect(pages.slice(0, 2)).toEqual([7, 7]);
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(30 * 14);
+    expect(scripted.calls.filter((c) => c.body === JUNE).map((c) => c.options)).toEqual([
+      { maxPages: 1 },
+      { from: "7", prefetch: false },
+    ]);
   });
 
   it("runs no more parts than the limit, which scripted 429s halve", async () => {

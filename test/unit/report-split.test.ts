@@ -2,7 +2,7 @@
 // page's estimate of the pages to come, and one filtered part per leading value.
 import { describe, expect, it } from "vitest";
 import type { UsageRequest } from "../../src/report/endpoint.js";
-import { dayParts, estimatePages, leadingParts, planSplit } from "../../src/report/split.js";
+import { dayParts, estimatePages, leadingParts, pastFirstPart, planSplit } from "../../src/report/split.js";
 
 const JUNE: UsageRequest = {
   granularity: "MONTHLY",
@@ -113,5 +113,22 @@ describe("leadingParts", () => {
     expect(leadingParts(JUNE, "service", [{ service: "Compute" }, { service: "Compute" }])).toBeUndefined();
     expect(leadingParts(JUNE, "service", [{ service: "Compute" }])).toBeUndefined();
     expect(leadingParts(JUNE, "resourceId", [{ resourceId: "a" }, { resourceId: "b" }])).toBeUndefined();
+  });
+});
+
+describe("pastFirstPart", () => {
+  it("marks the rows from the second run of days on", () => {
+    const past = pastFirstPart(dayParts(DAILY, 10), undefined);
+    expect(past({ timeUsageStarted: day(3) })).toBe(false);
+    expect(past({ timeUsageStarted: day(4) })).toBe(true);
+    expect(past({ timeUsageStarted: day(30) })).toBe(true);
+  });
+
+  it("marks the rows of any leading value but the first part's", () => {
+    const parts = leadingParts(JUNE, "logicalAd", [{ ad: "AD-2" }, { ad: "AD-1" }])!;
+    const past = pastFirstPart(parts, "logicalAd");
+    expect(past({ ad: "AD-2" })).toBe(false);
+    expect(past({ ad: "AD-1" })).toBe(true);
+    expect(past({ ad: null })).toBe(true);
   });
 });
