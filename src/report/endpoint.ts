@@ -81,6 +81,15 @@ export interface EndpointClientOptions extends RemoteCallOptions {
   onCall?: ((outcome: CallOutcome) => void) | undefined;
 }
 
+/** The end of an answer as the function writes it: the items' array, then the nextPage token, then `}`. */
+const TRAILING_NEXT_PAGE = /\],"nextPage":("[^"\\\x00-\x1f]{1,4096}")\}$/;
+
+/** The nextPage token an answer ends with, read from its last characters only; undefined when unsure. */
+export function trailingNextPage(text: string): string | undefined {
+  const match = TRAILING_NEXT_PAGE.exec(text.slice(-4200));
+  return match === null ? undefined : (JSON.parse(match[1]!) as string);
+}
+
 /** A final answer for this month (400/403/404/413/…, a malformed body). Other months may still work. */
 export class EndpointError extends UserFacingError {
   override name = "EndpointError";
@@ -204,10 +213,19 @@ export class EndpointClient {
       while (ahead !== undefined) {
         const { text, ascii } = await ahead;
         ahead = undefined;
+        // The next page is asked for before this one is read when its token is plain to see at the end
+        // (the function writes it last), so reading a page is not a wait between two requests.
+        const early = prefetch && pages + 1 < maxPages ? trailingNextPage(text) : undefined;
+        if (early !== undefined && !seen.has(early)) {
+          ahead = this.fetchPage(payload, early, pages + 2);
+          ahead.catch(() => {});
+        }
         // The fast path when it vouches for the whole page; the full parse (and its messages) otherwise.
         const result: ParsedPage = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
         items += result.items.length;
+        // A page whose text ends so parses with that token (a nested `]…"}` cannot end valid JSON), or not
+        // at all: the request made ahead is the next page's.
         const pageToken: string | undefined = result.nextPage;
         if (pageToken !== undefined) {
           if (seen.has(pageToken))
@@ -221,7 +239,7 @@ export class EndpointClient {
         }
         const more = pageToken !== undefined && pages < maxPages;
         if (pageToken !== undefined && !more) stoppedAt = pageToken;
-        if (prefetch && more) {
+        if (prefetch && more && ahead === undefined) {
           const fetching = this.fetchPage(payload, pageToken, pages + 1);
           // Awaited on the next turn, or in `finally` when onPage fails: never an unhandled rejection.
           fetching.catch(() => {});

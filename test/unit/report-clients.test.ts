@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { secretForms } from "../../src/lib/mask.js";
-import { EndpointClient, EndpointError, type UsagePage } from "../../src/report/endpoint.js";
+import {
+  EndpointClient,
+  EndpointError,
+  trailingNextPage,
+  type UsagePage,
+} from "../../src/report/endpoint.js";
 import { FatalReportError } from "../../src/report/errors.js";
 import { basicCredentials, formEncode, TokenClient, tokenEndpointFor } from "../../src/report/token.js";
 
@@ -315,6 +320,16 @@ function endpointClient(clock = fakeClock(), token = fakeToken(), deadline?: num
   return { client, token, clock, logs };
 }
 
+describe("trailingNextPage", () => {
+  it("reads the token an answer ends with, and nothing it is not sure of", () => {
+    expect(trailingNextPage('{"groupBy":[],"items":[{"a":1}],"nextPage":"abc=="}')).toBe("abc==");
+    expect(trailingNextPage('{"items":[],"nextPage":null}')).toBeUndefined();
+    expect(trailingNextPage('{"items":[],"nextPage":"a\\"b"}')).toBeUndefined();
+    expect(trailingNextPage('{"nextPage":"abc","items":[]}')).toBeUndefined();
+    expect(trailingNextPage('{"items":[],"nextPage":"abc"} ')).toBeUndefined();
+  });
+});
+
 describe("EndpointClient", () => {
   it("follows nextPage with the same body and hands each page over as it arrives", async () => {
     const { client } = endpointClient();
@@ -341,6 +356,44 @@ describe("EndpointClient", () => {
     expect(seen[1]!.body).toBe(seen[0]!.body);
     expect(seen[0]!.headers.authorization).toBe("Bearer token-1");
     expect(seen[0]!.headers["content-type"]).toBe("application/json");
+    await client.close();
+  });
+
+  it("with prefetch, asks for the next page as soon as an answer ends with its token, before reading it", async () => {
+    const client = new EndpointClient({
+      endpoint: `${base}/usage/`,
+      token: fakeToken(),
+      clock: fakeClock(),
+      retry: { maxAttempts: 1, baseMs: 100, maxDelayMs: 2000 },
+      prefetch: true,
+    });
+    // The first answer is broken inside but ends with a token: the next request is already made when the
+    // reading fails, and it is finished before fetchMonth fails (no request outlives the month).
+    replies.push(
+      { status: 200, body: '{"items":[{"service":}],"nextPage":"p2"}' },
+      { status: 200, body: { items: [{ service: "B" }] } },
+    );
+    const err = (await client.fetchMonth(BODY, () => {}).catch((e: Error) => e)) as Error;
+    expect(err).toBeInstanceOf(EndpointError);
+    expect(seen.map((s) => s.url)).toEqual([
+      "/usage/request-summarized-usages",
+      "/usage/request-summarized-usages?page=p2",
+    ]);
+    expect(replies).toHaveLength(0);
+    await client.close();
+  });
+
+  it("with prefetch and maxPages, asks for no page past the last one wanted", async () => {
+    const client = new EndpointClient({
+      endpoint: `${base}/usage/`,
+      token: fakeToken(),
+      clock: fakeClock(),
+      prefetch: true,
+    });
+    replies.push({ status: 200, body: { items: [{ service: "A" }], nextPage: "p2" } });
+    const result = await client.fetchMonth(BODY, () => {}, { maxPages: 1 });
+    expect(result).toEqual({ pages: 1, items: 1, nextPage: "p2" });
+    expect(seen).toHaveLength(1);
     await client.close();
   });
 

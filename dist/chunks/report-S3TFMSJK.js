@@ -1266,6 +1266,11 @@ function canonicalText(layout, m, mask) {
 var USAGE_ROUTE = "/request-summarized-usages";
 var MAX_PAGE_BYTES = 64 << 20;
 var MAX_PAGES_PER_MONTH = 1e4;
+var TRAILING_NEXT_PAGE = /\],"nextPage":("[^"\\\x00-\x1f]{1,4096}")\}$/;
+function trailingNextPage(text) {
+  const match = TRAILING_NEXT_PAGE.exec(text.slice(-4200));
+  return match === null ? void 0 : JSON.parse(match[1]);
+}
 var EndpointError = class extends UserFacingError {
   constructor(message, status) {
     super(message);
@@ -1355,6 +1360,12 @@ var EndpointClient = class {
       while (ahead !== void 0) {
         const { text, ascii } = await ahead;
         ahead = void 0;
+        const early = prefetch && pages + 1 < maxPages ? trailingNextPage(text) : void 0;
+        if (early !== void 0 && !seen.has(early)) {
+          ahead = this.fetchPage(payload, early, pages + 2);
+          ahead.catch(() => {
+          });
+        }
         const result = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
         items += result.items.length;
@@ -1371,7 +1382,7 @@ var EndpointClient = class {
         }
         const more = pageToken !== void 0 && pages < maxPages;
         if (pageToken !== void 0 && !more) stoppedAt = pageToken;
-        if (prefetch && more) {
+        if (prefetch && more && ahead === void 0) {
           const fetching = this.fetchPage(payload, pageToken, pages + 1);
           fetching.catch(() => {
           });
@@ -1994,6 +2005,15 @@ function dayParts(body, count) {
   }
   return parts2;
 }
+function pastFirstPart(parts2, dimension) {
+  const field = dimension === void 0 ? void 0 : LEADING_FIELDS[dimension];
+  if (field !== void 0) {
+    const first = parts2[0]?.filter?.dimensions?.[0]?.value;
+    return (item) => item[field] !== first;
+  }
+  const secondStarts = Date.parse(parts2[1]?.timeUsageStarted ?? "");
+  return (item) => typeof item.timeUsageStarted === "string" && Date.parse(item.timeUsageStarted) >= secondStarts;
+}
 function leadingParts(body, dimension, listing) {
   const field = LEADING_FIELDS[dimension];
   if (field === void 0) return void 0;
@@ -2013,6 +2033,7 @@ function leadingParts(body, dimension, listing) {
 }
 
 // src/report/parallel.ts
+var FIRST_PART_ENDED = new Error("the first part ended");
 var MAX_WAITING_PAGES = 16;
 var PartQueue = class {
   pages = [];
@@ -2083,7 +2104,33 @@ var ParallelUsageSource = class {
       return { pages: probe.pages + rest.pages, items: probe.items + rest.items };
     }
     this.log?.(`fetching the month as ${parts2.length} parts, up to ${this.aimd.max} at once`);
-    return this.fetchParts(parts2, onPage);
+    const past = pastFirstPart(parts2, plan.kind === "leading" ? plan.dimension : void 0);
+    const first = (handle) => this.continueFirst(body, held, probe.nextPage, past, handle);
+    return this.fetchParts([first, ...parts2.slice(1).map((part) => this.partFetch(part))], onPage);
+  }
+  /** A part fetched as a query of its own, one page ahead (a part waiting its turn holds one more). */
+  partFetch(part) {
+    return (handle) => this.source.fetchMonth(part, handle, { prefetch: true });
+  }
+  /**
+   * The month's first page, then its query from `from` on, each page cut before its first item `past`
+   * the first part; no page is asked for once one was cut (so none is read ahead).
+   */
+  async continueFirst(body, held, from, past, handle) {
+    let ended = false;
+    const cut = async (page) => {
+      const end = page.items.findIndex(past);
+      if (end === -1) return handle(page);
+      ended = true;
+      if (end > 0) await handle({ groupBy: page.groupBy, items: page.items.slice(0, end), page: page.page });
+      throw FIRST_PART_ENDED;
+    };
+    try {
+      for (const page of held.splice(0)) await cut(page);
+      if (from !== void 0) await this.source.fetchMonth(body, cut, { from, prefetch: false });
+    } catch (err) {
+      if (!(ended && err === FIRST_PART_ENDED)) throw err;
+    }
   }
   async partsOf(body, plan, firstItems) {
     if (plan.kind === "days") {
@@ -2105,17 +2152,12 @@ var ParallelUsageSource = class {
     let stopped = false;
     const start = (index) => {
       const queue = queues[index];
-      const run = this.source.fetchMonth(
-        parts2[index],
-        async (page) => {
-          if (stopped) throw new Error("the month was given up");
-          queue.pages.push(page);
-          queue.notify();
-          while (index !== head && queue.pages.length >= MAX_WAITING_PAGES && !stopped)
-            await queue.drained();
-        },
-        { prefetch: false }
-      ).then(
+      const run = parts2[index](async (page) => {
+        if (stopped) throw new Error("the month was given up");
+        queue.pages.push(page);
+        queue.notify();
+        while (index !== head && queue.pages.length >= MAX_WAITING_PAGES && !stopped) await queue.drained();
+      }).then(
         () => {
           queue.done = true;
         },
