@@ -3,7 +3,7 @@
 // an OCI config file, each page's rows written to a CSV file by csv-stringify's stream. Plain JavaScript, run
 // with `node` as a user's script would be, no build step.
 //
-// node bench/peer-sdk-loop.mjs CONFIG_FILE USAGE_API_URL TENANCY START END GROUP_BY OUT.csv
+// node bench/peer-sdk-loop.mjs CONFIG_FILE USAGE_API_URL TENANCY START END GRANULARITY GROUP_BY OUT.csv
 // prints "rows N pages P" on stdout.
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
@@ -12,7 +12,7 @@ import { stringify } from "csv-stringify";
 import * as common from "oci-common";
 import { UsageapiClient } from "oci-usageapi";
 
-const [configFile, endpoint, tenantId, start, end, groupBy, out] = process.argv.slice(2);
+const [configFile, endpoint, tenantId, start, end, granularity, groupBy, out] = process.argv.slice(2);
 const COLUMNS = [
   "timeUsageStarted",
   "timeUsageEnded",
@@ -39,7 +39,7 @@ do {
   const response = await client.requestSummarizedUsages({
     requestSummarizedUsagesDetails: {
       tenantId,
-      granularity: "MONTHLY",
+      granularity,
       queryType: "COST",
       timeUsageStarted: start,
       timeUsageEnded: end,

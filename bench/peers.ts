@@ -6,7 +6,11 @@
 // ...), so that the machine's noise falls on both alike. The delay is switched per round through the
 // sandbox's injected `delay`, so that both modes read the same data set.
 //
-// Run alone: npx tsx bench/peers.ts [rows] [--latency MS] [--rounds N] [--loopback-rounds N]
+// MONTHLY grouped by resourceId is a month the action fetches in one sequence (split.ts); DAILY is split
+// into runs of days fetched at once.
+//
+// Run alone: npx tsx bench/peers.ts [rows] [--granularity MONTHLY|DAILY] [--latency MS] [--rounds N]
+// [--loopback-rounds N]
 import "../src/lib/fetch-first.js";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -24,11 +28,20 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const ACTION = join(root, "dist", "index.js");
 const PEER_SCRIPT = join(root, "bench", "peer-sdk-loop.mjs");
 
+/** The function's containers at most, above the action's default max-concurrency (4). */
+const CONTAINERS = 8;
+
 const log = (line: string) => process.stderr.write(`bench peers: ${line}\n`);
+
+type Granularity = "MONTHLY" | "DAILY";
 
 interface Contender {
   name: "action" | "sdk";
-  run(sandbox: Sandbox, workspace: string): Promise<{ seconds: number; rows: number }>;
+  run(
+    sandbox: Sandbox,
+    workspace: string,
+    granularity: Granularity,
+  ): Promise<{ seconds: number; rows: number }>;
 }
 
 /** One mode's figures: medians of the rounds, and the Usage API calls each contender made per run. */
@@ -46,6 +59,7 @@ export interface PeerMode {
 }
 
 export interface PeersBench {
+  granularity: Granularity;
   rows: number;
   loopback: PeerMode;
   latency: PeerMode;
@@ -54,8 +68,8 @@ export interface PeersBench {
 
 const ACTION_CONTENDER: Contender = {
   name: "action",
-  async run(sandbox, workspace) {
-    const env = await actionEnv(sandbox, workspace);
+  async run(sandbox, workspace, granularity) {
+    const env = await actionEnv(sandbox, workspace, granularity);
     const { seconds, rows } = await runBuiltAction(ACTION, env, workspace);
     return { seconds, rows };
   },
@@ -76,7 +90,7 @@ async function ociConfig(sandbox: Sandbox, workspace: string): Promise<string> {
 
 const SDK_CONTENDER: Contender = {
   name: "sdk",
-  async run(sandbox, workspace) {
+  async run(sandbox, workspace, granularity) {
     const config = await ociConfig(sandbox, workspace);
     const e = sandbox.endpoints;
     const args = [
@@ -86,6 +100,7 @@ const SDK_CONTENDER: Contender = {
       e.tenancyId,
       MONTH_START,
       MONTH_END,
+      granularity,
       GROUP_BY.join(","),
     ];
     const started = performance.now();
@@ -105,11 +120,11 @@ const SDK_CONTENDER: Contender = {
 };
 
 /** One run of a contender in a fresh workspace: its wall time, rows and Usage API calls. */
-async function runOnce(sandbox: Sandbox, contender: Contender) {
+async function runOnce(sandbox: Sandbox, contender: Contender, granularity: Granularity) {
   const workspace = await mkdtemp(join(tmpdir(), `bench-peers-${contender.name}-`));
   try {
     const before = sandbox.usageApi.stats.requests;
-    const result = await contender.run(sandbox, workspace);
+    const result = await contender.run(sandbox, workspace, granularity);
     return { ...result, usageCalls: sandbox.usageApi.stats.requests - before };
   } finally {
     await rm(workspace, { recursive: true, force: true });
@@ -117,14 +132,14 @@ async function runOnce(sandbox: Sandbox, contender: Contender) {
 }
 
 /** `rounds` alternating rounds of both contenders at the current latency; both must read the same rows. */
-async function measureMode(sandbox: Sandbox, rounds: number, latencyMs: number) {
+async function measureMode(sandbox: Sandbox, granularity: Granularity, rounds: number, latencyMs: number) {
   const pair = [ACTION_CONTENDER, SDK_CONTENDER];
   const seconds = { action: [] as number[], sdk: [] as number[] };
   const calls = { action: [] as number[], sdk: [] as number[] };
   const rows = new Set<number>();
   for (let round = 0; round < rounds; round++) {
     for (const contender of round % 2 === 0 ? pair : [...pair].reverse()) {
-      const run = await runOnce(sandbox, contender);
+      const run = await runOnce(sandbox, contender, granularity);
       log(
         `${latencyMs} ms/page, round ${round + 1}: ${contender.name} ${run.rows} rows in ${run.seconds.toFixed(2)} s, ${run.usageCalls} Usage API calls`,
       );
@@ -150,6 +165,7 @@ async function measureMode(sandbox: Sandbox, rounds: number, latencyMs: number) 
 }
 
 interface PeersOptions {
+  granularity?: Granularity;
   rows?: number;
   latencyMs?: number;
   rounds?: number;
@@ -157,11 +173,12 @@ interface PeersOptions {
 }
 
 export async function benchPeers(opts: PeersOptions = {}): Promise<PeersBench> {
+  const granularity = opts.granularity ?? "MONTHLY";
   const target = opts.rows ?? 50_000;
   const latencyMs = opts.latencyMs ?? 300;
   const rounds = opts.rounds ?? 3;
   const loopbackRounds = opts.loopbackRounds ?? 5;
-  const resources = resourcesFor(target);
+  const resources = resourcesFor(target, granularity);
   let slow = false;
   log(
     `sandbox with ${resources.toLocaleString("en-US")} resources, Usage API latency ${latencyMs} ms when on`,
@@ -169,22 +186,25 @@ export async function benchPeers(opts: PeersOptions = {}): Promise<PeersBench> {
   const sandbox = await startSandbox({
     resources,
     latency: { usageapi: { fixedMs: latencyMs }, delay: (ms) => (slow ? sleep(ms) : Promise.resolve()) },
+    // OCI runs a function's concurrent calls in containers of their own (the action's parallel parts).
+    functionContainers: CONTAINERS,
   });
   try {
     // A warm-up of each (the function's container, the page cache), not counted.
-    for (const contender of [ACTION_CONTENDER, SDK_CONTENDER]) await runOnce(sandbox, contender);
-    const loopback = await measureMode(sandbox, loopbackRounds, 0);
+    for (const contender of [ACTION_CONTENDER, SDK_CONTENDER]) await runOnce(sandbox, contender, granularity);
+    const loopback = await measureMode(sandbox, granularity, loopbackRounds, 0);
     slow = true;
-    const latency = await measureMode(sandbox, rounds, latencyMs);
+    const latency = await measureMode(sandbox, granularity, rounds, latencyMs);
     return {
+      granularity,
       rows: latency.rows,
       loopback: { ...loopback.mode, boundSeconds: 0 },
       latency: latency.mode,
       command:
-        `\`npx tsx bench/peers.ts ${target} --latency ${latencyMs} --rounds ${rounds} --loopback-rounds ${loopbackRounds}\`: ` +
-        `one sandbox (${resources.toLocaleString("en-US")} resources, seed 42, the function's default config), the month ` +
-        `${MONTH_START.slice(0, 7)} MONTHLY grouped by ${GROUP_BY.join(",")}. (a) \`node dist/index.js\` (format both, ` +
-        "compare-previous false) through the gateway and the function; (b) `node bench/peer-sdk-loop.mjs`: " +
+        `\`npx tsx bench/peers.ts ${target} --granularity ${granularity} --latency ${latencyMs} --rounds ${rounds} --loopback-rounds ${loopbackRounds}\`: ` +
+        `one sandbox (${resources.toLocaleString("en-US")} resources, seed 42, the function's default config, up to ${CONTAINERS} function containers), the month ` +
+        `${MONTH_START.slice(0, 7)} ${granularity} grouped by ${GROUP_BY.join(",")}. (a) \`node dist/index.js\` (format both, ` +
+        "compare-previous false, max-concurrency 4) through the gateway and the function; (b) `node bench/peer-sdk-loop.mjs`: " +
         "UsageapiClient.requestSummarizedUsages following opc-next-page (the Usage API's default page size), " +
         "ConfigFileAuthenticationDetailsProvider, csv-stringify's stream into a file (CSV only). Wall time spawn to " +
         `exit, medians; a warm-up of each, then ${loopbackRounds} alternating rounds at loopback speed and ${rounds} ` +
@@ -200,12 +220,17 @@ function parseArgs(args: string[]): PeersOptions {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--latency") out.latencyMs = Number(args[++i]);
-    else if (arg === "--rounds") out.rounds = Number(args[++i]);
+    else if (arg === "--granularity") {
+      const value = args[++i];
+      if (value !== "MONTHLY" && value !== "DAILY")
+        throw new Error(`bench peers: --granularity must be MONTHLY or DAILY, got '${value}'`);
+      out.granularity = value;
+    } else if (arg === "--rounds") out.rounds = Number(args[++i]);
     else if (arg === "--loopback-rounds") out.loopbackRounds = Number(args[++i]);
     else if (/^\d+$/.test(arg)) out.rows = Number(arg);
     else
       throw new Error(
-        `bench peers: unknown argument '${arg}' (usage: [rows] [--latency MS] [--rounds N] [--loopback-rounds N])`,
+        `bench peers: unknown argument '${arg}' (usage: [rows] [--granularity MONTHLY|DAILY] [--latency MS] [--rounds N] [--loopback-rounds N])`,
       );
   }
   return out;

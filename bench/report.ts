@@ -62,12 +62,13 @@ const GNU_TIME = "/usr/bin/time";
 const log = (line: string) => process.stderr.write(`bench report: ${line}\n`);
 
 /** Resources giving at least `rows` rows for the query: the ratio measured on a small data set, plus 1%. */
-export function resourcesFor(rows: number): number {
-  const probe = 40_000;
+export function resourcesFor(rows: number, granularity: "MONTHLY" | "DAILY" = "MONTHLY"): number {
+  // A DAILY month has about 30 rows a resource: a smaller probe gives as many rows.
+  const probe = granularity === "DAILY" ? 2000 : 40_000;
   const dataset = createDataset({ resources: probe });
   const found = summarizeCompact(dataset, {
     tenantId: dataset.tenancyId,
-    granularity: "MONTHLY",
+    granularity,
     timeUsageStarted: MONTH_START,
     timeUsageEnded: MONTH_END,
     groupBy: GROUP_BY,
@@ -224,6 +225,7 @@ export async function actionEnv(
     endpoints: Pick<SandboxEndpoints, "gatewayUrl" | "tokenUrl" | "clientId" | "clientSecret" | "scope">;
   },
   workspace: string,
+  granularity: "MONTHLY" | "DAILY" = "MONTHLY",
 ): Promise<Record<string, string>> {
   const { endpoints } = sandbox;
   const files = {
@@ -245,7 +247,7 @@ export async function actionEnv(
     "INPUT_CLIENT-SECRET": endpoints.clientSecret,
     INPUT_SCOPE: endpoints.scope,
     INPUT_MONTHS: MONTH,
-    INPUT_GRANULARITY: "MONTHLY",
+    INPUT_GRANULARITY: granularity,
     "INPUT_GROUP-BY": GROUP_BY.join(","),
     INPUT_FORMAT: "both",
     "INPUT_COMPARE-PREVIOUS": "false",
