@@ -12,26 +12,18 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * Modules the function bundle takes from function/src/shims instead, matched by their exact name (an
- * esbuild alias would also take "oci-common/lib/..." and "ecc-jsbn/lib/ec" to the shim's folder).
+ * esbuild alias would also take "oci-common/lib/..." to the shim's folder).
  */
 function exactShims(shim) {
-  const noEcNacl = shim("no-ec-nacl.cjs");
   const shims = new Map([
     ["oci-common", shim("oci-common.cjs")],
-    ["tweetnacl", noEcNacl],
-    ["ecc-jsbn", noEcNacl],
-    ["ecc-jsbn/lib/ec", noEcNacl],
-    ["bcrypt-pbkdf", noEcNacl],
+    ["sshpk", shim("rsa-keys.cjs")],
+    ["jssha", shim("sha256.cjs")],
   ]);
   return {
     name: "exact-shims",
     setup(build) {
-      build.onResolve(
-        { filter: /^(oci-common|tweetnacl|ecc-jsbn|ecc-jsbn\/lib\/ec|bcrypt-pbkdf)$/ },
-        (args) => ({
-          path: shims.get(args.path),
-        }),
-      );
+      build.onResolve({ filter: /^(oci-common|sshpk|jssha)$/ }, (args) => ({ path: shims.get(args.path) }));
     },
   };
 }
@@ -73,8 +65,8 @@ const lazyModels = {
  * The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. What keeps its cold
  * start short (docs/architecture.md, "The function's cold start"): Headers and Response are light classes
  * (shims/web-headers.ts) so that Node's internal undici never loads; oci-common's index loads each module
- * when first read (shims/oci-common.cjs), and oci-usageapi's model index each model (lazyModelIndex); sshpk's
- * non-RSA algorithms are left out (shims/no-ec-nacl.cjs).
+ * when first read (shims/oci-common.cjs), and oci-usageapi's model index each model (lazyModelIndex); the
+ * signer's sshpk and jsSHA do their RSA key and SHA-256 work on node:crypto (shims/rsa-keys.cjs, sha256.cjs).
  */
 export async function buildFunction(outdir = join(root, "function", "dist")) {
   const shim = (name) => join(root, "function", "src", "shims", name);
