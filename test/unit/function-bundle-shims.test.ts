@@ -1,16 +1,17 @@
 // The stand-ins the function bundle carries (function/src/shims, wired in scripts/build.mjs): the light
 // Headers and Response behave as Node's own on everything the SDK path does with them; the lazy oci-common
 // index and oci-usageapi model index have the indexes' exports, each one right when read first; the
-// sshpk and jsSHA stand-ins give sshpk's keys and signatures and jsSHA's digests, and refuse the rest.
-import { generateKeyPairSync } from "node:crypto";
+// sshpk and jsSHA stand-ins give sshpk's keys and signatures and jsSHA's digests, and refuse the rest; the
+// trimmed oci-usageapi client keeps requestSummarizedUsages and the models it reaches, and refuses the rest.
+import crypto, { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Headers as LightHeaders, Response as LightResponse } from "../../function/src/shims/web-headers.js";
-import { lazyModelIndex } from "../../scripts/build.mjs";
+import { KEPT_OPERATIONS, lazyModelIndex, operationsOnly, reachableModels } from "../../scripts/build.mjs";
 
 const require = createRequire(import.meta.url);
 const shimsDir = join(import.meta.dirname, "..", "..", "function", "src", "shims");
@@ -284,6 +285,26 @@ describe("the bundle's sshpk and jsSHA on node:crypto", () => {
     }
   });
 
+  it("parses a key once, however often the supplier, the signer and http-signature read it", () => {
+    const { privateKey: fresh } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = fresh.export({ type: "pkcs8", format: "pem" }).toString();
+    const parse = vi.spyOn(crypto, "createPrivateKey");
+    try {
+      const first = rsaKeys.parsePrivateKey(pem, "auto", {});
+      const written = first.toBuffer("pem", {});
+      expect(rsaKeys.parsePrivateKey(Buffer.from(pem), "auto", {})).toBe(first);
+      expect(rsaKeys.parsePrivateKey(written, "auto", {})).toBe(first);
+      expect(parse).toHaveBeenCalledTimes(1);
+      // Another passphrase is another parse (an unencrypted key ignores it).
+      expect(rsaKeys.parsePrivateKey(pem, "auto", { passphrase: "other" }).toBuffer("pem", {})).toEqual(
+        written,
+      );
+      expect(parse).toHaveBeenCalledTimes(2);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it("signs any text to the same signature as sshpk", () => {
     const real = sshpk.parsePrivateKey(pems.pkcs8, "auto", {});
     const light = rsaKeys.parsePrivateKey(pems.pkcs8, "auto", {});
@@ -446,5 +467,75 @@ describe("the bundle's oci-usageapi model index", () => {
       "oci-usageapi's model index has 56 requires, 55 of the expected form",
     );
     expect(() => lazyModelIndex("module.exports = {};")).toThrow("0 of the expected form");
+  });
+
+  it("with the models kept, has those the same and refuses the others in one line", () => {
+    const source = readFileSync(indexPath, "utf8");
+    const real = require(indexPath) as Record<string, unknown>;
+    const kept = new Set(["Filter", "Tag"]);
+    const lazy = loadLazy(lazyModelIndex(source, kept));
+    expect(Object.keys(lazy)).toEqual(Object.keys(real));
+    expect(lazy.Filter).toBe(real.Filter);
+    expect(lazy.Tag).toBe(real.Tag);
+    expect(() => lazy.Schedule).toThrow(
+      "oci-usageapi's model Schedule is not in the function bundle, which carries the models of requestSummarizedUsages only (scripts/build.mjs)",
+    );
+  });
+});
+
+describe("the bundle's oci-usageapi client", () => {
+  const clientPath = require.resolve("oci-usageapi/lib/client.js");
+  const modelDir = dirname(require.resolve("oci-usageapi/lib/model/index.js"));
+  type ClientClass = { prototype: Record<string, (...args: unknown[]) => unknown> };
+  const loadClient = (source: string) => {
+    const mod = new Module(clientPath) as Module & { _compile(code: string, file: string): void };
+    mod.filename = clientPath;
+    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+      dirname(clientPath),
+    );
+    mod._compile(source, clientPath);
+    return (mod.exports as { UsageapiClient: ClientClass }).UsageapiClient;
+  };
+  const methods = (cls: ClientClass) => Object.getOwnPropertyNames(cls.prototype).sort();
+
+  it("keeps requestSummarizedUsages as written and refuses every other operation in one line", async () => {
+    const real = (require(clientPath) as { UsageapiClient: ClientClass }).UsageapiClient;
+    const lite = loadClient(operationsOnly(readFileSync(clientPath, "utf8")));
+    expect(methods(lite)).toEqual(methods(real));
+    expect(KEPT_OPERATIONS).toEqual(["requestSummarizedUsages"]);
+    expect(String(lite.prototype.requestSummarizedUsages)).toBe(
+      String(real.prototype.requestSummarizedUsages),
+    );
+    expect(String(lite.prototype.close)).toBe(String(real.prototype.close));
+    await expect(lite.prototype.listQueries?.call({})).rejects.toThrow(
+      "UsageapiClient#listQueries is not in the function bundle, which carries requestSummarizedUsages only (scripts/build.mjs)",
+    );
+    const refused = methods(lite).filter(
+      (name) =>
+        name !== "constructor" && String(lite.prototype[name]).includes("is not in the function bundle"),
+    );
+    expect(refused.length).toBe(32);
+  });
+
+  it("fails the build on a client of another form", () => {
+    const source = readFileSync(clientPath, "utf8");
+    const odd = source.replace("    listQueries(listQueriesRequest) {", "    listQueries(request) {");
+    expect(() => operationsOnly(odd)).toThrow(
+      "oci-usageapi's client has 33 operations, 32 of the expected form",
+    );
+    expect(() => operationsOnly(source, ["listEverything"])).toThrow("; listEverything not found");
+  });
+
+  it("carries the models requestSummarizedUsages reaches, and those they reach", async () => {
+    const client = operationsOnly(readFileSync(clientPath, "utf8"));
+    expect([...(await reachableModels(modelDir, client))].sort()).toEqual([
+      "Dimension",
+      "Filter",
+      "Forecast",
+      "RequestSummarizedUsagesDetails",
+      "Tag",
+      "UsageAggregation",
+      "UsageSummary",
+    ]);
   });
 });

@@ -27,8 +27,12 @@ class PrivateKey {
   /** The key as sshpk writes an RSA private key in "pem": PKCS#1, 64-character lines. */
   toBuffer(format = "pem") {
     if (format !== "pem") throw new Error(`the function bundle writes keys as PEM only, not ${format}`);
-    this.pem ??= Buffer.from(this.key.export({ type: "pkcs1", format: "pem" }));
-    return this.pem;
+    if (this.pem === undefined) {
+      this.pem = this.key.export({ type: "pkcs1", format: "pem" });
+      // http-signature parses this PEM again on every signing: it is the same key.
+      remember(this.pem, undefined, this);
+    }
+    return Buffer.from(this.pem);
   }
 
   toString(format) {
@@ -72,15 +76,40 @@ class PublicKey {
   }
 }
 
+/**
+ * Keys parsed, by PEM text and passphrase: the same key is parsed by the key supplier, the signer, and by
+ * http-signature on each request (sshpk parses each time; the keys here are never changed once made).
+ */
+const parsed = new Map();
+const PARSED_KEPT = 8;
+
+function cacheKey(pem, passphrase) {
+  return `${passphrase ?? ""}\0${pem}`;
+}
+
+function remember(pem, passphrase, key) {
+  if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value);
+  parsed.set(cacheKey(pem, passphrase), key);
+}
+
 /** sshpk.parsePrivateKey(data, format, options) for a PEM key (PKCS#1 or PKCS#8, encrypted with options.passphrase). */
 function parsePrivateKey(data, format = "auto", options = {}) {
   if (format !== "auto" && format !== "pem") {
     throw new Error(`the function bundle reads PEM keys only, not ${format}`);
   }
   const passphrase = typeof options === "object" && options !== null ? options.passphrase : undefined;
+  const pem = typeof data === "string" ? data : Buffer.from(data).toString("utf8");
+  const known = parsed.get(cacheKey(pem, passphrase));
+  if (known !== undefined) return known;
+  const key = readKey(pem, passphrase);
+  remember(pem, passphrase, key);
+  return key;
+}
+
+function readKey(pem, passphrase) {
   let key;
   try {
-    key = crypto.createPrivateKey({ key: data, format: "pem", passphrase });
+    key = crypto.createPrivateKey({ key: pem, format: "pem", passphrase });
   } catch (err) {
     throw new Error(`the private key is not a readable PEM key: ${err.message}`);
   }
