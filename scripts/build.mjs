@@ -46,14 +46,19 @@ export function lazyModelIndex(source, kept) {
     const get =
       kept === undefined || kept.has(name)
         ? `__importStar(require("${path}")).${name}`
-        : `{ throw new Error("oci-usageapi's model ${name} is not in the function bundle, which carries the models of ${KEPT_OPERATIONS.join(", ")} only (scripts/build.mjs)"); }`;
+        : `notCarried("${name}")`;
     return `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ${get} });`;
   });
   const requires = source.split("require(").length - 1;
   if (rewritten === 0 || rewritten !== requires) {
     throw new Error(`oci-usageapi's model index has ${requires} requires, ${rewritten} of the expected form`);
   }
-  return out;
+  if (kept === undefined) return out;
+  return `${out}
+function notCarried(name) {
+    throw new Error(\`oci-usageapi's model \${name} is not in the function bundle, which carries the models of ${KEPT_OPERATIONS.join(", ")} only (scripts/build.mjs)\`);
+}
+`;
 }
 
 /** The UsageapiClient operations the function calls (function/src/usage.ts); the bundle carries these only. */
@@ -72,8 +77,7 @@ export function operationsOnly(source, kept = KEPT_OPERATIONS) {
   const seen = [];
   const out = source.replace(OPERATION, (method, name) => {
     seen.push(name);
-    if (kept.includes(name)) return method;
-    return `    ${name}() {\n        return Promise.reject(new Error("UsageapiClient#${name} is not in the function bundle, which carries ${kept.join(", ")} only (scripts/build.mjs)"));\n    }\n`;
+    return kept.includes(name) ? method : `    ${name}() {\n        return notCarried("${name}");\n    }\n`;
   });
   const operations = source.split("return __awaiter(this, void 0, void 0, function* () {").length - 1;
   const missing = kept.filter((name) => !seen.includes(name));
@@ -82,7 +86,11 @@ export function operationsOnly(source, kept = KEPT_OPERATIONS) {
       `oci-usageapi's client has ${operations} operations, ${seen.length} of the expected form${missing.length > 0 ? `; ${missing.join(", ")} not found` : ""}`,
     );
   }
-  return out;
+  return `${out}
+function notCarried(name) {
+    return Promise.reject(new Error(\`UsageapiClient#\${name} is not in the function bundle, which carries ${kept.join(", ")} only (scripts/build.mjs)\`));
+}
+`;
 }
 
 /**
