@@ -107,9 +107,15 @@ export async function benchColdStart(runs = 15, entry = DEFAULT_FUNCTION_ENTRY):
 
 /**
  * Several bundles side by side: each run spawns every entry once, in turn, then an empty node, so all of
- * them see the same machine (it is shared and noisy). One result per entry, in the order given.
+ * them see the same machine (it is shared and noisy). One result per entry, in the order given. With
+ * `profileDir`, one more untimed start of each entry runs under `node --cpu-prof` and writes its profile
+ * (spawn to the first answer) to profileDir/entry-N.
  */
-export async function benchColdStarts(entries: readonly string[], runs = 15): Promise<ColdStart[]> {
+export async function benchColdStarts(
+  entries: readonly string[],
+  runs = 15,
+  profileDir?: string,
+): Promise<ColdStart[]> {
   const dataset = createDataset();
   const authority = new OciAuthority();
   const usage = await startUsageApi({ dataset, authority, faults: new FaultInjector("usage") });
@@ -118,8 +124,8 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
   const socketTimes = entries.map((): number[] => []);
   const firstCallTimes = entries.map((): number[] => []);
   const emptyTimes: number[] = [];
-  /** One cold start; with a probe, node also preloads it and the run is not counted. */
-  const coldRun = async (entry: string, index: number, probe?: string) => {
+  /** One cold start; with a probe, node also preloads it (and takes nodeArgs) and the run is not counted. */
+  const coldRun = async (entry: string, index: number, probe?: string, nodeArgs: string[] = []) => {
     const dir = await mkdtemp(join(tmpdir(), "fnb-"));
     const rpst = authority.mintRpst({
       tenancyId: dataset.tenancyId,
@@ -141,7 +147,7 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
       USAGE_API_ENDPOINT: usage.url,
     };
-    const args = probe === undefined ? [entry] : ["--require", probe, entry];
+    const args = probe === undefined ? [entry] : [...nodeArgs, "--require", probe, entry];
     const started = performance.now();
     const child = spawn(process.execPath, args, { env, cwd: dir, stdio: "ignore" });
     try {
@@ -190,6 +196,10 @@ export async function benchColdStarts(entries: readonly string[], runs = 15): Pr
       await writeFile(probe, builtinsProbe(out));
       await coldRun(entries[index] as string, index, probe);
       loaded.push(JSON.parse(await readFile(out, "utf8")) as string[]);
+      // The probe's exit on SIGTERM is a normal one, so node writes the profile.
+      const profile =
+        profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", join(profileDir, `entry-${index}`)];
+      if (profile.length > 0) await coldRun(entries[index] as string, index, probe, profile);
     }
   } finally {
     await usage.close();
@@ -307,15 +317,27 @@ export async function benchFunction(): Promise<FunctionBench> {
   return { bundleBytes, umbrella, coldStartMs, overheadMs };
 }
 
-// `npx tsx bench/function.ts cold-start A/func.js B/func.js [--runs N]`: bundles side by side, with the
-// ratio of each median to the first's; with no argument, every function benchmark.
+// `npx tsx bench/function.ts cold-start A/func.js B/func.js [--runs N] [--cpu-prof DIR]`: bundles side by
+// side, with the ratio of each median to the first's (and with --cpu-prof, one profiled start of each in
+// DIR/entry-N, for Chrome DevTools or speedscope); with no argument, every function benchmark.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [command, ...rest] = process.argv.slice(2);
   if (command === "cold-start") {
-    const runsAt = rest.indexOf("--runs");
-    const runs = runsAt >= 0 ? Number(rest[runsAt + 1]) : 15;
-    const entries = rest.filter((_, i) => i !== runsAt && i !== runsAt + 1).map((e) => resolve(e));
-    const results = await benchColdStarts(entries.length > 0 ? entries : [DEFAULT_FUNCTION_ENTRY], runs);
+    const option = (name: string) => {
+      const at = rest.indexOf(name);
+      return at >= 0 ? { at, value: rest[at + 1] } : undefined;
+    };
+    const runsOption = option("--runs");
+    const profileOption = option("--cpu-prof");
+    const runs = runsOption ? Number(runsOption.value) : 15;
+    const taken = [runsOption, profileOption].flatMap((o) => (o ? [o.at, o.at + 1] : []));
+    const entries = rest.filter((_, i) => !taken.includes(i)).map((e) => resolve(e));
+    const profileDir = profileOption?.value === undefined ? undefined : resolve(profileOption.value);
+    const results = await benchColdStarts(
+      entries.length > 0 ? entries : [DEFAULT_FUNCTION_ENTRY],
+      runs,
+      profileDir,
+    );
     const first = results[0]?.median ?? Number.NaN;
     results.forEach((r, i) => {
       console.log(
@@ -323,5 +345,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       );
       console.log(`  phases: ${describePhases(r)}`);
     });
+    if (profileDir !== undefined) console.log(`cpu profiles: ${profileDir}/entry-N (N as the order above)`);
   } else console.log(JSON.stringify(await benchFunction(), null, 2));
 }

@@ -12,26 +12,18 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * Modules the function bundle takes from function/src/shims instead, matched by their exact name (an
- * esbuild alias would also take "oci-common/lib/..." and "ecc-jsbn/lib/ec" to the shim's folder).
+ * esbuild alias would also take "oci-common/lib/..." to the shim's folder).
  */
 function exactShims(shim) {
-  const noEcNacl = shim("no-ec-nacl.cjs");
   const shims = new Map([
     ["oci-common", shim("oci-common.cjs")],
-    ["tweetnacl", noEcNacl],
-    ["ecc-jsbn", noEcNacl],
-    ["ecc-jsbn/lib/ec", noEcNacl],
-    ["bcrypt-pbkdf", noEcNacl],
+    ["sshpk", shim("rsa-keys.cjs")],
+    ["jssha", shim("sha256.cjs")],
   ]);
   return {
     name: "exact-shims",
     setup(build) {
-      build.onResolve(
-        { filter: /^(oci-common|tweetnacl|ecc-jsbn|ecc-jsbn\/lib\/ec|bcrypt-pbkdf)$/ },
-        (args) => ({
-          path: shims.get(args.path),
-        }),
-      );
+      build.onResolve({ filter: /^(oci-common|sshpk|jssha)$/ }, (args) => ({ path: shims.get(args.path) }));
     },
   };
 }
@@ -43,29 +35,100 @@ const MODEL_EXPORT =
 /**
  * oci-usageapi's model index with each model required when first read rather than all 55 at once (the
  * function reads a handful): every `const X = __importStar(require("./x")); exports.X = X.X;` becomes a getter.
+ * Given `kept`, the names of the models the bundle carries, any other model's getter refuses in one line
+ * instead, and its module is left out of the bundle.
  * Throws when a require is left over, so that a changed index fails the build instead of loading half lazily.
  */
-export function lazyModelIndex(source) {
+export function lazyModelIndex(source, kept) {
   let rewritten = 0;
   const out = source.replace(MODEL_EXPORT, (_, _local, path, name) => {
     rewritten += 1;
-    return `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => __importStar(require("${path}")).${name} });`;
+    const get =
+      kept === undefined || kept.has(name)
+        ? `__importStar(require("${path}")).${name}`
+        : `notCarried("${name}")`;
+    return `Object.defineProperty(exports, "${name}", { enumerable: true, get: () => ${get} });`;
   });
   const requires = source.split("require(").length - 1;
   if (rewritten === 0 || rewritten !== requires) {
     throw new Error(`oci-usageapi's model index has ${requires} requires, ${rewritten} of the expected form`);
   }
-  return out;
+  if (kept === undefined) return out;
+  return `${out}
+function notCarried(name) {
+    throw new Error(\`oci-usageapi's model \${name} is not in the function bundle, which carries the models of ${KEPT_OPERATIONS.join(", ")} only (scripts/build.mjs)\`);
+}
+`;
 }
 
-/** Loads oci-usageapi's model index through lazyModelIndex. */
-const lazyModels = {
-  name: "lazy-oci-usageapi-models",
+/** The UsageapiClient operations the function calls (function/src/usage.ts); the bundle carries these only. */
+export const KEPT_OPERATIONS = ["requestSummarizedUsages"];
+
+/** One operation of UsageapiClient as tsc wrote it: its doc comment, then `name(nameRequest) {` to `    }`. */
+const OPERATION =
+  /^ {4}\/\*\*\n(?: {5}\*.*\n)*? {5}\*\/\n {4}(\w+)\(\1Request\) \{\n[\s\S]*?\n {4}\}\n(?= {4}\/\*\*\n|\}\nexports\.UsageapiClient = )/gm;
+
+/**
+ * oci-usageapi's client.js with every operation but KEPT_OPERATIONS replaced by one that refuses in one line:
+ * the 33 operations are 46 KB of the bundle to read and compile at each cold start, and the function calls one.
+ * Throws when an operation is not of the expected form, or a kept one is missing.
+ */
+export function operationsOnly(source, kept = KEPT_OPERATIONS) {
+  const seen = [];
+  const out = source.replace(OPERATION, (method, name) => {
+    seen.push(name);
+    return kept.includes(name) ? method : `    ${name}() {\n        return notCarried("${name}");\n    }\n`;
+  });
+  const operations = source.split("return __awaiter(this, void 0, void 0, function* () {").length - 1;
+  const missing = kept.filter((name) => !seen.includes(name));
+  if (seen.length === 0 || seen.length !== operations || missing.length > 0) {
+    throw new Error(
+      `oci-usageapi's client has ${operations} operations, ${seen.length} of the expected form${missing.length > 0 ? `; ${missing.join(", ")} not found` : ""}`,
+    );
+  }
+  return `${out}
+function notCarried(name) {
+    return Promise.reject(new Error(\`UsageapiClient#\${name} is not in the function bundle, which carries ${kept.join(", ")} only (scripts/build.mjs)\`));
+}
+`;
+}
+
+/**
+ * The models a client source reaches: those it names (`model.X`), then those each of them names, through
+ * the model index's map of names to files.
+ */
+export async function reachableModels(modelDir, clientSource) {
+  const index = await readFile(join(modelDir, "index.js"), "utf8");
+  const files = new Map([...index.matchAll(MODEL_EXPORT)].map(([, , path, name]) => [name, path]));
+  const named = (text) =>
+    [...text.matchAll(/\bmodel\.([A-Z]\w*)/g)].map((m) => m[1]).filter((n) => files.has(n));
+  const reached = new Set();
+  const pending = named(clientSource);
+  while (pending.length > 0) {
+    const name = pending.pop();
+    if (reached.has(name)) continue;
+    reached.add(name);
+    pending.push(...named(await readFile(join(modelDir, `${files.get(name)}.js`), "utf8")));
+  }
+  return reached;
+}
+
+/** Loads oci-usageapi's client through operationsOnly, and its model index through lazyModelIndex. */
+const usageapiOperations = {
+  name: "oci-usageapi-operations",
   setup(build) {
-    build.onLoad({ filter: /[\\/]oci-usageapi[\\/]lib[\\/]model[\\/]index\.js$/ }, async (args) => ({
-      contents: lazyModelIndex(await readFile(args.path, "utf8")),
+    build.onLoad({ filter: /[\\/]oci-usageapi[\\/]lib[\\/]client\.js$/ }, async (args) => ({
+      contents: operationsOnly(await readFile(args.path, "utf8")),
       loader: "js",
     }));
+    build.onLoad({ filter: /[\\/]oci-usageapi[\\/]lib[\\/]model[\\/]index\.js$/ }, async (args) => {
+      const modelDir = dirname(args.path);
+      const client = operationsOnly(await readFile(join(modelDir, "..", "client.js"), "utf8"));
+      return {
+        contents: lazyModelIndex(await readFile(args.path, "utf8"), await reachableModels(modelDir, client)),
+        loader: "js",
+      };
+    });
   },
 };
 
@@ -73,8 +136,9 @@ const lazyModels = {
  * The function bundle: one CommonJS file holding the FDK, oci-common and oci-usageapi. What keeps its cold
  * start short (docs/architecture.md, "The function's cold start"): Headers and Response are light classes
  * (shims/web-headers.ts) so that Node's internal undici never loads; oci-common's index loads each module
- * when first read (shims/oci-common.cjs), and oci-usageapi's model index each model (lazyModelIndex); sshpk's
- * non-RSA algorithms are left out (shims/no-ec-nacl.cjs).
+ * when first read (shims/oci-common.cjs), and oci-usageapi's model index each model (lazyModelIndex); of
+ * oci-usageapi, only the operation the function calls and the models it reaches are carried (operationsOnly); the
+ * signer's sshpk and jsSHA do their RSA key and SHA-256 work on node:crypto (shims/rsa-keys.cjs, sha256.cjs).
  */
 export async function buildFunction(outdir = join(root, "function", "dist")) {
   const shim = (name) => join(root, "function", "src", "shims", name);
@@ -92,7 +156,7 @@ export async function buildFunction(outdir = join(root, "function", "dist")) {
     logLevel: "warning",
     inject: [shim("web-headers.ts"), shim("import-meta-url.js")],
     define: { "import.meta.url": "import_meta_url" },
-    plugins: [exactShims(shim), lazyModels],
+    plugins: [exactShims(shim), usageapiOperations],
     alias: {
       "isomorphic-fetch": shim("no-fetch-polyfill.cjs"),
       "node-fetch": shim("no-fetch-polyfill.cjs"),

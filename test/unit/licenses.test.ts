@@ -64,16 +64,18 @@ describe("licenses.txt", () => {
     );
   });
 
-  it.each(["dist/licenses.txt", "dist/function/licenses.txt"])(
-    "%s ships only permissive licences, the SDK's and the FDK's included",
-    (file) => {
-      const text = readFileSync(`${root}${file}`, "utf8");
-      const licences = [...text.matchAll(/^License: (.+)$/gm)].map((m) => m[1]!);
-      expect(licences.length).toBeGreaterThan(15);
-      const permissive =
-        /^\(?(MIT|ISC|Apache-2\.0|BSD-[23]-Clause|Unlicense|0BSD|UPL-1\.0|AFL-2\.1)( OR |\)|$)/;
-      expect(licences.filter((l) => !permissive.test(l))).toEqual([]);
-      expect(text).toMatch(/^oci-common 2\.139\.1$/m);
-    },
-  );
+  // The function bundle holds 13 packages (its sshpk and jsSHA are node:crypto stand-ins), the action's more.
+  it.each([
+    { file: "dist/licenses.txt", packages: 15 },
+    { file: "dist/function/licenses.txt", packages: 12 },
+  ])("$file ships only permissive licences, the SDK's and the FDK's included", ({ file, packages }) => {
+    const text = readFileSync(`${root}${file}`, "utf8");
+    const licences = [...text.matchAll(/^License: (.+)$/gm)].map((m) => m[1]!);
+    expect(licences.length).toBeGreaterThan(packages);
+    const permissive =
+      /^\(?(MIT|ISC|Apache-2\.0|BSD-[23]-Clause|Unlicense|0BSD|UPL-1\.0|AFL-2\.1)( OR |\)|$)/;
+    expect(licences.filter((l) => !permissive.test(l))).toEqual([]);
+    expect(text).toMatch(/^oci-common 2\.139\.1$/m);
+    if (file.includes("function")) expect(text).toMatch(/^@fnproject\/fdk \d/m);
+  });
 });
