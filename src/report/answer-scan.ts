@@ -1,7 +1,8 @@
 // A fast path for reading one answer of the usage endpoint: the items of a page share their keys, so one
-// regular expression per key layout validates an item and captures its values in one native pass. From
-// the captures come the item (the same keys, order and values JSON.parse gives) and its canonical JSON
-// text (what canonicalJson writes for it), with no generic parse and no per-member serialisation.
+// regular expression per key layout validates an item in one native pass. A matched item has no
+// whitespace and no escapes, so a short walk then finds where each of its values lies; from there come
+// the item (the same keys, order and values JSON.parse gives) and its canonical JSON text (what
+// canonicalJson writes for it), with no generic parse and no per-member serialisation.
 //
 // Only what the expression vouches for takes this path: flat items whose values are null, true, false,
 // strings without escapes, control characters or surrogates, and numbers written as JavaScript prints
@@ -9,13 +10,21 @@
 // exactly a valid page, makes scanPage return undefined: the caller parses the page as before, with its
 // checks and messages.
 //
+// The item objects are made only when something asks for them (ScannedRows.items): the CSV writer and
+// the month's totals read the values where they lie (csv-rows.ts, totals.ts), which spares an object,
+// its strings and their garbage per row.
+//
 // Why it is kept: on the whole 1,000,000-row report it saves the action about a third of its CPU and some
 // peak RSS against JSON.parse + CanonicalItemWriter (docs/architecture.md, page scanners).
+import { ByteSink } from "./byte-sink.js";
 import type { UsageItem } from "./columns.js";
 
 export interface ScannedAnswer {
   groupBy: string[] | undefined;
-  items: UsageItem[];
+  /** The items as JSON.parse gives them, made when first read. */
+  readonly items: UsageItem[];
+  /** Where each item's values lie in the page. */
+  rows: ScannedRows;
   /**
    * canonicalJson of each item, in order, joined by ITEM_SEPARATOR: as UTF-8 bytes when the page's bytes
    * were given (an ASCII page), else as one string.
@@ -31,21 +40,28 @@ const SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
 /**
  * A value taken as it is: null, true, false, a string with no escape, control character or surrogate, or
  * a number of at most 15 digits written as JavaScript prints it (no exponent, no trailing fraction zero,
- * not -0, not below 1e-6), which therefore parses and prints back as written. Captured unless null (the
- * commonest value costs no string).
+ * not -0, not below 1e-6), which therefore parses and prints back as written. Nothing is captured (a
+ * capture costs a string): where the values lie follows from the text (walkValues).
  */
 const PLAIN_VALUE =
-  String.raw`(?:null|(true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` +
-  String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?))`;
+  String.raw`(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` +
+  String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?)`;
 /** One member of an item whose layout is not known yet: key and value (any JSON value shape is refused). */
 const MEMBER = /"([^"\\\x00-\x1f]*)":(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"|-?[\d.eE+-]+)([,}])/y;
 /** Layouts kept (a month's pages share one; more means items of varied shapes). */
 const MAX_LAYOUTS = 8;
 
+/** The keys of a kind of item, in order, as readers of ScannedRows see them. */
+export interface RowLayout {
+  readonly keys: readonly string[];
+  /** Each key's place in `keys`. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
 /** The keys of an item, in order, and what is derived from them once. */
-interface Layout {
-  keys: string[];
-  /** Sticky: the item, members in this order, values captured (group i + 1 is key i; undefined for null). */
+interface Layout extends RowLayout {
+  readonly keys: string[];
+  /** Sticky: the item, members in this order. */
   pattern: RegExp;
   /** An item of these keys, all null: each item starts as a copy (same keys, same order). */
   blank: UsageItem;
@@ -53,9 +69,8 @@ interface Layout {
   sorted: number[];
   /** Each key as JSON: "name" with its quotes. */
   tokens: string[];
-  /** Scratch: where each value of the item at hand starts in the text, and its length. */
-  valueAt: Int32Array;
-  valueLength: Int32Array;
+  /** The length of each key's JSON with the ":" after it. */
+  prefixLengths: Int32Array;
   /** The pieces of the canonical text by which values are null (bit i: key i non-null), when n <= 30. */
   templates: Map<number, Template>;
 }
@@ -84,15 +99,16 @@ function layoutOf(keys: string[]): Layout | undefined {
     .map((key, i) => [key, i] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, i]) => i);
+  const tokens = keys.map((key) => JSON.stringify(key));
   return {
     keys,
+    index: new Map(keys.map((key, i) => [key, i])),
     pattern: new RegExp(`\\{${members.join(",")}\\}`, "y"),
     // From JSON.parse: a plain object in fast mode, which a spread copies quickly.
     blank: JSON.parse(blankText) as UsageItem,
     sorted,
-    tokens: keys.map((key) => JSON.stringify(key)),
-    valueAt: new Int32Array(keys.length),
-    valueLength: new Int32Array(keys.length),
+    tokens,
+    prefixLengths: Int32Array.from(tokens, (token) => token.length + 1),
     templates: new Map(),
   };
 }
@@ -132,18 +148,21 @@ function keysAt(text: string, pos: number): string[] | undefined {
 export class LayoutCache {
   readonly layouts: Layout[] = [];
 
+  /** The layout whose expression matches the item at `pos` (its lastIndex then the item's end). */
   find(text: string, pos: number): Layout | undefined {
-    for (const layout of this.layouts) {
-      layout.pattern.lastIndex = pos;
-      if (layout.pattern.test(text)) return layout;
-    }
+    for (const layout of this.layouts) if (matches(layout, text, pos)) return layout;
     const keys = keysAt(text, pos);
     const layout = keys === undefined ? undefined : layoutOf(keys);
-    if (layout === undefined) return undefined;
+    if (layout === undefined || !matches(layout, text, pos)) return undefined;
     this.layouts.unshift(layout);
     if (this.layouts.length > MAX_LAYOUTS) this.layouts.pop();
     return layout;
   }
+}
+
+function matches(layout: Layout, text: string, pos: number): boolean {
+  layout.pattern.lastIndex = pos;
+  return layout.pattern.test(text);
 }
 
 /** The end of the whitespace at pos. */
@@ -206,6 +225,121 @@ function decode(token: string): unknown {
 }
 
 /**
+ * The items of a scanned page as where their values lie in its text: value v of item r (v indexes
+ * layoutOf(r).keys) is the JSON text [start(r, v), start + length) — null, true, false, a string with its
+ * quotes (and no escape in it: the text between them is the value) or a number written as JavaScript
+ * prints it.
+ */
+export class ScannedRows {
+  private made: UsageItem[] | undefined;
+
+  constructor(
+    readonly text: string,
+    /** The page's bytes when all of them are ASCII (an index in the text is one in them). */
+    readonly bytes: Uint8Array | undefined,
+    private readonly layouts: readonly Layout[],
+    /** Per item: the index of its first value in `spans`. */
+    private readonly first: Int32Array,
+    /** Per value: start, length. */
+    private readonly spans: Int32Array,
+  ) {}
+
+  get count(): number {
+    return this.layouts.length;
+  }
+
+  layoutOf(row: number): RowLayout {
+    return this.layouts[row]!;
+  }
+
+  /** Where value `v` of item `row` starts in the text. */
+  start(row: number, v: number): number {
+    return this.spans[2 * (this.first[row]! + v)]!;
+  }
+
+  length(row: number, v: number): number {
+    return this.spans[2 * (this.first[row]! + v) + 1]!;
+  }
+
+  /** The items, as JSON.parse gives them (made once, when first asked for). */
+  items(): UsageItem[] {
+    if (this.made !== undefined) return this.made;
+    const { text, spans } = this;
+    const items = new Array<UsageItem>(this.count);
+    for (let row = 0; row < items.length; row++) {
+      const layout = this.layouts[row]!;
+      const item = { ...layout.blank };
+      const keys = layout.keys;
+      let at = 2 * this.first[row]!;
+      for (let i = 0; i < keys.length; i++, at += 2) {
+        const start = spans[at]!;
+        if (text.charCodeAt(start) !== 0x6e) item[keys[i]!] = decode(text.slice(start, start + spans[at + 1]!));
+      }
+      items[row] = item;
+    }
+    this.made = items;
+    return items;
+  }
+}
+
+/** The spans of a page's items, as they are read. */
+class RowsBuilder {
+  readonly layouts: Layout[] = [];
+  first: Int32Array = new Int32Array(256);
+  spans: Int32Array = new Int32Array(4096);
+  values = 0;
+
+  /**
+   * Record where each value of the item at `start` lies: it matched `layout`, so it has no whitespace,
+   * its strings no quote inside and its numbers end at "," or "}". Returns the mask of its non-null
+   * values (bit i: value i), which only items of at most 30 keys use.
+   */
+  add(layout: Layout, text: string, start: number): number {
+    const n = layout.keys.length;
+    const row = this.layouts.length;
+    if (row === this.first.length) this.first = grown(this.first, row + 1);
+    if (2 * (this.values + n) > this.spans.length) this.spans = grown(this.spans, 2 * (this.values + n));
+    this.layouts.push(layout);
+    this.first[row] = this.values;
+    const { spans } = this;
+    const prefixLengths = layout.prefixLengths;
+    let o = 2 * this.values;
+    this.values += n;
+    let at = start + 1; // after "{"
+    let mask = 0;
+    for (let i = 0; i < n; i++) {
+      at += prefixLengths[i]!;
+      const c = text.charCodeAt(at);
+      let length = 4; // null, true
+      if (c !== 0x6e) {
+        mask |= 1 << i;
+        if (c === 0x22) length = text.indexOf('"', at + 1) + 1 - at;
+        else if (c === 0x66) length = 5; // false
+        else if (c !== 0x74) {
+          let end = at + 1;
+          for (let d = text.charCodeAt(end); d !== 0x2c && d !== 0x7d; d = text.charCodeAt(++end));
+          length = end - at;
+        }
+      }
+      spans[o++] = at;
+      spans[o++] = length;
+      at += length + 1; // the value and "," (or "}")
+    }
+    return mask;
+  }
+
+  done(text: string, bytes: Uint8Array | undefined): ScannedRows {
+    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans);
+  }
+}
+
+function grown(array: Int32Array, least: number): Int32Array {
+  const next = new Int32Array(Math.max(array.length * 2, least));
+  next.set(array);
+  return next;
+}
+
+/**
  * The page in `text`, when every part of it takes the fast path; undefined otherwise (parse it instead).
  * groupBy and nextPage are read as the slow path reads them. `ascii`: the page's bytes, when every one
  * is ASCII (text is their latin1 decoding, so an index in one is an index in the other): the canonical
@@ -227,7 +361,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
   pos = ws(text, pos + 1);
   let groupBy: string[] | undefined;
   let nextPage: string | undefined;
-  let items: UsageItem[] | undefined;
+  let rows: ScannedRows | undefined;
   let canonical: string | Uint8Array = "";
   const seen = new Set<string>();
   if (text.charCodeAt(pos) !== 0x7d) {
@@ -245,7 +379,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
       if (key === "items") {
         const read = readItems(text, pos, cache, ascii);
         if (read === undefined) return undefined;
-        ({ items, canonical } = read);
+        ({ rows, canonical } = read);
         pos = read.end;
       } else {
         const end = valueEnd(text, pos);
@@ -268,8 +402,17 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
       if (c !== 0x2c) return undefined;
     }
   } else pos = ws(text, pos + 1);
-  if (pos !== text.length || items === undefined) return undefined;
-  return { groupBy, items, canonical, nextPage };
+  if (pos !== text.length || rows === undefined) return undefined;
+  const scanned = rows;
+  return {
+    groupBy,
+    get items() {
+      return scanned.items();
+    },
+    rows,
+    canonical,
+    nextPage,
+  };
 }
 
 /** The items array at pos: each item through its layout's expression. */
@@ -278,93 +421,54 @@ function readItems(
   pos: number,
   cache: LayoutCache,
   ascii: Uint8Array | undefined,
-): { items: UsageItem[]; canonical: string | Uint8Array; end: number } | undefined {
+): { rows: ScannedRows; canonical: string | Uint8Array; end: number } | undefined {
   if (text.charCodeAt(pos) !== 0x5b) return undefined;
   pos = ws(text, pos + 1);
-  const items: UsageItem[] = [];
+  const rows = new RowsBuilder();
   const canonical: string[] = [];
   const bytes = ascii === undefined ? undefined : new ByteSink(text.length - pos);
-  if (text.charCodeAt(pos) === 0x5d) return { items, canonical: bytes?.done() ?? "", end: pos + 1 };
+  if (text.charCodeAt(pos) === 0x5d) {
+    return { rows: rows.done(text, ascii), canonical: bytes?.done() ?? "", end: pos + 1 };
+  }
   let layout = cache.layouts[0];
   for (;;) {
-    let m: RegExpExecArray | null = null;
-    if (layout !== undefined) {
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-    }
-    if (layout === undefined || m === null) {
+    if (layout === undefined || !matches(layout, text, pos)) {
       layout = cache.find(text, pos);
       if (layout === undefined) return undefined;
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-      if (m === null) return undefined;
     }
     const start = pos;
     pos = layout.pattern.lastIndex;
-    const item = { ...layout.blank };
-    const keys = layout.keys;
-    let mask = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const token = m[i + 1];
-      if (token === undefined) continue;
-      item[keys[i]!] = decode(token);
-      mask |= 1 << i;
-    }
+    const row = rows.layouts.length;
+    const first = rows.values;
+    const mask = rows.add(layout, text, start);
     if (bytes !== undefined) {
-      if (items.length > 0) bytes.write(SEPARATOR_BYTES);
-      canonicalBytes(layout, m, mask, ascii!, start, pos, bytes);
-    } else canonical.push(canonicalText(layout, m, mask));
-    items.push(item);
+      if (row > 0) bytes.write(SEPARATOR_BYTES);
+      canonicalBytes(layout, text, rows.spans, first, mask, ascii!, start, pos, bytes);
+    } else canonical.push(canonicalText(layout, text, rows.spans, first, mask));
     pos = ws(text, pos);
     const c = text.charCodeAt(pos);
     if (c === 0x5d) {
       // Joined now: one flat string (or buffer) outlives the page's garbage, not thousands of pieces.
-      return { items, canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR), end: pos + 1 };
+      return {
+        rows: rows.done(text, ascii),
+        canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR),
+        end: pos + 1,
+      };
     }
     if (c !== 0x2c) return undefined;
     pos = ws(text, pos + 1);
   }
 }
 
-/** Bytes appended to a buffer that grows when it must. */
-class ByteSink {
-  buffer: Buffer;
-  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
-  view: Uint8Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
-    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
-  }
-
-  reserve(n: number): void {
-    if (this.length + n <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
-  }
-
-  write(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  done(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
 /**
- * canonicalJson of the item text[start, end) matched by `m`, as bytes: the item's own members in sorted
- * order, so exactly as long as the item, values copied from the page's bytes. A matched item has no
- * whitespace, so where each value starts follows from the keys and the lengths of the values before it.
+ * canonicalJson of the item text[start, end) whose values are spans[2 * first ...], as bytes: the item's
+ * own members in sorted order, so exactly as long as the item, values copied from the page's bytes.
  */
 function canonicalBytes(
   layout: Layout,
-  m: RegExpExecArray,
+  text: string,
+  spans: Int32Array,
+  first: number,
   mask: number,
   source: Uint8Array,
   start: number,
@@ -373,21 +477,12 @@ function canonicalBytes(
 ): void {
   sink.reserve(end - start);
   let o = sink.length;
-  const { tokens, valueAt, valueLength } = layout;
-  if (tokens.length > 30) {
+  if (layout.tokens.length > 30) {
     // Too many keys for a mask: the string path.
-    sink.length = o + sink.buffer.write(canonicalText(layout, m, mask), o, "latin1");
+    sink.length = o + sink.buffer.write(canonicalText(layout, text, spans, first, mask), o, "latin1");
     return;
   }
   const out = sink.view;
-  let at = start + 1; // after "{"
-  for (let i = 0; i < tokens.length; i++) {
-    at += tokens[i]!.length + 1; // the key and ":"
-    const length = m[i + 1]?.length ?? 4; // 4: null
-    valueAt[i] = at;
-    valueLength[i] = length;
-    at += length + 1; // the value and "," (or "}")
-  }
   const template = templateFor(layout, mask);
   template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
   const texts = template.bytes;
@@ -395,14 +490,14 @@ function canonicalBytes(
   out.set(texts[0]!, o);
   o += texts[0]!.length;
   for (let k = 0; k < slots.length; k++) {
-    const slot = slots[k]!;
-    const from = valueAt[slot]!;
-    const n = valueLength[slot]!;
+    const at = 2 * (first + slots[k]!);
+    const from = spans[at]!;
+    const n = spans[at + 1]!;
     for (let b = 0; b < n; b++) out[o + b] = source[from + b]!;
     o += n;
-    const text = texts[k + 1]!;
-    out.set(text, o);
-    o += text.length;
+    const piece = texts[k + 1]!;
+    out.set(piece, o);
+    o += piece.length;
   }
   sink.length = o;
 }
@@ -416,19 +511,22 @@ function templateFor(layout: Layout, mask: number): Template {
   return template;
 }
 
-/** canonicalJson of the item matched by `m`: sorted members, written from the template of its nulls. */
-function canonicalText(layout: Layout, m: RegExpExecArray, mask: number): string {
-  const n = layout.keys.length;
-  if (n > 30) {
+/** canonicalJson of the item whose values are spans[2 * first ...]: sorted members, from its nulls' template. */
+function canonicalText(layout: Layout, text: string, spans: Int32Array, first: number, mask: number): string {
+  const value = (i: number) => {
+    const at = 2 * (first + i);
+    return text.slice(spans[at]!, spans[at]! + spans[at + 1]!);
+  };
+  if (layout.keys.length > 30) {
     // Too many keys for a mask: member by member.
     let out = "{";
     layout.sorted.forEach((i, k) => {
-      out += `${k === 0 ? "" : ","}${layout.tokens[i]}:${m[i + 1] ?? "null"}`;
+      out += `${k === 0 ? "" : ","}${layout.tokens[i]}:${value(i)}`;
     });
     return `${out}}`;
   }
   const { texts, slots } = templateFor(layout, mask);
   let out = texts[0]!;
-  for (let k = 0; k < slots.length; k++) out += m[slots[k]! + 1]! + texts[k + 1]!;
+  for (let k = 0; k < slots.length; k++) out += value(slots[k]!) + texts[k + 1]!;
   return out;
 }

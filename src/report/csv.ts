@@ -149,6 +149,14 @@ export class CsvWriter {
     }
   }
 
+  /** Write `rows` records already made as CSV bytes (csv-rows.ts), after what is pending. */
+  async writeRecords(records: Uint8Array, rows: number): Promise<void> {
+    if (this.closed) throw new Error("CSV writer already closed");
+    if (rows === 0) return;
+    await this.flush();
+    await this.file.write(records);
+  }
+
   private append(values: readonly CellValue[]): void {
     if (this.closed) throw new Error("CSV writer already closed");
     const { cells, kinds } = this;

@@ -9,7 +9,7 @@ import { UserFacingError } from "../lib/errors.js";
 import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBodyBytes } from "../lib/http.js";
 import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
-import { LayoutCache, scanPage } from "./answer-scan.js";
+import { LayoutCache, type ScannedRows, scanPage } from "./answer-scan.js";
 import type { UsageItem } from "./columns.js";
 import { FatalReportError } from "./errors.js";
 import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
@@ -45,6 +45,11 @@ export interface UsagePage {
    * UTF-8 bytes, when the page was read by scanPage, which has them at little cost.
    */
   canonical?: string | Uint8Array | undefined;
+  /**
+   * Where each item's values lie in the answer, when scanPage read it: readers that can take the values
+   * from there (csv-rows.ts, totals.ts) never make the items (`items` makes them when first read).
+   */
+  rows?: ScannedRows | undefined;
   /** 1-based page number within the month. */
   page: number;
 }
@@ -117,9 +122,25 @@ interface PageBody {
 
 interface ParsedPage {
   groupBy: string[] | undefined;
-  items: UsageItem[];
+  readonly items: UsageItem[];
   canonical?: string | Uint8Array | undefined;
+  rows?: ScannedRows | undefined;
   nextPage: string | undefined;
+}
+
+/** The page handed to fetchMonth's callback; from scanned rows, its items are made only if read. */
+function usagePage(result: ParsedPage, page: number): UsagePage {
+  const { groupBy, canonical, rows } = result;
+  if (rows === undefined) return { groupBy, items: result.items, canonical, page };
+  return {
+    groupBy,
+    get items() {
+      return rows.items();
+    },
+    canonical,
+    rows,
+    page,
+  };
 }
 
 /** One answer's body, checked: the items, groupBy and nextPage, or an EndpointError saying what is wrong. */
@@ -207,7 +228,7 @@ export class EndpointClient {
         // The fast path when it vouches for the whole page; the full parse (and its messages) otherwise.
         const result: ParsedPage = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
-        items += result.items.length;
+        items += result.rows?.count ?? result.items.length;
         const pageToken: string | undefined = result.nextPage;
         if (pageToken !== undefined) {
           if (seen.has(pageToken))
@@ -227,12 +248,7 @@ export class EndpointClient {
           fetching.catch(() => {});
           ahead = fetching;
         }
-        await onPage({
-          groupBy: result.groupBy,
-          items: result.items,
-          canonical: result.canonical,
-          page: pages,
-        });
+        await onPage(usagePage(result, pages));
         if (!prefetch && more) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {

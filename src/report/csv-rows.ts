@@ -1,0 +1,130 @@
+// CSV records straight from a scanned ASCII page (answer-scan.ts): the bytes the item path (rowValues,
+// cellText, csvRecord) writes for the same rows, copied from the answer's bytes with no item object and
+// no string per cell. A value JavaScript prints as written (the scanner vouches for that) is its own
+// cell text, and a string without escapes is the text between its quotes. A record with a cell to quote,
+// or a cell whose rule needs more than its text (a string in a number column), is written by the item
+// path itself.
+import type { ScannedRows } from "./answer-scan.js";
+import { ByteSink } from "./byte-sink.js";
+import { type Column, type RowContext, rowValues } from "./columns.js";
+import { cellText, csvRecord } from "./csv.js";
+
+/** One column of a plan: a cell of the context alone (its bytes), or a field's cell made by kind. */
+type PlanCell = { bytes: Uint8Array } | { kind: "text" | "number"; field: string };
+
+/** How a sink's columns read a scanned row; made once per month. */
+export interface RowPlan {
+  columns: readonly Column[];
+  ctx: RowContext;
+  cells: readonly PlanCell[];
+}
+
+/** The bytes a CSV reader would take as a delimiter, a quote or a record end: such a cell is quoted. */
+const QUOTED = new Uint8Array(256);
+for (const c of [0x2c, 0x22, 0x0d, 0x0a]) QUOTED[c] = 1;
+/** First bytes that start a spreadsheet formula (csv.ts, neutralizeFormula; the others are not ASCII). */
+const FORMULA = new Uint8Array(256);
+for (const c of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0x0a, 0x00]) FORMULA[c] = 1;
+const APOSTROPHE = 0x27;
+const COMMA = 0x2c;
+
+/** The plan for `columns`, or undefined when one of them must be asked with the item. */
+export function rowPlan(columns: readonly Column[], ctx: RowContext): RowPlan | undefined {
+  const cells: PlanCell[] = [];
+  for (const column of columns) {
+    const { reads, kind } = column;
+    if (reads === "context") {
+      const text = cellText(kind, column.value({}, ctx));
+      if (/[",\r\n]/.test(text)) return undefined;
+      cells.push({ bytes: Buffer.from(text, "utf8") });
+    } else if (reads !== undefined && kind !== "decimal") cells.push({ kind, field: reads.field });
+    else return undefined;
+  }
+  return { columns, ctx, cells };
+}
+
+/** The CSV records of every row of `rows` (an ASCII page: rows.bytes is set), in order. */
+export function csvRecords(rows: ScannedRows, plan: RowPlan): Uint8Array {
+  const source = rows.bytes;
+  if (source === undefined) throw new Error("csvRecords needs the bytes of an ASCII page");
+  const out = new ByteSink(rows.count * 128);
+  const places = new Int32Array(plan.cells.length);
+  let layout: ReturnType<ScannedRows["layoutOf"]> | undefined;
+  for (let row = 0; row < rows.count; row++) {
+    if (rows.layoutOf(row) !== layout) {
+      layout = rows.layoutOf(row);
+      plan.cells.forEach((cell, i) => {
+        places[i] = "field" in cell ? (layout!.index.get(cell.field) ?? -1) : -1;
+      });
+    }
+    const start = out.length;
+    if (!writeRecord(rows, row, source, plan, places, out)) {
+      out.length = start;
+      out.writeText(itemRecord(rows, row, plan));
+    }
+  }
+  return out.done();
+}
+
+/** The record as the item path writes it. */
+function itemRecord(rows: ScannedRows, row: number, plan: RowPlan): string {
+  const item = rows.items()[row]!;
+  const values = rowValues(plan.columns, item, plan.ctx);
+  return csvRecord(values.map((value, i) => cellText(plan.columns[i]!.kind, value)));
+}
+
+/** The record of one row copied from the page; false when the item path must write it. */
+function writeRecord(
+  rows: ScannedRows,
+  row: number,
+  source: Uint8Array,
+  plan: RowPlan,
+  places: Int32Array,
+  out: ByteSink,
+): boolean {
+  const cells = plan.cells;
+  // Each cell is at most its value's text and a prefix, and the record's commas and CRLF.
+  let bound = 2 * cells.length + 2;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    bound += places[i]! >= 0 ? rows.length(row, places[i]!) : "bytes" in cell ? cell.bytes.length : 0;
+  }
+  out.reserve(bound);
+  const view = out.view;
+  let o = out.length;
+  for (let i = 0; i < cells.length; i++) {
+    if (i > 0) view[o++] = COMMA;
+    const cell = cells[i]!;
+    if ("bytes" in cell) {
+      view.set(cell.bytes, o);
+      o += cell.bytes.length;
+      continue;
+    }
+    const place = places[i]!;
+    if (place < 0) continue; // no such field: an empty cell
+    const at = rows.start(row, place);
+    const n = rows.length(row, place);
+    const c = source[at]!;
+    if (c === 0x6e) continue; // null: an empty cell
+    if (c === 0x22) {
+      if (cell.kind === "number") return false; // a numeric string is normalised: the item path
+      // A string: the text between its quotes, formula-escaped.
+      if (n > 2 && FORMULA[source[at + 1]!] === 1) view[o++] = APOSTROPHE;
+      for (let b = at + 1; b < at + n - 1; b++) {
+        const d = source[b]!;
+        if (QUOTED[d] === 1) return false;
+        view[o++] = d;
+      }
+      continue;
+    }
+    const bool = c === 0x74 || c === 0x66;
+    if (cell.kind === "number" && bool) continue; // numeric() of a boolean is null
+    // A number, or a boolean as text: its JSON text, which is what String() gives; as text, formula-escaped.
+    if (cell.kind === "text" && FORMULA[c] === 1) view[o++] = APOSTROPHE;
+    for (let b = at; b < at + n; b++) view[o++] = source[b]!;
+  }
+  view[o++] = 0x0d;
+  view[o++] = 0x0a;
+  out.length = o;
+  return true;
+}
