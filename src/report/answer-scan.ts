@@ -27,9 +27,10 @@ export interface ScannedAnswer {
   rows: ScannedRows;
   /**
    * canonicalJson of each item, in order, joined by ITEM_SEPARATOR: as UTF-8 bytes when the page's bytes
-   * were given (an ASCII page), else as one string.
+   * were given (an ASCII page), else as one string. Made when first read (writers make them into memory
+   * of their own: ScannedRows.canonicalBytes).
    */
-  canonical: string | Uint8Array;
+  readonly canonical: string | Uint8Array;
   nextPage: string | undefined;
 }
 
@@ -242,6 +243,8 @@ export class ScannedRows {
     private readonly first: Int32Array,
     /** Per value: start, length. */
     private readonly spans: Int32Array,
+    /** Per item: which of its values are not null (bit i: value i), for items of at most 30 keys. */
+    private readonly masks: Int32Array,
   ) {}
 
   get count(): number {
@@ -259,6 +262,54 @@ export class ScannedRows {
 
   length(row: number, v: number): number {
     return this.spans[2 * (this.first[row]! + v) + 1]!;
+  }
+
+  /**
+   * canonicalJson of each item joined by ITEM_SEPARATOR, as UTF-8 bytes written into `sink` from its
+   * start (an ASCII page: `bytes` is set). An item's canonical text is its own members in sorted order, so
+   * exactly as long as the item: the values are copied from the page's bytes between fixed pieces.
+   */
+  canonicalBytes(sink: ByteSink): Uint8Array {
+    const source = this.bytes;
+    if (source === undefined) throw new Error("canonicalBytes needs the bytes of an ASCII page");
+    const { spans, first } = this;
+    sink.length = 0;
+    sink.reserve(this.text.length + SEPARATOR_BYTES.length * this.count);
+    const out = sink.view;
+    let o = 0;
+    for (let row = 0; row < this.count; row++) {
+      if (row > 0) for (let b = 0; b < SEPARATOR_BYTES.length; b++) out[o++] = SEPARATOR_BYTES[b]!;
+      const layout = this.layouts[row]!;
+      if (layout.keys.length > 30) {
+        // Too many keys for a mask: the string path.
+        o += sink.buffer.write(canonicalText(layout, this.text, spans, first[row]!, 0), o, "latin1");
+        continue;
+      }
+      const template = templateFor(layout, this.masks[row]!);
+      template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
+      const pieces = template.bytes;
+      const slots = template.slots;
+      let piece = pieces[0]!;
+      for (let b = 0; b < piece.length; b++) out[o++] = piece[b]!;
+      for (let k = 0; k < slots.length; k++) {
+        const at = 2 * (first[row]! + slots[k]!);
+        const from = spans[at]!;
+        const to = from + spans[at + 1]!;
+        for (let b = from; b < to; b++) out[o++] = source[b]!;
+        piece = pieces[k + 1]!;
+        for (let b = 0; b < piece.length; b++) out[o++] = piece[b]!;
+      }
+    }
+    sink.length = o;
+    return sink.done();
+  }
+
+  /** canonicalJson of each item joined by ITEM_SEPARATOR, as one string. */
+  canonicalText(): string {
+    const texts = this.layouts.map((layout, row) =>
+      canonicalText(layout, this.text, this.spans, this.first[row]!, this.masks[row]!),
+    );
+    return texts.join(ITEM_SEPARATOR);
   }
 
   /** The items, as JSON.parse gives them (made once, when first asked for). */
@@ -286,18 +337,21 @@ export class ScannedRows {
 class RowsBuilder {
   readonly layouts: Layout[] = [];
   first: Int32Array = new Int32Array(256);
+  masks: Int32Array = new Int32Array(256);
   spans: Int32Array = new Int32Array(4096);
   values = 0;
 
   /**
-   * Record where each value of the item at `start` lies: it matched `layout`, so it has no whitespace,
-   * its strings no quote inside and its numbers end at "," or "}". Returns the mask of its non-null
-   * values (bit i: value i), which only items of at most 30 keys use.
+   * Record where each value of the item at `start` lies, and which are not null: it matched `layout`, so
+   * it has no whitespace, its strings no quote inside and its numbers end at "," or "}".
    */
-  add(layout: Layout, text: string, start: number): number {
+  add(layout: Layout, text: string, start: number): void {
     const n = layout.keys.length;
     const row = this.layouts.length;
-    if (row === this.first.length) this.first = grown(this.first, row + 1);
+    if (row === this.first.length) {
+      this.first = grown(this.first, row + 1);
+      this.masks = grown(this.masks, row + 1);
+    }
     if (2 * (this.values + n) > this.spans.length) this.spans = grown(this.spans, 2 * (this.values + n));
     this.layouts.push(layout);
     this.first[row] = this.values;
@@ -325,11 +379,11 @@ class RowsBuilder {
       spans[o++] = length;
       at += length + 1; // the value and "," (or "}")
     }
-    return mask;
+    this.masks[row] = mask;
   }
 
   done(text: string, bytes: Uint8Array | undefined): ScannedRows {
-    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans);
+    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans, this.masks);
   }
 }
 
@@ -362,7 +416,6 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
   let groupBy: string[] | undefined;
   let nextPage: string | undefined;
   let rows: ScannedRows | undefined;
-  let canonical: string | Uint8Array = "";
   const seen = new Set<string>();
   if (text.charCodeAt(pos) !== 0x7d) {
     for (;;) {
@@ -379,7 +432,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
       if (key === "items") {
         const read = readItems(text, pos, cache, ascii);
         if (read === undefined) return undefined;
-        ({ rows, canonical } = read);
+        ({ rows } = read);
         pos = read.end;
       } else {
         const end = valueEnd(text, pos);
@@ -404,15 +457,24 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
   } else pos = ws(text, pos + 1);
   if (pos !== text.length || rows === undefined) return undefined;
   const scanned = rows;
+  let canonical: string | Uint8Array | undefined;
   return {
     groupBy,
     get items() {
       return scanned.items();
     },
     rows,
-    canonical,
+    get canonical() {
+      canonical ??= canonicalOf(scanned);
+      return canonical;
+    },
     nextPage,
   };
+}
+
+/** The canonical texts of a page's items (as ScannedAnswer.canonical has them), made anew. */
+export function canonicalOf(rows: ScannedRows): string | Uint8Array {
+  return rows.bytes === undefined ? rows.canonicalText() : rows.canonicalBytes(new ByteSink(rows.text.length));
 }
 
 /** The items array at pos: each item through its layout's expression. */
@@ -421,85 +483,24 @@ function readItems(
   pos: number,
   cache: LayoutCache,
   ascii: Uint8Array | undefined,
-): { rows: ScannedRows; canonical: string | Uint8Array; end: number } | undefined {
+): { rows: ScannedRows; end: number } | undefined {
   if (text.charCodeAt(pos) !== 0x5b) return undefined;
   pos = ws(text, pos + 1);
   const rows = new RowsBuilder();
-  const canonical: string[] = [];
-  const bytes = ascii === undefined ? undefined : new ByteSink(text.length - pos);
-  if (text.charCodeAt(pos) === 0x5d) {
-    return { rows: rows.done(text, ascii), canonical: bytes?.done() ?? "", end: pos + 1 };
-  }
+  if (text.charCodeAt(pos) === 0x5d) return { rows: rows.done(text, ascii), end: pos + 1 };
   let layout = cache.layouts[0];
   for (;;) {
     if (layout === undefined || !matches(layout, text, pos)) {
       layout = cache.find(text, pos);
       if (layout === undefined) return undefined;
     }
-    const start = pos;
-    pos = layout.pattern.lastIndex;
-    const row = rows.layouts.length;
-    const first = rows.values;
-    const mask = rows.add(layout, text, start);
-    if (bytes !== undefined) {
-      if (row > 0) bytes.write(SEPARATOR_BYTES);
-      canonicalBytes(layout, text, rows.spans, first, mask, ascii!, start, pos, bytes);
-    } else canonical.push(canonicalText(layout, text, rows.spans, first, mask));
-    pos = ws(text, pos);
+    rows.add(layout, text, pos);
+    pos = ws(text, layout.pattern.lastIndex);
     const c = text.charCodeAt(pos);
-    if (c === 0x5d) {
-      // Joined now: one flat string (or buffer) outlives the page's garbage, not thousands of pieces.
-      return {
-        rows: rows.done(text, ascii),
-        canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR),
-        end: pos + 1,
-      };
-    }
+    if (c === 0x5d) return { rows: rows.done(text, ascii), end: pos + 1 };
     if (c !== 0x2c) return undefined;
     pos = ws(text, pos + 1);
   }
-}
-
-/**
- * canonicalJson of the item text[start, end) whose values are spans[2 * first ...], as bytes: the item's
- * own members in sorted order, so exactly as long as the item, values copied from the page's bytes.
- */
-function canonicalBytes(
-  layout: Layout,
-  text: string,
-  spans: Int32Array,
-  first: number,
-  mask: number,
-  source: Uint8Array,
-  start: number,
-  end: number,
-  sink: ByteSink,
-): void {
-  sink.reserve(end - start);
-  let o = sink.length;
-  if (layout.tokens.length > 30) {
-    // Too many keys for a mask: the string path.
-    sink.length = o + sink.buffer.write(canonicalText(layout, text, spans, first, mask), o, "latin1");
-    return;
-  }
-  const out = sink.view;
-  const template = templateFor(layout, mask);
-  template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
-  const texts = template.bytes;
-  const slots = template.slots;
-  out.set(texts[0]!, o);
-  o += texts[0]!.length;
-  for (let k = 0; k < slots.length; k++) {
-    const at = 2 * (first + slots[k]!);
-    const from = spans[at]!;
-    const n = spans[at + 1]!;
-    for (let b = 0; b < n; b++) out[o + b] = source[from + b]!;
-    o += n;
-    const piece = texts[k + 1]!;
-    out.set(piece, o);
-    o += piece.length;
-  }
-  sink.length = o;
 }
 
 function templateFor(layout: Layout, mask: number): Template {

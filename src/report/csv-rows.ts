@@ -9,14 +9,23 @@ import { ByteSink } from "./byte-sink.js";
 import { type Column, type RowContext, rowValues } from "./columns.js";
 import { cellText, csvRecord } from "./csv.js";
 
-/** One column of a plan: a cell of the context alone (its bytes), or a field's cell made by kind. */
-type PlanCell = { bytes: Uint8Array } | { kind: "text" | "number"; field: string };
+/** What a cell of a plan is: text of the context alone, or a field's value by the column's kind. */
+const CONSTANT = 0;
+const TEXT = 1;
+const NUMBER = 2;
 
 /** How a sink's columns read a scanned row; made once per month. */
 export interface RowPlan {
   columns: readonly Column[];
   ctx: RowContext;
-  cells: readonly PlanCell[];
+  /** Per column: CONSTANT, TEXT or NUMBER. */
+  kinds: Uint8Array;
+  /** Per CONSTANT column: its cell's bytes. */
+  constants: readonly Uint8Array[];
+  /** Per TEXT or NUMBER column: the field it reads. */
+  fields: readonly string[];
+  /** The bytes of the CONSTANT cells, the commas and the record's end. */
+  fixedLength: number;
 }
 
 /** The bytes a CSV reader would take as a delimiter, a quote or a record end: such a cell is quoted. */
@@ -30,32 +39,42 @@ const COMMA = 0x2c;
 
 /** The plan for `columns`, or undefined when one of them must be asked with the item. */
 export function rowPlan(columns: readonly Column[], ctx: RowContext): RowPlan | undefined {
-  const cells: PlanCell[] = [];
-  for (const column of columns) {
+  const kinds = new Uint8Array(columns.length);
+  const constants: Uint8Array[] = [];
+  const fields: string[] = [];
+  let fixedLength = columns.length + 1;
+  for (const [i, column] of columns.entries()) {
     const { reads, kind } = column;
     if (reads === "context") {
       const text = cellText(kind, column.value({}, ctx));
       if (/[",\r\n]/.test(text)) return undefined;
-      cells.push({ bytes: Buffer.from(text, "utf8") });
-    } else if (reads !== undefined && kind !== "decimal") cells.push({ kind, field: reads.field });
-    else return undefined;
+      kinds[i] = CONSTANT;
+      constants[i] = Buffer.from(text, "utf8");
+      fixedLength += constants[i]!.length;
+    } else if (reads !== undefined && kind !== "decimal") {
+      kinds[i] = kind === "text" ? TEXT : NUMBER;
+      fields[i] = reads.field;
+    } else return undefined;
   }
-  return { columns, ctx, cells };
+  return { columns, ctx, kinds, constants, fields, fixedLength };
 }
 
-/** The CSV records of every row of `rows` (an ASCII page: rows.bytes is set), in order. */
-export function csvRecords(rows: ScannedRows, plan: RowPlan): Uint8Array {
+/**
+ * The CSV records of every row of `rows` (an ASCII page: rows.bytes is set), in order, written into `out`
+ * from its start (a writer reuses one sink from page to page).
+ */
+export function csvRecords(rows: ScannedRows, plan: RowPlan, out: ByteSink): Uint8Array {
   const source = rows.bytes;
   if (source === undefined) throw new Error("csvRecords needs the bytes of an ASCII page");
-  const out = new ByteSink(rows.count * 128);
-  const places = new Int32Array(plan.cells.length);
+  out.length = 0;
+  const places = new Int32Array(plan.kinds.length);
   let layout: ReturnType<ScannedRows["layoutOf"]> | undefined;
   for (let row = 0; row < rows.count; row++) {
     if (rows.layoutOf(row) !== layout) {
       layout = rows.layoutOf(row);
-      plan.cells.forEach((cell, i) => {
-        places[i] = "field" in cell ? (layout!.index.get(cell.field) ?? -1) : -1;
-      });
+      for (let i = 0; i < places.length; i++) {
+        places[i] = plan.kinds[i] === CONSTANT ? -1 : (layout.index.get(plan.fields[i]!) ?? -1);
+      }
     }
     const start = out.length;
     if (!writeRecord(rows, row, source, plan, places, out)) {
@@ -82,46 +101,42 @@ function writeRecord(
   places: Int32Array,
   out: ByteSink,
 ): boolean {
-  const cells = plan.cells;
-  // Each cell is at most its value's text and a prefix, and the record's commas and CRLF.
-  let bound = 2 * cells.length + 2;
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i]!;
-    bound += places[i]! >= 0 ? rows.length(row, places[i]!) : "bytes" in cell ? cell.bytes.length : 0;
-  }
+  const { kinds, constants } = plan;
+  // Each cell is at most its value's text and a prefix, with the fixed bytes around them.
+  let bound = plan.fixedLength;
+  for (let i = 0; i < places.length; i++) if (places[i]! >= 0) bound += rows.length(row, places[i]!) + 1;
   out.reserve(bound);
   const view = out.view;
   let o = out.length;
-  for (let i = 0; i < cells.length; i++) {
+  for (let i = 0; i < kinds.length; i++) {
     if (i > 0) view[o++] = COMMA;
-    const cell = cells[i]!;
-    if ("bytes" in cell) {
-      view.set(cell.bytes, o);
-      o += cell.bytes.length;
+    const kind = kinds[i]!;
+    if (kind === CONSTANT) {
+      const bytes = constants[i]!;
+      for (let b = 0; b < bytes.length; b++) view[o++] = bytes[b]!;
       continue;
     }
     const place = places[i]!;
     if (place < 0) continue; // no such field: an empty cell
     const at = rows.start(row, place);
-    const n = rows.length(row, place);
+    const end = at + rows.length(row, place);
     const c = source[at]!;
     if (c === 0x6e) continue; // null: an empty cell
     if (c === 0x22) {
-      if (cell.kind === "number") return false; // a numeric string is normalised: the item path
+      if (kind === NUMBER) return false; // a numeric string is normalised: the item path
       // A string: the text between its quotes, formula-escaped.
-      if (n > 2 && FORMULA[source[at + 1]!] === 1) view[o++] = APOSTROPHE;
-      for (let b = at + 1; b < at + n - 1; b++) {
+      if (end - at > 2 && FORMULA[source[at + 1]!] === 1) view[o++] = APOSTROPHE;
+      for (let b = at + 1; b < end - 1; b++) {
         const d = source[b]!;
         if (QUOTED[d] === 1) return false;
         view[o++] = d;
       }
       continue;
     }
-    const bool = c === 0x74 || c === 0x66;
-    if (cell.kind === "number" && bool) continue; // numeric() of a boolean is null
+    if (kind === NUMBER && (c === 0x74 || c === 0x66)) continue; // numeric() of a boolean is null
     // A number, or a boolean as text: its JSON text, which is what String() gives; as text, formula-escaped.
-    if (cell.kind === "text" && FORMULA[c] === 1) view[o++] = APOSTROPHE;
-    for (let b = at; b < at + n; b++) view[o++] = source[b]!;
+    if (kind === TEXT && FORMULA[c] === 1) view[o++] = APOSTROPHE;
+    for (let b = at; b < end; b++) view[o++] = source[b]!;
   }
   view[o++] = 0x0d;
   view[o++] = 0x0a;

@@ -128,16 +128,18 @@ interface ParsedPage {
   nextPage: string | undefined;
 }
 
-/** The page handed to fetchMonth's callback; from scanned rows, its items are made only if read. */
+/** The page handed to fetchMonth's callback; from scanned rows, its items and canonical texts are made only if read. */
 function usagePage(result: ParsedPage, page: number): UsagePage {
-  const { groupBy, canonical, rows } = result;
-  if (rows === undefined) return { groupBy, items: result.items, canonical, page };
+  const { groupBy, rows } = result;
+  if (rows === undefined) return { groupBy, items: result.items, canonical: result.canonical, page };
   return {
     groupBy,
     get items() {
       return rows.items();
     },
-    canonical,
+    get canonical() {
+      return result.canonical;
+    },
     rows,
     page,
   };

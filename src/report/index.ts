@@ -392,10 +392,13 @@ async function csvSink(path: string, columns: Column[], ctx: RowContext): Promis
   const csv = await CsvWriter.open(path, columns);
   const plan = rowPlan(columns, ctx);
   return {
-    writePage: ({ items, rows }) =>
-      plan !== undefined && rows?.bytes !== undefined
-        ? csv.writeRecords(csvRecords(rows, plan), rows.count)
-        : csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    // `page.items` is read only when needed: reading it makes the items of a scanned page.
+    writePage: (page) => {
+      const rows = page.rows;
+      return plan !== undefined && rows?.bytes !== undefined
+        ? csv.writeBytes((scratch) => csvRecords(rows, plan, scratch))
+        : csv.writeEach(page.items, (item) => rowValues(columns, item, ctx));
+    },
     close: () => csv.close(),
     abort: () => csv.abort(),
   };
@@ -404,10 +407,13 @@ async function csvSink(path: string, columns: Column[], ctx: RowContext): Promis
 async function jsonSink(path: string, header: Parameters<typeof JsonReportWriter.open>[1]): Promise<Sink> {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: ({ items, canonical, rows }) =>
-      canonical === undefined
-        ? json.writeMany(items)
-        : json.writeCanonical(canonical, rows?.count ?? items.length),
+    writePage: (page) => {
+      if (page.rows !== undefined) return json.writeRows(page.rows);
+      const { canonical } = page;
+      return canonical === undefined
+        ? json.writeMany(page.items)
+        : json.writeCanonical(canonical, page.items.length);
+    },
     close: () => json.close(),
     abort: () => json.abort(),
   };

@@ -31,7 +31,7 @@ import {
 import {
   AtomicFileWriter,
   removeStaleTemps
-} from "./chunk-CDVUESFF.js";
+} from "./chunk-R77YOO5S.js";
 import {
   runnerLog
 } from "./chunk-BUR4R7A2.js";
@@ -803,6 +803,39 @@ var stringify = function(records, opts = {}) {
   return data.join("");
 };
 
+// src/report/byte-sink.ts
+var ByteSink = class {
+  buffer;
+  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
+  view;
+  length = 0;
+  constructor(capacity) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
+    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+  }
+  /** Room for `n` more bytes after `length`. */
+  reserve(n) {
+    if (this.length + n <= this.buffer.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
+  }
+  write(bytes) {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  /** Text as UTF-8. */
+  writeText(text) {
+    this.reserve(Buffer.byteLength(text));
+    this.length += this.buffer.write(text, this.length, "utf8");
+  }
+  done() {
+    return this.buffer.subarray(0, this.length);
+  }
+};
+
 // src/report/csv.ts
 function startsFormula(value) {
   switch (value.charCodeAt(0)) {
@@ -886,6 +919,8 @@ var CsvWriter = class _CsvWriter {
   closed = false;
   /** Scratch for one record's cells (reused: a row's cells are joined before the next row). */
   cells;
+  /** Scratch for the records of a scanned page (reused: a page's are in the file before the next's). */
+  records;
   /** Open the temp file; the header row goes first. */
   static async open(path, columns) {
     const file = await AtomicFileWriter.open(path);
@@ -923,12 +958,16 @@ var CsvWriter = class _CsvWriter {
       if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
-  /** Write `rows` records already made as CSV bytes (csv-rows.ts), after what is pending. */
-  async writeRecords(records, rows) {
+  /**
+   * Write records made as CSV bytes by `fill` (csv-rows.ts) into the writer's scratch sink, after what is
+   * pending. The scratch is reused: the bytes are in the file before the next call fills it again.
+   */
+  async writeBytes(fill) {
     if (this.closed) throw new Error("CSV writer already closed");
-    if (rows === 0) return;
     await this.flush();
-    await this.file.write(records);
+    this.records ??= new ByteSink(1 << 20);
+    const bytes = fill(this.records);
+    if (bytes.length > 0) await this.file.writeSettled(bytes);
   }
   append(values) {
     if (this.closed) throw new Error("CSV writer already closed");
@@ -957,40 +996,10 @@ var CsvWriter = class _CsvWriter {
   }
 };
 
-// src/report/byte-sink.ts
-var ByteSink = class {
-  buffer;
-  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
-  view;
-  length = 0;
-  constructor(capacity) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
-    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
-  }
-  /** Room for `n` more bytes after `length`. */
-  reserve(n) {
-    if (this.length + n <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
-  }
-  write(bytes) {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-  /** Text as UTF-8. */
-  writeText(text) {
-    this.reserve(Buffer.byteLength(text));
-    this.length += this.buffer.write(text, this.length, "utf8");
-  }
-  done() {
-    return this.buffer.subarray(0, this.length);
-  }
-};
-
 // src/report/csv-rows.ts
+var CONSTANT = 0;
+var TEXT = 1;
+var NUMBER = 2;
 var QUOTED = new Uint8Array(256);
 for (const c of [44, 34, 13, 10]) QUOTED[c] = 1;
 var FORMULA = new Uint8Array(256);
@@ -998,30 +1007,37 @@ for (const c of [61, 43, 45, 64, 9, 13, 10, 0]) FORMULA[c] = 1;
 var APOSTROPHE = 39;
 var COMMA = 44;
 function rowPlan(columns, ctx) {
-  const cells = [];
-  for (const column of columns) {
+  const kinds = new Uint8Array(columns.length);
+  const constants = [];
+  const fields = [];
+  let fixedLength = columns.length + 1;
+  for (const [i, column] of columns.entries()) {
     const { reads, kind } = column;
     if (reads === "context") {
       const text = cellText(kind, column.value({}, ctx));
       if (/[",\r\n]/.test(text)) return void 0;
-      cells.push({ bytes: Buffer.from(text, "utf8") });
-    } else if (reads !== void 0 && kind !== "decimal") cells.push({ kind, field: reads.field });
-    else return void 0;
+      kinds[i] = CONSTANT;
+      constants[i] = Buffer.from(text, "utf8");
+      fixedLength += constants[i].length;
+    } else if (reads !== void 0 && kind !== "decimal") {
+      kinds[i] = kind === "text" ? TEXT : NUMBER;
+      fields[i] = reads.field;
+    } else return void 0;
   }
-  return { columns, ctx, cells };
+  return { columns, ctx, kinds, constants, fields, fixedLength };
 }
-function csvRecords(rows, plan) {
+function csvRecords(rows, plan, out) {
   const source = rows.bytes;
   if (source === void 0) throw new Error("csvRecords needs the bytes of an ASCII page");
-  const out = new ByteSink(rows.count * 128);
-  const places = new Int32Array(plan.cells.length);
+  out.length = 0;
+  const places = new Int32Array(plan.kinds.length);
   let layout;
   for (let row = 0; row < rows.count; row++) {
     if (rows.layoutOf(row) !== layout) {
       layout = rows.layoutOf(row);
-      plan.cells.forEach((cell, i) => {
-        places[i] = "field" in cell ? layout.index.get(cell.field) ?? -1 : -1;
-      });
+      for (let i = 0; i < places.length; i++) {
+        places[i] = plan.kinds[i] === CONSTANT ? -1 : layout.index.get(plan.fields[i]) ?? -1;
+      }
     }
     const start = out.length;
     if (!writeRecord(rows, row, source, plan, places, out)) {
@@ -1037,43 +1053,39 @@ function itemRecord(rows, row, plan) {
   return csvRecord(values.map((value, i) => cellText(plan.columns[i].kind, value)));
 }
 function writeRecord(rows, row, source, plan, places, out) {
-  const cells = plan.cells;
-  let bound = 2 * cells.length + 2;
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i];
-    bound += places[i] >= 0 ? rows.length(row, places[i]) : "bytes" in cell ? cell.bytes.length : 0;
-  }
+  const { kinds, constants } = plan;
+  let bound = plan.fixedLength;
+  for (let i = 0; i < places.length; i++) if (places[i] >= 0) bound += rows.length(row, places[i]) + 1;
   out.reserve(bound);
   const view = out.view;
   let o = out.length;
-  for (let i = 0; i < cells.length; i++) {
+  for (let i = 0; i < kinds.length; i++) {
     if (i > 0) view[o++] = COMMA;
-    const cell = cells[i];
-    if ("bytes" in cell) {
-      view.set(cell.bytes, o);
-      o += cell.bytes.length;
+    const kind = kinds[i];
+    if (kind === CONSTANT) {
+      const bytes = constants[i];
+      for (let b = 0; b < bytes.length; b++) view[o++] = bytes[b];
       continue;
     }
     const place = places[i];
     if (place < 0) continue;
     const at = rows.start(row, place);
-    const n = rows.length(row, place);
+    const end = at + rows.length(row, place);
     const c = source[at];
     if (c === 110) continue;
     if (c === 34) {
-      if (cell.kind === "number") return false;
-      if (n > 2 && FORMULA[source[at + 1]] === 1) view[o++] = APOSTROPHE;
-      for (let b = at + 1; b < at + n - 1; b++) {
+      if (kind === NUMBER) return false;
+      if (end - at > 2 && FORMULA[source[at + 1]] === 1) view[o++] = APOSTROPHE;
+      for (let b = at + 1; b < end - 1; b++) {
         const d = source[b];
         if (QUOTED[d] === 1) return false;
         view[o++] = d;
       }
       continue;
     }
-    const bool = c === 116 || c === 102;
-    if (cell.kind === "number" && bool) continue;
-    if (cell.kind === "text" && FORMULA[c] === 1) view[o++] = APOSTROPHE;
-    for (let b = at; b < at + n; b++) view[o++] = source[b];
+    if (kind === NUMBER && (c === 116 || c === 102)) continue;
+    if (kind === TEXT && FORMULA[c] === 1) view[o++] = APOSTROPHE;
+    for (let b = at; b < end; b++) view[o++] = source[b];
   }
   view[o++] = 13;
   view[o++] = 10;
@@ -1212,18 +1224,20 @@ function decode(token) {
   }
 }
 var ScannedRows = class {
-  constructor(text, bytes, layouts, first, spans) {
+  constructor(text, bytes, layouts, first, spans, masks) {
     this.text = text;
     this.bytes = bytes;
     this.layouts = layouts;
     this.first = first;
     this.spans = spans;
+    this.masks = masks;
   }
   text;
   bytes;
   layouts;
   first;
   spans;
+  masks;
   made;
   get count() {
     return this.layouts.length;
@@ -1237,6 +1251,51 @@ var ScannedRows = class {
   }
   length(row, v) {
     return this.spans[2 * (this.first[row] + v) + 1];
+  }
+  /**
+   * canonicalJson of each item joined by ITEM_SEPARATOR, as UTF-8 bytes written into `sink` from its
+   * start (an ASCII page: `bytes` is set). An item's canonical text is its own members in sorted order, so
+   * exactly as long as the item: the values are copied from the page's bytes between fixed pieces.
+   */
+  canonicalBytes(sink) {
+    const source = this.bytes;
+    if (source === void 0) throw new Error("canonicalBytes needs the bytes of an ASCII page");
+    const { spans, first } = this;
+    sink.length = 0;
+    sink.reserve(this.text.length + SEPARATOR_BYTES.length * this.count);
+    const out = sink.view;
+    let o = 0;
+    for (let row = 0; row < this.count; row++) {
+      if (row > 0) for (let b = 0; b < SEPARATOR_BYTES.length; b++) out[o++] = SEPARATOR_BYTES[b];
+      const layout = this.layouts[row];
+      if (layout.keys.length > 30) {
+        o += sink.buffer.write(canonicalText(layout, this.text, spans, first[row], 0), o, "latin1");
+        continue;
+      }
+      const template = templateFor(layout, this.masks[row]);
+      template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
+      const pieces = template.bytes;
+      const slots = template.slots;
+      let piece = pieces[0];
+      for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+      for (let k = 0; k < slots.length; k++) {
+        const at = 2 * (first[row] + slots[k]);
+        const from = spans[at];
+        const to = from + spans[at + 1];
+        for (let b = from; b < to; b++) out[o++] = source[b];
+        piece = pieces[k + 1];
+        for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+      }
+    }
+    sink.length = o;
+    return sink.done();
+  }
+  /** canonicalJson of each item joined by ITEM_SEPARATOR, as one string. */
+  canonicalText() {
+    const texts = this.layouts.map(
+      (layout, row) => canonicalText(layout, this.text, this.spans, this.first[row], this.masks[row])
+    );
+    return texts.join(ITEM_SEPARATOR);
   }
   /** The items, as JSON.parse gives them (made once, when first asked for). */
   items() {
@@ -1261,17 +1320,20 @@ var ScannedRows = class {
 var RowsBuilder = class {
   layouts = [];
   first = new Int32Array(256);
+  masks = new Int32Array(256);
   spans = new Int32Array(4096);
   values = 0;
   /**
-   * Record where each value of the item at `start` lies: it matched `layout`, so it has no whitespace,
-   * its strings no quote inside and its numbers end at "," or "}". Returns the mask of its non-null
-   * values (bit i: value i), which only items of at most 30 keys use.
+   * Record where each value of the item at `start` lies, and which are not null: it matched `layout`, so
+   * it has no whitespace, its strings no quote inside and its numbers end at "," or "}".
    */
   add(layout, text, start) {
     const n = layout.keys.length;
     const row = this.layouts.length;
-    if (row === this.first.length) this.first = grown(this.first, row + 1);
+    if (row === this.first.length) {
+      this.first = grown(this.first, row + 1);
+      this.masks = grown(this.masks, row + 1);
+    }
     if (2 * (this.values + n) > this.spans.length) this.spans = grown(this.spans, 2 * (this.values + n));
     this.layouts.push(layout);
     this.first[row] = this.values;
@@ -1299,10 +1361,10 @@ var RowsBuilder = class {
       spans[o++] = length;
       at += length + 1;
     }
-    return mask;
+    this.masks[row] = mask;
   }
   done(text, bytes) {
-    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans);
+    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans, this.masks);
   }
 };
 function grown(array, least) {
@@ -1326,7 +1388,6 @@ function scan(text, cache, ascii) {
   let groupBy;
   let nextPage;
   let rows;
-  let canonical = "";
   const seen = /* @__PURE__ */ new Set();
   if (text.charCodeAt(pos) !== 125) {
     for (; ; ) {
@@ -1342,7 +1403,7 @@ function scan(text, cache, ascii) {
       if (key === "items") {
         const read = readItems(text, pos, cache, ascii);
         if (read === void 0) return void 0;
-        ({ rows, canonical } = read);
+        ({ rows } = read);
         pos = read.end;
       } else {
         const end = valueEnd(text, pos);
@@ -1365,78 +1426,41 @@ function scan(text, cache, ascii) {
   } else pos = ws(text, pos + 1);
   if (pos !== text.length || rows === void 0) return void 0;
   const scanned = rows;
+  let canonical;
   return {
     groupBy,
     get items() {
       return scanned.items();
     },
     rows,
-    canonical,
+    get canonical() {
+      canonical ??= canonicalOf(scanned);
+      return canonical;
+    },
     nextPage
   };
+}
+function canonicalOf(rows) {
+  return rows.bytes === void 0 ? rows.canonicalText() : rows.canonicalBytes(new ByteSink(rows.text.length));
 }
 function readItems(text, pos, cache, ascii) {
   if (text.charCodeAt(pos) !== 91) return void 0;
   pos = ws(text, pos + 1);
   const rows = new RowsBuilder();
-  const canonical = [];
-  const bytes = ascii === void 0 ? void 0 : new ByteSink(text.length - pos);
-  if (text.charCodeAt(pos) === 93) {
-    return { rows: rows.done(text, ascii), canonical: bytes?.done() ?? "", end: pos + 1 };
-  }
+  if (text.charCodeAt(pos) === 93) return { rows: rows.done(text, ascii), end: pos + 1 };
   let layout = cache.layouts[0];
   for (; ; ) {
     if (layout === void 0 || !matches(layout, text, pos)) {
       layout = cache.find(text, pos);
       if (layout === void 0) return void 0;
     }
-    const start = pos;
-    pos = layout.pattern.lastIndex;
-    const row = rows.layouts.length;
-    const first = rows.values;
-    const mask = rows.add(layout, text, start);
-    if (bytes !== void 0) {
-      if (row > 0) bytes.write(SEPARATOR_BYTES);
-      canonicalBytes(layout, text, rows.spans, first, mask, ascii, start, pos, bytes);
-    } else canonical.push(canonicalText(layout, text, rows.spans, first, mask));
-    pos = ws(text, pos);
+    rows.add(layout, text, pos);
+    pos = ws(text, layout.pattern.lastIndex);
     const c = text.charCodeAt(pos);
-    if (c === 93) {
-      return {
-        rows: rows.done(text, ascii),
-        canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR),
-        end: pos + 1
-      };
-    }
+    if (c === 93) return { rows: rows.done(text, ascii), end: pos + 1 };
     if (c !== 44) return void 0;
     pos = ws(text, pos + 1);
   }
-}
-function canonicalBytes(layout, text, spans, first, mask, source, start, end, sink) {
-  sink.reserve(end - start);
-  let o = sink.length;
-  if (layout.tokens.length > 30) {
-    sink.length = o + sink.buffer.write(canonicalText(layout, text, spans, first, mask), o, "latin1");
-    return;
-  }
-  const out = sink.view;
-  const template = templateFor(layout, mask);
-  template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
-  const texts = template.bytes;
-  const slots = template.slots;
-  out.set(texts[0], o);
-  o += texts[0].length;
-  for (let k = 0; k < slots.length; k++) {
-    const at = 2 * (first + slots[k]);
-    const from = spans[at];
-    const n = spans[at + 1];
-    for (let b = 0; b < n; b++) out[o + b] = source[from + b];
-    o += n;
-    const piece = texts[k + 1];
-    out.set(piece, o);
-    o += piece.length;
-  }
-  sink.length = o;
 }
 function templateFor(layout, mask) {
   let template = layout.templates.get(mask);
@@ -1491,14 +1515,16 @@ function usageUrl(endpoint, page) {
   return url.href;
 }
 function usagePage(result, page) {
-  const { groupBy, canonical, rows } = result;
-  if (rows === void 0) return { groupBy, items: result.items, canonical, page };
+  const { groupBy, rows } = result;
+  if (rows === void 0) return { groupBy, items: result.items, canonical: result.canonical, page };
   return {
     groupBy,
     get items() {
       return rows.items();
     },
-    canonical,
+    get canonical() {
+      return result.canonical;
+    },
     rows,
     page
   };
@@ -1886,6 +1912,8 @@ var JsonReportWriter = class _JsonReportWriter {
   buffer = "";
   items = new CanonicalItemWriter();
   closed = false;
+  /** Scratch for the items of a scanned page (writeRows). */
+  scratch;
   static async open(path, header) {
     const file = await AtomicFileWriter.open(path);
     const writer = new _JsonReportWriter(file);
@@ -1931,6 +1959,20 @@ var JsonReportWriter = class _JsonReportWriter {
     await this.flush();
     await this.file.write(joined);
   }
+  /**
+   * Write the items of a scanned page, their canonical texts made from its values (answer-scan.ts): for an
+   * ASCII page into the writer's scratch sink, reused once the file has its bytes.
+   */
+  async writeRows(rows) {
+    if (rows.bytes === void 0) return this.writeCanonical(rows.canonicalText(), rows.count);
+    if (this.closed) throw new Error("JSON writer already closed");
+    if (rows.count === 0) return;
+    this.buffer += this.count === 0 ? "\n    " : ",\n    ";
+    this.count += rows.count;
+    await this.flush();
+    this.scratch ??= new ByteSink(1 << 21);
+    await this.file.writeSettled(rows.canonicalBytes(this.scratch));
+  }
   append(item) {
     if (this.closed) throw new Error("JSON writer already closed");
     this.buffer += `${this.count === 0 ? "\n    " : ",\n    "}${this.items.write(item)}`;
@@ -1972,7 +2014,7 @@ function label(value) {
 }
 var FIELDS = ["computedAmount", "service", "compartmentPath", "compartmentName", "compartmentId", "currency"];
 var [AMOUNT, SERVICE, PATH, NAME, ID, CURRENCY] = [0, 1, 2, 3, 4, 5];
-var [ABSENT, NUMBER, STRING, BOOLEAN] = [0, 1, 2, 3];
+var [ABSENT, NUMBER2, STRING, BOOLEAN] = [0, 1, 2, 3];
 function valueKind(rows, row, place) {
   if (place < 0) return ABSENT;
   switch (rows.text.charCodeAt(rows.start(row, place))) {
@@ -1985,7 +2027,7 @@ function valueKind(rows, row, place) {
     case 102:
       return BOOLEAN;
     default:
-      return NUMBER;
+      return NUMBER2;
   }
 }
 function stringAt(rows, row, place) {
@@ -2072,7 +2114,7 @@ var MonthTotals = class {
       let amount;
       let small = false;
       const raw = valueKind(rows, row, fields[AMOUNT]);
-      if (raw === NUMBER) small = numberParts(rows, row, fields[AMOUNT]);
+      if (raw === NUMBER2) small = numberParts(rows, row, fields[AMOUNT]);
       else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]));
       else if (raw === BOOLEAN) {
         throw new Error("a usage item has a computedAmount of type boolean, not a number");
@@ -2990,7 +3032,11 @@ async function csvSink(path, columns, ctx) {
   const csv = await CsvWriter.open(path, columns);
   const plan = rowPlan(columns, ctx);
   return {
-    writePage: ({ items, rows }) => plan !== void 0 && rows?.bytes !== void 0 ? csv.writeRecords(csvRecords(rows, plan), rows.count) : csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    // `page.items` is read only when needed: reading it makes the items of a scanned page.
+    writePage: (page) => {
+      const rows = page.rows;
+      return plan !== void 0 && rows?.bytes !== void 0 ? csv.writeBytes((scratch) => csvRecords(rows, plan, scratch)) : csv.writeEach(page.items, (item) => rowValues(columns, item, ctx));
+    },
     close: () => csv.close(),
     abort: () => csv.abort()
   };
@@ -2998,7 +3044,11 @@ async function csvSink(path, columns, ctx) {
 async function jsonSink(path, header) {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: ({ items, canonical, rows }) => canonical === void 0 ? json.writeMany(items) : json.writeCanonical(canonical, rows?.count ?? items.length),
+    writePage: (page) => {
+      if (page.rows !== void 0) return json.writeRows(page.rows);
+      const { canonical } = page;
+      return canonical === void 0 ? json.writeMany(page.items) : json.writeCanonical(canonical, page.items.length);
+    },
     close: () => json.close(),
     abort: () => json.abort()
   };
