@@ -49,7 +49,8 @@ export function rowPlan(columns: readonly Column[], ctx: RowContext): RowPlan | 
       const text = cellText(kind, column.value({}, ctx));
       if (/[",\r\n]/.test(text)) return undefined;
       kinds[i] = CONSTANT;
-      constants[i] = Buffer.from(text, "utf8");
+      // A plain Uint8Array: element access on one is faster than on a Buffer.
+      constants[i] = Uint8Array.from(Buffer.from(text, "utf8"));
       fixedLength += constants[i]!.length;
     } else if (reads !== undefined && kind !== "decimal") {
       kinds[i] = kind === "text" ? TEXT : NUMBER;

@@ -1017,7 +1017,7 @@ function rowPlan(columns, ctx) {
       const text = cellText(kind, column.value({}, ctx));
       if (/[",\r\n]/.test(text)) return void 0;
       kinds[i] = CONSTANT;
-      constants[i] = Buffer.from(text, "utf8");
+      constants[i] = Uint8Array.from(Buffer.from(text, "utf8"));
       fixedLength += constants[i].length;
     } else if (reads !== void 0 && kind !== "decimal") {
       kinds[i] = kind === "text" ? TEXT : NUMBER;
@@ -1099,7 +1099,9 @@ import { isAscii } from "node:buffer";
 
 // src/report/answer-scan.ts
 var ITEM_SEPARATOR = ",\n    ";
-var SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
+var latin1Bytes = (text) => Uint8Array.from(Buffer.from(text, "latin1"));
+var SEPARATOR_BYTES = latin1Bytes(ITEM_SEPARATOR);
+var SHORT_PIECE = 16;
 var PLAIN_VALUE = String.raw`(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` + String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?)`;
 var MEMBER = /"([^"\\\x00-\x1f]*)":(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"|-?[\d.eE+-]+)([,}])/y;
 var MAX_LAYOUTS = 8;
@@ -1273,18 +1275,19 @@ var ScannedRows = class {
         continue;
       }
       const template = templateFor(layout, this.masks[row]);
-      template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
+      template.bytes ??= template.texts.map(latin1Bytes);
       const pieces = template.bytes;
       const slots = template.slots;
-      let piece = pieces[0];
-      for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+      o = copyPiece(out, o, pieces[0]);
       for (let k = 0; k < slots.length; k++) {
         const at = 2 * (first[row] + slots[k]);
         const from = spans[at];
         const to = from + spans[at + 1];
-        for (let b = from; b < to; b++) out[o++] = source[b];
-        piece = pieces[k + 1];
-        for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+        if (to - from > SHORT_PIECE) {
+          out.set(source.subarray(from, to), o);
+          o += to - from;
+        } else for (let b = from; b < to; b++) out[o++] = source[b];
+        o = copyPiece(out, o, pieces[k + 1]);
       }
     }
     sink.length = o;
@@ -1317,12 +1320,31 @@ var ScannedRows = class {
     return items;
   }
 };
+function copyPiece(out, o, piece) {
+  if (piece.length > SHORT_PIECE) {
+    out.set(piece, o);
+    return o + piece.length;
+  }
+  for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+  return o;
+}
 var RowsBuilder = class {
   layouts = [];
-  first = new Int32Array(256);
-  masks = new Int32Array(256);
-  spans = new Int32Array(4096);
+  first = new Int32Array(0);
+  masks = new Int32Array(0);
+  spans = new Int32Array(0);
   values = 0;
+  /**
+   * Room for the items of a page whose first item has `n` values in `itemLength` characters, `rest`
+   * characters from its start to the page's end: items of one page are of about one length, and growing
+   * the arrays as they fill would copy them (and touch new memory) several times.
+   */
+  expect(n, itemLength, rest) {
+    const items = Math.ceil(rest / (itemLength + 1) * 1.05) + 8;
+    this.first = new Int32Array(items);
+    this.masks = new Int32Array(items);
+    this.spans = new Int32Array(2 * n * items);
+  }
   /**
    * Record where each value of the item at `start` lies, and which are not null: it matched `layout`, so
    * it has no whitespace, its strings no quote inside and its numbers end at "," or "}".
@@ -1454,8 +1476,10 @@ function readItems(text, pos, cache, ascii) {
       layout = cache.find(text, pos);
       if (layout === void 0) return void 0;
     }
+    const end = layout.pattern.lastIndex;
+    if (rows.layouts.length === 0) rows.expect(layout.keys.length, end - pos, text.length - pos);
     rows.add(layout, text, pos);
-    pos = ws(text, layout.pattern.lastIndex);
+    pos = ws(text, end);
     const c = text.charCodeAt(pos);
     if (c === 93) return { rows: rows.done(text, ascii), end: pos + 1 };
     if (c !== 44) return void 0;
