@@ -329,7 +329,8 @@ export class ScannedRows {
       let at = 2 * this.first[row]!;
       for (let i = 0; i < keys.length; i++, at += 2) {
         const start = spans[at]!;
-        if (text.charCodeAt(start) !== 0x6e) item[keys[i]!] = decode(text.slice(start, start + spans[at + 1]!));
+        if (text.charCodeAt(start) !== 0x6e)
+          item[keys[i]!] = decode(text.slice(start, start + spans[at + 1]!));
       }
       items[row] = item;
     }
@@ -395,7 +396,8 @@ class RowsBuilder {
       if (c !== 0x6e) {
         mask |= 1 << i;
         if (c === 0x22) length = text.indexOf('"', at + 1) + 1 - at;
-        else if (c === 0x66) length = 5; // false
+        else if (c === 0x66)
+          length = 5; // false
         else if (c !== 0x74) {
           let end = at + 1;
           for (let d = text.charCodeAt(end); d !== 0x2c && d !== 0x7d; d = text.charCodeAt(++end));
@@ -501,7 +503,9 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
 
 /** The canonical texts of a page's items (as ScannedAnswer.canonical has them), made anew. */
 export function canonicalOf(rows: ScannedRows): string | Uint8Array {
-  return rows.bytes === undefined ? rows.canonicalText() : rows.canonicalBytes(new ByteSink(rows.text.length));
+  return rows.bytes === undefined
+    ? rows.canonicalText()
+    : rows.canonicalBytes(new ByteSink(rows.text.length));
 }
 
 /** The items array at pos: each item through its layout's expression. */

@@ -5,7 +5,7 @@
 // or a cell whose rule needs more than its text (a string in a number column), is written by the item
 // path itself.
 import type { ScannedRows } from "./answer-scan.js";
-import { ByteSink } from "./byte-sink.js";
+import type { ByteSink } from "./byte-sink.js";
 import { type Column, type RowContext, rowValues } from "./columns.js";
 import { cellText, csvRecord } from "./csv.js";
 

@@ -50,7 +50,14 @@ function label(value: unknown): string | undefined {
 }
 
 /** The fields a row's totals read, by their place in FIELDS. */
-const FIELDS = ["computedAmount", "service", "compartmentPath", "compartmentName", "compartmentId", "currency"];
+const FIELDS = [
+  "computedAmount",
+  "service",
+  "compartmentPath",
+  "compartmentName",
+  "compartmentId",
+  "currency",
+];
 const [AMOUNT, SERVICE, PATH, NAME, ID, CURRENCY] = [0, 1, 2, 3, 4, 5];
 const [ABSENT, NUMBER, STRING, BOOLEAN] = [0, 1, 2, 3];
 
@@ -83,7 +90,7 @@ function labelAt(rows: ScannedRows, row: number, place: number): string | undefi
 }
 
 /** The exact parts of a scanned number into `parts`: its digits (at most 15) and how many follow the point. */
-function numberParts(rows: ScannedRows, row: number, place: number): boolean {
+function numberParts(rows: ScannedRows, row: number, place: number): void {
   const text = rows.text;
   let at = rows.start(row, place);
   const end = at + rows.length(row, place);
@@ -102,7 +109,6 @@ function numberParts(rows: ScannedRows, row: number, place: number): boolean {
   }
   parts.coef = negative ? -coef : coef;
   parts.scale = scale;
-  return true;
 }
 
 export class MonthTotals {
@@ -164,7 +170,10 @@ export class MonthTotals {
       let amount: Decimal | undefined;
       let small = false;
       const raw = valueKind(rows, row, fields[AMOUNT]!);
-      if (raw === NUMBER) small = numberParts(rows, row, fields[AMOUNT]!);
+      if (raw === NUMBER) {
+        numberParts(rows, row, fields[AMOUNT]!);
+        small = true;
+      }
       else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]!));
       else if (raw === BOOLEAN) {
         throw new Error("a usage item has a computedAmount of type boolean, not a number");

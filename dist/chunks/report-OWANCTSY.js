@@ -1312,7 +1312,8 @@ var ScannedRows = class {
       let at = 2 * this.first[row];
       for (let i = 0; i < keys.length; i++, at += 2) {
         const start = spans[at];
-        if (text.charCodeAt(start) !== 110) item[keys[i]] = decode(text.slice(start, start + spans[at + 1]));
+        if (text.charCodeAt(start) !== 110)
+          item[keys[i]] = decode(text.slice(start, start + spans[at + 1]));
       }
       items[row] = item;
     }
@@ -1372,7 +1373,8 @@ var RowsBuilder = class {
       if (c !== 110) {
         mask |= 1 << i;
         if (c === 34) length = text.indexOf('"', at + 1) + 1 - at;
-        else if (c === 102) length = 5;
+        else if (c === 102)
+          length = 5;
         else if (c !== 116) {
           let end = at + 1;
           for (let d = text.charCodeAt(end); d !== 44 && d !== 125; d = text.charCodeAt(++end)) ;
@@ -2036,7 +2038,14 @@ function rankEntries(map) {
 function label(value) {
   return typeof value === "string" && value !== "" ? value : void 0;
 }
-var FIELDS = ["computedAmount", "service", "compartmentPath", "compartmentName", "compartmentId", "currency"];
+var FIELDS = [
+  "computedAmount",
+  "service",
+  "compartmentPath",
+  "compartmentName",
+  "compartmentId",
+  "currency"
+];
 var [AMOUNT, SERVICE, PATH, NAME, ID, CURRENCY] = [0, 1, 2, 3, 4, 5];
 var [ABSENT, NUMBER2, STRING, BOOLEAN] = [0, 1, 2, 3];
 function valueKind(rows, row, place) {
@@ -2081,7 +2090,6 @@ function numberParts(rows, row, place) {
   }
   parts.coef = negative ? -coef : coef;
   parts.scale = scale;
-  return true;
 }
 var MonthTotals = class {
   /** `tag`: the group-by tag, whose value each row's cost is also summed by. */
@@ -2138,8 +2146,10 @@ var MonthTotals = class {
       let amount;
       let small = false;
       const raw = valueKind(rows, row, fields[AMOUNT]);
-      if (raw === NUMBER2) small = numberParts(rows, row, fields[AMOUNT]);
-      else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]));
+      if (raw === NUMBER2) {
+        numberParts(rows, row, fields[AMOUNT]);
+        small = true;
+      } else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]));
       else if (raw === BOOLEAN) {
         throw new Error("a usage item has a computedAmount of type boolean, not a number");
       }
