@@ -173,8 +173,7 @@ export class MonthTotals {
       if (raw === NUMBER) {
         numberParts(rows, row, fields[AMOUNT]!);
         small = true;
-      }
-      else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]!));
+      } else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]!));
       else if (raw === BOOLEAN) {
         throw new Error("a usage item has a computedAmount of type boolean, not a number");
       }
