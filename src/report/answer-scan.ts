@@ -243,10 +243,10 @@ export class ScannedRows {
     /** The page's bytes when all of them are ASCII (an index in the text is one in them). */
     readonly bytes: Uint8Array | undefined,
     private readonly layouts: readonly Layout[],
-    /** Per item: the index of its first value in `spans`. */
-    private readonly first: Int32Array,
+    /** Per item: the index of its first value (value v of item r is at 2 * (first[r] + v) in `spans`). */
+    readonly first: Int32Array,
     /** Per value: start, length. */
-    private readonly spans: Int32Array,
+    readonly spans: Int32Array,
     /** Per item: which of its values are not null (bit i: value i), for items of at most 30 keys. */
     private readonly masks: Int32Array,
   ) {}

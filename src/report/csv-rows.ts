@@ -28,9 +28,6 @@ export interface RowPlan {
   fixedLength: number;
 }
 
-/** The bytes a CSV reader would take as a delimiter, a quote or a record end: such a cell is quoted. */
-const QUOTED = new Uint8Array(256);
-for (const c of [0x2c, 0x22, 0x0d, 0x0a]) QUOTED[c] = 1;
 /** First bytes that start a spreadsheet formula (csv.ts, neutralizeFormula; the others are not ASCII). */
 const FORMULA = new Uint8Array(256);
 for (const c of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d, 0x0a, 0x00]) FORMULA[c] = 1;
@@ -103,9 +100,11 @@ function writeRecord(
   out: ByteSink,
 ): boolean {
   const { kinds, constants } = plan;
+  const spans = rows.spans;
+  const base = 2 * rows.first[row]!;
   // Each cell is at most its value's text and a prefix, with the fixed bytes around them.
   let bound = plan.fixedLength;
-  for (let i = 0; i < places.length; i++) if (places[i]! >= 0) bound += rows.length(row, places[i]!) + 1;
+  for (let i = 0; i < places.length; i++) if (places[i]! >= 0) bound += spans[base + 2 * places[i]! + 1]! + 1;
   out.reserve(bound);
   const view = out.view;
   let o = out.length;
@@ -119,17 +118,18 @@ function writeRecord(
     }
     const place = places[i]!;
     if (place < 0) continue; // no such field: an empty cell
-    const at = rows.start(row, place);
-    const end = at + rows.length(row, place);
+    const at = spans[base + 2 * place]!;
+    const end = at + spans[base + 2 * place + 1]!;
     const c = source[at]!;
     if (c === 0x6e) continue; // null: an empty cell
     if (c === 0x22) {
       if (kind === NUMBER) return false; // a numeric string is normalised: the item path
-      // A string: the text between its quotes, formula-escaped.
+      // A string: the text between its quotes, formula-escaped. The scanner let no quote or control
+      // character into it, so a comma is the one byte that would need quoting.
       if (end - at > 2 && FORMULA[source[at + 1]!] === 1) view[o++] = APOSTROPHE;
       for (let b = at + 1; b < end - 1; b++) {
         const d = source[b]!;
-        if (QUOTED[d] === 1) return false;
+        if (d === COMMA) return false;
         view[o++] = d;
       }
       continue;

@@ -1000,8 +1000,6 @@ var CsvWriter = class _CsvWriter {
 var CONSTANT = 0;
 var TEXT = 1;
 var NUMBER = 2;
-var QUOTED = new Uint8Array(256);
-for (const c of [44, 34, 13, 10]) QUOTED[c] = 1;
 var FORMULA = new Uint8Array(256);
 for (const c of [61, 43, 45, 64, 9, 13, 10, 0]) FORMULA[c] = 1;
 var APOSTROPHE = 39;
@@ -1054,8 +1052,10 @@ function itemRecord(rows, row, plan) {
 }
 function writeRecord(rows, row, source, plan, places, out) {
   const { kinds, constants } = plan;
+  const spans = rows.spans;
+  const base = 2 * rows.first[row];
   let bound = plan.fixedLength;
-  for (let i = 0; i < places.length; i++) if (places[i] >= 0) bound += rows.length(row, places[i]) + 1;
+  for (let i = 0; i < places.length; i++) if (places[i] >= 0) bound += spans[base + 2 * places[i] + 1] + 1;
   out.reserve(bound);
   const view = out.view;
   let o = out.length;
@@ -1069,8 +1069,8 @@ function writeRecord(rows, row, source, plan, places, out) {
     }
     const place = places[i];
     if (place < 0) continue;
-    const at = rows.start(row, place);
-    const end = at + rows.length(row, place);
+    const at = spans[base + 2 * place];
+    const end = at + spans[base + 2 * place + 1];
     const c = source[at];
     if (c === 110) continue;
     if (c === 34) {
@@ -1078,7 +1078,7 @@ function writeRecord(rows, row, source, plan, places, out) {
       if (end - at > 2 && FORMULA[source[at + 1]] === 1) view[o++] = APOSTROPHE;
       for (let b = at + 1; b < end - 1; b++) {
         const d = source[b];
-        if (QUOTED[d] === 1) return false;
+        if (d === COMMA) return false;
         view[o++] = d;
       }
       continue;
