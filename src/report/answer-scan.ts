@@ -502,7 +502,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
 }
 
 /** The canonical texts of a page's items (as ScannedAnswer.canonical has them), made anew. */
-export function canonicalOf(rows: ScannedRows): string | Uint8Array {
+function canonicalOf(rows: ScannedRows): string | Uint8Array {
   return rows.bytes === undefined
     ? rows.canonicalText()
     : rows.canonicalBytes(new ByteSink(rows.text.length));

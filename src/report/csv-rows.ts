@@ -15,7 +15,7 @@ const TEXT = 1;
 const NUMBER = 2;
 
 /** How a sink's columns read a scanned row; made once per month. */
-export interface RowPlan {
+interface RowPlan {
   columns: readonly Column[];
   ctx: RowContext;
   /** Per column: CONSTANT, TEXT or NUMBER. */

@@ -42,7 +42,8 @@ export interface UsagePage {
   items: UsageItem[];
   /**
    * canonicalJson of each item joined by ",\n    " (the JSON report's separator), as a string or as
-   * UTF-8 bytes, when the page was read by scanPage, which has them at little cost.
+   * UTF-8 bytes, when the page was read by scanPage (made when first read; the JSON writer makes them
+   * from `rows` into memory of its own instead).
    */
   canonical?: string | Uint8Array | undefined;
   /**
@@ -128,7 +129,7 @@ interface ParsedPage {
   nextPage: string | undefined;
 }
 
-/** The page handed to fetchMonth's callback; from scanned rows, its items and canonical texts are made only if read. */
+/** The page handed to fetchMonth's callback: from scanned rows, its items and canonical texts are made if read. */
 function usagePage(result: ParsedPage, page: number): UsagePage {
   const { groupBy, rows } = result;
   if (rows === undefined) return { groupBy, items: result.items, canonical: result.canonical, page };
