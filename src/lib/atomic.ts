@@ -161,6 +161,19 @@ export class AtomicFileWriter {
     }
   }
 
+  /**
+   * Write a chunk and wait until it is in the file (not only in the stream's buffer), so that the caller
+   * may fill the same memory again.
+   */
+  async writeSettled(chunk: Uint8Array): Promise<void> {
+    if (this.state !== "open") throw new Error(`write after ${this.state}: ${this.target}`);
+    if (this.error) throw this.error;
+    this.bytes += chunk.length;
+    await new Promise<void>((resolve, reject) => {
+      this.out.write(chunk, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
   /** Flush, fsync, rename over the target (unless identical), fsync the folder. */
   async commit(): Promise<AtomicWriteResult> {
     if (this.state !== "open") throw new Error(`commit after ${this.state}: ${this.target}`);

@@ -1,7 +1,8 @@
 // A fast path for reading one answer of the usage endpoint: the items of a page share their keys, so one
-// regular expression per key layout validates an item and captures its values in one native pass. From
-// the captures come the item (the same keys, order and values JSON.parse gives) and its canonical JSON
-// text (what canonicalJson writes for it), with no generic parse and no per-member serialisation.
+// regular expression per key layout validates an item in one native pass. A matched item has no
+// whitespace and no escapes, so a short walk then finds where each of its values lies; from there come
+// the item (the same keys, order and values JSON.parse gives) and its canonical JSON text (what
+// canonicalJson writes for it), with no generic parse and no per-member serialisation.
 //
 // Only what the expression vouches for takes this path: flat items whose values are null, true, false,
 // strings without escapes, control characters or surrogates, and numbers written as JavaScript prints
@@ -9,43 +10,63 @@
 // exactly a valid page, makes scanPage return undefined: the caller parses the page as before, with its
 // checks and messages.
 //
+// The item objects are made only when something asks for them (ScannedRows.items): the CSV writer and
+// the month's totals read the values where they lie (csv-rows.ts, totals.ts), which spares an object,
+// its strings and their garbage per row.
+//
 // Why it is kept: on the whole 1,000,000-row report it saves the action about a third of its CPU and some
 // peak RSS against JSON.parse + CanonicalItemWriter (docs/architecture.md, page scanners).
+import { ByteSink } from "./byte-sink.js";
 import type { UsageItem } from "./columns.js";
 
 export interface ScannedAnswer {
   groupBy: string[] | undefined;
-  items: UsageItem[];
+  /** The items as JSON.parse gives them, made when first read. */
+  readonly items: UsageItem[];
+  /** Where each item's values lie in the page. */
+  rows: ScannedRows;
   /**
    * canonicalJson of each item, in order, joined by ITEM_SEPARATOR: as UTF-8 bytes when the page's bytes
-   * were given (an ASCII page), else as one string.
+   * were given (an ASCII page), else as one string. Made when first read (writers make them into memory
+   * of their own: ScannedRows.canonicalBytes).
    */
-  canonical: string | Uint8Array;
+  readonly canonical: string | Uint8Array;
   nextPage: string | undefined;
 }
 
 /** What the JSON report puts between two items. */
 const ITEM_SEPARATOR = ",\n    ";
-const SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
+/** Latin-1 text as a plain Uint8Array (element access on one is faster than on a Buffer). */
+const latin1Bytes = (text: string) => Uint8Array.from(Buffer.from(text, "latin1"));
+const SEPARATOR_BYTES = latin1Bytes(ITEM_SEPARATOR);
+/** Fixed pieces longer than this are copied with set() (a native copy), shorter ones byte by byte. */
+const SHORT_PIECE = 16;
 
 /**
  * A value taken as it is: null, true, false, a string with no escape, control character or surrogate, or
  * a number of at most 15 digits written as JavaScript prints it (no exponent, no trailing fraction zero,
- * not -0, not below 1e-6), which therefore parses and prints back as written. Captured unless null (the
- * commonest value costs no string).
+ * not -0, not below 1e-6), which therefore parses and prints back as written. Nothing is captured (a
+ * capture costs a string): where the values lie follows from the text (walkValues).
  */
 const PLAIN_VALUE =
-  String.raw`(?:null|(true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` +
-  String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?))`;
+  String.raw`(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` +
+  String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?)`;
 /** One member of an item whose layout is not known yet: key and value (any JSON value shape is refused). */
 const MEMBER = /"([^"\\\x00-\x1f]*)":(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"|-?[\d.eE+-]+)([,}])/y;
 /** Layouts kept (a month's pages share one; more means items of varied shapes). */
 const MAX_LAYOUTS = 8;
 
+/** The keys of a kind of item, in order, as readers of ScannedRows see them. */
+export interface RowLayout {
+  readonly keys: readonly string[];
+  /** Each key's place in `keys`. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
 /** The keys of an item, in order, and what is derived from them once. */
-interface Layout {
-  keys: string[];
-  /** Sticky: the item, members in this order, values captured (group i + 1 is key i; undefined for null). */
+interface Layout extends RowLayout {
+  readonly keys: string[];
+  /** Sticky: the item, members in this order. */
   pattern: RegExp;
   /** An item of these keys, all null: each item starts as a copy (same keys, same order). */
   blank: UsageItem;
@@ -53,9 +74,8 @@ interface Layout {
   sorted: number[];
   /** Each key as JSON: "name" with its quotes. */
   tokens: string[];
-  /** Scratch: where each value of the item at hand starts in the text, and its length. */
-  valueAt: Int32Array;
-  valueLength: Int32Array;
+  /** The length of each key's JSON with the ":" after it. */
+  prefixLengths: Int32Array;
   /** The pieces of the canonical text by which values are null (bit i: key i non-null), when n <= 30. */
   templates: Map<number, Template>;
 }
@@ -84,15 +104,16 @@ function layoutOf(keys: string[]): Layout | undefined {
     .map((key, i) => [key, i] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, i]) => i);
+  const tokens = keys.map((key) => JSON.stringify(key));
   return {
     keys,
+    index: new Map(keys.map((key, i) => [key, i])),
     pattern: new RegExp(`\\{${members.join(",")}\\}`, "y"),
     // From JSON.parse: a plain object in fast mode, which a spread copies quickly.
     blank: JSON.parse(blankText) as UsageItem,
     sorted,
-    tokens: keys.map((key) => JSON.stringify(key)),
-    valueAt: new Int32Array(keys.length),
-    valueLength: new Int32Array(keys.length),
+    tokens,
+    prefixLengths: Int32Array.from(tokens, (token) => token.length + 1),
     templates: new Map(),
   };
 }
@@ -132,18 +153,21 @@ function keysAt(text: string, pos: number): string[] | undefined {
 export class LayoutCache {
   readonly layouts: Layout[] = [];
 
+  /** The layout whose expression matches the item at `pos` (its lastIndex then the item's end). */
   find(text: string, pos: number): Layout | undefined {
-    for (const layout of this.layouts) {
-      layout.pattern.lastIndex = pos;
-      if (layout.pattern.test(text)) return layout;
-    }
+    for (const layout of this.layouts) if (matches(layout, text, pos)) return layout;
     const keys = keysAt(text, pos);
     const layout = keys === undefined ? undefined : layoutOf(keys);
-    if (layout === undefined) return undefined;
+    if (layout === undefined || !matches(layout, text, pos)) return undefined;
     this.layouts.unshift(layout);
     if (this.layouts.length > MAX_LAYOUTS) this.layouts.pop();
     return layout;
   }
+}
+
+function matches(layout: Layout, text: string, pos: number): boolean {
+  layout.pattern.lastIndex = pos;
+  return layout.pattern.test(text);
 }
 
 /** The end of the whitespace at pos. */
@@ -206,6 +230,199 @@ function decode(token: string): unknown {
 }
 
 /**
+ * The items of a scanned page as where their values lie in its text: value v of item r (v indexes
+ * layoutOf(r).keys) is the JSON text [start(r, v), start + length) — null, true, false, a string with its
+ * quotes (and no escape in it: the text between them is the value) or a number written as JavaScript
+ * prints it.
+ */
+export class ScannedRows {
+  private made: UsageItem[] | undefined;
+
+  constructor(
+    readonly text: string,
+    /** The page's bytes when all of them are ASCII (an index in the text is one in them). */
+    readonly bytes: Uint8Array | undefined,
+    private readonly layouts: readonly Layout[],
+    /** Per item: the index of its first value (value v of item r is at 2 * (first[r] + v) in `spans`). */
+    readonly first: Int32Array,
+    /** Per value: start, length. */
+    readonly spans: Int32Array,
+    /** Per item: which of its values are not null (bit i: value i), for items of at most 30 keys. */
+    private readonly masks: Int32Array,
+  ) {}
+
+  get count(): number {
+    return this.layouts.length;
+  }
+
+  layoutOf(row: number): RowLayout {
+    return this.layouts[row]!;
+  }
+
+  /** Where value `v` of item `row` starts in the text. */
+  start(row: number, v: number): number {
+    return this.spans[2 * (this.first[row]! + v)]!;
+  }
+
+  length(row: number, v: number): number {
+    return this.spans[2 * (this.first[row]! + v) + 1]!;
+  }
+
+  /**
+   * canonicalJson of each item joined by ITEM_SEPARATOR, as UTF-8 bytes written into `sink` from its
+   * start (an ASCII page: `bytes` is set). An item's canonical text is its own members in sorted order, so
+   * exactly as long as the item: the values are copied from the page's bytes between fixed pieces.
+   */
+  canonicalBytes(sink: ByteSink): Uint8Array {
+    const source = this.bytes;
+    if (source === undefined) throw new Error("canonicalBytes needs the bytes of an ASCII page");
+    const { spans, first } = this;
+    sink.length = 0;
+    sink.reserve(this.text.length + SEPARATOR_BYTES.length * this.count);
+    const out = sink.view;
+    let o = 0;
+    for (let row = 0; row < this.count; row++) {
+      if (row > 0) for (let b = 0; b < SEPARATOR_BYTES.length; b++) out[o++] = SEPARATOR_BYTES[b]!;
+      const layout = this.layouts[row]!;
+      if (layout.keys.length > 30) {
+        // Too many keys for a mask: the string path.
+        o += sink.buffer.write(canonicalText(layout, this.text, spans, first[row]!, 0), o, "latin1");
+        continue;
+      }
+      const template = templateFor(layout, this.masks[row]!);
+      template.bytes ??= template.texts.map(latin1Bytes);
+      const pieces = template.bytes;
+      const slots = template.slots;
+      o = copyPiece(out, o, pieces[0]!);
+      for (let k = 0; k < slots.length; k++) {
+        const at = 2 * (first[row]! + slots[k]!);
+        const from = spans[at]!;
+        const to = from + spans[at + 1]!;
+        if (to - from > SHORT_PIECE) {
+          out.set(source.subarray(from, to), o);
+          o += to - from;
+        } else for (let b = from; b < to; b++) out[o++] = source[b]!;
+        o = copyPiece(out, o, pieces[k + 1]!);
+      }
+    }
+    sink.length = o;
+    return sink.done();
+  }
+
+  /** canonicalJson of each item joined by ITEM_SEPARATOR, as one string. */
+  canonicalText(): string {
+    const texts = this.layouts.map((layout, row) =>
+      canonicalText(layout, this.text, this.spans, this.first[row]!, this.masks[row]!),
+    );
+    return texts.join(ITEM_SEPARATOR);
+  }
+
+  /** The items, as JSON.parse gives them (made once, when first asked for). */
+  items(): UsageItem[] {
+    if (this.made !== undefined) return this.made;
+    const { text, spans } = this;
+    const items = new Array<UsageItem>(this.count);
+    for (let row = 0; row < items.length; row++) {
+      const layout = this.layouts[row]!;
+      const item = { ...layout.blank };
+      const keys = layout.keys;
+      let at = 2 * this.first[row]!;
+      for (let i = 0; i < keys.length; i++, at += 2) {
+        const start = spans[at]!;
+        if (text.charCodeAt(start) !== 0x6e)
+          item[keys[i]!] = decode(text.slice(start, start + spans[at + 1]!));
+      }
+      items[row] = item;
+    }
+    this.made = items;
+    return items;
+  }
+}
+
+/** `piece` copied into `out` at `o`; returns the end. */
+function copyPiece(out: Uint8Array, o: number, piece: Uint8Array): number {
+  if (piece.length > SHORT_PIECE) {
+    out.set(piece, o);
+    return o + piece.length;
+  }
+  for (let b = 0; b < piece.length; b++) out[o++] = piece[b]!;
+  return o;
+}
+
+/** The spans of a page's items, as they are read. */
+class RowsBuilder {
+  readonly layouts: Layout[] = [];
+  first: Int32Array = new Int32Array(0);
+  masks: Int32Array = new Int32Array(0);
+  spans: Int32Array = new Int32Array(0);
+  values = 0;
+
+  /**
+   * Room for the items of a page whose first item has `n` values in `itemLength` characters, `rest`
+   * characters from its start to the page's end: items of one page are of about one length, and growing
+   * the arrays as they fill would copy them (and touch new memory) several times.
+   */
+  expect(n: number, itemLength: number, rest: number): void {
+    const items = Math.ceil((rest / (itemLength + 1)) * 1.05) + 8;
+    this.first = new Int32Array(items);
+    this.masks = new Int32Array(items);
+    this.spans = new Int32Array(2 * n * items);
+  }
+
+  /**
+   * Record where each value of the item at `start` lies, and which are not null: it matched `layout`, so
+   * it has no whitespace, its strings no quote inside and its numbers end at "," or "}".
+   */
+  add(layout: Layout, text: string, start: number): void {
+    const n = layout.keys.length;
+    const row = this.layouts.length;
+    if (row === this.first.length) {
+      this.first = grown(this.first, row + 1);
+      this.masks = grown(this.masks, row + 1);
+    }
+    if (2 * (this.values + n) > this.spans.length) this.spans = grown(this.spans, 2 * (this.values + n));
+    this.layouts.push(layout);
+    this.first[row] = this.values;
+    const { spans } = this;
+    const prefixLengths = layout.prefixLengths;
+    let o = 2 * this.values;
+    this.values += n;
+    let at = start + 1; // after "{"
+    let mask = 0;
+    for (let i = 0; i < n; i++) {
+      at += prefixLengths[i]!;
+      const c = text.charCodeAt(at);
+      let length = 4; // null, true
+      if (c !== 0x6e) {
+        mask |= 1 << i;
+        if (c === 0x22) length = text.indexOf('"', at + 1) + 1 - at;
+        else if (c === 0x66)
+          length = 5; // false
+        else if (c !== 0x74) {
+          let end = at + 1;
+          for (let d = text.charCodeAt(end); d !== 0x2c && d !== 0x7d; d = text.charCodeAt(++end));
+          length = end - at;
+        }
+      }
+      spans[o++] = at;
+      spans[o++] = length;
+      at += length + 1; // the value and "," (or "}")
+    }
+    this.masks[row] = mask;
+  }
+
+  done(text: string, bytes: Uint8Array | undefined): ScannedRows {
+    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans, this.masks);
+  }
+}
+
+function grown(array: Int32Array, least: number): Int32Array {
+  const next = new Int32Array(Math.max(array.length * 2, least));
+  next.set(array);
+  return next;
+}
+
+/**
  * The page in `text`, when every part of it takes the fast path; undefined otherwise (parse it instead).
  * groupBy and nextPage are read as the slow path reads them. `ascii`: the page's bytes, when every one
  * is ASCII (text is their latin1 decoding, so an index in one is an index in the other): the canonical
@@ -227,8 +444,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
   pos = ws(text, pos + 1);
   let groupBy: string[] | undefined;
   let nextPage: string | undefined;
-  let items: UsageItem[] | undefined;
-  let canonical: string | Uint8Array = "";
+  let rows: ScannedRows | undefined;
   const seen = new Set<string>();
   if (text.charCodeAt(pos) !== 0x7d) {
     for (;;) {
@@ -245,7 +461,7 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
       if (key === "items") {
         const read = readItems(text, pos, cache, ascii);
         if (read === undefined) return undefined;
-        ({ items, canonical } = read);
+        ({ rows } = read);
         pos = read.end;
       } else {
         const end = valueEnd(text, pos);
@@ -268,8 +484,28 @@ function scan(text: string, cache: LayoutCache, ascii: Uint8Array | undefined): 
       if (c !== 0x2c) return undefined;
     }
   } else pos = ws(text, pos + 1);
-  if (pos !== text.length || items === undefined) return undefined;
-  return { groupBy, items, canonical, nextPage };
+  if (pos !== text.length || rows === undefined) return undefined;
+  const scanned = rows;
+  let canonical: string | Uint8Array | undefined;
+  return {
+    groupBy,
+    get items() {
+      return scanned.items();
+    },
+    rows,
+    get canonical() {
+      canonical ??= canonicalOf(scanned);
+      return canonical;
+    },
+    nextPage,
+  };
+}
+
+/** The canonical texts of a page's items (as ScannedAnswer.canonical has them), made anew. */
+function canonicalOf(rows: ScannedRows): string | Uint8Array {
+  return rows.bytes === undefined
+    ? rows.canonicalText()
+    : rows.canonicalBytes(new ByteSink(rows.text.length));
 }
 
 /** The items array at pos: each item through its layout's expression. */
@@ -278,133 +514,26 @@ function readItems(
   pos: number,
   cache: LayoutCache,
   ascii: Uint8Array | undefined,
-): { items: UsageItem[]; canonical: string | Uint8Array; end: number } | undefined {
+): { rows: ScannedRows; end: number } | undefined {
   if (text.charCodeAt(pos) !== 0x5b) return undefined;
   pos = ws(text, pos + 1);
-  const items: UsageItem[] = [];
-  const canonical: string[] = [];
-  const bytes = ascii === undefined ? undefined : new ByteSink(text.length - pos);
-  if (text.charCodeAt(pos) === 0x5d) return { items, canonical: bytes?.done() ?? "", end: pos + 1 };
+  const rows = new RowsBuilder();
+  if (text.charCodeAt(pos) === 0x5d) return { rows: rows.done(text, ascii), end: pos + 1 };
   let layout = cache.layouts[0];
   for (;;) {
-    let m: RegExpExecArray | null = null;
-    if (layout !== undefined) {
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-    }
-    if (layout === undefined || m === null) {
+    if (layout === undefined || !matches(layout, text, pos)) {
       layout = cache.find(text, pos);
       if (layout === undefined) return undefined;
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-      if (m === null) return undefined;
     }
-    const start = pos;
-    pos = layout.pattern.lastIndex;
-    const item = { ...layout.blank };
-    const keys = layout.keys;
-    let mask = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const token = m[i + 1];
-      if (token === undefined) continue;
-      item[keys[i]!] = decode(token);
-      mask |= 1 << i;
-    }
-    if (bytes !== undefined) {
-      if (items.length > 0) bytes.write(SEPARATOR_BYTES);
-      canonicalBytes(layout, m, mask, ascii!, start, pos, bytes);
-    } else canonical.push(canonicalText(layout, m, mask));
-    items.push(item);
-    pos = ws(text, pos);
+    const end = layout.pattern.lastIndex;
+    if (rows.layouts.length === 0) rows.expect(layout.keys.length, end - pos, text.length - pos);
+    rows.add(layout, text, pos);
+    pos = ws(text, end);
     const c = text.charCodeAt(pos);
-    if (c === 0x5d) {
-      // Joined now: one flat string (or buffer) outlives the page's garbage, not thousands of pieces.
-      return { items, canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR), end: pos + 1 };
-    }
+    if (c === 0x5d) return { rows: rows.done(text, ascii), end: pos + 1 };
     if (c !== 0x2c) return undefined;
     pos = ws(text, pos + 1);
   }
-}
-
-/** Bytes appended to a buffer that grows when it must. */
-class ByteSink {
-  buffer: Buffer;
-  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
-  view: Uint8Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
-    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
-  }
-
-  reserve(n: number): void {
-    if (this.length + n <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
-  }
-
-  write(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
-  done(): Uint8Array {
-    return this.buffer.subarray(0, this.length);
-  }
-}
-
-/**
- * canonicalJson of the item text[start, end) matched by `m`, as bytes: the item's own members in sorted
- * order, so exactly as long as the item, values copied from the page's bytes. A matched item has no
- * whitespace, so where each value starts follows from the keys and the lengths of the values before it.
- */
-function canonicalBytes(
-  layout: Layout,
-  m: RegExpExecArray,
-  mask: number,
-  source: Uint8Array,
-  start: number,
-  end: number,
-  sink: ByteSink,
-): void {
-  sink.reserve(end - start);
-  let o = sink.length;
-  const { tokens, valueAt, valueLength } = layout;
-  if (tokens.length > 30) {
-    // Too many keys for a mask: the string path.
-    sink.length = o + sink.buffer.write(canonicalText(layout, m, mask), o, "latin1");
-    return;
-  }
-  const out = sink.view;
-  let at = start + 1; // after "{"
-  for (let i = 0; i < tokens.length; i++) {
-    at += tokens[i]!.length + 1; // the key and ":"
-    const length = m[i + 1]?.length ?? 4; // 4: null
-    valueAt[i] = at;
-    valueLength[i] = length;
-    at += length + 1; // the value and "," (or "}")
-  }
-  const template = templateFor(layout, mask);
-  template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
-  const texts = template.bytes;
-  const slots = template.slots;
-  out.set(texts[0]!, o);
-  o += texts[0]!.length;
-  for (let k = 0; k < slots.length; k++) {
-    const slot = slots[k]!;
-    const from = valueAt[slot]!;
-    const n = valueLength[slot]!;
-    for (let b = 0; b < n; b++) out[o + b] = source[from + b]!;
-    o += n;
-    const text = texts[k + 1]!;
-    out.set(text, o);
-    o += text.length;
-  }
-  sink.length = o;
 }
 
 function templateFor(layout: Layout, mask: number): Template {
@@ -416,19 +545,22 @@ function templateFor(layout: Layout, mask: number): Template {
   return template;
 }
 
-/** canonicalJson of the item matched by `m`: sorted members, written from the template of its nulls. */
-function canonicalText(layout: Layout, m: RegExpExecArray, mask: number): string {
-  const n = layout.keys.length;
-  if (n > 30) {
+/** canonicalJson of the item whose values are spans[2 * first ...]: sorted members, from its nulls' template. */
+function canonicalText(layout: Layout, text: string, spans: Int32Array, first: number, mask: number): string {
+  const value = (i: number) => {
+    const at = 2 * (first + i);
+    return text.slice(spans[at]!, spans[at]! + spans[at + 1]!);
+  };
+  if (layout.keys.length > 30) {
     // Too many keys for a mask: member by member.
     let out = "{";
     layout.sorted.forEach((i, k) => {
-      out += `${k === 0 ? "" : ","}${layout.tokens[i]}:${m[i + 1] ?? "null"}`;
+      out += `${k === 0 ? "" : ","}${layout.tokens[i]}:${value(i)}`;
     });
     return `${out}}`;
   }
   const { texts, slots } = templateFor(layout, mask);
   let out = texts[0]!;
-  for (let k = 0; k < slots.length; k++) out += m[slots[k]! + 1]! + texts[k + 1]!;
+  for (let k = 0; k < slots.length; k++) out += value(slots[k]!) + texts[k + 1]!;
   return out;
 }

@@ -44,6 +44,12 @@ export interface Column {
    */
   readonly kind: "text" | "number" | "decimal";
   value(item: UsageItem, ctx: RowContext): CellValue;
+  /**
+   * What value() reads, for writers that take values where a scanned page holds them (csv-rows.ts): one
+   * field (value is then text(item[field]) for a text column, numeric(item[field]) for a number column), or
+   * the context alone. Unset: the writer asks value() with the item.
+   */
+  readonly reads?: { readonly field: string } | "context";
 }
 
 /** groupBy values the Usage API documents. */
@@ -84,7 +90,11 @@ function tagColumnName(tag: TagRef): string {
 }
 
 function field(name: string): Column {
-  return { name, kind: "text", value: (item) => text(item[name]) };
+  return { name, kind: "text", value: (item) => text(item[name]), reads: { field: name } };
+}
+
+function numberField(name: string): Column {
+  return { name, kind: "number", value: (item) => numeric(item[name]), reads: { field: name } };
 }
 
 function dimensionColumn(dimension: string): Column {
@@ -108,7 +118,7 @@ function tagValueColumn(tag: TagRef): Column {
  */
 export function reportColumns(shape: QueryShape): Column[] {
   const columns: Column[] = [
-    { name: "month", kind: "text", value: (_item, ctx) => ctx.month },
+    { name: "month", kind: "text", value: (_item, ctx) => ctx.month, reads: "context" },
     field("timeUsageStarted"),
     field("timeUsageEnded"),
   ];
@@ -119,10 +129,7 @@ export function reportColumns(shape: QueryShape): Column[] {
     columns.push(dimensionColumn(dimension));
   }
   if (shape.groupByTag) columns.push(tagValueColumn(shape.groupByTag));
-  columns.push(
-    { name: "computedAmount", kind: "number", value: (item) => numeric(item.computedAmount) },
-    { name: "computedQuantity", kind: "number", value: (item) => numeric(item.computedQuantity) },
-  );
+  columns.push(numberField("computedAmount"), numberField("computedQuantity"));
   if (!seen.has("unit")) columns.push(field("unit"));
   columns.push(field("currency"));
   return columns;

@@ -3,6 +3,7 @@
 import { stringify } from "csv-stringify/sync";
 import { AtomicFileWriter, type AtomicWriteResult } from "../lib/atomic.js";
 import { formatExact, parseDecimal } from "../lib/money.js";
+import { ByteSink } from "./byte-sink.js";
 import type { CellValue, Column } from "./columns.js";
 
 /**
@@ -99,6 +100,8 @@ export class CsvWriter {
   private closed = false;
   /** Scratch for one record's cells (reused: a row's cells are joined before the next row). */
   private readonly cells: string[];
+  /** Scratch for the records of a scanned page (reused: a page's are in the file before the next's). */
+  private records: ByteSink | undefined;
 
   private constructor(
     private readonly file: AtomicFileWriter,
@@ -147,6 +150,18 @@ export class CsvWriter {
       this.append(row(item));
       if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
+  }
+
+  /**
+   * Write records made as CSV bytes by `fill` (csv-rows.ts) into the writer's scratch sink, after what is
+   * pending. The scratch is reused: the bytes are in the file before the next call fills it again.
+   */
+  async writeBytes(fill: (scratch: ByteSink) => Uint8Array): Promise<void> {
+    if (this.closed) throw new Error("CSV writer already closed");
+    await this.flush();
+    this.records ??= new ByteSink(1 << 20);
+    const bytes = fill(this.records);
+    if (bytes.length > 0) await this.file.writeSettled(bytes);
   }
 
   private append(values: readonly CellValue[]): void {

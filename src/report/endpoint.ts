@@ -9,7 +9,7 @@ import { UserFacingError } from "../lib/errors.js";
 import { createAgent, DEFAULT_TIMEOUTS, RetryableHttpError, readBodyBytes } from "../lib/http.js";
 import { isRetryableStatus, parseRetryAfter, RetryDeadlineError } from "../lib/retry.js";
 import { sanitizeServerText } from "../lib/text.js";
-import { LayoutCache, scanPage } from "./answer-scan.js";
+import { LayoutCache, type ScannedRows, scanPage } from "./answer-scan.js";
 import type { UsageItem } from "./columns.js";
 import { FatalReportError } from "./errors.js";
 import { type RemoteCallOptions, requestTimeouts, retryCall, timeLeft } from "./remote.js";
@@ -42,9 +42,15 @@ export interface UsagePage {
   items: UsageItem[];
   /**
    * canonicalJson of each item joined by ",\n    " (the JSON report's separator), as a string or as
-   * UTF-8 bytes, when the page was read by scanPage, which has them at little cost.
+   * UTF-8 bytes, when the page was read by scanPage (made when first read; the JSON writer makes them
+   * from `rows` into memory of its own instead).
    */
   canonical?: string | Uint8Array | undefined;
+  /**
+   * Where each item's values lie in the answer, when scanPage read it: readers that can take the values
+   * from there (csv-rows.ts, totals.ts) never make the items (`items` makes them when first read).
+   */
+  rows?: ScannedRows | undefined;
   /** 1-based page number within the month. */
   page: number;
 }
@@ -126,9 +132,27 @@ interface PageBody {
 
 interface ParsedPage {
   groupBy: string[] | undefined;
-  items: UsageItem[];
+  readonly items: UsageItem[];
   canonical?: string | Uint8Array | undefined;
+  rows?: ScannedRows | undefined;
   nextPage: string | undefined;
+}
+
+/** The page handed to fetchMonth's callback: from scanned rows, its items and canonical texts are made if read. */
+function usagePage(result: ParsedPage, page: number): UsagePage {
+  const { groupBy, rows } = result;
+  if (rows === undefined) return { groupBy, items: result.items, canonical: result.canonical, page };
+  return {
+    groupBy,
+    get items() {
+      return rows.items();
+    },
+    get canonical() {
+      return result.canonical;
+    },
+    rows,
+    page,
+  };
 }
 
 /** One answer's body, checked: the items, groupBy and nextPage, or an EndpointError saying what is wrong. */
@@ -223,7 +247,7 @@ export class EndpointClient {
         // The fast path when it vouches for the whole page; the full parse (and its messages) otherwise.
         const result: ParsedPage = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
-        items += result.items.length;
+        items += result.rows?.count ?? result.items.length;
         // A page whose text ends so parses with that token (a nested `]…"}` cannot end valid JSON), or not
         // at all: the request made ahead is the next page's.
         const pageToken: string | undefined = result.nextPage;
@@ -245,12 +269,7 @@ export class EndpointClient {
           fetching.catch(() => {});
           ahead = fetching;
         }
-        await onPage({
-          groupBy: result.groupBy,
-          items: result.items,
-          canonical: result.canonical,
-          page: pages,
-        });
+        await onPage(usagePage(result, pages));
         if (!prefetch && more) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {

@@ -16,6 +16,7 @@ import { type Anomaly, type AnomalyThresholds, anomaliesOutput, findAnomalies } 
 import { type Column, type QueryShape, type RowContext, reportColumns, rowValues } from "./columns.js";
 import { type CommitOptions, commitReports } from "./commit.js";
 import { CsvWriter } from "./csv.js";
+import { csvRecords, rowPlan } from "./csv-rows.js";
 import {
   type CallOutcome,
   EndpointClient,
@@ -106,8 +107,8 @@ function focusRequest(inputs: ReportInputs, body: UsageRequest): UsageRequest {
 }
 
 interface Sink {
-  /** Write one page of items, in order (with their canonicalJson texts when the page has them). */
-  writePage(items: readonly Record<string, unknown>[], canonical?: string | Uint8Array): Promise<void>;
+  /** Write one page of items, in order (from its canonicalJson texts or its scanned rows when it has them). */
+  writePage(page: Pick<UsagePage, "items" | "canonical" | "rows">): Promise<void>;
   close(): Promise<AtomicWriteResult>;
   abort(): Promise<void>;
 }
@@ -292,8 +293,8 @@ async function reportMonth(
     const outlook = await monthOutlook(run, endpoint, body, window);
     await openSinks(run, window, body, outlook, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
-      for (const item of page.items) month.add(item);
-      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
+      month.addPage(page);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page);
     });
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
@@ -343,7 +344,7 @@ async function fetchFocus(
   const focus = sinks.filter((s) => s.focus);
   if (focus.length === 0) return;
   await endpoint.fetchMonth(focusRequest(run.inputs, body), async (page) => {
-    for (const { sink } of focus) await sink.writePage(page.items);
+    for (const { sink } of focus) await sink.writePage(page);
   });
 }
 
@@ -389,8 +390,15 @@ async function openSinks(
 
 async function csvSink(path: string, columns: Column[], ctx: RowContext): Promise<Sink> {
   const csv = await CsvWriter.open(path, columns);
+  const plan = rowPlan(columns, ctx);
   return {
-    writePage: (items) => csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    // `page.items` is read only when needed: reading it makes the items of a scanned page.
+    writePage: (page) => {
+      const rows = page.rows;
+      return plan !== undefined && rows?.bytes !== undefined
+        ? csv.writeBytes((scratch) => csvRecords(rows, plan, scratch))
+        : csv.writeEach(page.items, (item) => rowValues(columns, item, ctx));
+    },
     close: () => csv.close(),
     abort: () => csv.abort(),
   };
@@ -399,8 +407,13 @@ async function csvSink(path: string, columns: Column[], ctx: RowContext): Promis
 async function jsonSink(path: string, header: Parameters<typeof JsonReportWriter.open>[1]): Promise<Sink> {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: (items, canonical) =>
-      canonical === undefined ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
+    writePage: (page) => {
+      if (page.rows !== undefined) return json.writeRows(page.rows);
+      const { canonical } = page;
+      return canonical === undefined
+        ? json.writeMany(page.items)
+        : json.writeCanonical(canonical, page.items.length);
+    },
     close: () => json.close(),
     abort: () => json.abort(),
   };
@@ -432,7 +445,7 @@ async function fetchBaseline(
   try {
     const previous = new MonthTotals(before.month);
     await endpoint.fetchMonth(usageRequest(inputs, before), (page) => {
-      for (const item of page.items) previous.add(item);
+      previous.addPage(page);
     });
     return previous.result(inputs.currency);
   } catch (err) {

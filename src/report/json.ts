@@ -2,6 +2,8 @@
 // canonical (sorted keys, fixed layout, one item per line, trailing newline), so the same data always
 // gives the same bytes.
 import { AtomicFileWriter, type AtomicWriteResult } from "../lib/atomic.js";
+import type { ScannedRows } from "./answer-scan.js";
+import { ByteSink } from "./byte-sink.js";
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
@@ -170,6 +172,8 @@ export class JsonReportWriter {
   private buffer = "";
   private readonly items = new CanonicalItemWriter();
   private closed = false;
+  /** Scratch for the items of a scanned page (writeRows). */
+  private scratch: ByteSink | undefined;
 
   private constructor(private readonly file: AtomicFileWriter) {}
 
@@ -224,6 +228,21 @@ export class JsonReportWriter {
     // A page's worth goes out as it is: appended to the buffer, it would be copied once more to flatten it.
     await this.flush();
     await this.file.write(joined);
+  }
+
+  /**
+   * Write the items of a scanned page, their canonical texts made from its values (answer-scan.ts): for an
+   * ASCII page into the writer's scratch sink, reused once the file has its bytes.
+   */
+  async writeRows(rows: ScannedRows): Promise<void> {
+    if (rows.bytes === undefined) return this.writeCanonical(rows.canonicalText(), rows.count);
+    if (this.closed) throw new Error("JSON writer already closed");
+    if (rows.count === 0) return;
+    this.buffer += this.count === 0 ? "\n    " : ",\n    ";
+    this.count += rows.count;
+    await this.flush();
+    this.scratch ??= new ByteSink(1 << 21);
+    await this.file.writeSettled(rows.canonicalBytes(this.scratch));
   }
 
   private append(item: unknown): void {

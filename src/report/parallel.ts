@@ -213,7 +213,7 @@ export class ParallelUsageSource {
           const page = queue.pages.shift();
           if (page !== undefined) {
             pages++;
-            items += page.items.length;
+            items += page.rows?.count ?? page.items.length;
             await onPage(page);
             continue;
           }

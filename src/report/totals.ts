@@ -2,6 +2,7 @@
 // currency the rows report, and by the value of the group-by tag when there is one. Totals sum
 // computedAmount (the cost); a row without one adds nothing.
 import { compare, type Decimal, ExactSum, parseDecimal, smallDecimalParts } from "../lib/money.js";
+import type { RowLayout, ScannedRows } from "./answer-scan.js";
 import { type TagRef, tagsOf, type UsageItem } from "./columns.js";
 
 export const UNKNOWN_CURRENCY = "unknown";
@@ -48,6 +49,68 @@ function label(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The fields a row's totals read, by their place in FIELDS. */
+const FIELDS = [
+  "computedAmount",
+  "service",
+  "compartmentPath",
+  "compartmentName",
+  "compartmentId",
+  "currency",
+];
+const [AMOUNT, SERVICE, PATH, NAME, ID, CURRENCY] = [0, 1, 2, 3, 4, 5];
+const [ABSENT, NUMBER, STRING, BOOLEAN] = [0, 1, 2, 3];
+
+/** What kind of JSON value field `place` of a scanned row holds (ABSENT: null, or no such field). */
+function valueKind(rows: ScannedRows, row: number, place: number): number {
+  if (place < 0) return ABSENT;
+  switch (rows.text.charCodeAt(rows.start(row, place))) {
+    case 0x6e: // n
+      return ABSENT;
+    case 0x22: // "
+      return STRING;
+    case 0x74: // t
+    case 0x66: // f
+      return BOOLEAN;
+    default:
+      return NUMBER;
+  }
+}
+
+/** The string value of field `place` (a string: no escapes, so the text between the quotes). */
+function stringAt(rows: ScannedRows, row: number, place: number): string {
+  const start = rows.start(row, place);
+  return rows.text.slice(start + 1, start + rows.length(row, place) - 1);
+}
+
+/** label() of field `place` of a scanned row. */
+function labelAt(rows: ScannedRows, row: number, place: number): string | undefined {
+  if (valueKind(rows, row, place) !== STRING || rows.length(row, place) === 2) return undefined;
+  return stringAt(rows, row, place);
+}
+
+/** The exact parts of a scanned number into `parts`: its digits (at most 15) and how many follow the point. */
+function numberParts(rows: ScannedRows, row: number, place: number): void {
+  const text = rows.text;
+  let at = rows.start(row, place);
+  const end = at + rows.length(row, place);
+  const negative = text.charCodeAt(at) === 0x2d;
+  if (negative) at++;
+  let coef = 0;
+  let scale = 0;
+  let fraction = false;
+  for (; at < end; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 0x2e) fraction = true;
+    else {
+      coef = coef * 10 + (c - 0x30);
+      if (fraction) scale++;
+    }
+  }
+  parts.coef = negative ? -coef : coef;
+  parts.scale = scale;
+}
+
 export class MonthTotals {
   private rows = 0;
   private readonly total = new ExactSum();
@@ -63,6 +126,13 @@ export class MonthTotals {
     private readonly tag?: TagRef,
   ) {}
 
+  /** Count a page's rows: from where a scanned page holds their values, else from its items. */
+  addPage(page: { readonly items: readonly UsageItem[]; rows?: ScannedRows | undefined }): void {
+    // A scanned value is never an array, so a page of scanned rows has no tags to sum by.
+    if (page.rows !== undefined && this.tag === undefined) this.addRows(page.rows);
+    else for (const item of page.items) this.add(item);
+  }
+
   /** Count one row. Throws (with the field named) when computedAmount is present but not a number. */
   add(item: UsageItem): void {
     this.rows++;
@@ -76,12 +146,59 @@ export class MonthTotals {
       small = typeof raw === "number" && smallDecimalParts(raw, parts);
       if (!small) amount = parseDecimal(raw);
     }
-    const service = bucket(this.services, label(item.service) ?? NONE_LABEL);
-    const compartment = bucket(
-      this.compartments,
-      label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL,
-    );
-    const tagged = this.tag ? this.tagBucket(item) : undefined;
+    const service = label(item.service) ?? NONE_LABEL;
+    const compartment =
+      label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL;
+    this.addAmount(small, amount, service, compartment, this.tag ? this.tagBucket(item) : undefined);
+    const currency = label(item.currency);
+    if (currency !== undefined) this.currencies.add(currency);
+  }
+
+  /**
+   * Count scanned rows as add() counts their items. A number's text is as JavaScript prints it (at most
+   * 15 digits, no exponent), so its digits are the exact parts smallDecimalParts gives for the number.
+   */
+  private addRows(rows: ScannedRows): void {
+    let layout: RowLayout | undefined;
+    let fields = FIELDS.map(() => -1);
+    for (let row = 0; row < rows.count; row++) {
+      if (rows.layoutOf(row) !== layout) {
+        layout = rows.layoutOf(row);
+        fields = FIELDS.map((name) => layout!.index.get(name) ?? -1);
+      }
+      this.rows++;
+      let amount: Decimal | undefined;
+      let small = false;
+      const raw = valueKind(rows, row, fields[AMOUNT]!);
+      if (raw === NUMBER) {
+        numberParts(rows, row, fields[AMOUNT]!);
+        small = true;
+      } else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]!));
+      else if (raw === BOOLEAN) {
+        throw new Error("a usage item has a computedAmount of type boolean, not a number");
+      }
+      const service = labelAt(rows, row, fields[SERVICE]!) ?? NONE_LABEL;
+      const compartment =
+        labelAt(rows, row, fields[PATH]!) ??
+        labelAt(rows, row, fields[NAME]!) ??
+        labelAt(rows, row, fields[ID]!) ??
+        NONE_LABEL;
+      this.addAmount(small, amount, service, compartment, undefined);
+      const currency = labelAt(rows, row, fields[CURRENCY]!);
+      if (currency !== undefined) this.currencies.add(currency);
+    }
+  }
+
+  /** One row's amount (its parts in `parts` when small) into the sums it counts in. */
+  private addAmount(
+    small: boolean,
+    amount: Decimal | undefined,
+    serviceName: string,
+    compartmentName: string,
+    tagged: ExactSum | undefined,
+  ): void {
+    const service = bucket(this.services, serviceName);
+    const compartment = bucket(this.compartments, compartmentName);
     if (small) {
       this.total.addParts(parts.coef, parts.scale);
       service.addParts(parts.coef, parts.scale);
@@ -93,8 +210,6 @@ export class MonthTotals {
       compartment.addDecimal(amount);
       tagged?.addDecimal(amount);
     }
-    const currency = label(item.currency);
-    if (currency !== undefined) this.currencies.add(currency);
   }
 
   /** The sum for the row's value of the group-by tag, or the untagged sum (no such tag, or no value). */

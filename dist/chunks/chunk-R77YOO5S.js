@@ -130,6 +130,18 @@ var AtomicFileWriter = class _AtomicFileWriter {
       await once(this.out, "drain");
     }
   }
+  /**
+   * Write a chunk and wait until it is in the file (not only in the stream's buffer), so that the caller
+   * may fill the same memory again.
+   */
+  async writeSettled(chunk) {
+    if (this.state !== "open") throw new Error(`write after ${this.state}: ${this.target}`);
+    if (this.error) throw this.error;
+    this.bytes += chunk.length;
+    await new Promise((resolve, reject) => {
+      this.out.write(chunk, (err) => err ? reject(err) : resolve());
+    });
+  }
   /** Flush, fsync, rename over the target (unless identical), fsync the folder. */
   async commit() {
     if (this.state !== "open") throw new Error(`commit after ${this.state}: ${this.target}`);

@@ -259,7 +259,10 @@ function tagColumnName(tag) {
   return `tag:${tag.namespace}.${tag.key}`;
 }
 function field(name) {
-  return { name, kind: "text", value: (item) => text(item[name]) };
+  return { name, kind: "text", value: (item) => text(item[name]), reads: { field: name } };
+}
+function numberField(name) {
+  return { name, kind: "number", value: (item) => numeric(item[name]), reads: { field: name } };
 }
 function dimensionColumn(dimension) {
   const tagField = TAG_DIMENSIONS[dimension];
@@ -275,7 +278,7 @@ function tagValueColumn(tag) {
 }
 function reportColumns(shape) {
   const columns = [
-    { name: "month", kind: "text", value: (_item, ctx) => ctx.month },
+    { name: "month", kind: "text", value: (_item, ctx) => ctx.month, reads: "context" },
     field("timeUsageStarted"),
     field("timeUsageEnded")
   ];
@@ -286,10 +289,7 @@ function reportColumns(shape) {
     columns.push(dimensionColumn(dimension));
   }
   if (shape.groupByTag) columns.push(tagValueColumn(shape.groupByTag));
-  columns.push(
-    { name: "computedAmount", kind: "number", value: (item) => numeric(item.computedAmount) },
-    { name: "computedQuantity", kind: "number", value: (item) => numeric(item.computedQuantity) }
-  );
+  columns.push(numberField("computedAmount"), numberField("computedQuantity"));
   if (!seen.has("unit")) columns.push(field("unit"));
   columns.push(field("currency"));
   return columns;

@@ -27,11 +27,11 @@ import {
   tagsOf,
   timeLeft,
   windowOf
-} from "./chunk-WGLUCFCQ.js";
+} from "./chunk-DJSBC4TP.js";
 import {
   AtomicFileWriter,
   removeStaleTemps
-} from "./chunk-CDVUESFF.js";
+} from "./chunk-R77YOO5S.js";
 import {
   runnerLog
 } from "./chunk-BUR4R7A2.js";
@@ -803,6 +803,39 @@ var stringify = function(records, opts = {}) {
   return data.join("");
 };
 
+// src/report/byte-sink.ts
+var ByteSink = class {
+  buffer;
+  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
+  view;
+  length = 0;
+  constructor(capacity) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
+    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
+  }
+  /** Room for `n` more bytes after `length`. */
+  reserve(n) {
+    if (this.length + n <= this.buffer.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
+  }
+  write(bytes) {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  /** Text as UTF-8. */
+  writeText(text) {
+    this.reserve(Buffer.byteLength(text));
+    this.length += this.buffer.write(text, this.length, "utf8");
+  }
+  done() {
+    return this.buffer.subarray(0, this.length);
+  }
+};
+
 // src/report/csv.ts
 function startsFormula(value) {
   switch (value.charCodeAt(0)) {
@@ -886,6 +919,8 @@ var CsvWriter = class _CsvWriter {
   closed = false;
   /** Scratch for one record's cells (reused: a row's cells are joined before the next row). */
   cells;
+  /** Scratch for the records of a scanned page (reused: a page's are in the file before the next's). */
+  records;
   /** Open the temp file; the header row goes first. */
   static async open(path, columns) {
     const file = await AtomicFileWriter.open(path);
@@ -923,6 +958,17 @@ var CsvWriter = class _CsvWriter {
       if (this.pendingRows >= BATCH_ROWS) await this.flush();
     }
   }
+  /**
+   * Write records made as CSV bytes by `fill` (csv-rows.ts) into the writer's scratch sink, after what is
+   * pending. The scratch is reused: the bytes are in the file before the next call fills it again.
+   */
+  async writeBytes(fill) {
+    if (this.closed) throw new Error("CSV writer already closed");
+    await this.flush();
+    this.records ??= new ByteSink(1 << 20);
+    const bytes = fill(this.records);
+    if (bytes.length > 0) await this.file.writeSettled(bytes);
+  }
   append(values) {
     if (this.closed) throw new Error("CSV writer already closed");
     const { cells, kinds } = this;
@@ -950,14 +996,113 @@ var CsvWriter = class _CsvWriter {
   }
 };
 
+// src/report/csv-rows.ts
+var CONSTANT = 0;
+var TEXT = 1;
+var NUMBER = 2;
+var FORMULA = new Uint8Array(256);
+for (const c of [61, 43, 45, 64, 9, 13, 10, 0]) FORMULA[c] = 1;
+var APOSTROPHE = 39;
+var COMMA = 44;
+function rowPlan(columns, ctx) {
+  const kinds = new Uint8Array(columns.length);
+  const constants = [];
+  const fields = [];
+  let fixedLength = columns.length + 1;
+  for (const [i, column] of columns.entries()) {
+    const { reads, kind } = column;
+    if (reads === "context") {
+      const text = cellText(kind, column.value({}, ctx));
+      if (/[",\r\n]/.test(text)) return void 0;
+      kinds[i] = CONSTANT;
+      constants[i] = Uint8Array.from(Buffer.from(text, "utf8"));
+      fixedLength += constants[i].length;
+    } else if (reads !== void 0 && kind !== "decimal") {
+      kinds[i] = kind === "text" ? TEXT : NUMBER;
+      fields[i] = reads.field;
+    } else return void 0;
+  }
+  return { columns, ctx, kinds, constants, fields, fixedLength };
+}
+function csvRecords(rows, plan, out) {
+  const source = rows.bytes;
+  if (source === void 0) throw new Error("csvRecords needs the bytes of an ASCII page");
+  out.length = 0;
+  const places = new Int32Array(plan.kinds.length);
+  let layout;
+  for (let row = 0; row < rows.count; row++) {
+    if (rows.layoutOf(row) !== layout) {
+      layout = rows.layoutOf(row);
+      for (let i = 0; i < places.length; i++) {
+        places[i] = plan.kinds[i] === CONSTANT ? -1 : layout.index.get(plan.fields[i]) ?? -1;
+      }
+    }
+    const start = out.length;
+    if (!writeRecord(rows, row, source, plan, places, out)) {
+      out.length = start;
+      out.writeText(itemRecord(rows, row, plan));
+    }
+  }
+  return out.done();
+}
+function itemRecord(rows, row, plan) {
+  const item = rows.items()[row];
+  const values = rowValues(plan.columns, item, plan.ctx);
+  return csvRecord(values.map((value, i) => cellText(plan.columns[i].kind, value)));
+}
+function writeRecord(rows, row, source, plan, places, out) {
+  const { kinds, constants } = plan;
+  const spans = rows.spans;
+  const base = 2 * rows.first[row];
+  let bound = plan.fixedLength;
+  for (let i = 0; i < places.length; i++) if (places[i] >= 0) bound += spans[base + 2 * places[i] + 1] + 1;
+  out.reserve(bound);
+  const view = out.view;
+  let o = out.length;
+  for (let i = 0; i < kinds.length; i++) {
+    if (i > 0) view[o++] = COMMA;
+    const kind = kinds[i];
+    if (kind === CONSTANT) {
+      const bytes = constants[i];
+      for (let b = 0; b < bytes.length; b++) view[o++] = bytes[b];
+      continue;
+    }
+    const place = places[i];
+    if (place < 0) continue;
+    const at = spans[base + 2 * place];
+    const end = at + spans[base + 2 * place + 1];
+    const c = source[at];
+    if (c === 110) continue;
+    if (c === 34) {
+      if (kind === NUMBER) return false;
+      if (end - at > 2 && FORMULA[source[at + 1]] === 1) view[o++] = APOSTROPHE;
+      for (let b = at + 1; b < end - 1; b++) {
+        const d = source[b];
+        if (d === COMMA) return false;
+        view[o++] = d;
+      }
+      continue;
+    }
+    if (kind === NUMBER && (c === 116 || c === 102)) continue;
+    if (kind === TEXT && FORMULA[c] === 1) view[o++] = APOSTROPHE;
+    for (let b = at; b < end; b++) view[o++] = source[b];
+  }
+  view[o++] = 13;
+  view[o++] = 10;
+  out.length = o;
+  return true;
+}
+
 // src/report/endpoint.ts
 var import_undici = __toESM(require_undici(), 1);
 import { isAscii } from "node:buffer";
 
 // src/report/answer-scan.ts
 var ITEM_SEPARATOR = ",\n    ";
-var SEPARATOR_BYTES = Buffer.from(ITEM_SEPARATOR, "latin1");
-var PLAIN_VALUE = String.raw`(?:null|(true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` + String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?))`;
+var latin1Bytes = (text) => Uint8Array.from(Buffer.from(text, "latin1"));
+var SEPARATOR_BYTES = latin1Bytes(ITEM_SEPARATOR);
+var SHORT_PIECE = 16;
+var PLAIN_VALUE = String.raw`(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"` + String.raw`|(?!-0[,}])(?!-?0\.000000)-?(?=[\d.]{1,16}[,}])(?:0|[1-9]\d{0,14})(?:\.\d{0,13}[1-9])?)`;
 var MEMBER = /"([^"\\\x00-\x1f]*)":(?:null|true|false|"[^"\\\x00-\x1f\ud800-\udfff]*"|-?[\d.eE+-]+)([,}])/y;
 var MAX_LAYOUTS = 8;
 var regexText = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -970,15 +1115,16 @@ function layoutOf(keys) {
   const members = keys.map((key) => `${regexText(JSON.stringify(key))}:${PLAIN_VALUE}`);
   const blankText = `{${keys.map((key) => `${JSON.stringify(key)}:null`).join(",")}}`;
   const sorted = keys.map((key, i) => [key, i]).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, i]) => i);
+  const tokens = keys.map((key) => JSON.stringify(key));
   return {
     keys,
+    index: new Map(keys.map((key, i) => [key, i])),
     pattern: new RegExp(`\\{${members.join(",")}\\}`, "y"),
     // From JSON.parse: a plain object in fast mode, which a spread copies quickly.
     blank: JSON.parse(blankText),
     sorted,
-    tokens: keys.map((key) => JSON.stringify(key)),
-    valueAt: new Int32Array(keys.length),
-    valueLength: new Int32Array(keys.length),
+    tokens,
+    prefixLengths: Int32Array.from(tokens, (token) => token.length + 1),
     templates: /* @__PURE__ */ new Map()
   };
 }
@@ -1012,19 +1158,21 @@ function keysAt(text, pos) {
 }
 var LayoutCache = class {
   layouts = [];
+  /** The layout whose expression matches the item at `pos` (its lastIndex then the item's end). */
   find(text, pos) {
-    for (const layout2 of this.layouts) {
-      layout2.pattern.lastIndex = pos;
-      if (layout2.pattern.test(text)) return layout2;
-    }
+    for (const layout2 of this.layouts) if (matches(layout2, text, pos)) return layout2;
     const keys = keysAt(text, pos);
     const layout = keys === void 0 ? void 0 : layoutOf(keys);
-    if (layout === void 0) return void 0;
+    if (layout === void 0 || !matches(layout, text, pos)) return void 0;
     this.layouts.unshift(layout);
     if (this.layouts.length > MAX_LAYOUTS) this.layouts.pop();
     return layout;
   }
 };
+function matches(layout, text, pos) {
+  layout.pattern.lastIndex = pos;
+  return layout.pattern.test(text);
+}
 function ws(text, pos) {
   for (; ; ) {
     const c = text.charCodeAt(pos);
@@ -1077,6 +1225,177 @@ function decode(token) {
       return Number(token);
   }
 }
+var ScannedRows = class {
+  constructor(text, bytes, layouts, first, spans, masks) {
+    this.text = text;
+    this.bytes = bytes;
+    this.layouts = layouts;
+    this.first = first;
+    this.spans = spans;
+    this.masks = masks;
+  }
+  text;
+  bytes;
+  layouts;
+  first;
+  spans;
+  masks;
+  made;
+  get count() {
+    return this.layouts.length;
+  }
+  layoutOf(row) {
+    return this.layouts[row];
+  }
+  /** Where value `v` of item `row` starts in the text. */
+  start(row, v) {
+    return this.spans[2 * (this.first[row] + v)];
+  }
+  length(row, v) {
+    return this.spans[2 * (this.first[row] + v) + 1];
+  }
+  /**
+   * canonicalJson of each item joined by ITEM_SEPARATOR, as UTF-8 bytes written into `sink` from its
+   * start (an ASCII page: `bytes` is set). An item's canonical text is its own members in sorted order, so
+   * exactly as long as the item: the values are copied from the page's bytes between fixed pieces.
+   */
+  canonicalBytes(sink) {
+    const source = this.bytes;
+    if (source === void 0) throw new Error("canonicalBytes needs the bytes of an ASCII page");
+    const { spans, first } = this;
+    sink.length = 0;
+    sink.reserve(this.text.length + SEPARATOR_BYTES.length * this.count);
+    const out = sink.view;
+    let o = 0;
+    for (let row = 0; row < this.count; row++) {
+      if (row > 0) for (let b = 0; b < SEPARATOR_BYTES.length; b++) out[o++] = SEPARATOR_BYTES[b];
+      const layout = this.layouts[row];
+      if (layout.keys.length > 30) {
+        o += sink.buffer.write(canonicalText(layout, this.text, spans, first[row], 0), o, "latin1");
+        continue;
+      }
+      const template = templateFor(layout, this.masks[row]);
+      template.bytes ??= template.texts.map(latin1Bytes);
+      const pieces = template.bytes;
+      const slots = template.slots;
+      o = copyPiece(out, o, pieces[0]);
+      for (let k = 0; k < slots.length; k++) {
+        const at = 2 * (first[row] + slots[k]);
+        const from = spans[at];
+        const to = from + spans[at + 1];
+        if (to - from > SHORT_PIECE) {
+          out.set(source.subarray(from, to), o);
+          o += to - from;
+        } else for (let b = from; b < to; b++) out[o++] = source[b];
+        o = copyPiece(out, o, pieces[k + 1]);
+      }
+    }
+    sink.length = o;
+    return sink.done();
+  }
+  /** canonicalJson of each item joined by ITEM_SEPARATOR, as one string. */
+  canonicalText() {
+    const texts = this.layouts.map(
+      (layout, row) => canonicalText(layout, this.text, this.spans, this.first[row], this.masks[row])
+    );
+    return texts.join(ITEM_SEPARATOR);
+  }
+  /** The items, as JSON.parse gives them (made once, when first asked for). */
+  items() {
+    if (this.made !== void 0) return this.made;
+    const { text, spans } = this;
+    const items = new Array(this.count);
+    for (let row = 0; row < items.length; row++) {
+      const layout = this.layouts[row];
+      const item = { ...layout.blank };
+      const keys = layout.keys;
+      let at = 2 * this.first[row];
+      for (let i = 0; i < keys.length; i++, at += 2) {
+        const start = spans[at];
+        if (text.charCodeAt(start) !== 110)
+          item[keys[i]] = decode(text.slice(start, start + spans[at + 1]));
+      }
+      items[row] = item;
+    }
+    this.made = items;
+    return items;
+  }
+};
+function copyPiece(out, o, piece) {
+  if (piece.length > SHORT_PIECE) {
+    out.set(piece, o);
+    return o + piece.length;
+  }
+  for (let b = 0; b < piece.length; b++) out[o++] = piece[b];
+  return o;
+}
+var RowsBuilder = class {
+  layouts = [];
+  first = new Int32Array(0);
+  masks = new Int32Array(0);
+  spans = new Int32Array(0);
+  values = 0;
+  /**
+   * Room for the items of a page whose first item has `n` values in `itemLength` characters, `rest`
+   * characters from its start to the page's end: items of one page are of about one length, and growing
+   * the arrays as they fill would copy them (and touch new memory) several times.
+   */
+  expect(n, itemLength, rest) {
+    const items = Math.ceil(rest / (itemLength + 1) * 1.05) + 8;
+    this.first = new Int32Array(items);
+    this.masks = new Int32Array(items);
+    this.spans = new Int32Array(2 * n * items);
+  }
+  /**
+   * Record where each value of the item at `start` lies, and which are not null: it matched `layout`, so
+   * it has no whitespace, its strings no quote inside and its numbers end at "," or "}".
+   */
+  add(layout, text, start) {
+    const n = layout.keys.length;
+    const row = this.layouts.length;
+    if (row === this.first.length) {
+      this.first = grown(this.first, row + 1);
+      this.masks = grown(this.masks, row + 1);
+    }
+    if (2 * (this.values + n) > this.spans.length) this.spans = grown(this.spans, 2 * (this.values + n));
+    this.layouts.push(layout);
+    this.first[row] = this.values;
+    const { spans } = this;
+    const prefixLengths = layout.prefixLengths;
+    let o = 2 * this.values;
+    this.values += n;
+    let at = start + 1;
+    let mask = 0;
+    for (let i = 0; i < n; i++) {
+      at += prefixLengths[i];
+      const c = text.charCodeAt(at);
+      let length = 4;
+      if (c !== 110) {
+        mask |= 1 << i;
+        if (c === 34) length = text.indexOf('"', at + 1) + 1 - at;
+        else if (c === 102)
+          length = 5;
+        else if (c !== 116) {
+          let end = at + 1;
+          for (let d = text.charCodeAt(end); d !== 44 && d !== 125; d = text.charCodeAt(++end)) ;
+          length = end - at;
+        }
+      }
+      spans[o++] = at;
+      spans[o++] = length;
+      at += length + 1;
+    }
+    this.masks[row] = mask;
+  }
+  done(text, bytes) {
+    return new ScannedRows(text, bytes, this.layouts, this.first, this.spans, this.masks);
+  }
+};
+function grown(array, least) {
+  const next = new Int32Array(Math.max(array.length * 2, least));
+  next.set(array);
+  return next;
+}
 function scanPage(text, cache, ascii) {
   if (ascii !== void 0 && ascii.length !== text.length) ascii = void 0;
   try {
@@ -1092,8 +1411,7 @@ function scan(text, cache, ascii) {
   pos = ws(text, pos + 1);
   let groupBy;
   let nextPage;
-  let items;
-  let canonical = "";
+  let rows;
   const seen = /* @__PURE__ */ new Set();
   if (text.charCodeAt(pos) !== 125) {
     for (; ; ) {
@@ -1109,7 +1427,7 @@ function scan(text, cache, ascii) {
       if (key === "items") {
         const read = readItems(text, pos, cache, ascii);
         if (read === void 0) return void 0;
-        ({ items, canonical } = read);
+        ({ rows } = read);
         pos = read.end;
       } else {
         const end = valueEnd(text, pos);
@@ -1130,114 +1448,45 @@ function scan(text, cache, ascii) {
       if (c !== 44) return void 0;
     }
   } else pos = ws(text, pos + 1);
-  if (pos !== text.length || items === void 0) return void 0;
-  return { groupBy, items, canonical, nextPage };
+  if (pos !== text.length || rows === void 0) return void 0;
+  const scanned = rows;
+  let canonical;
+  return {
+    groupBy,
+    get items() {
+      return scanned.items();
+    },
+    rows,
+    get canonical() {
+      canonical ??= canonicalOf(scanned);
+      return canonical;
+    },
+    nextPage
+  };
+}
+function canonicalOf(rows) {
+  return rows.bytes === void 0 ? rows.canonicalText() : rows.canonicalBytes(new ByteSink(rows.text.length));
 }
 function readItems(text, pos, cache, ascii) {
   if (text.charCodeAt(pos) !== 91) return void 0;
   pos = ws(text, pos + 1);
-  const items = [];
-  const canonical = [];
-  const bytes = ascii === void 0 ? void 0 : new ByteSink(text.length - pos);
-  if (text.charCodeAt(pos) === 93) return { items, canonical: bytes?.done() ?? "", end: pos + 1 };
+  const rows = new RowsBuilder();
+  if (text.charCodeAt(pos) === 93) return { rows: rows.done(text, ascii), end: pos + 1 };
   let layout = cache.layouts[0];
   for (; ; ) {
-    let m = null;
-    if (layout !== void 0) {
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-    }
-    if (layout === void 0 || m === null) {
+    if (layout === void 0 || !matches(layout, text, pos)) {
       layout = cache.find(text, pos);
       if (layout === void 0) return void 0;
-      layout.pattern.lastIndex = pos;
-      m = layout.pattern.exec(text);
-      if (m === null) return void 0;
     }
-    const start = pos;
-    pos = layout.pattern.lastIndex;
-    const item = { ...layout.blank };
-    const keys = layout.keys;
-    let mask = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const token = m[i + 1];
-      if (token === void 0) continue;
-      item[keys[i]] = decode(token);
-      mask |= 1 << i;
-    }
-    if (bytes !== void 0) {
-      if (items.length > 0) bytes.write(SEPARATOR_BYTES);
-      canonicalBytes(layout, m, mask, ascii, start, pos, bytes);
-    } else canonical.push(canonicalText(layout, m, mask));
-    items.push(item);
-    pos = ws(text, pos);
+    const end = layout.pattern.lastIndex;
+    if (rows.layouts.length === 0) rows.expect(layout.keys.length, end - pos, text.length - pos);
+    rows.add(layout, text, pos);
+    pos = ws(text, end);
     const c = text.charCodeAt(pos);
-    if (c === 93) {
-      return { items, canonical: bytes?.done() ?? canonical.join(ITEM_SEPARATOR), end: pos + 1 };
-    }
+    if (c === 93) return { rows: rows.done(text, ascii), end: pos + 1 };
     if (c !== 44) return void 0;
     pos = ws(text, pos + 1);
   }
-}
-var ByteSink = class {
-  buffer;
-  /** The same bytes as a plain Uint8Array: element access on it is faster than on a Buffer. */
-  view;
-  length = 0;
-  constructor(capacity) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
-    this.view = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, this.buffer.length);
-  }
-  reserve(n) {
-    if (this.length + n <= this.buffer.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
-  }
-  write(bytes) {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-  done() {
-    return this.buffer.subarray(0, this.length);
-  }
-};
-function canonicalBytes(layout, m, mask, source, start, end, sink) {
-  sink.reserve(end - start);
-  let o = sink.length;
-  const { tokens, valueAt, valueLength } = layout;
-  if (tokens.length > 30) {
-    sink.length = o + sink.buffer.write(canonicalText(layout, m, mask), o, "latin1");
-    return;
-  }
-  const out = sink.view;
-  let at = start + 1;
-  for (let i = 0; i < tokens.length; i++) {
-    at += tokens[i].length + 1;
-    const length = m[i + 1]?.length ?? 4;
-    valueAt[i] = at;
-    valueLength[i] = length;
-    at += length + 1;
-  }
-  const template = templateFor(layout, mask);
-  template.bytes ??= template.texts.map((t) => Buffer.from(t, "latin1"));
-  const texts = template.bytes;
-  const slots = template.slots;
-  out.set(texts[0], o);
-  o += texts[0].length;
-  for (let k = 0; k < slots.length; k++) {
-    const slot = slots[k];
-    const from = valueAt[slot];
-    const n = valueLength[slot];
-    for (let b = 0; b < n; b++) out[o + b] = source[from + b];
-    o += n;
-    const text = texts[k + 1];
-    out.set(text, o);
-    o += text.length;
-  }
-  sink.length = o;
 }
 function templateFor(layout, mask) {
   let template = layout.templates.get(mask);
@@ -1247,18 +1496,21 @@ function templateFor(layout, mask) {
   }
   return template;
 }
-function canonicalText(layout, m, mask) {
-  const n = layout.keys.length;
-  if (n > 30) {
+function canonicalText(layout, text, spans, first, mask) {
+  const value = (i) => {
+    const at = 2 * (first + i);
+    return text.slice(spans[at], spans[at] + spans[at + 1]);
+  };
+  if (layout.keys.length > 30) {
     let out2 = "{";
     layout.sorted.forEach((i, k) => {
-      out2 += `${k === 0 ? "" : ","}${layout.tokens[i]}:${m[i + 1] ?? "null"}`;
+      out2 += `${k === 0 ? "" : ","}${layout.tokens[i]}:${value(i)}`;
     });
     return `${out2}}`;
   }
   const { texts, slots } = templateFor(layout, mask);
   let out = texts[0];
-  for (let k = 0; k < slots.length; k++) out += m[slots[k] + 1] + texts[k + 1];
+  for (let k = 0; k < slots.length; k++) out += value(slots[k]) + texts[k + 1];
   return out;
 }
 
@@ -1292,6 +1544,21 @@ function usageUrl(endpoint, page) {
   const url = new URL(`${endpoint.replace(/\/+$/, "")}${USAGE_ROUTE}`);
   if (page !== void 0) url.searchParams.set("page", page);
   return url.href;
+}
+function usagePage(result, page) {
+  const { groupBy, rows } = result;
+  if (rows === void 0) return { groupBy, items: result.items, canonical: result.canonical, page };
+  return {
+    groupBy,
+    get items() {
+      return rows.items();
+    },
+    get canonical() {
+      return result.canonical;
+    },
+    rows,
+    page
+  };
 }
 function parsePage(text) {
   let parsed;
@@ -1368,7 +1635,7 @@ var EndpointClient = class {
         }
         const result = scanPage(text, this.layouts, ascii) ?? parsePage(text);
         pages++;
-        items += result.items.length;
+        items += result.rows?.count ?? result.items.length;
         const pageToken = result.nextPage;
         if (pageToken !== void 0) {
           if (seen.has(pageToken))
@@ -1388,12 +1655,7 @@ var EndpointClient = class {
           });
           ahead = fetching;
         }
-        await onPage({
-          groupBy: result.groupBy,
-          items: result.items,
-          canonical: result.canonical,
-          page: pages
-        });
+        await onPage(usagePage(result, pages));
         if (!prefetch && more) ahead = this.fetchPage(payload, pageToken, pages + 1);
       }
     } finally {
@@ -1687,6 +1949,8 @@ var JsonReportWriter = class _JsonReportWriter {
   buffer = "";
   items = new CanonicalItemWriter();
   closed = false;
+  /** Scratch for the items of a scanned page (writeRows). */
+  scratch;
   static async open(path, header) {
     const file = await AtomicFileWriter.open(path);
     const writer = new _JsonReportWriter(file);
@@ -1732,6 +1996,20 @@ var JsonReportWriter = class _JsonReportWriter {
     await this.flush();
     await this.file.write(joined);
   }
+  /**
+   * Write the items of a scanned page, their canonical texts made from its values (answer-scan.ts): for an
+   * ASCII page into the writer's scratch sink, reused once the file has its bytes.
+   */
+  async writeRows(rows) {
+    if (rows.bytes === void 0) return this.writeCanonical(rows.canonicalText(), rows.count);
+    if (this.closed) throw new Error("JSON writer already closed");
+    if (rows.count === 0) return;
+    this.buffer += this.count === 0 ? "\n    " : ",\n    ";
+    this.count += rows.count;
+    await this.flush();
+    this.scratch ??= new ByteSink(1 << 21);
+    await this.file.writeSettled(rows.canonicalBytes(this.scratch));
+  }
   append(item) {
     if (this.closed) throw new Error("JSON writer already closed");
     this.buffer += `${this.count === 0 ? "\n    " : ",\n    "}${this.items.write(item)}`;
@@ -1771,6 +2049,59 @@ function rankEntries(map) {
 function label(value) {
   return typeof value === "string" && value !== "" ? value : void 0;
 }
+var FIELDS = [
+  "computedAmount",
+  "service",
+  "compartmentPath",
+  "compartmentName",
+  "compartmentId",
+  "currency"
+];
+var [AMOUNT, SERVICE, PATH, NAME, ID, CURRENCY] = [0, 1, 2, 3, 4, 5];
+var [ABSENT, NUMBER2, STRING, BOOLEAN] = [0, 1, 2, 3];
+function valueKind(rows, row, place) {
+  if (place < 0) return ABSENT;
+  switch (rows.text.charCodeAt(rows.start(row, place))) {
+    case 110:
+      return ABSENT;
+    case 34:
+      return STRING;
+    case 116:
+    // t
+    case 102:
+      return BOOLEAN;
+    default:
+      return NUMBER2;
+  }
+}
+function stringAt(rows, row, place) {
+  const start = rows.start(row, place);
+  return rows.text.slice(start + 1, start + rows.length(row, place) - 1);
+}
+function labelAt(rows, row, place) {
+  if (valueKind(rows, row, place) !== STRING || rows.length(row, place) === 2) return void 0;
+  return stringAt(rows, row, place);
+}
+function numberParts(rows, row, place) {
+  const text = rows.text;
+  let at = rows.start(row, place);
+  const end = at + rows.length(row, place);
+  const negative = text.charCodeAt(at) === 45;
+  if (negative) at++;
+  let coef = 0;
+  let scale = 0;
+  let fraction = false;
+  for (; at < end; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 46) fraction = true;
+    else {
+      coef = coef * 10 + (c - 48);
+      if (fraction) scale++;
+    }
+  }
+  parts.coef = negative ? -coef : coef;
+  parts.scale = scale;
+}
 var MonthTotals = class {
   /** `tag`: the group-by tag, whose value each row's cost is also summed by. */
   constructor(month, tag) {
@@ -1786,6 +2117,11 @@ var MonthTotals = class {
   currencies = /* @__PURE__ */ new Set();
   tagValues = /* @__PURE__ */ new Map();
   untagged = new ExactSum();
+  /** Count a page's rows: from where a scanned page holds their values, else from its items. */
+  addPage(page) {
+    if (page.rows !== void 0 && this.tag === void 0) this.addRows(page.rows);
+    else for (const item of page.items) this.add(item);
+  }
   /** Count one row. Throws (with the field named) when computedAmount is present but not a number. */
   add(item) {
     this.rows++;
@@ -1799,12 +2135,46 @@ var MonthTotals = class {
       small = typeof raw === "number" && smallDecimalParts(raw, parts);
       if (!small) amount = parseDecimal(raw);
     }
-    const service = bucket(this.services, label(item.service) ?? NONE_LABEL);
-    const compartment = bucket(
-      this.compartments,
-      label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL
-    );
-    const tagged = this.tag ? this.tagBucket(item) : void 0;
+    const service = label(item.service) ?? NONE_LABEL;
+    const compartment = label(item.compartmentPath) ?? label(item.compartmentName) ?? label(item.compartmentId) ?? NONE_LABEL;
+    this.addAmount(small, amount, service, compartment, this.tag ? this.tagBucket(item) : void 0);
+    const currency = label(item.currency);
+    if (currency !== void 0) this.currencies.add(currency);
+  }
+  /**
+   * Count scanned rows as add() counts their items. A number's text is as JavaScript prints it (at most
+   * 15 digits, no exponent), so its digits are the exact parts smallDecimalParts gives for the number.
+   */
+  addRows(rows) {
+    let layout;
+    let fields = FIELDS.map(() => -1);
+    for (let row = 0; row < rows.count; row++) {
+      if (rows.layoutOf(row) !== layout) {
+        layout = rows.layoutOf(row);
+        fields = FIELDS.map((name) => layout.index.get(name) ?? -1);
+      }
+      this.rows++;
+      let amount;
+      let small = false;
+      const raw = valueKind(rows, row, fields[AMOUNT]);
+      if (raw === NUMBER2) {
+        numberParts(rows, row, fields[AMOUNT]);
+        small = true;
+      } else if (raw === STRING) amount = parseDecimal(stringAt(rows, row, fields[AMOUNT]));
+      else if (raw === BOOLEAN) {
+        throw new Error("a usage item has a computedAmount of type boolean, not a number");
+      }
+      const service = labelAt(rows, row, fields[SERVICE]) ?? NONE_LABEL;
+      const compartment = labelAt(rows, row, fields[PATH]) ?? labelAt(rows, row, fields[NAME]) ?? labelAt(rows, row, fields[ID]) ?? NONE_LABEL;
+      this.addAmount(small, amount, service, compartment, void 0);
+      const currency = labelAt(rows, row, fields[CURRENCY]);
+      if (currency !== void 0) this.currencies.add(currency);
+    }
+  }
+  /** One row's amount (its parts in `parts` when small) into the sums it counts in. */
+  addAmount(small, amount, serviceName, compartmentName, tagged) {
+    const service = bucket(this.services, serviceName);
+    const compartment = bucket(this.compartments, compartmentName);
     if (small) {
       this.total.addParts(parts.coef, parts.scale);
       service.addParts(parts.coef, parts.scale);
@@ -1816,8 +2186,6 @@ var MonthTotals = class {
       compartment.addDecimal(amount);
       tagged?.addDecimal(amount);
     }
-    const currency = label(item.currency);
-    if (currency !== void 0) this.currencies.add(currency);
   }
   /** The sum for the row's value of the group-by tag, or the untagged sum (no such tag, or no value). */
   tagBucket(item) {
@@ -2186,7 +2554,7 @@ var ParallelUsageSource = class {
           const page = queue.pages.shift();
           if (page !== void 0) {
             pages++;
-            items += page.items.length;
+            items += page.rows?.count ?? page.items.length;
             await onPage(page);
             continue;
           }
@@ -2663,8 +3031,8 @@ async function reportMonth(run, endpoint, window, fetched) {
     const outlook = await monthOutlook(run, endpoint, body, window);
     await openSinks(run, window, body, outlook, sinks);
     const result = await endpoint.fetchMonth(body, async (page) => {
-      for (const item of page.items) month.add(item);
-      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page.items, page.canonical);
+      month.addPage(page);
+      for (const { sink, focus } of sinks) if (!focus) await sink.writePage(page);
     });
     await fetchFocus(run, endpoint, body, sinks);
     const written = await closeSinks(sinks, fetched);
@@ -2702,7 +3070,7 @@ async function fetchFocus(run, endpoint, body, sinks) {
   const focus = sinks.filter((s) => s.focus);
   if (focus.length === 0) return;
   await endpoint.fetchMonth(focusRequest(run.inputs, body), async (page) => {
-    for (const { sink } of focus) await sink.writePage(page.items);
+    for (const { sink } of focus) await sink.writePage(page);
   });
 }
 async function openSinks(run, window, body, outlook, into) {
@@ -2738,8 +3106,13 @@ async function openSinks(run, window, body, outlook, into) {
 }
 async function csvSink(path, columns, ctx) {
   const csv = await CsvWriter.open(path, columns);
+  const plan = rowPlan(columns, ctx);
   return {
-    writePage: (items) => csv.writeEach(items, (item) => rowValues(columns, item, ctx)),
+    // `page.items` is read only when needed: reading it makes the items of a scanned page.
+    writePage: (page) => {
+      const rows = page.rows;
+      return plan !== void 0 && rows?.bytes !== void 0 ? csv.writeBytes((scratch) => csvRecords(rows, plan, scratch)) : csv.writeEach(page.items, (item) => rowValues(columns, item, ctx));
+    },
     close: () => csv.close(),
     abort: () => csv.abort()
   };
@@ -2747,7 +3120,11 @@ async function csvSink(path, columns, ctx) {
 async function jsonSink(path, header) {
   const json = await JsonReportWriter.open(path, header);
   return {
-    writePage: (items, canonical) => canonical === void 0 ? json.writeMany(items) : json.writeCanonical(canonical, items.length),
+    writePage: (page) => {
+      if (page.rows !== void 0) return json.writeRows(page.rows);
+      const { canonical } = page;
+      return canonical === void 0 ? json.writeMany(page.items) : json.writeCanonical(canonical, page.items.length);
+    },
     close: () => json.close(),
     abort: () => json.abort()
   };
@@ -2771,7 +3148,7 @@ async function fetchBaseline(run, endpoint, fetched) {
   try {
     const previous = new MonthTotals(before.month);
     await endpoint.fetchMonth(usageRequest(inputs, before), (page) => {
-      for (const item of page.items) previous.add(item);
+      previous.addPage(page);
     });
     return previous.result(inputs.currency);
   } catch (err) {

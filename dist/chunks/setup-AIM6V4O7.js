@@ -2,8 +2,8 @@ import { createRequire as __cr } from 'node:module'; const require = __cr(import
 import {
   createSetupDeps,
   runSetup
-} from "./chunk-BGX4RAWC.js";
-import "./chunk-CDVUESFF.js";
+} from "./chunk-5GNACLN4.js";
+import "./chunk-R77YOO5S.js";
 import "./chunk-AOM77KA5.js";
 import "./chunk-BUR4R7A2.js";
 import "./chunk-LWWDIQQV.js";
