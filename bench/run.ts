@@ -142,10 +142,12 @@ if (want("latency")) {
     target: r.concurrency > 1 ? "≤ 1.3x the bound" : "",
     met: r.concurrency > 1 ? r.ratio <= 1.3 : undefined,
     limit:
-      "The limit: the shorter the latency, the more the path's own CPU (the row's CPU seconds, action and " +
-      "sandbox on 2 shared cores) weighs against the bound; each split month also asks its first page once " +
-      "more to plan the parts and lists the split values after it, one round trip each (docs/architecture.md, " +
-      "parallel months).",
+      "The limit: the shorter the latency, the more the path's own work weighs against the bound: the " +
+      "month's 30 one-day parts over 4 slots (at best 8 rounds for 7.5, 1.07x), the ramp from one request " +
+      "at a time, each answer's hop through the gateway and the function (at concurrency 1 on a quiet " +
+      "machine: 50-100 ms between answers, 15-40 ms between the Usage API pages of one answer), and the " +
+      "CPU of the action, the function and the sandbox on 2 shared cores (the row's CPU seconds; " +
+      "docs/architecture.md, parallel months).",
   }));
   const slow = l.runs.find((r) => r.concurrency > 1 && r.latencyMs === 1000);
   if (slow) {
