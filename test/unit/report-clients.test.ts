@@ -307,7 +307,7 @@ const BODY = {
   groupBy: ["service"],
 };
 
-function endpointClient(clock = fakeClock(), token = fakeToken(), deadline?: number) {
+function endpointClient(clock = fakeClock(), token = fakeToken(), deadline?: number, prefetch = false) {
   const logs: string[] = [];
   const client = new EndpointClient({
     endpoint: `${base}/usage/`,
@@ -316,6 +316,7 @@ function endpointClient(clock = fakeClock(), token = fakeToken(), deadline?: num
     deadline,
     retry: { maxAttempts: 5, baseMs: 100, maxDelayMs: 2000 },
     log: (line) => logs.push(line),
+    prefetch,
   });
   return { client, token, clock, logs };
 }
@@ -360,13 +361,7 @@ describe("EndpointClient", () => {
   });
 
   it("with prefetch, asks for the next page as soon as an answer ends with its token, before reading it", async () => {
-    const client = new EndpointClient({
-      endpoint: `${base}/usage/`,
-      token: fakeToken(),
-      clock: fakeClock(),
-      retry: { maxAttempts: 1, baseMs: 100, maxDelayMs: 2000 },
-      prefetch: true,
-    });
+    const { client } = endpointClient(fakeClock(), fakeToken(), undefined, true);
     // The first answer is broken inside but ends with a token: the next request is already made when the
     // reading fails, and it is finished before fetchMonth fails (no request outlives the month).
     replies.push(
@@ -384,12 +379,7 @@ describe("EndpointClient", () => {
   });
 
   it("with prefetch and maxPages, asks for no page past the last one wanted", async () => {
-    const client = new EndpointClient({
-      endpoint: `${base}/usage/`,
-      token: fakeToken(),
-      clock: fakeClock(),
-      prefetch: true,
-    });
+    const { client } = endpointClient(fakeClock(), fakeToken(), undefined, true);
     replies.push({ status: 200, body: { items: [{ service: "A" }], nextPage: "p2" } });
     const result = await client.fetchMonth(BODY, () => {}, { maxPages: 1 });
     expect(result).toEqual({ pages: 1, items: 1, nextPage: "p2" });
