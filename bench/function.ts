@@ -118,6 +118,85 @@ export async function benchColdStart(runs = 15, entry = DEFAULT_FUNCTION_ENTRY):
   return result as ColdStart;
 }
 
+/** What a cold start runs against: the Usage API emulator, its authority and the request's body. */
+interface ColdTarget {
+  dataset: ReturnType<typeof createDataset>;
+  authority: OciAuthority;
+  usageUrl: string;
+  body: string;
+}
+
+/** A resource principal's files (its RPST and private key) in `dir`, and the Fn environment naming them. */
+async function functionEnv(target: ColdTarget, dir: string, socket: string): Promise<Record<string, string>> {
+  const { dataset } = target;
+  const rpst = target.authority.mintRpst({
+    tenancyId: dataset.tenancyId,
+    compartmentId: dataset.tenancyId,
+    resourceId: "ocid1.fnfunc.oc1.iad.bench",
+  });
+  await mkdir(join(dir, "oci"));
+  await writeFile(join(dir, "oci", "rpst"), rpst.token);
+  await writeFile(join(dir, "oci", "private.pem"), rpst.privateKeyPem);
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    FN_FORMAT: "http-stream",
+    FN_LISTENER: `unix:${socket}`,
+    OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
+    OCI_RESOURCE_PRINCIPAL_RPST: join(dir, "oci", "rpst"),
+    OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: join(dir, "oci", "private.pem"),
+    OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
+    USAGE_API_ENDPOINT: target.usageUrl,
+  };
+}
+
+/**
+ * One cold start of `entry`: spawn to its listening socket, then its first call's answer (a 200). With a
+ * probe, node preloads it (and takes nodeArgs), and the process is stopped with SIGTERM so the probe (and
+ * a profile) can write; otherwise it is killed.
+ */
+async function startColdOnce(
+  target: ColdTarget,
+  entry: string,
+  probe?: string,
+  nodeArgs: string[] = [],
+): Promise<{ socketMs: number; firstCallMs: number }> {
+  const dir = await mkdtemp(join(tmpdir(), "fnb-"));
+  const socket = join(dir, "lsnr.sock");
+  const env = await functionEnv(target, dir, socket);
+  const args = probe === undefined ? [entry] : [...nodeArgs, "--require", probe, entry];
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env, cwd: dir, stdio: "ignore" });
+  try {
+    // 30 s: the umbrella-oci-sdk peer loads for seconds on a loaded machine.
+    await waitForPath(socket, 30_000);
+    const linked = performance.now();
+    const status = await callOverSocket(socket, target.body);
+    if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
+    return { socketMs: linked - started, firstCallMs: performance.now() - linked };
+  } finally {
+    // A bundle that failed on its own has exited already: waiting for 'exit' again would hang.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // The probe writes what was loaded on SIGTERM.
+      child.kill(probe === undefined ? "SIGKILL" : "SIGTERM");
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Spawn to exit of an empty node script: what node itself takes of every cold start. */
+async function emptyNodeMs(): Promise<number> {
+  const started = performance.now();
+  const bare = spawn(process.execPath, ["-e", ""], {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: "ignore",
+  });
+  await new Promise((resolve) => bare.once("exit", resolve));
+  return performance.now() - started;
+}
+
 /**
  * Several bundles side by side: each run spawns every entry once, in turn, then an empty node, so all of
  * them see the same machine (it is shared and noisy). One result per entry, in the order given. With
@@ -137,54 +216,14 @@ export async function benchColdStarts(
   const socketTimes = entries.map((): number[] => []);
   const firstCallTimes = entries.map((): number[] => []);
   const emptyTimes: number[] = [];
+  const target: ColdTarget = { dataset, authority, usageUrl: usage.url, body };
   /** One cold start; with a probe, node also preloads it (and takes nodeArgs) and the run is not counted. */
   const coldRun = async (entry: string, index: number, probe?: string, nodeArgs: string[] = []) => {
-    const dir = await mkdtemp(join(tmpdir(), "fnb-"));
-    const rpst = authority.mintRpst({
-      tenancyId: dataset.tenancyId,
-      compartmentId: dataset.tenancyId,
-      resourceId: "ocid1.fnfunc.oc1.iad.bench",
-    });
-    await mkdir(join(dir, "oci"));
-    await writeFile(join(dir, "oci", "rpst"), rpst.token);
-    await writeFile(join(dir, "oci", "private.pem"), rpst.privateKeyPem);
-    const socket = join(dir, "lsnr.sock");
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      FN_FORMAT: "http-stream",
-      FN_LISTENER: `unix:${socket}`,
-      OCI_RESOURCE_PRINCIPAL_VERSION: "2.2",
-      OCI_RESOURCE_PRINCIPAL_RPST: join(dir, "oci", "rpst"),
-      OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM: join(dir, "oci", "private.pem"),
-      OCI_RESOURCE_PRINCIPAL_REGION: dataset.homeRegion,
-      USAGE_API_ENDPOINT: usage.url,
-    };
-    const args = probe === undefined ? [entry] : [...nodeArgs, "--require", probe, entry];
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env, cwd: dir, stdio: "ignore" });
-    try {
-      // 30 s: the umbrella-oci-sdk peer loads for seconds on a loaded machine.
-      await waitForPath(socket, 30_000);
-      const linked = performance.now();
-      const status = await callOverSocket(socket, body);
-      if (status !== 200) throw new Error(`cold-start call of ${entry} answered ${status}`);
-      const answered = performance.now();
-      if (probe === undefined) {
-        socketTimes[index]?.push(linked - started);
-        firstCallTimes[index]?.push(answered - linked);
-        times[index]?.push(answered - started);
-      }
-    } finally {
-      // A bundle that failed on its own has exited already: waiting for 'exit' again would hang.
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        // The probe writes what was loaded on SIGTERM.
-        child.kill(probe === undefined ? "SIGKILL" : "SIGTERM");
-        await exited;
-      }
-      await rm(dir, { recursive: true, force: true });
-    }
+    const run = await startColdOnce(target, entry, probe, nodeArgs);
+    if (probe !== undefined) return;
+    socketTimes[index]?.push(run.socketMs);
+    firstCallTimes[index]?.push(run.firstCallMs);
+    times[index]?.push(run.socketMs + run.firstCallMs);
   };
   const probeDir = await mkdtemp(join(tmpdir(), "fnb-probe-"));
   const loaded: string[][] = [];
@@ -195,13 +234,7 @@ export async function benchColdStarts(
         const index = (i + k) % entries.length;
         await coldRun(entries[index] as string, index);
       }
-      const empty = performance.now();
-      const bare = spawn(process.execPath, ["-e", ""], {
-        env: { PATH: process.env.PATH ?? "" },
-        stdio: "ignore",
-      });
-      await new Promise((resolve) => bare.once("exit", resolve));
-      emptyTimes.push(performance.now() - empty);
+      emptyTimes.push(await emptyNodeMs());
     }
     for (let index = 0; index < entries.length; index++) {
       const out = join(probeDir, `loaded-${index}.json`);
